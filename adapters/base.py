@@ -1,0 +1,52 @@
+"""The adapter contract: one platform in, neutral messages to the injected core, replies out."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from bot.core import Core
+from bot.messages import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(abc.ABC):
+    """Adapters translate; they know nothing about skills or the LLM.
+
+    `start()` connects and returns once the adapter is receiving; `stop()` finishes
+    in-flight replies and disconnects; `send()` delivers a Reply outside a request
+    (e.g. a notice)."""
+
+    name: str = "adapter"
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @abc.abstractmethod
+    async def start(self) -> None: ...
+
+    @abc.abstractmethod
+    async def stop(self) -> None: ...
+
+    @abc.abstractmethod
+    async def send(self, incoming: Incoming, reply: Reply) -> None: ...
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run a handler in the background, keeping a reference so it is not lost and
+        so stop() can wait for it."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Let in-flight replies finish (used by stop())."""
+        if self._tasks:
+            done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in pending:
+                task.cancel()

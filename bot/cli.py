@@ -1,0 +1,165 @@
+"""The `muse` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from logging.handlers import RotatingFileHandler
+from typing import Any
+
+from bot.config import Settings, SettingsError, load_settings, masked
+from bot.llm.prompts import PromptError
+
+log = logging.getLogger("muse")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="muse", description="Muse — an open, self-hosted creative co-pilot for creators."
+    )
+    parser.add_argument("--config", metavar="FILE", help="a TOML file overriding the defaults")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("chat", help="chat in this terminal (reads stdin line by line when piped)")
+    run = sub.add_parser("run", help="run the bot on Telegram, Discord or both")
+    run.add_argument("platform", choices=["telegram", "discord", "all"])
+    sub.add_parser("config", help="print the effective settings (secrets masked)")
+    for name, text in (("export", "print everything stored about a person as JSON"),
+                       ("forget", "delete everything stored about a person")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--platform", default="console", help="telegram | discord | console")
+        p.add_argument("--user", help="the platform user id (default: this console user)")
+        if name == "forget":
+            p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    discord = sub.add_parser("discord", help="Discord tools")
+    dsub = discord.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
+    sync = dsub.add_parser("sync", help="sync the slash commands with Discord")
+    sync.add_argument("--guild", help="sync to one guild only (instant) instead of globally")
+    sync.add_argument("--dry-run", action="store_true", help="print the payload, send nothing")
+    return parser
+
+
+def setup_logging(settings: Settings, to_stderr: bool) -> None:
+    root = logging.getLogger()
+    root.setLevel(settings.log_level)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = RotatingFileHandler(
+            settings.data_dir / "muse.log", maxBytes=2_000_000, backupCount=2, encoding="utf-8"
+        )
+        handler.setFormatter(fmt)
+        # Error refs must be findable in the log whatever the console level.
+        handler.setLevel(min(logging.WARNING, logging.getLevelName(settings.log_level)))
+        root.addHandler(handler)
+    except OSError as exc:
+        print(f"muse: cannot write the log in {settings.data_dir}: {exc}", file=sys.stderr)
+    if to_stderr:
+        err = logging.StreamHandler()
+        err.setFormatter(fmt)
+        root.addHandler(err)
+    for noisy in ("httpx", "httpcore", "openai", "discord", "telegram", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+async def _with_core(settings: Settings, fn: Callable[[Any], Awaitable[int]]) -> int:
+    from bot.core import Core
+
+    core = await Core.create(settings)
+    try:
+        return await fn(core)
+    finally:
+        await core.close()
+
+
+async def _chat(core: Any) -> int:
+    from adapters.console import ConsoleAdapter
+
+    return await ConsoleAdapter(core).run()
+
+
+async def _person(core: Any, platform: str, user: str | None) -> int:
+    import getpass
+
+    return int(await core.memory.user_for(platform, user or getpass.getuser(), "", "person"))
+
+
+async def _export(core: Any, args: argparse.Namespace) -> int:
+    person = await _person(core, args.platform, args.user)
+    print(json.dumps(await core.memory.export(person), ensure_ascii=False, indent=2))
+    return 0
+
+
+async def _forget(core: Any, args: argparse.Namespace) -> int:
+    if not args.yes:
+        answer = await asyncio.to_thread(
+            input, f"Delete everything about {args.platform} user {args.user or 'you'}? [y/N] "
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return 1
+    counts = await core.memory.forget(await _person(core, args.platform, args.user))
+    print(f"Deleted {counts.get('drafts', 0)} drafts and {counts.get('turns', 0)} messages.")
+    return 0
+
+
+async def _run(core: Any, platform: str) -> int:
+    from adapters.registry import build_adapters
+
+    adapters = build_adapters(core, platform)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    for adapter in adapters:
+        await adapter.start()
+        log.warning("%s adapter running", adapter.name)
+    await stop.wait()
+    log.warning("shutting down: finishing in-flight replies")
+    await asyncio.gather(*(a.stop() for a in adapters), return_exceptions=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"muse: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "config":
+        print(json.dumps(masked(settings), indent=2))
+        return 0
+    setup_logging(settings, to_stderr=args.command in ("run", "discord"))
+    try:
+        if args.command == "chat":
+            return asyncio.run(_with_core(settings, _chat))
+        if args.command == "export":
+            return asyncio.run(_with_core(settings, lambda core: _export(core, args)))
+        if args.command == "forget":
+            return asyncio.run(_with_core(settings, lambda core: _forget(core, args)))
+        if args.command == "run":
+            return asyncio.run(_with_core(settings, lambda core: _run(core, args.platform)))
+        if args.command == "discord":
+            from adapters.discord_sync import sync_command
+
+            return asyncio.run(sync_command(settings, args.guild, args.dry_run))
+    except (PromptError, SettingsError) as exc:
+        print(f"muse: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The one command registry: /help, Telegram's command menu and Discord's slash
+commands are all built from it, so a command is declared once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.messages import Outgoing
+
+Handler = Callable[["Context"], AsyncIterator["Outgoing"]]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a command; Discord turns it into a slash-command option."""
+
+    name: str
+    description: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    # "rest" params swallow the free text of a text command (only one per command).
+    rest: bool = False
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    summary: str  # one line, <= 100 chars (Discord's limit for descriptions)
+    usage: str
+    handler: Handler = field(compare=False, repr=False)
+    params: tuple[Param, ...] = ()
+    private: bool = False  # answers hold personal data: ephemeral on Discord
+    hidden: bool = False  # not in menus (e.g. /start)
+
+
+class Registry:
+    """An ordered set of commands. Built per Core, never a module-level global."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, CommandSpec] = {}
+
+    def add(self, spec: CommandSpec) -> None:
+        if spec.name in self._commands:
+            raise ValueError(f"command /{spec.name} registered twice")
+        if len(spec.summary) > 100:
+            raise ValueError(f"summary of /{spec.name} is over 100 characters")
+        self._commands[spec.name] = spec
+
+    def get(self, name: str) -> CommandSpec | None:
+        return self._commands.get(name.lower())
+
+    def visible(self) -> list[CommandSpec]:
+        return [c for c in self._commands.values() if not c.hidden]
+
+    def __iter__(self) -> Any:
+        return iter(self._commands.values())
+
+    def help_text(self) -> str:
+        lines = ["Here is what I can do — I draft, you decide and post:"]
+        lines += [f"{c.usage}\n    {c.summary}" for c in self.visible()]
+        lines.append("Or just talk to me: I remember your style and recent drafts.")
+        return "\n".join(lines)
+
+
+def command(
+    name: str,
+    summary: str,
+    usage: str = "",
+    params: tuple[Param, ...] = (),
+    *,
+    private: bool = False,
+    hidden: bool = False,
+) -> Callable[[Handler], Handler]:
+    """Declare a command handler. Handlers are collected by `collect(module)`."""
+
+    def wrap(fn: Handler) -> Handler:
+        fn.__muse_command__ = CommandSpec(  # type: ignore[attr-defined]
+            name=name,
+            summary=summary,
+            usage=usage or f"/{name}",
+            handler=fn,
+            params=params,
+            private=private,
+            hidden=hidden,
+        )
+        return fn
+
+    return wrap
+
+
+def collect(*modules: Any) -> Registry:
+    """Build a registry from the @command functions of the given modules, in order."""
+    registry = Registry()
+    for module in modules:
+        for value in vars(module).values():
+            spec = getattr(value, "__muse_command__", None)
+            if isinstance(spec, CommandSpec):
+                registry.add(spec)
+    return registry

@@ -1,0 +1,153 @@
+"""Typed settings: packaged config/muse.toml, then a user file (--config), then
+MUSE_* environment variables (`__` nests: MUSE_LLM__BASE_URL). Secrets come only
+from the environment and are masked when printed."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SECRET_FIELDS = ("llm.api_key", "telegram.token", "discord.token")
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["embedded", "openai", "fake"] = "embedded"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gemma-3-270m"
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    temperature: float = Field(default=0.8, ge=0, le=2)
+    max_tokens: int = Field(default=400, gt=0)
+    # Chat (instruction-tuned servers) or few-shot completion (base models);
+    # "auto" picks completion for the embedded model and chat otherwise.
+    prompt_style: Literal["auto", "chat", "completion"] = "auto"
+    context_tokens: int = Field(default=1200, ge=100)
+    vision: bool = False
+    # Embedded model only.
+    model_path: str | None = None
+    n_ctx: int = Field(default=2048, ge=256)
+    n_threads: int | None = None
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    base_url: str | None = None
+    webhook_url: str | None = None
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, gt=0, lt=65536)
+    allowed_users: list[str] = []
+    admin_ids: list[str] = []
+    daily_quota: int = Field(default=0, ge=0)  # 0 = unlimited
+
+    @field_validator("allowed_users", "admin_ids", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _split_list(value)
+
+
+class DiscordSettings(BaseModel):
+    token: SecretStr | None = None
+    api_base: str = "https://discord.com/api/v10"
+    gateway_url: str | None = None
+    application_id: str | None = None
+    thread_when_busy: bool = True
+    daily_quota: int = Field(default=0, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MUSE_", env_nested_delimiter="__", extra="ignore", case_sensitive=False
+    )
+
+    data_dir: Path = Path("~/.local/share/muse")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    max_input_chars: int = Field(default=4000, ge=100)
+    llm: LLMSettings = LLMSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    discord: DiscordSettings = DiscordSettings()
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "muse.db"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files: list[Path] = [_default_toml()]
+        user = os.environ.get("MUSE_CONFIG")
+        if user:
+            files.append(Path(user).expanduser())
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=files, deep_merge=True)
+        return (init_settings, env_settings, toml)
+
+
+class SettingsError(Exception):
+    """One line naming the bad setting; raised instead of exiting deep in a loader."""
+
+
+def _default_toml() -> Path:
+    return Path(str(resources.files("config").joinpath("muse.toml")))
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+    if isinstance(value, int):
+        return [str(value)]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return value
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Load settings, turning any validation error into a one-line SettingsError."""
+    if config_file is not None:
+        path = Path(config_file).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"config file not found: {path}")
+        os.environ["MUSE_CONFIG"] = str(path)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        env = "MUSE_" + "__".join(str(p) for p in err["loc"]).upper()
+        raise SettingsError(f"invalid setting {loc} ({env}): {err['msg']}") from None
+    except ValueError as exc:  # e.g. a TOML syntax error
+        raise SettingsError(f"invalid configuration: {exc}") from None
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """Settings as a plain dict with secrets masked, for `muse config`."""
+    data = settings.model_dump(mode="json")
+    for dotted in SECRET_FIELDS:
+        section, key = dotted.split(".")
+        raw = getattr(getattr(settings, section), key)
+        data[section][key] = _mask(raw.get_secret_value()) if raw else None
+    return data
+
+
+def _mask(secret: str) -> str:
+    return "****" + secret[-4:] if len(secret) > 8 else "****"

@@ -1,0 +1,59 @@
+"""What a command handler gets: the message, who it is for, and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.errors import NotFound
+from bot.memory.records import DraftRecord, Profile
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.core import Core
+    from bot.llm.engine import LLMEngine
+    from bot.memory import Memory
+    from bot.messages import Incoming
+
+
+@dataclass
+class Context:
+    core: Core
+    msg: Incoming
+    person: int  # the human asking
+    owner: int  # whose memory: the person in private, the group in a group
+    args: str = ""
+    profile: Profile = field(default_factory=Profile)
+    # One-line notices to show above the answer (e.g. "your message was cut").
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def memory(self) -> Memory:
+        return self.core.memory
+
+    @property
+    def llm(self) -> LLMEngine:
+        return self.core.llm
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def session(self) -> str:
+        return str(self.msg.session)
+
+    def option(self, name: str) -> str | None:
+        value = self.msg.option(name)
+        return value.strip() if value and value.strip() else None
+
+    async def own_draft(self, draft_id: int) -> DraftRecord:
+        """A draft this conversation may use: its own, or one the person wrote elsewhere."""
+        draft = await self.memory.draft(draft_id)
+        if draft is None or (draft.owner_id != self.owner and draft.author_id != self.person):
+            raise NotFound(f"I can't find draft #{draft_id} among yours.")
+        return draft
+
+    async def remember(self, user_text: str, answer: str) -> None:
+        await self.memory.add_turn(self.owner, self.person, self.session, "user", user_text)
+        await self.memory.add_turn(self.owner, self.person, self.session, "assistant", answer)

@@ -1,0 +1,187 @@
+"""The platform-free core: routes an Incoming to a command, a button action or
+free chat, keeps each conversation in order, and turns every failure into one
+friendly line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import replace
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.commands import Registry, collect
+from bot.config import Settings
+from bot.context import Context
+from bot.errors import BadInput, MuseError, new_ref
+from bot.llm.engine import LLMEngine
+from bot.llm.prompts import load_prompts
+from bot.memory import Memory
+from bot.messages import Attachment, Incoming, Outgoing, Reply
+
+log = logging.getLogger(__name__)
+
+SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat")
+COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
+# Control characters other than tab/newline: binary junk, never meaningful text.
+JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+
+
+def _skill_modules() -> tuple[Any, ...]:
+    from bot.skills import account, brainstorm, caption, chat, remix
+
+    return (brainstorm, caption, remix, chat, account)
+
+
+class Core:
+    """One per process; adapters get it injected. Build with `await Core.create(settings)`."""
+
+    def __init__(self, settings: Settings, memory: Memory, llm: LLMEngine) -> None:
+        self.settings = settings
+        self.memory = memory
+        self.llm = llm
+        self.registry: Registry = collect(*_skill_modules())
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+        # Last photo per conversation, for "a photo, then /caption".
+        self.last_image: dict[str, Attachment] = {}
+
+    @classmethod
+    async def create(cls, settings: Settings, model: Any = None) -> Core:
+        prompts = load_prompts(required=SKILL_PROMPTS)
+        llm = LLMEngine(settings.llm, prompts, model=model)
+        memory = Memory(settings.db_path)
+        await memory.open()
+        return cls(settings, memory, llm)
+
+    async def close(self) -> None:
+        await self.memory.close()
+
+    # -- entry points ------------------------------------------------------
+
+    async def handle(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+        """Answer one message. Messages of one conversation are handled strictly in
+        arrival order; other conversations run concurrently."""
+        key = str(msg.session)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                async for out in self._guarded(msg):
+                    yield out
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                self._waiting.pop(key, None)
+                self._locks.pop(key, None)
+
+    async def respond(self, msg: Incoming) -> list[Reply]:
+        """The final replies only (no streaming) — for simple adapters and tests."""
+        return [out async for out in self.handle(msg) if isinstance(out, Reply)]
+
+    def busy(self, msg: Incoming) -> bool:
+        """True while another message of this conversation is being answered."""
+        return self._waiting.get(str(msg.session), 0) > 0
+
+    async def admit(self, msg: Incoming, daily_quota: int) -> str | None:
+        """Count a request against the person's daily quota; the refusal text if over."""
+        if daily_quota <= 0:
+            return None
+        person = await self.memory.user_for(
+            msg.session.platform, msg.user_id, msg.user_name, "person"
+        )
+        day = datetime.now(UTC).date().isoformat()
+        used = await self.memory.bump_usage(person, day)
+        if used > daily_quota:
+            return (
+                f"You've used today's {daily_quota} requests — I'll be back for you "
+                "tomorrow (UTC)."
+            )
+        return None
+
+    # -- routing -----------------------------------------------------------
+
+    async def _guarded(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+        try:
+            async for out in self._route(msg):
+                yield out
+        except MuseError as exc:
+            text = exc.user_message
+            if exc.with_ref:
+                ref = new_ref()
+                log.warning("ref %s: %s: %s", ref, type(exc).__name__, exc)
+                text = f"{text} (ref {ref})"
+            yield Reply(text, is_error=True, private=True)
+        except Exception:
+            ref = new_ref()
+            log.exception("ref %s: unexpected failure in %s", ref, msg.session)
+            yield Reply(f"Something went wrong on my side — try again. (ref {ref})",
+                        is_error=True, private=True)
+
+    async def _context(self, msg: Incoming, args: str) -> Context:
+        person = await self.memory.user_for(
+            msg.session.platform, msg.user_id, msg.user_name, "person"
+        )
+        owner = person
+        if msg.is_group:
+            owner = await self.memory.user_for(
+                msg.session.platform, f"chat:{msg.session.chat_id}", "", "group"
+            )
+        ctx = Context(self, msg, person=person, owner=owner, args=args)
+        ctx.profile = await self.memory.profile(owner)
+        return ctx
+
+    def _clean(self, text: str, notices: list[str]) -> str:
+        cleaned = JUNK_RE.sub("", text)
+        if cleaned != text and not cleaned.strip():
+            raise BadInput("That looks like binary data, not text — tell me in words what you need.")
+        limit = self.settings.max_input_chars
+        if len(cleaned) > limit:
+            cleaned = cleaned[:limit]
+            notices.append(f"(Your message was long, so I used its first {limit} characters.)")
+        return cleaned.strip()
+
+    async def _route(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+        from bot.skills import actions, chat
+
+        notices: list[str] = []
+        text = self._clean(msg.text, notices)
+        if msg.action is not None:
+            ctx = await self._context(msg, "")
+            stream = actions.handle(ctx, msg.action)
+        else:
+            unsupported = [a for a in msg.attachments if a.kind != "image"]
+            images = [a for a in msg.attachments if a.kind == "image"]
+            if images:
+                self.last_image[str(msg.session)] = images[-1]
+            match = COMMAND_RE.match(text)
+            if match:
+                name, args = match.group(1).lower(), match.group(2).strip()
+                spec = self.registry.get(name)
+                if spec is None:
+                    raise BadInput(f"I don't know /{name} — send /help to see what I can do.")
+                ctx = await self._context(msg, args)
+                stream = spec.handler(ctx)
+            elif unsupported and not text:
+                raise BadInput(
+                    f"I can't use a {unsupported[0].kind} yet — I work with text and photos. "
+                    "Describe it in a few words and I'll help."
+                )
+            elif images:
+                ctx = await self._context(msg, text)
+                from bot.skills import caption
+
+                stream = caption.caption(ctx)
+            elif not text:
+                raise BadInput("Send me some text — or /help to see what I can do.")
+            else:
+                ctx = await self._context(msg, text)
+                stream = chat.chat(ctx)
+        ctx.notices[:0] = notices
+        async for out in stream:
+            if isinstance(out, Reply) and ctx.notices:
+                out = replace(out, text="\n".join([*ctx.notices, out.text]))
+                ctx.notices.clear()
+            yield out

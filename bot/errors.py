@@ -1,0 +1,44 @@
+"""Errors that reach the user as one short, friendly line."""
+
+from __future__ import annotations
+
+import secrets
+
+
+def new_ref() -> str:
+    """A short error id shown to the user and written to the log, to find one in the other."""
+    return secrets.token_hex(2)
+
+
+class MuseError(Exception):
+    """An expected failure with a message meant for the user."""
+
+    user_message = "Something went wrong on my side — try again."
+    # Worth logging with an error id (a failure of ours or of a service).
+    with_ref = False
+
+    def __init__(self, detail: str = "", user_message: str | None = None) -> None:
+        super().__init__(detail or user_message or self.user_message)
+        if user_message is not None:
+            self.user_message = user_message
+
+
+class BadInput(MuseError):
+    """The user's request cannot be done as written; the message says how to fix it."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message, user_message)
+
+
+class NotFound(BadInput):
+    pass
+
+
+class LLMUnavailable(MuseError):
+    user_message = "My writing engine is unreachable right now — try again in a minute."
+    with_ref = True
+
+
+class LLMRefused(MuseError):
+    user_message = "My writing engine refused the request (check the model settings)."
+    with_ref = True

@@ -1,0 +1,106 @@
+"""Prompts are data: prompts/*.yaml, loaded and validated once at start-up.
+
+Each skill has a chat form (system + user, for instruction-tuned servers) and a
+few-shot completion form (for the embedded base model, which has no chat template).
+"""
+
+from __future__ import annotations
+
+import string
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# Filled in by the engine itself, so templates may use them without declaring.
+BUILTIN_VARIABLES = {"history"}
+
+
+class PromptError(Exception):
+    """A broken prompt file: one line naming the file and the field."""
+
+
+class ChatForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    system: str = Field(min_length=1)
+    user: str = Field(min_length=1)
+
+
+class CompletionForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Few-shot examples, written exactly as the model should continue them.
+    examples: str = ""
+    template: str = Field(min_length=1)
+    # Appended to the prompt and put back in front of the answer: the model continues
+    # from it (e.g. "1." so the answer is a numbered list).
+    primer: str = ""
+    stop: list[str] = []
+
+
+class PromptSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = ""
+    description: str = Field(min_length=1)
+    variables: list[str]
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, gt=0)
+    chat: ChatForm
+    completion: CompletionForm
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _check(spec: PromptSpec, label: str) -> None:
+    known = set(spec.variables) | BUILTIN_VARIABLES
+    for field, text in (
+        ("chat.system", spec.chat.system),
+        ("chat.user", spec.chat.user),
+        ("completion.examples", spec.completion.examples),
+        ("completion.template", spec.completion.template),
+    ):
+        try:
+            used = _placeholders(text)
+        except ValueError as exc:
+            raise PromptError(f"{label}: field {field}: {exc}") from None
+        unknown = sorted(used - known)
+        if unknown:
+            raise PromptError(f"{label}: field {field}: undeclared variable {{{unknown[0]}}}")
+
+
+def load_prompt(path: Path) -> PromptSpec:
+    label = f"prompts/{path.name}"
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise PromptError(f"{label}: not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise PromptError(f"{label}: must be a mapping of fields")
+    try:
+        spec = PromptSpec(**data, name=path.stem) if "name" not in data else PromptSpec(**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise PromptError(f"{label}: field {field}: {err['msg']}") from None
+    _check(spec, label)
+    return spec
+
+
+def default_prompt_dir() -> Path:
+    return Path(str(resources.files("prompts")))
+
+
+def load_prompts(
+    directory: Path | None = None, required: tuple[str, ...] = ()
+) -> dict[str, PromptSpec]:
+    directory = directory or default_prompt_dir()
+    specs = {p.stem: load_prompt(p) for p in sorted(directory.glob("*.yaml"))}
+    for name in required:
+        if name not in specs:
+            raise PromptError(f"prompts/{name}.yaml: file is missing")
+    return specs

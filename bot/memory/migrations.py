@@ -1,0 +1,96 @@
+"""Schema changes as small functions, applied once each and recorded in `_migrations`.
+
+Append new ones at the end; never edit one that has shipped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["users"].create(
+        {"id": int, "kind": str, "display_name": str, "created_at": str}, pk="id"
+    )
+    # One person can be reached from several platforms: identities map to users.
+    db["identities"].create(
+        {"platform": str, "external_id": str, "user_id": int},
+        pk=("platform", "external_id"),
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["profiles"].create(
+        {
+            "user_id": int,
+            "voice": str,
+            "audience": str,
+            "platforms": str,  # JSON list
+            "avoid": str,  # JSON list
+            "updated_at": str,
+        },
+        pk="user_id",
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["turns"].create(
+        {
+            "id": int,
+            "owner_id": int,  # whose memory: a person, or a group
+            "author_id": int,  # who said it (the person, also inside a group)
+            "session": str,
+            "role": str,  # user | assistant
+            "text": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("owner_id", "users", "id")],
+    )
+    db["turns"].create_index(["owner_id", "session", "id"])
+    db["drafts"].create(
+        {
+            "id": int,
+            "owner_id": int,
+            "author_id": int,
+            "session": str,
+            "kind": str,  # caption | idea | remix
+            "platform": str,
+            "label": str,
+            "text": str,
+            "request": str,
+            "parent_id": int,
+            "status": str,  # new | chosen | rejected
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("owner_id", "users", "id"), ("parent_id", "drafts", "id")],
+    )
+    db["drafts"].create_index(["owner_id", "id"])
+    db["drafts"].create_index(["author_id"])
+    db["usage"].create({"user_id": int, "day": str, "count": int}, pk=("user_id", "day"))
+
+
+MIGRATIONS: list[Migration] = [m001_initial]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations in order; returns the names applied now."""
+    table = db["_migrations"]
+    if not table.exists():
+        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for migration in MIGRATIONS:
+        name = migration.__name__
+        if name in done:
+            continue
+        with db.conn:
+            migration(db)
+            db["_migrations"].insert({"name": name, "applied_at": _now()})
+        applied.append(name)
+    return applied
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

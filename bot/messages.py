@@ -1,0 +1,129 @@
+"""Neutral message types shared by the core and every adapter.
+
+Adapters turn platform events into `Incoming` and render `Progress`/`Reply`
+back; nothing here knows about Telegram, Discord or the console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AttachmentKind = Literal["image", "audio", "video", "sticker", "file"]
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    """One conversation: a private chat, a group chat, a forum topic, a channel thread."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+
+    def __str__(self) -> str:
+        base = f"{self.platform}:{self.chat_id}"
+        return f"{base}:{self.thread_id}" if self.thread_id else base
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: AttachmentKind
+    data: bytes | None = field(default=None, repr=False)
+    mime: str | None = None
+    name: str | None = None
+    url: str | None = None
+
+
+# Short codes keep callback data far below Telegram's 64-byte limit.
+_ACTION_CODES = {"remix": "rx", "shorter": "sh", "more": "mo", "pick": "pk", "platform": "pf",
+                 "caption": "cp", "forget": "fg"}
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button press, decoded. `draft_id` refers to a stored draft, never to text."""
+
+    verb: Literal["remix", "shorter", "more", "pick", "platform", "caption", "forget"]
+    draft_id: int = 0
+    arg: str = ""
+
+    def encode(self) -> str:
+        data = f"m:{_ACTION_CODES[self.verb]}:{self.draft_id}:{self.arg}"
+        assert len(data.encode()) <= 64, data
+        return data
+
+    @classmethod
+    def decode(cls, data: str) -> Action | None:
+        parts = data.split(":", 3)
+        if len(parts) != 4 or parts[0] != "m":
+            return None
+        verbs = {code: verb for verb, code in _ACTION_CODES.items()}
+        verb = verbs.get(parts[1])
+        if verb is None or not parts[2].isdigit():
+            return None
+        return cls(verb=verb, draft_id=int(parts[2]), arg=parts[3])  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: Action
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A user's message, command or button press, in platform-neutral form."""
+
+    session: SessionKey
+    user_id: str
+    text: str = ""
+    user_name: str = ""
+    is_group: bool = False
+    message_id: str | None = None
+    # Text of the message this one replies to (e.g. "/remix" as a reply).
+    reply_to_text: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    # Set for button presses instead of text.
+    action: Action | None = None
+    # Structured options from platforms that have them (Discord slash options).
+    options: tuple[tuple[str, str], ...] = ()
+    # The platform's own event, for the rare adapter-side need; never used by the core.
+    raw: Any = field(default=None, compare=False, repr=False)
+
+    def option(self, name: str) -> str | None:
+        return dict(self.options).get(name)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A generated candidate as shown to the user."""
+
+    id: int
+    text: str
+    platform: str
+    limit: int
+    parent_id: int | None = None
+    label: str = ""  # e.g. the tone
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers. `text` is plain text; adapters format it for their platform."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    drafts: tuple[Draft, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    # Private to the asking user where the platform allows it (Discord ephemeral).
+    private: bool = False
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Text streamed so far (cumulative), shown before the final Reply."""
+
+    text: str
+
+
+Outgoing = Progress | Reply

@@ -1,0 +1,185 @@
+"""The creator's own things: style, history, picks, export and forget, help."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+from bot.commands import Param, command
+from bot.context import Context
+from bot.errors import BadInput
+from bot.memory.records import Profile
+from bot.messages import Action, Attachment, Button, Outgoing, Reply
+from bot.platforms import find_platform
+
+STYLE_FIELDS = ("voice", "audience", "platforms", "avoid")
+STYLE_HELP = (
+    "Change it: /style voice: warm, witty | audience: travel lovers 25–40 | "
+    "platforms: instagram, x | avoid: wanderlust   (or /style reset)"
+)
+
+
+@command("start", "Say hello and show what I can do.", hidden=True)
+async def start(ctx: Context) -> AsyncIterator[Outgoing]:
+    yield Reply(
+        "Hi, I'm Muse — your creative co-pilot. I brainstorm, draft captions and remix "
+        "posts in your voice; you pick and post.\n\n" + ctx.core.registry.help_text()
+    )
+
+
+@command("help", "Show the commands and how to use them.")
+async def help_(ctx: Context) -> AsyncIterator[Outgoing]:
+    yield Reply(ctx.core.registry.help_text())
+
+
+def describe(profile: Profile) -> str:
+    if profile.is_empty:
+        return "No style set yet — I'll write in a natural, friendly voice."
+    parts = [
+        f"Voice: {profile.voice or '—'}",
+        f"Audience: {profile.audience or '—'}",
+        "Platforms: " + (", ".join(profile.platforms) or "—"),
+        "Avoid: " + (", ".join(f"“{w}”" for w in profile.avoid) or "—"),
+    ]
+    return " · ".join(parts)
+
+
+def parse_style(text: str, current: Profile) -> Profile:
+    """'voice: warm, witty | audience: …' — fields not named keep their value."""
+    pieces = [p.strip() for p in re.split(r"\s*(?:\||\n|;)\s*", text) if p.strip()]
+    values: dict[str, str] = {}
+    for piece in pieces:
+        name, sep, value = piece.partition(":")
+        key = name.strip().lower()
+        if not sep or key not in STYLE_FIELDS:
+            raise BadInput(f"I didn't get “{piece[:40]}”. {STYLE_HELP}")
+        values[key] = value.strip()
+    return apply_style(current, values)
+
+
+def apply_style(current: Profile, values: dict[str, str]) -> Profile:
+    def listed(raw: str) -> tuple[str, ...]:
+        return tuple(w.strip().strip("\"“”") for w in raw.split(",") if w.strip())
+
+    profile = current
+    if "voice" in values:
+        profile = replace(profile, voice=values["voice"][:200])
+    if "audience" in values:
+        profile = replace(profile, audience=values["audience"][:200])
+    if "avoid" in values:
+        profile = replace(profile, avoid=listed(values["avoid"])[:30])
+    if "platforms" in values:
+        names = listed(values["platforms"])
+        unknown = [n for n in names if not find_platform(n)]
+        if unknown:
+            raise BadInput(
+                f"I don't know the platform “{unknown[0]}”. I know: Instagram, X, LinkedIn, "
+                "TikTok, Threads, Bluesky."
+            )
+        profile = replace(profile, platforms=tuple(find_platform(n).key for n in names))  # type: ignore[union-attr]
+    return profile
+
+
+@command(
+    "style",
+    "Show or set your voice, audience, platforms and words to avoid.",
+    usage="/style [voice: … | audience: … | platforms: … | avoid: …]",
+    params=tuple(
+        Param(name, f"Your {name}" if name != "avoid" else "Words to avoid, comma-separated")
+        for name in STYLE_FIELDS
+    ),
+    private=True,
+)
+async def style(ctx: Context) -> AsyncIterator[Outgoing]:
+    options = {k: v for k in STYLE_FIELDS if (v := ctx.option(k)) is not None}
+    if ctx.args.strip().lower() == "reset":
+        await ctx.memory.save_profile(ctx.owner, Profile())
+        yield Reply("Style cleared. " + STYLE_HELP, private=True)
+        return
+    if not ctx.args and not options:
+        yield Reply(describe(ctx.profile) + "\n" + STYLE_HELP, private=True)
+        return
+    profile = apply_style(ctx.profile, options) if options else parse_style(ctx.args, ctx.profile)
+    await ctx.memory.save_profile(ctx.owner, profile)
+    yield Reply("Saved. " + describe(profile), private=True)
+
+
+@command("history", "Your recent drafts, ideas and picks.", private=True)
+async def history(ctx: Context) -> AsyncIterator[Outgoing]:
+    drafts = await ctx.memory.drafts(ctx.owner, limit=15)
+    if not drafts:
+        yield Reply("Nothing here yet — try /brainstorm or /caption.", private=True)
+        return
+    lines = ["Your latest drafts (newest first):"]
+    for d in drafts:
+        mark = {"chosen": " ✓ picked", "rejected": " ✗"}.get(d.status, "")
+        where = f" · {d.platform}" if d.platform else ""
+        origin = f" · from #{d.parent_id}" if d.parent_id else ""
+        first = d.text.split("\n")[0]
+        snippet = first[:80] + ("…" if len(first) > 80 else "")
+        lines.append(f"#{d.id} {d.kind}{where}{origin}{mark}: {snippet}")
+    yield Reply("\n".join(lines), private=True)
+
+
+@command("pick", "Mark a draft as your pick, ready to copy and post yourself.", usage="/pick #id")
+async def pick(ctx: Context) -> AsyncIterator[Outgoing]:
+    draft = await ctx.own_draft(draft_id(ctx.args, "/pick #12"))
+    await ctx.memory.set_status(draft.id, "chosen")
+    yield Reply(f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}")
+
+
+@command("more", "More drafts like one you liked.", usage="/more #id")
+async def more(ctx: Context) -> AsyncIterator[Outgoing]:
+    from bot.skills.actions import more_like
+
+    draft = await ctx.own_draft(draft_id(ctx.args, "/more #12"))
+    async for out in more_like(ctx, draft):
+        yield out
+
+
+def draft_id(text: str, example: str) -> int:
+    match = re.match(r"^#?(\d{1,9})\b", text.strip())
+    if not match:
+        raise BadInput(f"Which draft? e.g. {example}")
+    return int(match.group(1))
+
+
+@command("export", "Everything I keep about you, as a JSON file.", private=True)
+async def export(ctx: Context) -> AsyncIterator[Outgoing]:
+    data = await ctx.memory.export(ctx.person)
+    blob = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    yield Reply(
+        f"Here is everything I keep about you: {len(data['drafts'])} drafts, "
+        f"{len(data['turns'])} messages, your style. It's yours.",
+        attachments=(Attachment("file", blob, "application/json", "muse-export.json"),),
+        private=True,
+    )
+
+
+@command(
+    "forget",
+    "Delete everything I keep about you, for good (asks first).",
+    usage="/forget [confirm]",
+    private=True,
+)
+async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
+    if ctx.args.strip().lower() in ("confirm", "yes"):
+        yield await erase(ctx)
+        return
+    yield Reply(
+        "This deletes your style, your conversation history and all your drafts, for good. "
+        "Sure? Press the button, or send /forget confirm.",
+        buttons=((Button("Yes, delete everything", Action("forget")),),),
+        private=True,
+    )
+
+
+async def erase(ctx: Context) -> Reply:
+    counts = await ctx.memory.forget(ctx.person)
+    return Reply(
+        f"Done — I deleted {counts.get('drafts', 0)} drafts, {counts.get('turns', 0)} messages "
+        "and your style. I no longer know you.",
+        private=True,
+    )

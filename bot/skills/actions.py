@@ -1,0 +1,62 @@
+"""Button presses: remix, shorter, more like this, pick, platform switch."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from bot.context import Context
+from bot.errors import NotFound
+from bot.memory.records import DraftRecord
+from bot.messages import Action, Outgoing, Reply
+from bot.platforms import PLATFORMS, find_platform
+from bot.skills.account import erase
+from bot.skills.caption import pick_tones, write_captions
+from bot.skills.remix import remix_text
+
+GONE = "That draft is gone; send /caption again for fresh ones."
+
+
+async def more_like(ctx: Context, draft: DraftRecord) -> AsyncIterator[Outgoing]:
+    platform = PLATFORMS.get(draft.platform) or PLATFORMS["instagram"]
+    async for out in write_captions(
+        ctx,
+        draft.request or draft.text,
+        platform,
+        pick_tones(draft.label or None, ctx.profile.voice),
+        parent_id=draft.id,
+        like=draft.text,
+    ):
+        yield out
+
+
+async def handle(ctx: Context, action: Action) -> AsyncIterator[Outgoing]:
+    if action.verb == "forget":
+        yield await erase(ctx)
+        return
+    try:
+        draft = await ctx.own_draft(action.draft_id)
+    except NotFound:
+        raise NotFound(GONE) from None
+    platform = PLATFORMS.get(draft.platform) or PLATFORMS["instagram"]
+    if action.verb == "pick":
+        await ctx.memory.set_status(draft.id, "chosen")
+        yield Reply(f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}")
+    elif action.verb == "more":
+        async for out in more_like(ctx, draft):
+            yield out
+    elif action.verb == "caption":
+        async for out in write_captions(
+            ctx, draft.text.split("\n")[0], platform, pick_tones(None, ctx.profile.voice),
+            parent_id=draft.id,
+        ):
+            yield out
+    else:
+        instructions = {
+            "remix": "a fresh take with a different opening",
+            "shorter": "make it noticeably shorter and tighter",
+            "platform": "",
+        }[action.verb]
+        if action.verb == "platform":
+            platform = find_platform(action.arg) or platform
+        async for out in remix_text(ctx, draft.text, platform, instructions, parent_id=draft.id):
+            yield out

@@ -1,0 +1,124 @@
+"""/brainstorm: N distinct post ideas, each with a hook, an angle and a format."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from bot.commands import Param, command
+from bot.context import Context
+from bot.errors import BadInput, MuseError
+from bot.messages import Action, Button, Outgoing, Reply
+from bot.skills.common import novel, parse_items, stream_text
+
+DEFAULT_COUNT = 5
+MAX_COUNT = 10
+FORMATS = ("reel", "carousel", "thread", "short video", "photo", "story", "poll", "live",
+           "newsletter", "blog post", "video", "post")
+COUNT_RE = re.compile(r"(?:^|\s)(\d{1,2})(?:\s*ideas?)?\s*$", re.I)
+FIELD_RE = re.compile(r"\b(hook|angle|format)\s*[:=]\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Idea:
+    hook: str
+    angle: str
+    format: str
+
+    def as_text(self) -> str:
+        return f"{self.hook}\nAngle: {self.angle} · Format: {self.format}"
+
+
+def parse_idea(item: str) -> Idea | None:
+    """'Hook: … | Angle: … | Format: reel' (lenient about separators and missing parts)."""
+    flat = " ".join(item.split())
+    fields: dict[str, str] = {}
+    parts = FIELD_RE.split(flat)
+    if len(parts) > 1:
+        lead = parts[0].strip(" |-—")
+        for name, value in zip(parts[1::2], parts[2::2], strict=False):
+            fields[name.lower()] = value.strip(" |-—;,.")
+        if lead and "hook" not in fields:
+            fields["hook"] = lead
+    else:
+        pieces = [p.strip() for p in re.split(r"\s[|—–]\s", flat) if p.strip()]
+        fields["hook"] = pieces[0] if pieces else ""
+        if len(pieces) > 1:
+            fields["angle"] = pieces[1]
+        if len(pieces) > 2:
+            fields["format"] = pieces[2]
+    hook = fields.get("hook", "").strip(" \"“”")
+    if len(hook) < 3:
+        return None
+    fmt = fields.get("format", "")
+    if not fmt:
+        found = [f for f in FORMATS if f in flat.lower()]
+        fmt = found[0] if found else "post"
+    return Idea(hook, fields.get("angle") or "your own take", fmt.lower()[:40])
+
+
+def split_count(text: str) -> tuple[str, int | None]:
+    match = COUNT_RE.search(text)
+    if match and match.start() > 0:
+        return text[: match.start()].strip(), int(match.group(1))
+    return text, None
+
+
+@command(
+    "brainstorm",
+    "Brainstorm distinct post ideas on a topic: hook, angle and format for each.",
+    usage="/brainstorm <topic> [how many, 1-10]",
+    params=(
+        Param("topic", "What the posts are about", required=True, rest=True),
+        Param("count", "How many ideas (1-10, default 5)"),
+    ),
+)
+async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
+    topic, count = split_count(ctx.option("topic") or ctx.args)
+    if ctx.option("count"):
+        if not ctx.option("count").isdigit():  # type: ignore[union-attr]
+            raise BadInput("The number of ideas must be a whole number from 1 to 10.")
+        count = int(ctx.option("count"))  # type: ignore[arg-type]
+    count = count or DEFAULT_COUNT
+    if not 1 <= count <= MAX_COUNT:
+        raise BadInput(f"I can brainstorm 1 to {MAX_COUNT} ideas at a time.")
+    if not topic.strip():
+        raise BadInput("What should we brainstorm? e.g. /brainstorm rainy-day content for a café")
+    existing = [d.text for d in await ctx.memory.drafts(ctx.owner, limit=50, kind="idea")]
+    ideas: list[Idea] = []
+    for attempt in range(2):
+        variables = {"topic": topic, "count": count}
+        if attempt:
+            variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+        out: list[str] = []
+        async for progress in stream_text(ctx, "brainstorm", variables, out=out):
+            yield progress
+        parsed = [i for i in (parse_idea(x) for x in parse_items(out[0])) if i]
+        fresh = novel([i.hook for i in [*ideas, *parsed]], existing)
+        ideas = [i for i in [*ideas, *parsed] if i.hook in fresh]
+        ideas = list({i.hook: i for i in ideas}.values())
+        if len(ideas) >= count:
+            break
+    if not ideas:
+        raise MuseError("no ideas parsed", "I couldn't come up with fresh ideas this time — "
+                        "try a more specific topic.")
+    ideas = ideas[:count]
+    records = await ctx.memory.add_drafts(
+        owner=ctx.owner,
+        author=ctx.person,
+        session=ctx.session,
+        kind="idea",
+        platform="",
+        request=topic,
+        items=[(i.as_text(), i.format) for i in ideas],
+    )
+    lines = [f"{len(records)} ideas for “{topic}”:"]
+    for rec, idea in zip(records, ideas, strict=True):
+        lines.append(f"\n#{rec.id} [{idea.format}] {idea.hook}\n    Angle: {idea.angle}")
+    lines.append("\nLike one? Press ✍️ to get captions for it, or /caption #id for another platform.")
+    buttons = [Button(f"✍️ #{r.id}", Action("caption", r.id)) for r in records]
+    rows = tuple(tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5))
+    reply = Reply("\n".join(lines), buttons=rows)
+    await ctx.remember(ctx.msg.text or f"/brainstorm {topic}", reply.text)
+    yield reply

@@ -1,0 +1,134 @@
+"""/caption: three captions in clearly different tones, within the platform's rules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from bot.commands import Param, command
+from bot.context import Context
+from bot.errors import BadInput, MuseError
+from bot.messages import Attachment, Outgoing
+from bot.platforms import PLATFORMS, Platform, repair
+from bot.skills.common import (
+    DRAFT_REF_RE,
+    avoid_filter,
+    drafts_reply,
+    novel,
+    parse_items,
+    resolve_platform,
+    split_tone,
+    stream_text,
+)
+
+TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "playful")
+DEFAULT_TONES = ("warm", "witty", "bold")
+EXAMPLE = "Tell me what the post shows, e.g. /caption a rainy tram ride in Lisbon"
+
+
+def pick_tones(lead: str | None, voice: str) -> tuple[str, ...]:
+    """Three distinct tones: the asked one (or the creator's voice) first."""
+    first = [lead] if lead else [w.strip() for w in voice.split(",") if w.strip()][:1]
+    tones = [*first]
+    for tone in DEFAULT_TONES + TONES:
+        if len(tones) == 3:
+            break
+        if tone.lower() not in (t.lower() for t in tones):
+            tones.append(tone)
+    return tuple(tones)
+
+
+@command(
+    "caption",
+    "Write 3 captions in different tones, within the platform's real limits.",
+    usage="/caption <what the post shows> [for <platform>]",
+    params=(
+        Param("description", "What the post shows", required=True, rest=True),
+        Param("platform", "Where it will be posted", choices=tuple(PLATFORMS)),
+        Param("tone", "The tone to lead with", choices=TONES),
+    ),
+)
+async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
+    text, tone = split_tone(ctx.option("description") or ctx.args)
+    tone = ctx.option("tone") or tone
+    parent_id = None
+    ref = DRAFT_REF_RE.match(text) if text.startswith("#") else None
+    if ref:  # "/caption #12": captions for an idea or draft
+        source = await ctx.own_draft(int(ref.group(1)))
+        parent_id, text = source.id, source.text.split("\n")[0] + " " + ref.group(2)
+    description, platform = resolve_platform(ctx, text)
+    # A photo in this message, or the last one sent here ("a photo, then /caption").
+    last = ctx.core.last_image.pop(ctx.session, None)
+    images: list[Attachment] = [a for a in ctx.msg.attachments if a.kind == "image"]
+    if not images and last is not None:
+        images = [last]
+    if images and not ctx.llm.supports_vision:
+        if not description:
+            raise BadInput(
+                "This model can't see photos — add a few words about it, "
+                "e.g. /caption sunset over the harbour"
+            )
+        ctx.notices.append("(This model can't see images, so I used only your text.)")
+        images = []
+    if not description and not images:
+        raise BadInput(EXAMPLE)
+    async for out in write_captions(
+        ctx,
+        description or "the attached photo",
+        platform,
+        pick_tones(tone, ctx.profile.voice),
+        parent_id=parent_id,
+        images=images,
+    ):
+        yield out
+
+
+async def write_captions(
+    ctx: Context,
+    description: str,
+    platform: Platform,
+    tones: Sequence[str],
+    *,
+    parent_id: int | None = None,
+    like: str = "",
+    images: Sequence[Attachment] = (),
+) -> AsyncIterator[Outgoing]:
+    """Generate, repair to the platform's limits, drop repeats of what the creator
+    already has, and regenerate once if fewer than three fresh captions remain."""
+    existing = [d.text for d in await ctx.memory.drafts(ctx.owner, limit=50)]
+    kept: list[str] = []
+    variables = {
+        "description": description,
+        "platform": platform.name,
+        "max_chars": platform.max_chars,
+        "hashtags": platform.good_hashtags,
+        "tones": ", ".join(tones),
+        "like": like,
+    }
+    for attempt in range(2):
+        if attempt:
+            variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+        out: list[str] = []
+        async for progress in stream_text(ctx, "caption", variables, images=images, out=out):
+            yield progress
+        items = avoid_filter(parse_items(out[0]), ctx.profile.avoid)
+        kept = novel([*kept, *(repair(i, platform) for i in items)], existing)
+        if len(kept) >= 3:
+            break
+    if not kept:
+        raise MuseError("model gave no usable captions", "I couldn't write fresh captions this "
+                        "time — add a detail or two and try again.")
+    kept = kept[:3]
+    records = await ctx.memory.add_drafts(
+        owner=ctx.owner,
+        author=ctx.person,
+        session=ctx.session,
+        kind="caption",
+        platform=platform.key,
+        request=description,
+        items=[(t, tones[i] if i < len(tones) else "") for i, t in enumerate(kept)],
+        parent_id=parent_id,
+    )
+    voice = f" · your voice: {ctx.profile.voice}" if ctx.profile.voice else ""
+    reply = drafts_reply(ctx, f"{len(records)} captions for {platform.name}{voice}", records)
+    await ctx.remember(ctx.msg.text or f"/caption {description}", reply.text)
+    yield reply

@@ -1,0 +1,183 @@
+"""Helpers the skills share: argument parsing, the model's list output, novelty
+filtering, and the reply that shows drafts with their buttons."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from bot.context import Context
+from bot.memory.records import DraftRecord, Profile
+from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
+from bot.platforms import DEFAULT_PLATFORM, PLATFORMS, Platform, find_platform
+
+ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*\S)\s*$")
+DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
+FOR_PLATFORM_RE = re.compile(r"(?:^|[\s,;])(?:for|on|to)\s+([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$", re.I)
+TONE_RE = re.compile(r"(?:^|[\s,;])tone\s*[:=]?\s*([\w][\w ,'-]{0,40})\s*$", re.I)
+
+
+def split_platform(text: str, default: str | None = None) -> tuple[str, Platform | None]:
+    """'a tram ride, for instagram' -> ('a tram ride', Instagram)."""
+    match = FOR_PLATFORM_RE.search(text)
+    if match:
+        platform = find_platform(match.group(1))
+        if platform:
+            return text[: match.start()].rstrip(" ,;"), platform
+    return text, PLATFORMS.get(default) if default else None
+
+
+def split_tone(text: str) -> tuple[str, str | None]:
+    match = TONE_RE.search(text)
+    if match:
+        return text[: match.start()].rstrip(" ,;"), match.group(1).strip()
+    return text, None
+
+
+def resolve_platform(ctx: Context, text: str) -> tuple[str, Platform]:
+    """Platform from the option, the text ('for x'), the profile, then the default."""
+    text, platform = split_platform(text)
+    option = ctx.option("platform")
+    if option:
+        platform = find_platform(option) or platform
+    if platform is None and ctx.profile.platforms:
+        platform = find_platform(ctx.profile.platforms[0])
+    return text, platform or PLATFORMS[DEFAULT_PLATFORM]
+
+
+def parse_items(text: str) -> list[str]:
+    """Items of a numbered or bulleted list; an unnumbered text counts as one item."""
+    items: list[str] = []
+    for line in text.splitlines():
+        match = ITEM_RE.match(line)
+        if match:
+            items.append(match.group(1).strip())
+        elif items and line.strip() and not line.lstrip().startswith(("#", "Post:", "Topic:")):
+            items[-1] += "\n" + line.strip()
+        elif items and line.strip().startswith("#"):
+            items[-1] += "\n" + line.strip()
+    if not items and text.strip():
+        items = [text.strip()]
+    return [clean_item(i) for i in items if clean_item(i)]
+
+
+def clean_item(text: str) -> str:
+    text = text.strip().strip('"“”').strip()
+    return re.sub(r"^(?:caption|option|idea)\s*\d*\s*[:.-]\s*", "", text, flags=re.I)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def similarity(a: str, b: str) -> float:
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return 1.0 if a.strip() == b.strip() else 0.0
+    return len(wa & wb) / len(wa | wb)
+
+
+def novel(candidates: Sequence[str], existing: Sequence[str], threshold: float = 0.8) -> list[str]:
+    """Keep candidates that differ from each other and from what the creator already has."""
+    kept: list[str] = []
+    for text in candidates:
+        if all(similarity(text, other) < threshold for other in [*existing, *kept]):
+            kept.append(text)
+    return kept
+
+
+def avoid_filter(items: list[str], avoid: Sequence[str]) -> list[str]:
+    """Drop drafts with the creator's banned words; if none survive, strip the words."""
+    if not avoid:
+        return items
+    pattern = re.compile("|".join(re.escape(w) for w in avoid), re.I)
+    clean = [i for i in items if not pattern.search(i)]
+    if clean:
+        return clean
+    return [re.sub(r"\s{2,}", " ", pattern.sub("", i)).strip() for i in items]
+
+
+def profile_text(profile: Profile) -> str:
+    parts = []
+    if profile.voice:
+        parts.append(f"Voice: {profile.voice}.")
+    if profile.audience:
+        parts.append(f"Audience: {profile.audience}.")
+    if profile.avoid:
+        parts.append("Never use these words: " + ", ".join(profile.avoid) + ".")
+    return " ".join(parts) or "No style set yet: write in a natural, friendly voice."
+
+
+async def stream_text(
+    ctx: Context,
+    skill: str,
+    variables: dict[str, Any],
+    *,
+    with_history: bool = True,
+    images: Sequence[Attachment] = (),
+    out: list[str],
+) -> AsyncIterator[Progress]:
+    """Run a skill's prompt, yielding Progress as text arrives; the full text lands in `out`."""
+    history = (
+        await ctx.memory.recent_turns(ctx.owner, ctx.session, ctx.settings.llm.context_tokens)
+        if with_history
+        else []
+    )
+    variables = {"profile": profile_text(ctx.profile), **variables}
+    text = ""
+    async for delta in ctx.llm.stream(skill, variables, history, images):
+        text += delta
+        if text.strip():
+            yield Progress(text)
+    out.append(text)
+
+
+def counted(draft: DraftRecord, platform: Platform) -> str:
+    return f"({len(draft.text)}/{platform.max_chars})"
+
+
+def other_platforms(ctx: Context, current: str, n: int = 3) -> list[Platform]:
+    preferred = [find_platform(p) for p in ctx.profile.platforms]
+    order = [p for p in preferred if p] + [PLATFORMS[k] for k in ("x", "linkedin", "threads",
+                                                                  "bluesky", "instagram", "tiktok")]
+    seen: list[Platform] = []
+    for p in order:
+        if p.key != current and p not in seen:
+            seen.append(p)
+    return seen[:n]
+
+
+def drafts_reply(
+    ctx: Context, heading: str, drafts: Sequence[DraftRecord], *, platform_switches: bool = True
+) -> Reply:
+    """Drafts with ids, lengths against the limit, and a row of buttons per draft."""
+    lines = [heading]
+    rows: list[tuple[Button, ...]] = []
+    shown: list[Draft] = []
+    for d in drafts:
+        platform = PLATFORMS.get(d.platform, PLATFORMS[DEFAULT_PLATFORM])
+        label = f" ({d.label})" if d.label else ""
+        lines.append(f"\n#{d.id}{label} {counted(d, platform)}\n{d.text}")
+        shown.append(Draft(d.id, d.text, d.platform, platform.max_chars, d.parent_id, d.label))
+        rows.append(
+            (
+                Button(f"Remix #{d.id}", Action("remix", d.id)),
+                Button("Shorter", Action("shorter", d.id)),
+                Button("More like this", Action("more", d.id)),
+                Button("Pick ✓", Action("pick", d.id)),
+            )
+        )
+    if platform_switches and drafts:
+        first = drafts[0]
+        rows.append(
+            tuple(
+                Button(f"{p.name} ← #{first.id}", Action("platform", first.id, p.key))
+                for p in other_platforms(ctx, first.platform)
+            )
+        )
+    ids = ", ".join(f"#{d.id}" for d in drafts[:1])
+    lines.append(
+        f"\nYou're the author: pick, remix or ignore. E.g. /remix {ids} for x · /pick {ids}"
+    )
+    return Reply("\n".join(lines), buttons=tuple(rows), drafts=tuple(shown))

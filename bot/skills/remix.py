@@ -1,0 +1,104 @@
+"""/remix: rewrite a post or draft for another platform or tone, keeping its message."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+from bot.commands import Param, command
+from bot.context import Context
+from bot.errors import BadInput, MuseError
+from bot.messages import Outgoing
+from bot.platforms import PLATFORMS, Platform, find_platform, repair
+from bot.skills.caption import TONES
+from bot.skills.common import (
+    drafts_reply,
+    parse_items,
+    resolve_platform,
+    split_platform,
+    split_tone,
+    stream_text,
+)
+
+EXAMPLE = (
+    "Tell me what to remix: /remix #12 for x, /remix <your text> for linkedin, "
+    "or reply to a message with /remix"
+)
+
+
+@command(
+    "remix",
+    "Rewrite a post or draft for another platform or tone, keeping its message.",
+    usage="/remix <text or #draft> [for <platform>] [tone <tone>]",
+    params=(
+        Param("text", "The text to remix, or #id of one of your drafts", required=True, rest=True),
+        Param("platform", "Target platform", choices=tuple(PLATFORMS)),
+        Param("tone", "New tone", choices=TONES),
+    ),
+)
+async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
+    text, tone = split_tone(ctx.option("text") or ctx.args)
+    tone = ctx.option("tone") or tone
+    parent_id = None
+    ref = re.match(r"^#(\d{1,9})\b(.*)$", text, re.S)
+    if ref:
+        draft = await ctx.own_draft(int(ref.group(1)))
+        source, parent_id, rest = draft.text, draft.id, ref.group(2).strip()
+        default = PLATFORMS.get(draft.platform)
+        rest, platform = split_platform(rest)
+        platform = platform or default
+    elif ctx.msg.reply_to_text and ctx.msg.reply_to_text.strip():
+        # "/remix make it punchier for linkedin" as a reply: the replied message is the source.
+        source = ctx.msg.reply_to_text.strip()
+        rest, platform = split_platform(text)
+    else:
+        source, platform = split_platform(text)
+        rest = ""
+    option = ctx.option("platform")
+    if option:
+        platform = find_platform(option) or platform
+    if platform is None:
+        _, platform = resolve_platform(ctx, "")
+    if not source.strip():
+        raise BadInput(EXAMPLE)
+    instructions = ", ".join(p for p in (rest, f"tone: {tone}" if tone else "") if p)
+    async for out in remix_text(ctx, source, platform, instructions, parent_id=parent_id):
+        yield out
+
+
+async def remix_text(
+    ctx: Context,
+    source: str,
+    platform: Platform,
+    instructions: str = "",
+    *,
+    parent_id: int | None = None,
+) -> AsyncIterator[Outgoing]:
+    out: list[str] = []
+    variables = {
+        "source": source,
+        "platform": platform.name,
+        "max_chars": platform.max_chars,
+        "hashtags": platform.good_hashtags,
+        "instructions": instructions or "keep the message, make it feel native to the platform",
+    }
+    async for progress in stream_text(ctx, "remix", variables, out=out):
+        yield progress
+    items = parse_items(out[0])
+    if not items:
+        raise MuseError("model gave an empty remix", "I couldn't remix that this time — try again.")
+    text = repair(items[0], platform)
+    records = await ctx.memory.add_drafts(
+        owner=ctx.owner,
+        author=ctx.person,
+        session=ctx.session,
+        kind="remix",
+        platform=platform.key,
+        request=instructions or source[:200],
+        items=[(text, instructions[:40])],
+        parent_id=parent_id,
+    )
+    origin = f" from #{parent_id}" if parent_id else ""
+    reply = drafts_reply(ctx, f"Remix{origin} for {platform.name}", records)
+    await ctx.remember(ctx.msg.text or f"/remix {source[:200]}", reply.text)
+    yield reply
