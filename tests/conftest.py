@@ -1,0 +1,43 @@
+"""Shared fixtures: every test gets its own data dir and a Core on the scripted model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+
+
+@pytest.fixture(autouse=True)
+def muse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Isolate every test: its own data dir, the fake provider, no user config."""
+    for key in list(__import__("os").environ):
+        if key.startswith("MUSE_"):
+            monkeypatch.delenv(key, raising=False)
+    data = tmp_path / "data"
+    monkeypatch.setenv("MUSE_DATA_DIR", str(data))
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "fake")
+    return data
+
+
+@pytest.fixture
+def settings(muse_env: Path) -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+async def core(settings: Settings) -> AsyncIterator[Core]:
+    core = await Core.create(settings)
+    yield core
+    await core.close()
+
+
+@pytest.fixture
+def model(core: Core) -> ScriptedChatModel:
+    """The scripted model behind `core`: enqueue() answers, read .calls."""
+    assert isinstance(core.llm.model, ScriptedChatModel)
+    return core.llm.model
