@@ -44,9 +44,9 @@ class Adapter(abc.ABC):
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def drain(self, timeout: float = 30.0) -> None:
-        """Let in-flight replies finish (used by stop())."""
+    async def drain(self, grace_s: float = 30.0) -> None:
+        """Let in-flight replies finish (used by stop()); cancel what outlives the grace."""
         if self._tasks:
-            done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
             for task in pending:
                 task.cancel()

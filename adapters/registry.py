@@ -25,5 +25,7 @@ def build_adapters(core: Core, platform: str) -> list[Adapter]:
         elif platform == "discord":
             raise SettingsError("MUSE_DISCORD__TOKEN is not set (Developer Portal → Bot → Token)")
     if not adapters:
-        raise SettingsError("no platform configured: set MUSE_TELEGRAM__TOKEN and/or MUSE_DISCORD__TOKEN")
+        raise SettingsError(
+            "no platform configured: set MUSE_TELEGRAM__TOKEN and/or MUSE_DISCORD__TOKEN"
+        )
     return adapters

@@ -28,8 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot on Telegram, Discord or both")
     run.add_argument("platform", choices=["telegram", "discord", "all"])
     sub.add_parser("config", help="print the effective settings (secrets masked)")
-    for name, text in (("export", "print everything stored about a person as JSON"),
-                       ("forget", "delete everything stored about a person")):
+    for name, text in (
+        ("export", "print everything stored about a person as JSON"),
+        ("forget", "delete everything stored about a person"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--platform", default="console", help="telegram | discord | console")
         p.add_argument("--user", help="the platform user id (default: this console user)")

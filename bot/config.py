@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("~/.local/share/muse")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     max_input_chars: int = Field(default=4000, ge=100)
+    # Your own prompt files instead of the packaged ones (same names and fields).
+    prompts_dir: Path | None = None
     llm: LLMSettings = LLMSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()

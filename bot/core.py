@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,7 +50,7 @@ class Core:
 
     @classmethod
     async def create(cls, settings: Settings, model: Any = None) -> Core:
-        prompts = load_prompts(required=SKILL_PROMPTS)
+        prompts = load_prompts(settings.prompts_dir, required=SKILL_PROMPTS)
         llm = LLMEngine(settings.llm, prompts, model=model)
         memory = Memory(settings.db_path)
         await memory.open()
@@ -96,8 +96,7 @@ class Core:
         used = await self.memory.bump_usage(person, day)
         if used > daily_quota:
             return (
-                f"You've used today's {daily_quota} requests — I'll be back for you "
-                "tomorrow (UTC)."
+                f"You've used today's {daily_quota} requests — I'll be back for you tomorrow (UTC)."
             )
         return None
 
@@ -117,8 +116,11 @@ class Core:
         except Exception:
             ref = new_ref()
             log.exception("ref %s: unexpected failure in %s", ref, msg.session)
-            yield Reply(f"Something went wrong on my side — try again. (ref {ref})",
-                        is_error=True, private=True)
+            yield Reply(
+                f"Something went wrong on my side — try again. (ref {ref})",
+                is_error=True,
+                private=True,
+            )
 
     async def _context(self, msg: Incoming, args: str) -> Context:
         person = await self.memory.user_for(
@@ -136,7 +138,9 @@ class Core:
     def _clean(self, text: str, notices: list[str]) -> str:
         cleaned = JUNK_RE.sub("", text)
         if cleaned != text and not cleaned.strip():
-            raise BadInput("That looks like binary data, not text — tell me in words what you need.")
+            raise BadInput(
+                "That looks like binary data, not text — tell me in words what you need."
+            )
         limit = self.settings.max_input_chars
         if len(cleaned) > limit:
             cleaned = cleaned[:limit]

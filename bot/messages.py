@@ -35,8 +35,15 @@ class Attachment:
 
 
 # Short codes keep callback data far below Telegram's 64-byte limit.
-_ACTION_CODES = {"remix": "rx", "shorter": "sh", "more": "mo", "pick": "pk", "platform": "pf",
-                 "caption": "cp", "forget": "fg"}
+_ACTION_CODES = {
+    "remix": "rx",
+    "shorter": "sh",
+    "more": "mo",
+    "pick": "pk",
+    "platform": "pf",
+    "caption": "cp",
+    "forget": "fg",
+}
 
 
 @dataclass(frozen=True)

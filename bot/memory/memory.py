@@ -77,10 +77,12 @@ class Memory:
             if row:
                 return int(row[0])
             with db.conn:
-                uid = db["users"].insert(
-                    {"kind": kind, "display_name": name, "created_at": _now()}
-                ).last_pk
-                db["identities"].insert(
+                uid = (
+                    db.table("users")
+                    .insert({"kind": kind, "display_name": name, "created_at": _now()})
+                    .last_pk
+                )
+                db.table("identities").insert(
                     {"platform": platform, "external_id": external_id, "user_id": uid}
                 )
             return int(uid)  # type: ignore[arg-type]
@@ -91,7 +93,7 @@ class Memory:
 
     async def profile(self, user_id: int) -> Profile:
         def do(db: sqlite_utils.Database) -> Profile:
-            rows = list(db["profiles"].rows_where("user_id = ?", [user_id]))
+            rows = list(db.table("profiles").rows_where("user_id = ?", [user_id]))
             if not rows:
                 return Profile()
             r = rows[0]
@@ -113,7 +115,7 @@ class Memory:
             "avoid": json.dumps(list(profile.avoid)),
             "updated_at": _now(),
         }
-        await self._run(lambda db: db["profiles"].upsert(record, pk="user_id"))
+        await self._run(lambda db: db.table("profiles").upsert(record, pk="user_id"))
 
     # -- conversation turns ----------------------------------------------
 
@@ -126,7 +128,7 @@ class Memory:
             "text": text,
             "created_at": _now(),
         }
-        await self._run(lambda db: db["turns"].insert(record))
+        await self._run(lambda db: db.table("turns").insert(record))
 
     async def recent_turns(self, owner: int, session: str, budget_tokens: int) -> list[Turn]:
         """Newest turns first until the budget is spent; returned oldest first."""
@@ -182,7 +184,7 @@ class Memory:
                         "status": "new",
                         "created_at": _now(),
                     }
-                    pk = db["drafts"].insert(row).last_pk
+                    pk = db.table("drafts").insert(row).last_pk
                     out.append(_draft(dict(row, id=pk)))
             return out
 
@@ -190,20 +192,22 @@ class Memory:
 
     async def draft(self, draft_id: int) -> DraftRecord | None:
         def do(db: sqlite_utils.Database) -> DraftRecord | None:
-            rows = list(db["drafts"].rows_where("id = ?", [draft_id]))
+            rows = list(db.table("drafts").rows_where("id = ?", [draft_id]))
             return _draft(rows[0]) if rows else None
 
         return await self._run(do)
 
     async def set_status(self, draft_id: int, status: str) -> None:
-        await self._run(lambda db: db["drafts"].update(draft_id, {"status": status}))
+        await self._run(lambda db: db.table("drafts").update(draft_id, {"status": status}))
 
-    async def drafts(self, owner: int, limit: int = 10, kind: str | None = None) -> list[DraftRecord]:
+    async def drafts(
+        self, owner: int, limit: int = 10, kind: str | None = None
+    ) -> list[DraftRecord]:
         def do(db: sqlite_utils.Database) -> list[DraftRecord]:
             where, args = "owner_id = ?", [owner]
             if kind:
                 where, args = where + " and kind = ?", [owner, kind]  # type: ignore[list-item]
-            rows = db["drafts"].rows_where(where, args, order_by="id desc", limit=limit)
+            rows = db.table("drafts").rows_where(where, args, order_by="id desc", limit=limit)
             return [_draft(r) for r in rows]
 
         return await self._run(do)
@@ -245,7 +249,9 @@ class Memory:
                 "exported_at": _now(),
                 "user": user[0] if user else None,
                 "identities": rows("select * from identities where user_id = ?", person),
-                "profile": (rows("select * from profiles where user_id = ?", person) or [None])[0],
+                "profile": next(
+                    iter(rows("select * from profiles where user_id = ?", person)), None
+                ),
                 "turns": rows(
                     "select * from turns where owner_id = ? or author_id = ? order by id",
                     person,

@@ -13,16 +13,16 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["users"].create(
+    db.table("users").create(
         {"id": int, "kind": str, "display_name": str, "created_at": str}, pk="id"
     )
     # One person can be reached from several platforms: identities map to users.
-    db["identities"].create(
+    db.table("identities").create(
         {"platform": str, "external_id": str, "user_id": int},
         pk=("platform", "external_id"),
         foreign_keys=[("user_id", "users", "id")],
     )
-    db["profiles"].create(
+    db.table("profiles").create(
         {
             "user_id": int,
             "voice": str,
@@ -34,7 +34,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="user_id",
         foreign_keys=[("user_id", "users", "id")],
     )
-    db["turns"].create(
+    db.table("turns").create(
         {
             "id": int,
             "owner_id": int,  # whose memory: a person, or a group
@@ -47,8 +47,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("owner_id", "users", "id")],
     )
-    db["turns"].create_index(["owner_id", "session", "id"])
-    db["drafts"].create(
+    db.table("turns").create_index(["owner_id", "session", "id"])
+    db.table("drafts").create(
         {
             "id": int,
             "owner_id": int,
@@ -66,9 +66,9 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("owner_id", "users", "id"), ("parent_id", "drafts", "id")],
     )
-    db["drafts"].create_index(["owner_id", "id"])
-    db["drafts"].create_index(["author_id"])
-    db["usage"].create({"user_id": int, "day": str, "count": int}, pk=("user_id", "day"))
+    db.table("drafts").create_index(["owner_id", "id"])
+    db.table("drafts").create_index(["author_id"])
+    db.table("usage").create({"user_id": int, "day": str, "count": int}, pk=("user_id", "day"))
 
 
 MIGRATIONS: list[Migration] = [m001_initial]
@@ -76,10 +76,10 @@ MIGRATIONS: list[Migration] = [m001_initial]
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order; returns the names applied now."""
-    table = db["_migrations"]
+    table = db.table("_migrations")
     if not table.exists():
-        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
-    done = {row["name"] for row in db["_migrations"].rows}
+        db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in db.table("_migrations").rows}
     applied = []
     for migration in MIGRATIONS:
         name = migration.__name__
@@ -87,7 +87,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             continue
         with db.conn:
             migration(db)
-            db["_migrations"].insert({"name": name, "applied_at": _now()})
+            db.table("_migrations").insert({"name": name, "applied_at": _now()})
         applied.append(name)
     return applied
 

@@ -61,7 +61,7 @@ def parse_style(text: str, current: Profile) -> Profile:
 
 def apply_style(current: Profile, values: dict[str, str]) -> Profile:
     def listed(raw: str) -> tuple[str, ...]:
-        return tuple(w.strip().strip("\"“”") for w in raw.split(",") if w.strip())
+        return tuple(w.strip().strip('"“”') for w in raw.split(",") if w.strip())
 
     profile = current
     if "voice" in values:

@@ -40,13 +40,18 @@ async def handle(ctx: Context, action: Action) -> AsyncIterator[Outgoing]:
     platform = PLATFORMS.get(draft.platform) or PLATFORMS["instagram"]
     if action.verb == "pick":
         await ctx.memory.set_status(draft.id, "chosen")
-        yield Reply(f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}")
+        yield Reply(
+            f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}"
+        )
     elif action.verb == "more":
         async for out in more_like(ctx, draft):
             yield out
     elif action.verb == "caption":
         async for out in write_captions(
-            ctx, draft.text.split("\n")[0], platform, pick_tones(None, ctx.profile.voice),
+            ctx,
+            draft.text.split("\n")[0],
+            platform,
+            pick_tones(None, ctx.profile.voice),
             parent_id=draft.id,
         ):
             yield out

@@ -14,8 +14,20 @@ from bot.skills.common import novel, parse_items, stream_text
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 10
-FORMATS = ("reel", "carousel", "thread", "short video", "photo", "story", "poll", "live",
-           "newsletter", "blog post", "video", "post")
+FORMATS = (
+    "reel",
+    "carousel",
+    "thread",
+    "short video",
+    "photo",
+    "story",
+    "poll",
+    "live",
+    "newsletter",
+    "blog post",
+    "video",
+    "post",
+)
 COUNT_RE = re.compile(r"(?:^|\s)(\d{1,2})(?:\s*ideas?)?\s*$", re.I)
 FIELD_RE = re.compile(r"\b(hook|angle|format)\s*[:=]\s*", re.I)
 
@@ -48,7 +60,7 @@ def parse_idea(item: str) -> Idea | None:
             fields["angle"] = pieces[1]
         if len(pieces) > 2:
             fields["format"] = pieces[2]
-    hook = fields.get("hook", "").strip(" \"“”")
+    hook = fields.get("hook", "").strip(' "“”')
     if len(hook) < 3:
         return None
     fmt = fields.get("format", "")
@@ -101,8 +113,10 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
         if len(ideas) >= count:
             break
     if not ideas:
-        raise MuseError("no ideas parsed", "I couldn't come up with fresh ideas this time — "
-                        "try a more specific topic.")
+        raise MuseError(
+            "no ideas parsed",
+            "I couldn't come up with fresh ideas this time — try a more specific topic.",
+        )
     ideas = ideas[:count]
     records = await ctx.memory.add_drafts(
         owner=ctx.owner,
@@ -116,7 +130,9 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     lines = [f"{len(records)} ideas for “{topic}”:"]
     for rec, idea in zip(records, ideas, strict=True):
         lines.append(f"\n#{rec.id} [{idea.format}] {idea.hook}\n    Angle: {idea.angle}")
-    lines.append("\nLike one? Press ✍️ to get captions for it, or /caption #id for another platform.")
+    lines.append(
+        "\nLike one? Press ✍️ to get captions for it, or /caption #id for another platform."
+    )
     buttons = [Button(f"✍️ #{r.id}", Action("caption", r.id)) for r in records]
     rows = tuple(tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5))
     reply = Reply("\n".join(lines), buttons=rows)

@@ -115,8 +115,10 @@ async def write_captions(
         if len(kept) >= 3:
             break
     if not kept:
-        raise MuseError("model gave no usable captions", "I couldn't write fresh captions this "
-                        "time — add a detail or two and try again.")
+        raise MuseError(
+            "model gave no usable captions",
+            "I couldn't write fresh captions this time — add a detail or two and try again.",
+        )
     kept = kept[:3]
     records = await ctx.memory.add_drafts(
         owner=ctx.owner,

@@ -14,7 +14,9 @@ from bot.platforms import DEFAULT_PLATFORM, PLATFORMS, Platform, find_platform
 
 ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
-FOR_PLATFORM_RE = re.compile(r"(?:^|[\s,;])(?:for|on|to)\s+([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$", re.I)
+FOR_PLATFORM_RE = re.compile(
+    r"(?:^|[\s,;])(?:for|on|to)\s+([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$", re.I
+)
 TONE_RE = re.compile(r"(?:^|[\s,;])tone\s*[:=]?\s*([\w][\w ,'-]{0,40})\s*$", re.I)
 
 
@@ -139,8 +141,9 @@ def counted(draft: DraftRecord, platform: Platform) -> str:
 
 def other_platforms(ctx: Context, current: str, n: int = 3) -> list[Platform]:
     preferred = [find_platform(p) for p in ctx.profile.platforms]
-    order = [p for p in preferred if p] + [PLATFORMS[k] for k in ("x", "linkedin", "threads",
-                                                                  "bluesky", "instagram", "tiktok")]
+    order = [p for p in preferred if p] + [
+        PLATFORMS[k] for k in ("x", "linkedin", "threads", "bluesky", "instagram", "tiktok")
+    ]
     seen: list[Platform] = []
     for p in order:
         if p.key != current and p not in seen:

@@ -1,0 +1,73 @@
+"""`muse chat` the way a user runs it: piped stdin, answers on stdout, exit 0 at EOF."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.console import ConsoleAdapter
+from bot.core import Core
+
+
+def run_muse_chat(lines: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_piped_chat_answers_each_line_and_exits_zero(muse_env: Path) -> None:
+    result = run_muse_chat(
+        "/caption a rainy morning in Lisbon for instagram\n/remix #1 for x\n/history\n", muse_env
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "3 captions for Instagram" in out
+    assert "#1" in out and "#2" in out and "#3" in out
+    assert "Remix from #1 for X" in out
+    assert "#4 remix · x · from #1" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_piped_chat_export_writes_the_file(muse_env: Path) -> None:
+    result = run_muse_chat("/style voice: calm\n/export\n", muse_env)
+    assert result.returncode == 0
+    path = muse_env / "exports" / "muse-export.json"
+    assert f"Saved muse-export.json to {path}" in result.stdout
+    assert json.loads(path.read_text())["profile"]["voice"] == "calm"
+
+
+async def test_console_buttons_can_be_pressed_and_quit_stops(core: Core) -> None:
+    stdin = io.StringIO("/caption a red door for x\n!4\n/quit\n/help\n")
+    out = io.StringIO()
+    code = await ConsoleAdapter(core, stdin=stdin, stdout=out, interactive=False).run()
+    text = out.getvalue()
+    assert code == 0
+    assert "[!4 Pick ✓]" in text
+    assert "Picked #1 ✓" in text
+    assert "Here is what I can do" not in text  # /quit ended the session before /help
+
+
+def test_cli_export_and_forget_commands(muse_env: Path) -> None:
+    run_muse_chat("/caption a lighthouse\n", muse_env)
+    exported = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export"], capture_output=True, text=True, timeout=60
+    )
+    assert exported.returncode == 0 and len(json.loads(exported.stdout)["drafts"]) == 3
+    forgot = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "forget", "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert forgot.returncode == 0 and "Deleted 3 drafts" in forgot.stdout
+    again = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export"], capture_output=True, text=True, timeout=60
+    )
+    assert json.loads(again.stdout)["drafts"] == []

@@ -1,0 +1,209 @@
+"""The creative skills, as a user meets them, on the scripted model."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+from bot.messages import Action
+from bot.platforms import PLATFORMS, hashtags
+from tests.helpers import ask
+
+DRAFT_ID = re.compile(r"#(\d+)")
+
+
+async def test_caption_gives_three_distinct_drafts_with_ids_and_buttons(core: Core) -> None:
+    reply = await ask(core, "/caption a rainy morning in Lisbon, tram 28, for instagram")
+    assert len(reply.drafts) == 3
+    assert len({d.text for d in reply.drafts}) == 3
+    assert all(d.platform == "instagram" and len(d.text) <= 2200 for d in reply.drafts)
+    assert "3 captions for Instagram" in reply.text
+    for d in reply.drafts:
+        assert f"#{d.id}" in reply.text
+    verbs = {b.action.verb for row in reply.buttons for b in row}
+    assert {"remix", "shorter", "more", "pick", "platform"} <= verbs
+    assert all(len(b.action.encode().encode()) <= 64 for row in reply.buttons for b in row)
+
+
+async def test_caption_in_three_different_tones(core: Core, model: ScriptedChatModel) -> None:
+    reply = await ask(core, "/caption our dog at the beach")
+    labels = [d.label for d in reply.drafts]
+    assert len(set(labels)) == 3
+    assert all(tone in model.last_prompt() for tone in labels)
+
+
+async def test_over_limit_drafts_are_repaired_never_sent_over(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    long = "word " * 120  # 600 chars, far over X's 280
+    tags = " ".join(f"#tag{i}" for i in range(40))
+    model.enqueue(f"1. {long}one\n2. {long}two {tags}\n3. short and sweet #x")
+    reply = await ask(core, "/caption a tram for x")
+    assert len(reply.drafts) == 3
+    for d in reply.drafts:
+        assert len(d.text) <= PLATFORMS["x"].max_chars
+        assert len(hashtags(d.text)) <= PLATFORMS["x"].max_hashtags
+
+
+async def test_instagram_hashtag_cap(core: Core, model: ScriptedChatModel) -> None:
+    tags = " ".join(f"#t{i}" for i in range(45))
+    model.enqueue(f"1. Lovely day {tags}\n2. Another day\n3. A third day")
+    reply = await ask(core, "/caption a park for instagram")
+    assert len(hashtags(reply.drafts[0].text)) == 30
+
+
+async def test_repeats_are_dropped_and_regenerated(core: Core, model: ScriptedChatModel) -> None:
+    model.enqueue("1. Same words here\n2. Same words here\n3. Same words here!")
+    reply = await ask(core, "/caption a cat on a sofa")
+    # One survivor from the first answer, the rest from a regeneration.
+    assert len(reply.drafts) == 3
+    assert len({d.text.lower().strip("!") for d in reply.drafts}) == 3
+    assert len(model.calls) == 2
+
+
+async def test_empty_caption_explains_with_an_example(core: Core, model: ScriptedChatModel) -> None:
+    reply = await ask(core, "/caption")
+    assert reply.is_error
+    assert "/caption a rainy tram ride in Lisbon" in reply.text
+    assert not model.calls
+
+
+async def test_brainstorm_n_ideas_with_hook_angle_format(core: Core) -> None:
+    reply = await ask(core, "/brainstorm rainy-day content for a café 4")
+    ids = DRAFT_ID.findall(reply.text)
+    assert len(ids) == 4
+    assert reply.text.count("Angle:") == 4
+    assert re.search(r"\[(reel|carousel|thread|photo dump|short video|poll|story)\]", reply.text)
+    assert "4 ideas" in reply.text
+
+
+async def test_brainstorm_defaults_to_five(core: Core) -> None:
+    reply = await ask(core, "/brainstorm street photography")
+    assert len(DRAFT_ID.findall(reply.text.split("Like one?")[0])) == 5
+
+
+async def test_brainstorm_rejects_silly_counts(core: Core) -> None:
+    assert "1 to 10" in (await ask(core, "/brainstorm cats 50")).text
+
+
+async def test_remix_draft_for_another_platform_keeps_lineage(core: Core) -> None:
+    first = await ask(core, "/caption sunrise over the harbour for instagram")
+    parent = first.drafts[0]
+    reply = await ask(core, f"/remix #{parent.id} for x")
+    assert len(reply.drafts) == 1
+    child = reply.drafts[0]
+    assert child.parent_id == parent.id and child.platform == "x"
+    assert len(child.text) <= 280
+    assert f"from #{parent.id}" in reply.text
+
+
+async def test_remix_of_plain_text_and_reply(core: Core, model: ScriptedChatModel) -> None:
+    reply = await ask(core, "/remix We open our second bakery on Saturday for linkedin")
+    assert reply.drafts[0].platform == "linkedin"
+    assert "second bakery" in model.last_prompt()
+    reply = await ask(core, "/remix make it punchier for threads", reply_to_text="Old post text")
+    assert reply.drafts[0].platform == "threads"
+    assert "Old post text" in model.last_prompt() and "punchier" in model.last_prompt()
+
+
+async def test_remix_of_unknown_draft(core: Core) -> None:
+    reply = await ask(core, "/remix #9999")
+    assert reply.text == "I can't find draft #9999 among yours."
+
+
+async def test_drafts_are_private_to_their_owner(core: Core) -> None:
+    mine = await ask(core, "/caption a quiet library", user="alice", chat="alice")
+    reply = await ask(core, f"/remix #{mine.drafts[0].id}", user="bob", chat="bob")
+    assert "can't find draft" in reply.text
+
+
+async def test_buttons_more_like_this_shorter_pick_and_platform(core: Core) -> None:
+    first = await ask(core, "/caption a foggy bridge for instagram")
+    d = first.drafts[0]
+    more = await ask(core, action=Action("more", d.id))
+    assert len(more.drafts) == 3 and all(x.parent_id == d.id for x in more.drafts)
+    shorter = await ask(core, action=Action("shorter", d.id))
+    assert shorter.drafts[0].parent_id == d.id
+    switched = await ask(core, action=Action("platform", d.id, "bluesky"))
+    assert switched.drafts[0].platform == "bluesky" and len(switched.drafts[0].text) <= 300
+    picked = await ask(core, action=Action("pick", d.id))
+    assert f"Picked #{d.id}" in picked.text and d.text in picked.text
+    history = await ask(core, "/history")
+    assert f"#{d.id} caption · instagram ✓ picked" in history.text
+
+
+async def test_button_for_a_gone_draft(core: Core) -> None:
+    reply = await ask(core, action=Action("remix", 424242))
+    assert reply.text == "That draft is gone; send /caption again for fresh ones."
+
+
+async def test_style_is_shown_set_and_applied_to_later_prompts(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    assert "No style set yet" in (await ask(core, "/style")).text
+    saved = await ask(
+        core, "/style voice: warm, witty | audience: travel lovers 25-40 | avoid: wanderlust"
+    )
+    assert "Voice: warm, witty" in saved.text and "wanderlust" in saved.text
+    await ask(core, "/caption a tram in the rain")
+    prompt = model.last_prompt()
+    assert "warm, witty" in prompt and "travel lovers" in prompt and "wanderlust" in prompt
+    bad = await ask(core, "/style colour: blue")
+    assert bad.is_error and "/style voice:" in bad.text
+
+
+async def test_avoided_words_never_reach_the_creator(core: Core, model: ScriptedChatModel) -> None:
+    await ask(core, "/style avoid: wanderlust")
+    model.enqueue("1. Pure wanderlust today\n2. Rain and rails\n3. Fogged windows, warm coffee")
+    reply = await ask(core, "/caption a tram")
+    assert reply.drafts and all("wanderlust" not in d.text.lower() for d in reply.drafts)
+
+
+async def test_free_chat_remembers_recent_turns(core: Core, model: ScriptedChatModel) -> None:
+    model.enqueue("Nice, a pottery channel!")
+    await ask(core, "I run a pottery channel called Mud Club")
+    await ask(core, "what should I post first?")
+    assert "Mud Club" in model.last_prompt()
+    assert "Nice, a pottery channel!" in model.last_prompt()
+
+
+async def test_caption_from_an_idea(core: Core, model: ScriptedChatModel) -> None:
+    ideas = await ask(core, "/brainstorm home barista tips 3")
+    idea_id = int(DRAFT_ID.findall(ideas.text)[0])
+    reply = await ask(core, action=Action("caption", idea_id))
+    assert len(reply.drafts) == 3 and reply.drafts[0].parent_id == idea_id
+
+
+async def test_help_lists_every_command_of_the_registry(core: Core) -> None:
+    text = (await ask(core, "/help")).text
+    for spec in core.registry.visible():
+        assert spec.usage in text
+
+
+async def test_export_returns_everything_as_json_and_forget_deletes_it(core: Core) -> None:
+    await ask(core, "/style voice: dry humour")
+    await ask(core, "/caption a bike ride")
+    export = await ask(core, "/export")
+    assert export.private and export.attachments[0].name == "muse-export.json"
+    data = json.loads(export.attachments[0].data or b"")
+    assert data["profile"]["voice"] == "dry humour"
+    assert len(data["drafts"]) == 3 and data["turns"]
+    confirm = await ask(core, "/forget")
+    assert confirm.buttons and "Sure?" in confirm.text
+    assert (await ask(core, "/history")).text.startswith("Your latest drafts")  # not yet deleted
+    done = await ask(core, action=Action("forget"))
+    assert "deleted 3 drafts" in done.text
+    after = json.loads((await ask(core, "/export")).attachments[0].data or b"")
+    assert after["drafts"] == [] and after["turns"] == [] and after["profile"] is None
+    assert "No style set yet" in (await ask(core, "/style")).text
+
+
+async def test_group_memory_is_separate_from_private(core: Core, model: ScriptedChatModel) -> None:
+    await ask(core, "/style voice: formal", user="alice", chat="alice")
+    await ask(core, "/style voice: chaotic memes", user="alice", chat="team", group=True)
+    await ask(core, "/caption a launch party", user="alice", chat="alice")
+    assert "formal" in model.last_prompt() and "chaotic" not in model.last_prompt()
+    await ask(core, "/caption a launch party", user="bob", chat="team", group=True)
+    assert "chaotic memes" in model.last_prompt()

@@ -1,0 +1,71 @@
+"""Memory survives restarts, migrations run once, context is cut to a budget."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.config import Settings
+from bot.core import Core
+from bot.memory import Memory
+from bot.memory.migrations import MIGRATIONS
+from tests.helpers import ask
+
+
+async def test_everything_survives_a_restart(settings: Settings) -> None:
+    core = await Core.create(settings)
+    await ask(core, "/style voice: sunny | platforms: x")
+    first = await ask(core, "/caption a tram")
+    await core.close()
+
+    core = await Core.create(settings)
+    try:
+        assert "Voice: sunny" in (await ask(core, "/style")).text
+        history = await ask(core, "/history")
+        assert all(f"#{d.id}" in history.text for d in first.drafts)
+        remix = await ask(core, f"/remix #{first.drafts[0].id}")
+        assert remix.drafts[0].parent_id == first.drafts[0].id
+        assert remix.drafts[0].platform == "x"  # from the profile's platforms
+    finally:
+        await core.close()
+
+
+async def test_migrations_run_once_and_are_recorded(settings: Settings) -> None:
+    memory = Memory(settings.db_path)
+    assert await memory.open() == [m.__name__ for m in MIGRATIONS]
+    await memory.close()
+    memory = Memory(settings.db_path)
+    assert await memory.open() == []
+    await memory.close()
+    with sqlite3.connect(settings.db_path) as conn:
+        names = [r[0] for r in conn.execute("select name from _migrations")]
+        assert names == [m.__name__ for m in MIGRATIONS]
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+async def test_context_is_cut_to_the_token_budget_newest_first(settings: Settings) -> None:
+    memory = Memory(settings.db_path)
+    await memory.open()
+    try:
+        me = await memory.user_for("console", "me", "Me", "person")
+        for i in range(50):
+            await memory.add_turn(me, me, "s", "user", f"turn {i} " + "x" * 200)
+        turns = await memory.recent_turns(me, "s", budget_tokens=300)
+        assert 1 <= len(turns) < 50
+        assert turns[-1].text.startswith("turn 49 ")  # the newest is kept
+        assert [t.text.split()[1] for t in turns] == sorted(
+            (t.text.split()[1] for t in turns), key=int
+        )  # returned oldest first
+        assert await memory.recent_turns(me, "other", 300) == []
+    finally:
+        await memory.close()
+
+
+async def test_one_person_many_identities_are_distinct_until_linked(settings: Settings) -> None:
+    memory = Memory(settings.db_path)
+    await memory.open()
+    try:
+        a = await memory.user_for("telegram", "42", "Ann", "person")
+        assert await memory.user_for("telegram", "42", "Ann", "person") == a
+        assert await memory.user_for("discord", "42", "Ann", "person") != a
+    finally:
+        await memory.close()

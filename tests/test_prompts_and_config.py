@@ -1,0 +1,116 @@
+"""Prompt files and settings are validated at start, with one line naming the culprit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+from bot.llm.prompts import PromptError, default_prompt_dir, load_prompts
+
+
+def copy_prompts(tmp_path: Path) -> Path:
+    target = tmp_path / "prompts"
+    shutil.copytree(default_prompt_dir(), target, ignore=shutil.ignore_patterns("*.py*"))
+    return target
+
+
+def test_packaged_prompts_are_valid_and_have_both_forms() -> None:
+    prompts = load_prompts(required=("brainstorm", "caption", "remix", "chat"))
+    for spec in prompts.values():
+        assert spec.chat.system and spec.chat.user and spec.completion.template
+
+
+@pytest.mark.parametrize(
+    ("mangle", "expected"),
+    [
+        (lambda s: s.replace("chat:", "chat_form:"), "prompts/caption.yaml: field chat"),
+        (lambda s: s.replace("{description}", "{descripton}", 1), "undeclared variable"),
+        (lambda s: s + "\n  bad: [unclosed\n", "prompts/caption.yaml: not valid YAML"),
+        (lambda s: s.replace("temperature: 0.8", "temperature: hot"), "field temperature"),
+    ],
+)
+def test_broken_prompt_file_names_file_and_field(tmp_path: Path, mangle, expected) -> None:  # type: ignore[no-untyped-def]
+    directory = copy_prompts(tmp_path)
+    path = directory / "caption.yaml"
+    path.write_text(mangle(path.read_text()))
+    with pytest.raises(PromptError) as err:
+        load_prompts(directory)
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_prompt_file(tmp_path: Path) -> None:
+    directory = copy_prompts(tmp_path)
+    (directory / "remix.yaml").unlink()
+    with pytest.raises(PromptError, match=r"prompts/remix.yaml: file is missing"):
+        load_prompts(directory, required=("remix",))
+
+
+def test_env_overrides_user_file_overrides_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings().llm.timeout_s == 60.0
+    user = tmp_path / "mine.toml"
+    user.write_text('[llm]\ntimeout_s = 12.5\nmodel = "from-file"\n')
+    settings = load_settings(user)
+    assert settings.llm.timeout_s == 12.5 and settings.llm.model == "from-file"
+    monkeypatch.setenv("MUSE_LLM__TIMEOUT_S", "3")
+    assert load_settings(user).llm.timeout_s == 3.0
+    assert load_settings(user).llm.model == "from-file"
+
+
+def test_invalid_value_fails_with_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MUSE_LLM__TIMEOUT_S", "soon")
+    with pytest.raises(SettingsError, match=r"MUSE_LLM__TIMEOUT_S"):
+        load_settings()
+    monkeypatch.setenv("MUSE_LLM__TIMEOUT_S", "5")
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "skynet")
+    with pytest.raises(SettingsError, match=r"MUSE_LLM__PROVIDER"):
+        load_settings()
+
+
+def muse(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_config_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUSE_TELEGRAM__TOKEN", "123456:SECRET-telegram-token-value")
+    monkeypatch.setenv("MUSE_LLM__API_KEY", "sk-very-secret-key-1234")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", "http://127.0.0.1:9/v1")
+    result = muse("config")
+    assert result.returncode == 0
+    assert "SECRET" not in result.stdout and "very-secret" not in result.stdout
+    data = json.loads(result.stdout)
+    assert data["llm"]["base_url"] == "http://127.0.0.1:9/v1"
+    assert data["telegram"]["token"].startswith("****")
+
+
+def test_cli_bad_setting_is_one_line_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUSE_LLM__TIMEOUT_S", "-1")
+    result = muse("chat", stdin="/help\n")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "MUSE_LLM__TIMEOUT_S" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_broken_prompts_fail_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = copy_prompts(tmp_path)
+    (directory / "chat.yaml").write_text("description: x\nvariables: []\n")
+    monkeypatch.setenv("MUSE_PROMPTS_DIR", str(directory))
+    result = muse("chat", stdin="hello\n")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "muse: prompts/chat.yaml: field chat: Field required"
