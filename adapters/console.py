@@ -90,10 +90,14 @@ class ConsoleAdapter(Adapter):
 
     async def send(self, incoming: Incoming, reply: Reply) -> None:
         self._print(reply.text.rstrip() + "\n")
-        self._buttons = [b for row in reply.buttons for b in row]
-        if self._buttons:
-            hints = "  ".join(f"[!{i} {b.label}]" for i, b in enumerate(self._buttons, 1))
-            self._print(hints + "\n")
+        # Buttons become numbered hints, one line per row: type !N to press one.
+        self._buttons = []
+        for row in reply.buttons:
+            hints = []
+            for button in row:
+                self._buttons.append(button)
+                hints.append(f"[!{len(self._buttons)} {button.label}]")
+            self._print("  " + " ".join(hints) + "\n")
         for attachment in reply.attachments:
             if attachment.data is None:
                 continue

@@ -10,7 +10,7 @@ from dataclasses import replace
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput
-from bot.memory.records import Profile
+from bot.memory.records import DraftRecord, Profile
 from bot.messages import Action, Attachment, Button, Outgoing, Reply
 from bot.platforms import find_platform
 
@@ -125,9 +125,13 @@ async def history(ctx: Context) -> AsyncIterator[Outgoing]:
 
 @command("pick", "Mark a draft as your pick, ready to copy and post yourself.", usage="/pick #id")
 async def pick(ctx: Context) -> AsyncIterator[Outgoing]:
-    draft = await ctx.own_draft(draft_id(ctx.args, "/pick #12"))
+    yield await picked(ctx, await ctx.own_draft(draft_id(ctx.args, "/pick #12")))
+
+
+async def picked(ctx: Context, draft: DraftRecord) -> Reply:
+    """The creator's choice, recorded; Muse never posts it — they do."""
     await ctx.memory.set_status(draft.id, "chosen")
-    yield Reply(f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}")
+    return Reply(f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}")
 
 
 @command("more", "More drafts like one you liked.", usage="/more #id")
