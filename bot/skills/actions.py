@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from bot.context import Context
 from bot.errors import NotFound
 from bot.memory.records import DraftRecord
-from bot.messages import Action, Outgoing, Reply
+from bot.messages import Action, Outgoing
 from bot.platforms import PLATFORMS, find_platform
-from bot.skills.account import erase
+from bot.skills.account import erase, picked
 from bot.skills.caption import pick_tones, write_captions
 from bot.skills.remix import remix_text
 
@@ -39,10 +39,7 @@ async def handle(ctx: Context, action: Action) -> AsyncIterator[Outgoing]:
         raise NotFound(GONE) from None
     platform = PLATFORMS.get(draft.platform) or PLATFORMS["instagram"]
     if action.verb == "pick":
-        await ctx.memory.set_status(draft.id, "chosen")
-        yield Reply(
-            f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}"
-        )
+        yield await picked(ctx, draft)
     elif action.verb == "more":
         async for out in more_like(ctx, draft):
             yield out
