@@ -54,6 +54,26 @@ class Context:
             raise NotFound(f"I can't find draft #{draft_id} among yours.")
         return draft
 
+    async def save_drafts(
+        self,
+        kind: str,
+        platform: str,
+        request: str,
+        items: list[tuple[str, str]],
+        parent_id: int | None = None,
+    ) -> list[DraftRecord]:
+        """Store candidates (text, label) owned by this conversation, asked by this person."""
+        return await self.memory.add_drafts(
+            owner=self.owner,
+            author=self.person,
+            session=self.session,
+            kind=kind,
+            platform=platform,
+            request=request,
+            items=items,
+            parent_id=parent_id,
+        )
+
     async def remember(self, user_text: str, answer: str) -> None:
         await self.memory.add_turn(self.owner, self.person, self.session, "user", user_text)
         await self.memory.add_turn(self.owner, self.person, self.session, "assistant", answer)

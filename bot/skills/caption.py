@@ -15,6 +15,7 @@ from bot.skills.common import (
     drafts_reply,
     novel,
     parse_items,
+    platform_vars,
     resolve_platform,
     split_tone,
     stream_text,
@@ -97,10 +98,8 @@ async def write_captions(
     existing = [d.text for d in await ctx.memory.drafts(ctx.owner, limit=50)]
     kept: list[str] = []
     variables = {
+        **platform_vars(platform),
         "description": description,
-        "platform": platform.name,
-        "max_chars": platform.max_chars,
-        "hashtags": platform.good_hashtags,
         "tones": ", ".join(tones),
         "like": like,
     }
@@ -120,15 +119,12 @@ async def write_captions(
             "I couldn't write fresh captions this time — add a detail or two and try again.",
         )
     kept = kept[:3]
-    records = await ctx.memory.add_drafts(
-        owner=ctx.owner,
-        author=ctx.person,
-        session=ctx.session,
-        kind="caption",
-        platform=platform.key,
-        request=description,
-        items=[(t, tones[i] if i < len(tones) else "") for i, t in enumerate(kept)],
-        parent_id=parent_id,
+    records = await ctx.save_drafts(
+        "caption",
+        platform.key,
+        description,
+        [(t, tones[i] if i < len(tones) else "") for i, t in enumerate(kept)],
+        parent_id,
     )
     voice = f" · your voice: {ctx.profile.voice}" if ctx.profile.voice else ""
     reply = drafts_reply(ctx, f"{len(records)} captions for {platform.name}{voice}", records)

@@ -14,6 +14,7 @@ from bot.skills.caption import TONES
 from bot.skills.common import (
     drafts_reply,
     parse_items,
+    platform_vars,
     resolve_platform,
     split_platform,
     split_tone,
@@ -76,10 +77,8 @@ async def remix_text(
 ) -> AsyncIterator[Outgoing]:
     out: list[str] = []
     variables = {
+        **platform_vars(platform),
         "source": source,
-        "platform": platform.name,
-        "max_chars": platform.max_chars,
-        "hashtags": platform.good_hashtags,
         "instructions": instructions or "keep the message, make it feel native to the platform",
     }
     async for progress in stream_text(ctx, "remix", variables, out=out):
@@ -88,15 +87,8 @@ async def remix_text(
     if not items:
         raise MuseError("model gave an empty remix", "I couldn't remix that this time — try again.")
     text = repair(items[0], platform)
-    records = await ctx.memory.add_drafts(
-        owner=ctx.owner,
-        author=ctx.person,
-        session=ctx.session,
-        kind="remix",
-        platform=platform.key,
-        request=instructions or source[:200],
-        items=[(text, instructions[:40])],
-        parent_id=parent_id,
+    records = await ctx.save_drafts(
+        "remix", platform.key, instructions or source[:200], [(text, instructions[:40])], parent_id
     )
     origin = f" from #{parent_id}" if parent_id else ""
     reply = drafts_reply(ctx, f"Remix{origin} for {platform.name}", records)
