@@ -118,15 +118,7 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
             "I couldn't come up with fresh ideas this time — try a more specific topic.",
         )
     ideas = ideas[:count]
-    records = await ctx.memory.add_drafts(
-        owner=ctx.owner,
-        author=ctx.person,
-        session=ctx.session,
-        kind="idea",
-        platform="",
-        request=topic,
-        items=[(i.as_text(), i.format) for i in ideas],
-    )
+    records = await ctx.save_drafts("idea", "", topic, [(i.as_text(), i.format) for i in ideas])
     lines = [f"{len(records)} ideas for “{topic}”:"]
     for rec, idea in zip(records, ideas, strict=True):
         lines.append(f"\n#{rec.id} [{idea.format}] {idea.hook}\n    Angle: {idea.angle}")

@@ -135,6 +135,15 @@ async def stream_text(
     out.append(text)
 
 
+def platform_vars(platform: Platform) -> dict[str, Any]:
+    """What every platform-aware prompt is told about the target."""
+    return {
+        "platform": platform.name,
+        "max_chars": platform.max_chars,
+        "hashtags": platform.good_hashtags,
+    }
+
+
 def counted(draft: DraftRecord, platform: Platform) -> str:
     return f"({len(draft.text)}/{platform.max_chars})"
 
