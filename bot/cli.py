@@ -117,13 +117,21 @@ async def _run(core: Any, platform: str) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    for adapter in adapters:
-        await adapter.start()
-        log.warning("%s adapter running", adapter.name)
-    await stop.wait()
-    log.warning("shutting down: finishing in-flight replies")
-    await asyncio.gather(*(a.stop() for a in adapters), return_exceptions=True)
-    return 0
+    started = []
+    code = 0
+    try:
+        for adapter in adapters:
+            await adapter.start()
+            started.append(adapter)
+            log.warning("%s adapter running", adapter.name)
+        await stop.wait()
+        log.warning("shutting down: finishing in-flight replies")
+    except Exception as exc:  # a bad token, an unreachable server: one line, not a traceback
+        log.debug("start failed", exc_info=True)
+        print(f"muse: {adapter.name} could not start: {exc or type(exc).__name__}", file=sys.stderr)
+        code = 1
+    await asyncio.gather(*(a.stop() for a in started), return_exceptions=True)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

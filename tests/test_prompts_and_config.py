@@ -114,3 +114,13 @@ def test_cli_broken_prompts_fail_at_start(tmp_path: Path, monkeypatch: pytest.Mo
     result = muse("chat", stdin="hello\n")
     assert result.returncode == 2
     assert result.stderr.strip() == "muse: prompts/chat.yaml: field chat: Field required"
+
+
+def test_cli_run_without_a_token_says_which_setting() -> None:
+    result = muse("run", "telegram")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "muse: MUSE_TELEGRAM__TOKEN is not set (get one from @BotFather)"
+    )
+    result = muse("run", "all")
+    assert result.returncode == 2 and "MUSE_DISCORD__TOKEN" in result.stderr
