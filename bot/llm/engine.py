@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -32,14 +33,16 @@ RETRYABLE = (
     openai.APIConnectionError,
     openai.RateLimitError,
     openai.InternalServerError,
+    openai.ConflictError,
     httpx.TimeoutException,
     httpx.TransportError,
     asyncio.TimeoutError,
     ConnectionError,
 )
 # Final: retrying cannot help, and the user needs a different message.
-REFUSED = (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError,
-           openai.BadRequestError)
+# (Checked after RETRYABLE, so this is every other HTTP error status: 400, 401, 403, 404,
+# 413, 422...)
+REFUSED = (openai.APIStatusError,)
 
 
 def make_model(settings: LLMSettings) -> BaseLanguageModel[Any]:
@@ -69,19 +72,60 @@ def make_model(settings: LLMSettings) -> BaseLanguageModel[Any]:
         n_threads=settings.n_threads,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
+        timeout_s=settings.timeout_s,
     )
+
+
+# The continuation of a completion prompt: what the model wrote so far (after the primer).
+CONTINUATION = "_continuation"
+NUMBERED_RE = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]*\S", re.M)
+# Continuation rounds write one list item each: stop at its end.
+ITEM_STOP = "\n"
+
+
+def completion_prompt(spec: PromptSpec) -> str:
+    """Few-shot examples + template + primer (+ the text so far, when continuing), as
+    one completion prompt. Trailing spaces are dropped (a prompt ending in a space
+    makes SentencePiece models stumble); a trailing newline of the template is kept
+    only when a primer follows it, so a template like "Muse:" continues on that line."""
+    form = spec.completion
+    template = form.template if form.primer else form.template.rstrip("\n")
+    text = (form.examples + template + form.primer).rstrip(" \t")
+    return text + "{" + CONTINUATION + "}"
+
+
+def count_items(text: str) -> int:
+    return len(NUMBERED_RE.findall(text))
+
+
+def wanted_items(spec: PromptSpec, variables: dict[str, Any]) -> int:
+    """How many numbered items the completion must have ("3" or e.g. "{count}")."""
+    raw = spec.completion.min_items
+    if not raw:
+        return 0
+    try:
+        return max(0, min(10, int(raw.format(**variables))))
+    except (ValueError, KeyError, IndexError):
+        return 0
 
 
 def history_messages(history: Sequence[Turn]) -> list[BaseMessage]:
-    return [
-        HumanMessage(t.text) if t.role == "user" else AIMessage(t.text) for t in history
-    ]
+    return [HumanMessage(t.text) if t.role == "user" else AIMessage(t.text) for t in history]
+
+
+# A completion prompt shows each past turn on one line: multi-line replies (drafts with
+# their ids and hints) would read to a base model as the shape of an answer to copy.
+HISTORY_TURN_CHARS = 240
 
 
 def history_text(history: Sequence[Turn]) -> str:
-    return "".join(
-        f"{'Creator' if t.role == 'user' else 'Muse'}: {t.text}\n" for t in history
-    )
+    lines = []
+    for t in history:
+        text = " ".join(t.text.split())
+        if len(text) > HISTORY_TURN_CHARS:
+            text = text[: HISTORY_TURN_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        lines.append(f"{'Creator' if t.role == 'user' else 'Muse'}: {text}\n")
+    return "".join(lines)
 
 
 class LLMEngine:
@@ -108,33 +152,48 @@ class LLMEngine:
     # -- chain building ---------------------------------------------------
 
     def _chain(
-        self, spec: PromptSpec, variables: dict[str, Any], images: Sequence[Attachment]
-    ) -> tuple[Runnable[dict[str, Any], str], dict[str, Any]]:
+        self,
+        spec: PromptSpec,
+        variables: dict[str, Any],
+        images: Sequence[Attachment],
+        *,
+        extra_stop: Sequence[str] = (),
+    ) -> Runnable[dict[str, Any], str]:
+        temperature = variables.get("_temperature")
+        if temperature is None:
+            temperature = spec.temperature
+        if temperature is None:
+            temperature = self.settings.temperature
         params: dict[str, Any] = {
-            "temperature": variables.pop("_temperature", None) or spec.temperature
-            or self.settings.temperature,
+            "temperature": temperature,
             "max_tokens": spec.max_tokens or self.settings.max_tokens,
         }
         if self.settings.provider == "fake":
-            params = {"skill": spec.name, "variables": dict(variables)}
+            clean = {k: v for k, v in variables.items() if not k.startswith("_")}
+            params = {"skill": spec.name, "variables": clean}
         elif self.settings.provider == "openai":
             params["max_completion_tokens"] = params.pop("max_tokens")
         prompt: Runnable[dict[str, Any], Any]
         if self.style == "chat":
-            user: Any = spec.chat.user
             if images and self.supports_vision:
                 prompt = RunnableLambda(lambda v: self._vision_messages(spec, v, images))
             else:
                 prompt = ChatPromptTemplate.from_messages(
-                    [("system", spec.chat.system), MessagesPlaceholder("history"), ("human", user)]
+                    [
+                        ("system", spec.chat.system),
+                        MessagesPlaceholder("history"),
+                        ("human", spec.chat.user),
+                    ]
                 )
         else:
-            if spec.completion.stop and self.settings.provider != "fake":
-                params["stop"] = spec.completion.stop
-            form = spec.completion
-            prompt = PromptTemplate.from_template(form.examples + form.template + form.primer)
-        model = self.model.bind(**params)
-        return prompt | model | StrOutputParser(), variables
+            stop = [*spec.completion.stop, *extra_stop]
+            want = wanted_items(spec, variables)
+            if want:
+                stop.append(f"\n{want + 1}.")  # the list is complete: don't write more
+            if stop and self.settings.provider != "fake":
+                params["stop"] = stop
+            prompt = PromptTemplate.from_template(completion_prompt(spec))
+        return prompt | self.model.bind(**params) | StrOutputParser()
 
     def _vision_messages(
         self, spec: PromptSpec, v: dict[str, Any], images: Sequence[Attachment]
@@ -157,6 +216,7 @@ class LLMEngine:
         self, spec: PromptSpec, variables: dict[str, Any], history: Sequence[Turn]
     ) -> dict[str, Any]:
         values = {name: variables.get(name, "") for name in spec.variables}
+        values[CONTINUATION] = ""
         values["history"] = (
             history_messages(history) if self.style == "chat" else history_text(history)
         )
@@ -172,27 +232,67 @@ class LLMEngine:
         images: Sequence[Attachment] = (),
     ) -> AsyncIterator[str]:
         """Yield text deltas. A retryable failure before the first token falls back
-        to the retried, non-streaming call; any final failure becomes a MuseError."""
+        to the retried, non-streaming call; any final failure becomes a MuseError.
+
+        Completion style: the answer starts with the prompt's primer, and a numbered
+        list that ends early (fewer than the form's `min_items`) is continued, one
+        primed item at a time ("...\n3."), instead of being generated again."""
         spec = self.prompts[skill]
-        chain, variables = self._chain(spec, dict(variables), images)
+        variables = dict(variables)
+        chain = self._chain(spec, variables, images)
         inputs = self._inputs(spec, variables, history)
-        primer = spec.completion.primer if self.style == "completion" else ""
+        completion = self.style == "completion"
+        primer = spec.completion.primer.rstrip(" \t") if completion else ""
         async with self._gate:
-            started = False
-            if primer:
-                yield primer
-            try:
-                async for delta in chain.astream(inputs):
-                    started = True
-                    yield delta
+            text = ""
+            async for delta in self._run(chain, inputs, primer):
+                text += delta
+                yield delta
+            want = wanted_items(spec, variables) if completion else 0
+            if count_items(text) >= want:
                 return
-            except RETRYABLE as exc:
-                if started:
-                    raise LLMUnavailable(f"stream broke: {exc!r}") from exc
-                log.info("llm stream failed before output (%s); retrying", type(exc).__name__)
-            except REFUSED as exc:
-                raise LLMRefused(repr(exc)) from exc
-            yield await self._invoke_with_retry(chain, inputs)
+            more = self._chain(spec, variables, images, extra_stop=[ITEM_STOP])
+            for _ in range(want):
+                have = count_items(text)
+                if have >= want:
+                    break
+                body = text[len(primer) :]
+                cue = f"{have + 1}." if body.endswith("\n") else f"\n{have + 1}."
+                added = ""
+                async for delta in self._run(more, {**inputs, CONTINUATION: body + cue}, ""):
+                    added += delta
+                if not added.strip():
+                    break
+                text += cue + added
+                yield cue + added
+
+    async def _run(
+        self, chain: Runnable[dict[str, Any], str], inputs: dict[str, Any], primer: str
+    ) -> AsyncIterator[str]:
+        """One generation: stream it, or fall back to the retried call."""
+        started = False
+        try:
+            async for delta in chain.astream(inputs):
+                if not delta:
+                    continue  # e.g. the role-only first chunk of an OpenAI stream
+                if not started and primer:
+                    yield primer
+                started = True
+                yield delta
+            if not started and primer:
+                yield primer
+            return
+        except RETRYABLE as exc:
+            if started:
+                raise LLMUnavailable(f"stream broke: {exc!r}") from exc
+            if self.settings.provider == "embedded" or self.settings.max_retries == 0:
+                # The local model timed out (timeout_s for the whole generation):
+                # it would only time out again.
+                raise LLMUnavailable(repr(exc)) from exc
+            log.info("llm stream failed before output (%s); retrying", type(exc).__name__)
+        except REFUSED as exc:
+            raise LLMRefused(repr(exc)) from exc
+        yield primer + await self._invoke_with_retry(chain, inputs)
 
     async def complete(
         self,
@@ -206,11 +306,16 @@ class LLMEngine:
     async def _invoke_with_retry(
         self, chain: Runnable[dict[str, Any], str], inputs: dict[str, Any]
     ) -> str:
+        """The streaming call was attempt one: up to `max_retries` more, LangChain's way."""
         retrying = chain.with_retry(
             retry_if_exception_type=RETRYABLE,
             stop_after_attempt=max(1, self.settings.max_retries),
             wait_exponential_jitter=True,
-            exponential_jitter_params={"initial": 0.5, "max": 8.0},
+            exponential_jitter_params={
+                "initial": self.settings.retry_initial_s,
+                "max": self.settings.retry_max_s,
+                "jitter": self.settings.retry_initial_s,
+            },
         )
         try:
             return await retrying.ainvoke(inputs)

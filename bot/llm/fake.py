@@ -67,7 +67,8 @@ class ScriptedChatModel(BaseChatModel):
             count = int(v.get("count") or 5)
             return "\n".join(
                 f"{i + 1}. Hook: {OPENERS[(n + i) % len(OPENERS)]} {subject} (take {n}.{i + 1})"
-                f" | Angle: {ANGLES[(n + i) % len(ANGLES)]} | Format: {FORMATS[(n + i) % len(FORMATS)]}"
+                f" | Angle: {ANGLES[(n + i) % len(ANGLES)]}"
+                f" | Format: {FORMATS[(n + i) % len(FORMATS)]}"
                 for i in range(count)
             )
         if skill == "caption":

@@ -37,6 +37,10 @@ class CompletionForm(BaseModel):
     # from it (e.g. "1." so the answer is a numbered list).
     primer: str = ""
     stop: list[str] = []
+    # The answer is a numbered list of at least this many items: "3", or a variable
+    # such as "{count}". When the model stops early, the engine primes the next number
+    # ("3.") and lets it continue, one item at a time.
+    min_items: str = ""
 
 
 class PromptSpec(BaseModel):
@@ -61,6 +65,7 @@ def _check(spec: PromptSpec, label: str) -> None:
         ("chat.user", spec.chat.user),
         ("completion.examples", spec.completion.examples),
         ("completion.template", spec.completion.template),
+        ("completion.min_items", spec.completion.min_items),
     ):
         try:
             used = _placeholders(text)

@@ -64,8 +64,17 @@ def parse_items(text: str) -> list[str]:
     return [clean_item(i) for i in items if clean_item(i)]
 
 
+# A small model sometimes echoes the prompt's platform: "… (Instagram)", "…, for Instagram".
+PLATFORM_ECHO_RE = re.compile(
+    r"\s*(?:\((?:instagram|x|tiktok|threads|linkedin|bluesky)\)|,?\s+for\s+"
+    r"(?:instagram|tiktok|threads|linkedin|bluesky))\s*\.?$",
+    re.I,
+)
+
+
 def clean_item(text: str) -> str:
     text = text.strip().strip('"“”').strip()
+    text = PLATFORM_ECHO_RE.sub("", text)
     return re.sub(r"^(?:caption|option|idea)\s*\d*\s*[:.-]\s*", "", text, flags=re.I)
 
 

@@ -1,0 +1,1 @@
+"""Local fake servers for end-to-end tests."""

@@ -1,0 +1,178 @@
+"""A local fake OpenAI-compatible server (aiohttp on 127.0.0.1, random port).
+
+`POST /v1/chat/completions` answers as JSON, or as SSE chunks (`data: {...}` then
+`data: [DONE]`) when the request asks to stream. Each request takes the next step
+of a script (then the default answer); every request is recorded so tests can
+check what was sent.
+
+    server = FakeOpenAI()
+    base_url = await server.start()          # http://127.0.0.1:PORT/v1
+    server.enqueue(rate_limited(), reply("1. a\\n2. b\\n3. c"))
+    ...
+    server.requests[0].json["model"], server.requests[0].headers["Authorization"]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+DEFAULT_ANSWER = (
+    "1. Rain on the tram window, warm coffee in my hands. #Lisbon\n"
+    "2. Lisbon said sun. Lisbon lied. #RainyDay\n"
+    "3. Grey sky, yellow tram, zero regrets. #Portugal"
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the server does with one request."""
+
+    kind: str  # "reply" | "error" | "hang"
+    text: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def reply(text: str = DEFAULT_ANSWER) -> Step:
+    """A normal answer (streamed if the request asked for a stream)."""
+    return Step("reply", text)
+
+
+def rate_limited(retry_after: float = 0) -> Step:
+    return Step("error", "Rate limit reached", 429, {"retry-after": str(retry_after)})
+
+
+def server_error() -> Step:
+    return Step("error", "The server had an error", 500)
+
+
+def unauthorized() -> Step:
+    return Step("error", "Incorrect API key provided", 401)
+
+
+def hang(seconds: float = 30.0) -> Step:
+    """Say nothing for `seconds` (longer than the client's timeout)."""
+    return Step("hang", seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    path: str
+    headers: dict[str, str]
+    json: dict[str, Any]
+
+    @property
+    def streamed(self) -> bool:
+        return bool(self.json.get("stream"))
+
+    def messages(self, role: str) -> list[Any]:
+        return [m.get("content") for m in self.json.get("messages", []) if m.get("role") == role]
+
+    def text(self) -> str:
+        """Every message's text, image parts left out."""
+        out: list[str] = []
+        for m in self.json.get("messages", []):
+            content = m.get("content")
+            if isinstance(content, str):
+                out.append(content)
+            elif isinstance(content, list):
+                out += [p.get("text", "") for p in content if p.get("type") == "text"]
+        return "\n".join(out)
+
+
+class FakeOpenAI:
+    def __init__(self, default: str = DEFAULT_ANSWER) -> None:
+        self.default = default
+        self.script: deque[Step] = deque()
+        self.requests: list[Recorded] = []
+        self._runner: web.AppRunner | None = None
+        self._closing = asyncio.Event()
+        self.port = 0
+
+    def enqueue(self, *steps: Step) -> None:
+        self.script.extend(steps)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self.base_url
+
+    async def close(self) -> None:
+        self._closing.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.requests.append(Recorded(request.path, dict(request.headers), body))
+        step = self.script.popleft() if self.script else reply(self.default)
+        if step.kind == "hang":
+            try:
+                await asyncio.wait_for(self._closing.wait(), step.seconds)
+            except TimeoutError:
+                pass
+            step = reply(self.default)
+        if step.kind == "error":
+            error = {"error": {"message": step.text, "type": "fake_error", "code": step.status}}
+            return web.json_response(error, status=step.status, headers=step.headers)
+        model = body.get("model", "fake-model")
+        if body.get("stream"):
+            return await self._stream(request, model, step.text)
+        return web.json_response(
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": 0,
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": step.text},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            }
+        )
+
+    async def _stream(self, request: web.Request, model: str, text: str) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+
+        async def send(delta: dict[str, Any], finish: str | None = None) -> None:
+            chunk = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+
+        await send({"role": "assistant", "content": ""})
+        for piece in re.findall(r"\S+\s*|\s+", text):
+            await send({"content": piece})
+            await asyncio.sleep(0)
+        await send({}, "stop")
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response

@@ -1,0 +1,65 @@
+"""The real embedded model (gemma-3-270m via llama.cpp) through the real Core: one
+model load for the module, one generation per test. Marked slow; CI runs it too."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.core import Core
+from bot.llm.embedded import EmbeddedLLM
+from bot.skills.common import similarity
+from tests.helpers import ask
+
+pytest.importorskip("llama_cpp")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def gemma() -> EmbeddedLLM:
+    """Loaded once for the module; each test still gets its own Core and data dir.
+    A fixed seed keeps the run reproducible on one machine."""
+    model = EmbeddedLLM(seed=1234, timeout_s=120)
+    model.load()
+    return model
+
+
+@pytest.fixture
+def embedded_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "embedded")
+    settings = load_settings()
+    assert settings.llm.provider == "embedded" and settings.llm.prompt_style == "auto"
+    return settings
+
+
+@pytest.fixture
+async def core(embedded_settings: Settings, gemma: EmbeddedLLM) -> AsyncIterator[Core]:
+    core = await Core.create(embedded_settings, model=gemma)
+    assert core.llm.style == "completion"
+    yield core
+    await core.close()
+
+
+async def test_caption_gives_three_distinct_captions(core: Core) -> None:
+    answer = await ask(core, "/caption a rainy morning in Lisbon for instagram")
+
+    assert not answer.is_error, answer.text
+    captions = [d.text for d in answer.drafts]
+    assert len(captions) >= 3, answer.text
+    assert all(c.strip() for c in captions)
+    assert len({c.strip().lower() for c in captions}) == len(captions)
+    assert all(similarity(a, b) < 0.8 for i, a in enumerate(captions) for b in captions[i + 1 :])
+    assert all(len(c) <= 2200 for c in captions)
+    assert "3 captions for Instagram" in answer.text
+
+
+async def test_brainstorm_gives_ideas_with_hook_angle_and_format(core: Core) -> None:
+    answer = await ask(core, "/brainstorm home workouts for beginners 3")
+
+    assert not answer.is_error, answer.text
+    ideas = re.findall(r"^#\d+ \[([^\]]+)\] (.+)\n    Angle: (.+)$", answer.text, re.M)
+    assert len(ideas) >= 3, answer.text
+    assert all(fmt.strip() and hook.strip() and angle.strip() for fmt, hook, angle in ideas)

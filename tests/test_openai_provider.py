@@ -1,0 +1,205 @@
+"""The openai provider end to end: the real Core, ChatOpenAI and LangChain's retry,
+against a local fake OpenAI-compatible server (tests/fakes/openai_server.py)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import load_settings
+from bot.core import Core
+from bot.messages import Attachment, Progress, Reply
+from tests.fakes.openai_server import (
+    FakeOpenAI,
+    hang,
+    rate_limited,
+    reply,
+    server_error,
+    unauthorized,
+)
+from tests.helpers import ask, message
+
+KEY = "sk-test-muse-1234"
+REF_RE = re.compile(r"\(ref [0-9a-f]{4}\)")
+CAPTION = "/caption a rainy morning in Lisbon for instagram"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeOpenAI]:
+    fake = FakeOpenAI()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+def openai_env(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
+    for key, value in {
+        "MUSE_LLM__PROVIDER": "openai",
+        "MUSE_LLM__BASE_URL": server.base_url,
+        "MUSE_LLM__API_KEY": KEY,
+        "MUSE_LLM__MODEL": "muse-test-model",
+        "MUSE_LLM__TIMEOUT_S": "5",
+        "MUSE_LLM__MAX_RETRIES": "2",
+        "MUSE_LLM__RETRY_INITIAL_S": "0.01",
+        "MUSE_LLM__RETRY_MAX_S": "0.05",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return server
+
+
+@pytest.fixture
+async def core(openai_env: FakeOpenAI) -> AsyncIterator[Core]:
+    core = await Core.create(load_settings())
+    yield core
+    await core.close()
+
+
+async def test_streamed_captions_arrive_as_progress_then_reply(
+    core: Core, server: FakeOpenAI
+) -> None:
+    await ask(core, "/style voice: dry humour, lowercase")
+    outs = [out async for out in core.handle(message(CAPTION))]
+
+    progress = [o for o in outs if isinstance(o, Progress)]
+    final = outs[-1]
+    assert isinstance(final, Reply) and not final.is_error
+    assert len(progress) >= 3, "the answer should stream in several steps"
+    assert len(final.drafts) == 3
+    assert "Lisbon said sun. Lisbon lied." in final.text
+    # Streamed text grows: each Progress holds everything so far.
+    assert all(b.text.startswith(a.text) for a, b in itertools.pairwise(progress))
+
+    (sent,) = server.requests
+    assert sent.path == "/v1/chat/completions"
+    assert sent.streamed
+    assert sent.json["model"] == "muse-test-model"
+    assert sent.headers["Authorization"] == f"Bearer {KEY}"
+    (system,) = sent.messages("system")
+    assert "dry humour, lowercase" in system
+    assert "a rainy morning in Lisbon" in sent.messages("user")[-1]
+
+
+async def test_rate_limit_is_retried_and_the_user_gets_captions(
+    core: Core, server: FakeOpenAI
+) -> None:
+    server.enqueue(rate_limited(retry_after=0))
+    answer = await ask(core, CAPTION)
+
+    assert not answer.is_error, answer.text
+    assert len(answer.drafts) == 3
+    first, retried = server.requests
+    assert first.streamed
+    # The retry is LangChain's with_retry around a plain (non-streaming) call.
+    assert not retried.streamed
+    assert retried.json["messages"] == first.json["messages"]
+
+
+async def test_non_streaming_answer_after_server_errors(core: Core, server: FakeOpenAI) -> None:
+    server.enqueue(server_error(), server_error(), reply("1. one\n2. two more\n3. three, finally"))
+    answer = await ask(core, CAPTION)
+
+    assert not answer.is_error, answer.text
+    assert [d.text for d in answer.drafts] == ["one", "two more", "three, finally"]
+    assert [r.streamed for r in server.requests] == [True, False, False]
+
+
+async def test_persistent_errors_give_the_friendly_line(core: Core, server: FakeOpenAI) -> None:
+    server.enqueue(*[server_error()] * 5)
+    answer = await ask(core, CAPTION)
+
+    assert answer.is_error
+    assert "unreachable" in answer.text and REF_RE.search(answer.text)
+    assert len(server.requests) == 3  # the streamed try + MUSE_LLM__MAX_RETRIES=2
+
+
+async def test_timeout_gives_the_friendly_line(
+    openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUSE_LLM__TIMEOUT_S", "0.2")
+    openai_env.enqueue(hang(30), hang(30), hang(30))
+    core = await Core.create(load_settings())
+    try:
+        answer = await ask(core, CAPTION)
+    finally:
+        await core.close()
+
+    assert answer.is_error
+    assert answer.text.startswith("My writing engine is unreachable right now")
+    assert REF_RE.search(answer.text)
+    assert "Traceback" not in answer.text
+    assert len(openai_env.requests) == 3  # the streamed try + 2 retries, each timed out
+
+
+async def test_timeout_from_the_environment(
+    openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUSE_LLM__TIMEOUT_S", "0.2")
+    monkeypatch.setenv("MUSE_LLM__MAX_RETRIES", "0")
+    openai_env.enqueue(hang(30))
+    core = await Core.create(load_settings())
+    try:
+        answer = await ask(core, "hello, any idea for today?")
+    finally:
+        await core.close()
+
+    assert answer.is_error and "unreachable" in answer.text and REF_RE.search(answer.text)
+    assert len(openai_env.requests) == 1  # max_retries=0: no second try
+
+
+async def test_bad_key_is_refused_without_retrying(core: Core, server: FakeOpenAI) -> None:
+    server.enqueue(unauthorized())
+    answer = await ask(core, CAPTION)
+
+    assert answer.is_error
+    assert answer.text.startswith("My writing engine refused the request")
+    assert REF_RE.search(answer.text)
+    assert len(server.requests) == 1
+
+
+async def test_free_chat_goes_through_the_server(core: Core, server: FakeOpenAI) -> None:
+    server.enqueue(reply("Post the tram at golden hour, then ask: which line is yours?"))
+    answer = await ask(core, "what should I post about Lisbon?")
+
+    assert answer.text == "Post the tram at golden hour, then ask: which line is yours?"
+    assert "what should I post about Lisbon?" in server.requests[0].messages("user")[-1]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+async def test_vision_sends_the_photo_as_an_image_url_part(
+    openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUSE_LLM__VISION", "true")
+    core = await Core.create(load_settings())
+    try:
+        photo = Attachment("image", data=PNG, mime="image/png")
+        replies = await core.respond(
+            message("/caption sunset at the harbour", attachments=(photo,))
+        )
+    finally:
+        await core.close()
+
+    assert not replies[-1].is_error and len(replies[-1].drafts) == 3
+    (sent,) = openai_env.requests
+    parts = sent.messages("user")[-1]
+    assert isinstance(parts, list)
+    images = [p for p in parts if p["type"] == "image_url"]
+    assert len(images) == 1
+    assert images[0]["image_url"]["url"].startswith("data:image/png;base64,iVBORw0KGgo")
+    assert any("sunset at the harbour" in p.get("text", "") for p in parts)
+
+
+async def test_without_vision_only_the_text_is_used(core: Core, server: FakeOpenAI) -> None:
+    photo = Attachment("image", data=PNG, mime="image/png")
+    replies = await core.respond(message("/caption sunset at the harbour", attachments=(photo,)))
+
+    assert "can't see images, so I used only your text" in replies[-1].text
+    assert len(replies[-1].drafts) == 3
+    (sent,) = server.requests
+    assert isinstance(sent.messages("user")[-1], str)  # plain text, no image part
+    assert "image_url" not in str(sent.json)
