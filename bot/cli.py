@@ -13,6 +13,7 @@ from logging.handlers import RotatingFileHandler
 from typing import Any
 
 from bot.config import Settings, SettingsError, load_settings, masked
+from bot.llm.build_check import BuildError
 from bot.llm.prompts import PromptError
 
 log = logging.getLogger("muse")
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             from adapters.discord_sync import sync_command
 
             return asyncio.run(sync_command(settings, args.guild, args.dry_run))
-    except (PromptError, SettingsError) as exc:
+    except (PromptError, SettingsError, BuildError) as exc:
         print(f"muse: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -64,7 +64,10 @@ def make_model(settings: LLMSettings) -> BaseLanguageModel[Any]:
             temperature=settings.temperature,
             max_completion_tokens=settings.max_tokens,
         )
+    from bot.llm.build_check import check_llama_build
     from bot.llm.embedded import EmbeddedLLM
+
+    check_llama_build()
 
     return EmbeddedLLM(
         model_path=settings.model_path,
