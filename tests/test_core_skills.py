@@ -207,3 +207,19 @@ async def test_group_memory_is_separate_from_private(core: Core, model: Scripted
     assert "formal" in model.last_prompt() and "chaotic" not in model.last_prompt()
     await ask(core, "/caption a launch party", user="bob", chat="team", group=True)
     assert "chaotic memes" in model.last_prompt()
+
+
+async def test_base_model_captions_that_miss_the_topic_go_last(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    core.llm.style = "completion"  # how the embedded base model is prompted
+    model.enqueue(  # continuations of the prompt's "1." primer, as a base model writes them
+        " My mom had a lot to say about me #MomLife\n2. Rainy tram 28 in Lisbon\n3. Cake!",
+        " Lisbon glows in the rain #Lisbon\n2. Cookies again\n3. Bells of the tram, fogged glass",
+    )
+    reply = await ask(core, "/caption a rainy tram in Lisbon")
+    assert [d.text for d in reply.drafts] == [
+        "Rainy tram 28 in Lisbon",
+        "Lisbon glows in the rain #Lisbon",
+        "Bells of the tram, fogged glass",
+    ]

@@ -34,6 +34,22 @@ def default_model_path() -> str:
     return str(assemble())
 
 
+_QUIET_LOG: Any = None
+
+
+def _silence_native_logs() -> None:
+    """llama.cpp prints some notices to stderr even with verbose=False; they would land
+    in the middle of `muse chat`. Route them nowhere (kept referenced: ctypes callback)."""
+    global _QUIET_LOG
+    if _QUIET_LOG is None:
+        import ctypes
+
+        import llama_cpp
+
+        _QUIET_LOG = llama_cpp.llama_log_callback(lambda level, text, user_data: None)
+        llama_cpp.llama_log_set(_QUIET_LOG, ctypes.c_void_p(0))
+
+
 class EmbeddedLLM(LLM):
     model_path: str | None = None
     n_ctx: int = 2048
@@ -68,6 +84,7 @@ class EmbeddedLLM(LLM):
             if self._llama is None:
                 from llama_cpp import Llama
 
+                _silence_native_logs()
                 threads = self.n_threads or max(1, os.cpu_count() or 2)
                 self._llama = Llama(
                     model_path=self.model_path or default_model_path(),

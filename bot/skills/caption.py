@@ -14,6 +14,7 @@ from bot.skills.common import (
     avoid_filter,
     drafts_reply,
     novel,
+    on_topic,
     parse_items,
     platform_vars,
     resolve_platform,
@@ -94,8 +95,12 @@ async def write_captions(
     images: Sequence[Attachment] = (),
 ) -> AsyncIterator[Outgoing]:
     """Generate, repair to the platform's limits, drop repeats of what the creator
-    already has, and regenerate once if fewer than three fresh captions remain."""
+    already has, and regenerate if fewer than three fresh captions remain. The small
+    base model (completion style) drifts off topic: it gets a third try, and captions
+    that mention the post come first."""
     existing = [d.text for d in await ctx.memory.drafts(ctx.owner, limit=50)]
+    base_model = ctx.llm.style == "completion"
+    pool: list[str] = []
     kept: list[str] = []
     variables = {
         **platform_vars(platform),
@@ -103,16 +108,18 @@ async def write_captions(
         "tones": ", ".join(tones),
         "like": like,
     }
-    for attempt in range(2):
+    for attempt in range(3 if base_model else 2):
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
         async for progress in stream_text(ctx, "caption", variables, images=images, out=out):
             yield progress
         items = avoid_filter(parse_items(out[0]), ctx.profile.avoid)
-        kept = novel([*kept, *(repair(i, platform) for i in items)], existing)
+        pool = novel([*pool, *(repair(i, platform) for i in items)], existing)
+        kept = [t for t in pool if on_topic(t, description)] if base_model else pool
         if len(kept) >= 3:
             break
+    kept += [t for t in pool if t not in kept]
     if not kept:
         raise MuseError(
             "model gave no usable captions",

@@ -98,6 +98,20 @@ def novel(candidates: Sequence[str], existing: Sequence[str], threshold: float =
     return kept
 
 
+STOPWORDS = frozenset(
+    "a an the and or but of in on at to for with from by my our your their this that these "
+    "those is are was were be been it its as into over under about after before while new "
+    "post photo picture video shows showing".split()
+)
+
+
+def on_topic(text: str, subject: str) -> bool:
+    """Does the draft mention the subject? Words match on their first 5 letters
+    (rain/rainy, lisbon/lisbon's) so inflections count."""
+    wanted = {w[:5] for w in _words(subject) if len(w) > 2 and w not in STOPWORDS}
+    return not wanted or any(w[:5] in wanted for w in _words(text))
+
+
 def avoid_filter(items: list[str], avoid: Sequence[str]) -> list[str]:
     """Drop drafts with the creator's banned words; if none survive, strip the words."""
     if not avoid:
