@@ -1,0 +1,132 @@
+"""Telegram messages in: who asked, where to answer, and whether Muse was addressed
+at all (in groups it answers commands, @mentions and replies to itself only)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import Chat, Message, User
+
+from bot.messages import AttachmentKind, SessionKey
+
+COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@(\w+))?")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an answer goes: the chat, the forum topic, and (in groups) the message asked."""
+
+    chat_id: int
+    thread_id: int | None = None
+    reply_to: int | None = None
+    is_group: bool = False
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file to fetch (images) or just to name (anything the core can't use)."""
+
+    kind: AttachmentKind
+    file_id: str | None = None
+    mime: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    session: SessionKey
+    target: Target
+    user: User
+    text: str
+    reply_to_text: str | None
+    media: tuple[Media, ...]
+
+
+def is_group_chat(chat: Chat) -> bool:
+    return chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def topic_of(message: Message) -> int | None:
+    """Forum topics are separate conversations; reply threads in plain groups are not."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
+def session_of(message: Message) -> SessionKey:
+    thread = topic_of(message)
+    return SessionKey("telegram", str(message.chat.id), str(thread) if thread else None)
+
+
+def media_of(message: Message) -> list[Media]:
+    if message.photo:
+        return [Media("image", message.photo[-1].file_id, "image/jpeg")]
+    doc = message.document
+    if doc is not None:
+        kind: AttachmentKind = "image" if (doc.mime_type or "").startswith("image/") else "file"
+        return [Media(kind, doc.file_id, doc.mime_type, doc.file_name)]
+    if message.sticker:
+        return [Media("sticker")]
+    if message.voice or message.audio:
+        return [Media("audio")]
+    if message.video or message.video_note or message.animation:
+        return [Media("video")]
+    return []
+
+
+def _replied(message: Message) -> Message | None:
+    replied = message.reply_to_message
+    # In forum topics every message "replies" to the topic's creation notice.
+    if replied is None or replied.forum_topic_created is not None:
+        return None
+    return replied
+
+
+def _strip_mention(text: str, username: str) -> tuple[str, bool]:
+    pattern = re.compile(rf"(?<!\w)@{re.escape(username)}\b", re.I)
+    stripped, count = pattern.subn("", text)
+    return re.sub(r"[ \t]{2,}", " ", stripped).strip(), count > 0
+
+
+def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound | None:
+    """The message as Muse sees it, or None when it isn't meant for Muse."""
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    text = message.text or message.caption or ""
+    media = media_of(message)
+    if not text and message.effective_attachment is None:
+        return None  # a service message: someone joined, a pin, a topic renamed…
+    replied = _replied(message)
+    group = is_group_chat(message.chat)
+    command = COMMAND_RE.match(text)
+    if command and command.group(2):
+        if group and command.group(2).lower() != bot_username.lower():
+            return None  # /cmd@some_other_bot, in a group it shares with us
+        text = f"/{command.group(1)}{text[command.end() :]}"
+    text, mentioned = _strip_mention(text, bot_username)
+    if group:
+        to_me = (
+            replied is not None
+            and replied.from_user is not None
+            and (replied.from_user.id == bot_id)
+        )
+        if not (command or mentioned or to_me):
+            return None  # ordinary group chatter
+    if not media and replied is not None and command:
+        # "/caption …" as a reply to a photo: caption that photo.
+        media = [m for m in media_of(replied) if m.kind == "image"]
+    reply_to_text = None
+    if replied is not None:
+        quote = message.quote.text if message.quote else None
+        reply_to_text = quote or replied.text or replied.caption
+    target = Target(
+        chat_id=message.chat.id,
+        thread_id=topic_of(message),
+        reply_to=message.message_id if group else None,
+        is_group=group,
+    )
+    return Inbound(session_of(message), target, user, text, reply_to_text, tuple(media))
+
+
+def display_name(user: User) -> str:
+    return user.username or user.full_name

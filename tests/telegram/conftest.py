@@ -1,0 +1,94 @@
+"""A running TelegramAdapter (real python-telegram-bot) against the local fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from telegram.ext import AIORateLimiter
+
+from adapters.telegram import TelegramAdapter
+from adapters.telegram_format import PLACEHOLDER
+from bot.config import Settings, load_settings
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+from bot.messages import Incoming, Outgoing
+from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, Sent
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    api = FakeBotAPI()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+def settings(muse_env: Path, fake: FakeBotAPI, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The shared `core` fixture runs on these: pointed at the fake, streaming every edit."""
+    monkeypatch.setenv("MUSE_TELEGRAM__TOKEN", TOKEN)
+    monkeypatch.setenv("MUSE_TELEGRAM__BASE_URL", fake.base_url)
+    monkeypatch.setenv("MUSE_TELEGRAM__EDIT_INTERVAL_S", "0")
+    monkeypatch.setenv("MUSE_TELEGRAM__INLINE_DEBOUNCE_S", "0")
+    return load_settings()
+
+
+def fast_limiter() -> AIORateLimiter:
+    """Telegram's pacing (30/s, 20/min a group) would only slow tests down; 429s from the
+    fake are still waited out and retried."""
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=5)
+
+
+@dataclass
+class Harness:
+    fake: FakeBotAPI
+    adapter: TelegramAdapter
+    core: Core
+    model: ScriptedChatModel
+
+
+async def running(core: Core, fake: FakeBotAPI) -> TelegramAdapter:
+    adapter = TelegramAdapter(core, rate_limiter=fast_limiter())
+    await adapter.start()
+    return adapter
+
+
+@pytest.fixture
+async def tg(fake: FakeBotAPI, core: Core, model: ScriptedChatModel) -> AsyncIterator[Harness]:
+    adapter = await running(core, fake)
+    try:
+        yield Harness(fake, adapter, core, model)
+    finally:
+        await adapter.stop()
+
+
+def is_final(sent: Sent) -> bool:
+    """Not the placeholder nor a streamed in-progress view."""
+    return sent.text != PLACEHOLDER and not sent.text.endswith("✍️")
+
+
+async def final(fake: FakeBotAPI, chat_id: int, needle: str, within: float = 10.0) -> Sent:
+    """The first finished message in the chat containing `needle` (waits for it)."""
+
+    def find() -> Sent | None:
+        return next((m for m in fake.messages(chat_id) if is_final(m) and needle in m.text), None)
+
+    found: Sent = await fake.wait_for(find, within)
+    return found
+
+
+@pytest.fixture
+def seen(tg: Harness, monkeypatch: pytest.MonkeyPatch) -> list[Incoming]:
+    """Every Incoming the adapter hands to the core."""
+    got: list[Incoming] = []
+    handle = tg.core.handle
+
+    def spy(msg: Incoming) -> AsyncIterator[Outgoing]:
+        got.append(msg)
+        return handle(msg)
+
+    monkeypatch.setattr(tg.core, "handle", spy)
+    return got

@@ -1,0 +1,57 @@
+"""Rendering and splitting, checked against the fake's own Telegram-HTML parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.telegram_format import MAX_CHARS, split_text, tg_len, to_html
+from tests.telegram.fake_bot_api import ApiError, parse_html
+
+
+def rendered_ok(part: str) -> None:
+    html = to_html(part)
+    assert parse_html(html) == part  # valid for Telegram, and shows exactly the text
+    assert tg_len(html) <= MAX_CHARS
+
+
+def test_escaping_and_draft_headers() -> None:
+    text = "3 captions for X\n\n#41 (warm) (92/280)\nRain & <b>trams</b> > sun"
+    html = to_html(text)
+    assert "<b>#41 (warm) (92/280)</b>" in html
+    assert "Rain &amp; &lt;b&gt;trams&lt;/b&gt; &gt; sun" in html
+    rendered_ok(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "boundary"),
+    [
+        (". ".join(f"Sentence number {i} about a<b&c" for i in range(400)) + ".", "."),
+        (" ".join(f"word{i}&" for i in range(1500)), ""),
+        ("🚋" * 3000, ""),  # emoji count twice: UTF-16
+        ("x" * 5000 + " &&&& " + "y" * 100, ""),  # one giant word: cut between characters
+    ],
+)
+def test_split_fits_and_loses_nothing(text: str, boundary: str) -> None:
+    parts = split_text(text)
+    assert len(parts) > 1
+    for part in parts:
+        rendered_ok(part)
+    assert "".join("".join(p.split()) for p in parts) == "".join(text.split())
+    if boundary:
+        assert all(p.endswith(boundary) for p in parts[:-1])
+    if "word1&" in text:  # never inside a word
+        words = set(text.split())
+        assert all(p.split()[0] in words and p.split()[-1] in words for p in parts)
+
+
+def test_paragraphs_win_over_sentences() -> None:
+    para = "Short sentence here. " * 60
+    text = "\n\n".join([para.strip()] * 6)
+    parts = split_text(text)
+    assert all(p.strip() + "\n\n" in text + "\n\n" for p in parts)
+
+
+def test_fake_rejects_broken_html_like_telegram() -> None:
+    for bad in ("<b>open", "a < b", "<script>x</script>", "&nbsp;", "<b><i>x</b></i>"):
+        with pytest.raises(ApiError, match="can't parse entities"):
+            parse_html(bad)

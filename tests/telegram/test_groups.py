@@ -1,0 +1,70 @@
+"""Groups, supergroups and forum topics: answer only when addressed, in the same topic,
+as a reply to the asking message; personal answers go to a private chat."""
+
+from __future__ import annotations
+
+from bot.messages import Incoming, SessionKey
+from tests.telegram.conftest import Harness, final
+
+GROUP = -100500
+
+
+async def test_mention_answered_chatter_ignored(tg: Harness, seen: list[Incoming]) -> None:
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("lunch anyone?", chat=group)
+    await fake.push_message("/help@other_bot", chat=group)
+    asking = await fake.push_message("@muse_test_bot ideas for our Friday stream?", chat=group)
+    answer = await final(fake, GROUP, "Noted:")
+    assert len(seen) == 1 and len(fake.messages(GROUP)) == 1
+    msg = seen[0]
+    assert msg.text == "ideas for our Friday stream?" and msg.is_group
+    assert msg.session == SessionKey("telegram", str(GROUP))
+    assert answer.reply_to == asking["message_id"] and answer.thread_id is None
+
+    # A reply to Muse's own message needs no mention; a reply to someone else's does.
+    other = await fake.push_message("nice", chat=group, user=fake.user(222, "bob", "Bob"))
+    await fake.push_message("I agree", chat=group, reply_to=other["message_id"])
+    await fake.push_message("make it shorter", chat=group, reply_to=answer.message_id)
+    await final(fake, GROUP, "Noted: make it shorter")
+    assert [m.text for m in seen] == ["ideas for our Friday stream?", "make it shorter"]
+    assert seen[1].reply_to_text == answer.text
+
+
+async def test_commands_with_and_without_bot_name(tg: Harness, seen: list[Incoming]) -> None:
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("/help@muse_test_bot", chat=group)
+    await final(fake, GROUP, "Here is what I can do")
+    await fake.push_message("/caption our new pixel-art trailer for x", chat=group)
+    answer = await final(fake, GROUP, "3 captions for X")
+    assert [m.text for m in seen] == ["/help", "/caption our new pixel-art trailer for x"]
+    # Group buttons work for members: the drafts belong to the group.
+    await fake.press_button(answer, "Pick ✓", user=fake.user(222, "bob", "Bob"))
+    await final(fake, GROUP, "Picked #1 ✓")
+
+
+async def test_forum_topic_keeps_its_thread(tg: Harness, seen: list[Incoming]) -> None:
+    fake = tg.fake
+    forum = fake.group(GROUP, forum=True)
+    asking = await fake.push_message("/caption a cosy stream setup", chat=forum, thread_id=77)
+    answer = await final(fake, GROUP, "3 captions")
+    assert seen[0].session == SessionKey("telegram", str(GROUP), "77")
+    assert answer.thread_id == 77 and answer.reply_to == asking["message_id"]
+    assert answer.edits  # streamed into the placeholder, which was in the topic too
+    await fake.press_button(answer, "Shorter")
+    remix = await final(fake, GROUP, "Remix from #")
+    assert remix.thread_id == 77
+
+
+async def test_personal_answers_go_to_a_private_chat(tg: Harness) -> None:
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("/style voice: bold, playful", chat=group)
+    await final(fake, GROUP, "I sent that to you in a private chat")
+    assert (await final(fake, 111, "Saved.")).text.startswith("Saved. Voice: bold, playful")
+
+    fake.blocked.add(222)  # Bob never opened a chat with the bot
+    await fake.push_message("/export", chat=group, user=fake.user(222, "bob", "Bob"))
+    await final(fake, GROUP, "open a chat with @muse_test_bot")
+    assert not any(m.document for m in fake.sent)
