@@ -29,10 +29,11 @@ COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
 JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 
-def _skill_modules() -> tuple[Any, ...]:
+def command_registry() -> Registry:
+    """The commands, without a database or a model: for menus and slash-command sync."""
     from bot.skills import account, brainstorm, caption, chat, remix
 
-    return (brainstorm, caption, remix, chat, account)
+    return collect(brainstorm, caption, remix, chat, account)
 
 
 class Core:
@@ -42,7 +43,7 @@ class Core:
         self.settings = settings
         self.memory = memory
         self.llm = llm
-        self.registry: Registry = collect(*_skill_modules())
+        self.registry: Registry = command_registry()
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
         # Last photo per conversation, for "a photo, then /caption".

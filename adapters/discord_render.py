@@ -1,0 +1,149 @@
+"""Turning a neutral Reply into Discord pieces: 2000-char chunks, persistent buttons,
+files, and the /style modal."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot.messages import Action, Attachment, Button
+
+MAX_CHARS = 2000
+MAX_ROWS = 5
+MAX_PER_ROW = 5
+MAX_LABEL = 80
+STYLE_MODAL_ID = "muse:style"
+STYLE_FIELDS = (
+    ("voice", "Voice", "warm, witty"),
+    ("audience", "Audience", "travel lovers 25–40"),
+    ("platforms", "Platforms", "instagram, x"),
+    ("avoid", "Words to avoid", "wanderlust, hustle"),
+)
+
+# Boundaries to split at, best first: paragraph, line, sentence, word.
+_BREAKS = (
+    re.compile(r"\n\s*\n"),
+    re.compile(r"\n"),
+    re.compile(r"(?<=[.!?…])\s+"),
+    re.compile(r"\s+"),
+)
+
+
+def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Chunks of at most `limit` chars, cut at the best boundary in the second half of
+    the window (so chunks are not tiny); a hard cut only for one giant word."""
+    text = text.strip()
+    chunks: list[str] = []
+    while len(text) > limit:
+        window = text[: limit + 1]
+        cut = end = 0
+        for pattern in _BREAKS:
+            spots = [m for m in pattern.finditer(window) if m.start() >= limit // 2]
+            if spots:
+                cut, end = spots[-1].start(), spots[-1].end()
+                break
+        if not cut:
+            cut = end = limit
+        chunks.append(text[:cut].rstrip())
+        text = text[end:].lstrip()
+    if text:
+        chunks.append(text)
+    return chunks or ["…"]
+
+
+def preview(text: str, limit: int = MAX_CHARS) -> str:
+    """Streamed text so far, fitting one message: the newest part if it is long."""
+    text = text.strip() + " ✍️"
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+# The handler a button press goes to; set by the adapter's client (see MuseClient).
+ButtonHandler = Callable[[discord.Interaction[Any], Action], Awaitable[None]]
+
+
+class MuseButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"m:(?P<code>[a-z]{2}):(?P<draft>\d+):(?P<arg>.*)",
+):
+    """A button whose custom_id is the encoded Action: discord.py matches presses by the
+    template, so buttons keep working after a restart without any stored View."""
+
+    def __init__(self, action: Action, label: str = "Muse", row: int | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:MAX_LABEL],
+                custom_id=action.encode(),
+                row=row,
+                style=_style(action),
+            )
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> MuseButton:
+        action = Action.decode(match.group(0))
+        if action is None:
+            raise ValueError(f"not a Muse button: {match.group(0)!r}")
+        return cls(action, getattr(item, "label", None) or "Muse")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        handler: ButtonHandler | None = getattr(interaction.client, "on_muse_button", None)
+        if handler is not None:
+            await handler(interaction, self.action)
+
+
+def _style(action: Action) -> discord.ButtonStyle:
+    if action.verb == "pick":
+        return discord.ButtonStyle.success
+    if action.verb == "forget":
+        return discord.ButtonStyle.danger
+    return discord.ButtonStyle.secondary
+
+
+def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
+    """Buttons as a timeout-free View of dynamic items; extra rows/buttons are trimmed
+    to Discord's 5x5 rather than failing the whole message."""
+    if not rows:
+        return None
+    view = discord.ui.View(timeout=None)
+    for r, row in enumerate(rows[:MAX_ROWS]):
+        for button in row[:MAX_PER_ROW]:
+            view.add_item(MuseButton(button.action, button.label, row=r))
+    return view if view.children else None
+
+
+def build_files(attachments: tuple[Attachment, ...]) -> list[discord.File]:
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.name or "muse.bin")
+        for a in attachments
+        if a.data is not None
+    ]
+
+
+class StyleModal(discord.ui.Modal):
+    """The /style form: blank fields keep their current value. Submissions are handled
+    from the raw interaction (see MuseClient.on_interaction), not by this object, so a
+    form opened before a restart still saves."""
+
+    def __init__(self) -> None:
+        super().__init__(title="Your style (blank keeps it)", custom_id=STYLE_MODAL_ID, timeout=60)
+        for name, label, example in STYLE_FIELDS:
+            self.add_item(
+                discord.ui.TextInput(
+                    label=label,
+                    custom_id=name,
+                    placeholder=f"e.g. {example}",
+                    required=False,
+                    max_length=200,
+                )
+            )

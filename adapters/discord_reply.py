@@ -1,0 +1,267 @@
+"""Where one answer goes on Discord: an interaction's deferred response (edited as text
+streams in, then followups) or a reply to a message. Streaming edits run in their own
+task, at most one per `interval` seconds, so a slow Discord never slows the model and a
+fast model never floods Discord."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import logging
+from dataclasses import replace
+from typing import Any
+
+import discord
+
+from adapters.discord_render import build_files, build_view, preview, split_text
+from bot.messages import Reply
+
+log = logging.getLogger(__name__)
+
+
+class Streamer(abc.ABC):
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._latest = ""
+        self._dirty = asyncio.Event()
+        self._closing = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
+
+    def progress(self, text: str) -> None:
+        self._latest = text
+        self._dirty.set()
+        if self._pump is None:
+            self._pump = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while not self._closing.is_set():
+            await self._dirty.wait()
+            if self._closing.is_set():
+                return
+            self._dirty.clear()
+            try:
+                await self._show(preview(self._latest))
+            except Exception as exc:  # a lost preview is cosmetic; the answer still follows
+                log.debug("streaming edit failed: %s", type(exc).__name__)
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.interval)
+
+    async def finish(self, reply: Reply) -> None:
+        """Stop streaming (letting an in-flight edit land first), then show the answer."""
+        self._closing.set()
+        self._dirty.set()
+        if self._pump is not None:
+            await asyncio.gather(self._pump, return_exceptions=True)
+        await self._deliver(reply)
+
+    def cancel(self) -> None:
+        """Stop a preview task left behind when the answer itself was cancelled."""
+        if self._pump is not None and not self._pump.done():
+            self._pump.cancel()
+
+    @abc.abstractmethod
+    async def _show(self, text: str) -> None: ...
+
+    @abc.abstractmethod
+    async def _deliver(self, reply: Reply) -> None: ...
+
+
+async def send_chunks(
+    target: discord.abc.Messageable,
+    reply: Reply,
+    reference: discord.Message | None = None,
+    chunks: list[str] | None = None,
+) -> None:
+    """Post a reply as plain channel messages: files on the first, buttons on the last."""
+    chunks = split_text(reply.text) if chunks is None else chunks
+    for i, chunk in enumerate(chunks):
+        kwargs: dict[str, Any] = {}
+        if i == 0 and reply.attachments:
+            kwargs["files"] = build_files(reply.attachments)
+        if i == len(chunks) - 1 and (view := build_view(reply.buttons)):
+            kwargs["view"] = view
+        if i == 0 and reference is not None:
+            kwargs["reference"] = reference
+            kwargs["mention_author"] = False
+        await target.send(chunk, **kwargs)
+
+
+class InteractionReply(Streamer):
+    """`update=True` acknowledges a button by editing its own message (e.g. /forget's
+    confirmation); otherwise a new "thinking…" response is deferred."""
+
+    def __init__(
+        self,
+        interaction: discord.Interaction[Any],
+        *,
+        ephemeral: bool,
+        interval: float,
+        update: bool = False,
+    ) -> None:
+        super().__init__(interval)
+        self.interaction = interaction
+        self.ephemeral = ephemeral
+        self.update = update
+        self.acknowledged = False
+        self.answered = False  # the original response already holds an answer
+
+    async def open(self) -> None:
+        """Acknowledge at once: Discord shows "did not respond" after 3 s otherwise."""
+        try:
+            if self.update:
+                await self.interaction.response.defer()
+            else:
+                await self.interaction.response.defer(ephemeral=self.ephemeral, thinking=True)
+            self.acknowledged = True
+        except discord.InteractionResponded:
+            self.acknowledged = True
+        except discord.HTTPException as exc:
+            # Usually an interaction that expired before we saw it; answer in the channel.
+            log.warning("could not defer interaction (%s %s)", exc.status, exc.code)
+
+    async def _show(self, text: str) -> None:
+        if self.acknowledged and not self.update:
+            await self.interaction.edit_original_response(content=text)
+
+    async def _deliver(self, reply: Reply) -> None:
+        chunks = split_text(reply.text)
+        files = build_files(reply.attachments)
+        view = build_view(reply.buttons)
+        private = reply.private or self.ephemeral
+        start = 0  # chunks delivered so far
+        try:
+            if not self.acknowledged:
+                raise _Fallback
+            if self.answered:
+                pass  # a further Reply of the same request: followups only
+            elif self.update and not reply.is_error:
+                await self.interaction.edit_original_response(
+                    content=chunks[0], view=view if len(chunks) == 1 else None
+                )
+                start = 1
+            elif not self.update and (self.ephemeral or not reply.private):
+                # The deferred response already has the right visibility: fill it in.
+                await self.interaction.edit_original_response(
+                    content=chunks[0],
+                    attachments=files,
+                    view=view if len(chunks) == 1 else None,
+                )
+                files, start = [], 1
+            elif not self.update:
+                # Public "thinking…" but a private answer (an error, say): swap it for an
+                # ephemeral followup so nobody else sees it.
+                with contextlib.suppress(discord.HTTPException):
+                    await self.interaction.delete_original_response()
+            self.answered = True
+            for i in range(start, len(chunks)):
+                kwargs: dict[str, Any] = {"ephemeral": private, "wait": True}
+                if files:
+                    kwargs["files"], files = files, []
+                if i == len(chunks) - 1 and view is not None:
+                    kwargs["view"] = view
+                await self.interaction.followup.send(chunks[i], **kwargs)
+                start = i + 1
+        except (_Fallback, discord.HTTPException) as exc:
+            # Interaction tokens live 15 minutes; after that only a channel message works.
+            status = getattr(exc, "status", None)
+            log.info("interaction response failed (%s); falling back to a message", status)
+            rest = reply if files else replace(reply, attachments=())
+            await self._fallback(rest, chunks[start:], private)
+
+    async def _fallback(self, reply: Reply, chunks: list[str], private: bool) -> None:
+        """Post what is left of the answer: in the channel, or as a DM if private."""
+        channel = self.interaction.channel
+        try:
+            if private or not isinstance(channel, discord.abc.Messageable):
+                # Never leak a private answer into a channel.
+                await send_chunks(self.interaction.user, reply, chunks=chunks)
+            else:
+                await send_chunks(channel, reply, chunks=chunks)
+        except discord.HTTPException as exc:
+            log.warning("could not deliver a reply at all (%s %s)", exc.status, exc.code)
+
+
+class _Fallback(Exception):
+    pass
+
+
+class MessageReply(Streamer):
+    """Answer to a message (mention or DM): a reply streamed by editing, or plain posts
+    into a thread opened for it."""
+
+    def __init__(
+        self,
+        message: discord.Message,
+        target: discord.abc.Messageable,
+        *,
+        interval: float,
+        reference: bool = True,
+    ) -> None:
+        super().__init__(interval)
+        self.message = message
+        self.target = target
+        self.reference = message if reference else None
+        self.sent: discord.Message | None = None
+
+    async def _show(self, text: str) -> None:
+        if self.sent is None:
+            self.sent = await self._post(text)
+        else:
+            await self.sent.edit(content=text)
+
+    async def _post(self, text: str, **kwargs: Any) -> discord.Message:
+        if self.reference is not None:
+            kwargs.update(reference=self.reference, mention_author=False)
+        return await self.target.send(text, **kwargs)
+
+    async def _deliver(self, reply: Reply) -> None:
+        try:
+            if reply.private and not reply.is_error and self.message.guild is not None:
+                await self._deliver_privately(reply)
+                return
+            chunks = split_text(reply.text)
+            sent, self.sent = self.sent, None  # a further Reply starts a new message
+            if sent is not None and not reply.attachments:
+                # Turn the streamed preview into the answer's first part.
+                view = build_view(reply.buttons) if len(chunks) == 1 else None
+                await sent.edit(content=chunks[0], view=view)
+                if chunks[1:]:
+                    await send_chunks(self.target, reply, chunks=chunks[1:])
+                return
+            if sent is not None:
+                with contextlib.suppress(discord.HTTPException):
+                    await sent.delete()
+            await send_chunks(self.target, reply, self.reference, chunks)
+        except discord.Forbidden:
+            log.warning("missing permission to post in channel %s", getattr(self.target, "id", "?"))
+            await self._tell_author_privately()
+        except discord.HTTPException as exc:
+            log.warning("could not post a reply (%s %s)", exc.status, exc.code)
+
+    async def _tell_author_privately(self) -> None:
+        """The channel won't take our answer: say why, where only the asker sees it."""
+        if self.message.guild is None:
+            return
+        where = getattr(self.message.channel, "mention", "that channel")
+        note = (
+            f"I can't post in {where} — I'm missing the Send Messages permission there. "
+            "Ask a server admin, or use my slash commands (they always work)."
+        )
+        try:
+            await self.message.author.send(note)
+        except discord.HTTPException:
+            log.info("could not DM the author about the missing permission either")
+
+    async def _deliver_privately(self, reply: Reply) -> None:
+        """Personal data asked for in a channel goes to the person's DMs."""
+        if self.sent is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.sent.delete()
+        try:
+            await send_chunks(self.message.author, reply)
+            note = "That's personal, so I sent it to you in a DM."
+        except discord.HTTPException:
+            note = "That's personal and I can't DM you — use the slash command instead."
+        await self._post(note)

@@ -1,0 +1,271 @@
+"""A local fake of Discord for end-to-end tests: one aiohttp app on 127.0.0.1 serving
+the gateway websocket and the REST endpoints the bot uses. It records what a user
+would see (messages, interaction responses, ephemeral flags, files, buttons, modals),
+so tests drive the real discord.py client and assert on the result."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aiohttp import WSMsgType, web
+
+from tests.discord.fake_payloads import FakeInteraction, snowflake
+from tests.discord.fake_rest import Rest
+
+T = TypeVar("T")
+API = "/api/v10"
+
+
+class FakeDiscord(Rest):
+    def __init__(self) -> None:
+        super().__init__()
+        self.identified: list[dict[str, Any]] = []
+        self._socket: web.WebSocketResponse | None = None
+        self._seq = 0
+        self._ready = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- server lifecycle ------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- gateway ---------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            if data["op"] == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif data["op"] == 2:
+                self.identified.append(data["d"])
+                self._socket, self._seq = ws, 0
+                await self._send_ready(ws)
+                self._ready.set()
+            elif data["op"] == 6:  # RESUME: not kept, ask for a fresh session
+                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+        if self._socket is ws:
+            self._socket = None
+            self._ready.clear()
+        return ws
+
+    async def _send_ready(self, ws: web.WebSocketResponse) -> None:
+        await self._dispatch_to(
+            ws,
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot,
+                "guilds": [{"id": self.guild_id, "unavailable": True}],
+                "session_id": "fake-session",
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": self.app_id, "flags": 0},
+                "private_channels": [],
+            },
+        )
+        await self._dispatch_to(ws, "GUILD_CREATE", self.guild_payload())
+
+    async def _dispatch_to(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
+        self._seq += 1
+        await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def dispatch(self, event: str, data: Any) -> None:
+        await asyncio.wait_for(self._ready.wait(), 10)
+        assert self._socket is not None
+        await self._dispatch_to(self._socket, event, data)
+
+    async def drop_connection(self) -> None:
+        """Close the gateway socket (as when the bot process dies)."""
+        if self._socket is not None:
+            await self._socket.close()
+
+    # -- what users do ------------------------------------------------------------
+
+    def _interaction(
+        self, kind: int, data: dict[str, Any], user: dict[str, Any], dm: bool, **extra: Any
+    ) -> FakeInteraction:
+        interaction_id, token = snowflake(), "itok-" + snowflake()
+        payload: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": self.app_id,
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "data": data,
+            "app_permissions": "2248473465835073",
+            "locale": "en-US",
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": self.guild_id},
+            **extra,
+        }
+        if dm:
+            channel = self.dm_channel(user)
+            payload.update(
+                channel_id=channel,
+                channel={"id": channel, "type": 1, "recipients": [user]},
+                user=user,
+                context=1,
+            )
+        else:
+            payload.update(
+                guild_id=self.guild_id,
+                channel_id=self.channel_id,
+                channel=self.channel_payload(),
+                member=self.member(user),
+                guild_locale="en-US",
+                context=0,
+            )
+        interaction = FakeInteraction(interaction_id, token, payload)
+        self.interactions[token] = interaction
+        return interaction
+
+    async def send_slash(
+        self,
+        name: str,
+        options: dict[str, str] | None = None,
+        *,
+        user: str = "alice",
+        dm: bool = False,
+    ) -> FakeInteraction:
+        data = {
+            "id": snowflake(),
+            "name": name,
+            "type": 1,
+            "options": [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()],
+        }
+        interaction = self._interaction(2, data, self.user(name=user), dm)
+        await self.dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
+    async def send_context_menu(
+        self, name: str, target: dict[str, Any], *, user: str = "alice"
+    ) -> FakeInteraction:
+        data = {
+            "id": snowflake(),
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        interaction = self._interaction(2, data, self.user(name=user), dm=False)
+        await self.dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
+    async def press_button(
+        self, custom_id: str, message: dict[str, Any], *, user: str = "alice"
+    ) -> FakeInteraction:
+        shown = [c["custom_id"] for row in message["components"] for c in row["components"]]
+        assert custom_id in shown, "Discord only sends presses of buttons on the message"
+        data = {"custom_id": custom_id, "component_type": 2}
+        dm = "guild_id" not in message
+        interaction = self._interaction(3, data, self.user(name=user), dm, message=message)
+        await self.dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
+    async def submit_modal(
+        self, opened_by: FakeInteraction, values: dict[str, str], *, user: str = "alice"
+    ) -> FakeInteraction:
+        modal = opened_by.modal
+        assert modal is not None, "no modal was opened"
+        rows = []
+        for row in modal["components"]:
+            for comp in row.get("components") or [row.get("component")]:
+                value = values.get(comp["custom_id"], "")
+                rows.append(
+                    {
+                        "type": 1,
+                        "components": [{"type": 4, "custom_id": comp["custom_id"], "value": value}],
+                    }
+                )
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        dm = "guild_id" not in opened_by.payload
+        interaction = self._interaction(5, data, self.user(name=user), dm)
+        await self.dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
+    async def send_message(
+        self,
+        content: str,
+        *,
+        user: str = "alice",
+        mention: bool = True,
+        dm: bool = False,
+        reference: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A user posts a message (mentioning the bot in the guild channel, or in a DM)."""
+        author = self.user(name=user)
+        channel = self.dm_channel(author) if dm else self.channel_id
+        if mention and not dm:
+            content = f"<@{self.bot['id']}> {content}"
+        extra: dict[str, Any] = {"mentions": [self.bot] if mention and not dm else []}
+        if not dm:
+            extra["member"] = {k: v for k, v in self.member(author).items() if k != "user"}
+        if reference is not None:
+            extra["message_reference"] = {"message_id": reference["id"], "channel_id": channel}
+            extra["referenced_message"] = reference
+        message = self.make_message(
+            channel, author, {"content": content}, guild=not dm, extra=extra
+        )
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    # -- what tests read ------------------------------------------------------------
+
+    def channel_messages(self, channel_id: str | None = None) -> list[dict[str, Any]]:
+        """Messages posted in a channel (bot posts included), oldest first, not deleted."""
+        cid = channel_id or self.channel_id
+        return [
+            m for m in self.messages.values() if m["channel_id"] == cid and not m.get("deleted")
+        ]
+
+    def bot_messages(self, channel_id: str | None = None) -> list[dict[str, Any]]:
+        """What the bot posted as plain channel messages (not interaction responses)."""
+        return [m for m in self.channel_messages(channel_id) if m.get("via") == "channel"]
+
+    async def wait_for(self, predicate: Callable[[], T], limit_s: float = 15.0) -> T:
+        """Poll until predicate() is truthy; returns its value."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit_s
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if loop.time() > deadline:
+                raise AssertionError(f"timed out waiting; calls so far: {self.summary()}")
+            await asyncio.sleep(0.01)
+
+    def summary(self) -> list[str]:
+        return [f"{c.method} {c.path}" for c in self.calls[-30:]]

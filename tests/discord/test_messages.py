@@ -1,0 +1,158 @@
+"""@mentions in a channel and DMs: chat with memory, threads when busy, and failures
+that must not take the client down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from adapters.discord import DiscordAdapter
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+from bot.messages import Incoming, Reply, SessionKey
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.fake_payloads import EPHEMERAL, LOADING
+
+
+def gate_model(core: Core, monkeypatch: pytest.MonkeyPatch) -> tuple[asyncio.Event, list[int]]:
+    """Hold the first model call until the returned event is set."""
+    gate, calls = asyncio.Event(), [0]
+    original: Callable[..., AsyncIterator[str]] = core.llm.stream
+
+    async def held(*args: Any, **kwargs: Any) -> AsyncIterator[str]:
+        calls[0] += 1
+        if calls[0] == 1:
+            await gate.wait()
+        async for delta in original(*args, **kwargs):
+            yield delta
+
+    monkeypatch.setattr(core.llm, "stream", held)
+    return gate, calls
+
+
+def done(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if "✍️" not in m["content"]]
+
+
+async def test_mention_in_channel_replies_with_memory(
+    adapter: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+) -> None:
+    asked = await fake.send_message("we launch the beta on friday")
+    (reply,) = await fake.wait_for(lambda: done(fake.bot_messages()))
+    assert reply["message_reference"]["message_id"] == asked["id"]  # a reply to the user
+    assert "we launch the beta on friday" in reply["content"]
+    assert f"<@{fake.bot['id']}>" not in model.last_prompt()  # the mention is stripped
+    await fake.send_message("what day was the launch again?")
+    await fake.wait_for(lambda: len(done(fake.bot_messages())) == 2)
+    assert "we launch the beta on friday" in model.last_prompt()  # remembered
+    # Messages that don't mention the bot are ignored.
+    await fake.send_message("just chatting among ourselves", mention=False)
+    await asyncio.sleep(0.2)
+    assert len(fake.bot_messages()) == 2
+
+
+async def test_dm_chat_is_separate_from_the_guild(
+    adapter: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+) -> None:
+    await fake.send_message("my secret DM plan", dm=True)
+    channel = fake.dm_channels[fake.user(name="alice")["id"]]
+    (reply,) = await fake.wait_for(lambda: done(fake.bot_messages(channel)))
+    assert "my secret DM plan" in reply["content"]
+    await fake.send_message("what was my plan?")  # in the guild channel
+    await fake.wait_for(lambda: done(fake.bot_messages()))
+    assert "my secret DM plan" not in model.last_prompt()
+
+
+async def test_busy_channel_answers_in_a_thread(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate, calls = gate_model(core, monkeypatch)
+    first = await fake.send_message("first question")
+    await fake.wait_for(lambda: calls[0] == 1)  # the channel is mid-answer
+    await fake.send_message("second question")
+    await fake.wait_for(lambda: fake.threads)
+    thread = fake.threads[0]
+    assert thread["parent_id"] == fake.channel_id
+    in_thread = await fake.wait_for(lambda: done(fake.bot_messages(thread["id"])))
+    assert "second question" in in_thread[0]["content"]
+    gate.set()
+    (reply,) = await fake.wait_for(lambda: done(fake.bot_messages()))
+    assert reply["message_reference"]["message_id"] == first["id"]
+    assert "first question" in reply["content"]
+
+
+async def test_slow_model_is_deferred_and_streamed(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate, started = asyncio.Event(), asyncio.Event()
+
+    async def slow(*args: Any, **kwargs: Any) -> AsyncIterator[str]:
+        started.set()
+        await gate.wait()  # a model that has not produced a word yet
+        hooks = ("Desk tour", "Coffee ritual", "Cable chaos", "Plant corner", "Night shift")
+        for n in range(40):
+            await asyncio.sleep(0.02)
+            yield f"{n + 1}. Hook: {hooks[n]} | Angle: story | Format: reel\n" if n < 5 else " "
+
+    monkeypatch.setattr(core.llm, "stream", slow)
+    i = await fake.send_slash("brainstorm", {"topic": "studio tour"})
+    await asyncio.wait_for(started.wait(), 10)
+    assert i.callback_types == [5]  # acknowledged before the model said anything
+    assert i.original is not None and i.original["flags"] & LOADING  # "Muse is thinking…"
+    gate.set()
+    await fake.wait_for(lambda: "ideas for" in i.text())
+    history = i.original["history"]
+    assert [h for h in history if h.endswith("✍️")], "text was shown while it streamed"
+    assert len(history) < 40  # edits are throttled, not one per token
+
+
+async def test_forbidden_channel_does_not_crash(
+    adapter: DiscordAdapter, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.forbidden_channels.add(fake.channel_id)
+    await fake.send_message("hello?")
+    await fake.wait_for(
+        lambda: any(c.path.startswith(f"/channels/{fake.channel_id}/messages") for c in fake.calls)
+    )
+    await fake.wait_for(lambda: "missing permission" in caplog.text)
+    assert not fake.bot_messages()
+    channel = await fake.wait_for(lambda: fake.dm_channels.get(fake.user(name="alice")["id"]))
+    (note,) = await fake.wait_for(lambda: fake.bot_messages(channel))
+    assert "Send Messages permission" in note["content"]  # told privately, not silently dropped
+    await fake.send_message("still there?", dm=True)  # the client survived
+    await fake.wait_for(lambda: len(done(fake.bot_messages(channel))) == 2)
+
+
+async def test_private_command_by_mention_goes_to_dm(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    await fake.send_message("/export")
+    channel = await fake.wait_for(lambda: fake.dm_channels.get(fake.user(name="alice")["id"]))
+    (dm,) = await fake.wait_for(lambda: fake.bot_messages(channel))
+    assert dm["attachments"][0]["filename"] == "muse-export.json"
+    (note,) = await fake.wait_for(lambda: fake.bot_messages())
+    assert "DM" in note["content"] and "muse-export" not in str(note["attachments"])
+
+
+async def test_send_posts_a_notice(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+    session = SessionKey("discord", fake.guild_id, fake.channel_id)
+    await adapter.send(Incoming(session, "1"), Reply("Maintenance at 5pm"))
+    (notice,) = await fake.wait_for(lambda: fake.bot_messages())
+    assert notice["content"] == "Maintenance at 5pm" and not notice["flags"] & EPHEMERAL
+
+
+async def test_no_token_or_user_text_in_info_logs(
+    adapter: DiscordAdapter, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret_text = "my unreleased album title Zebra Tuesday"
+    await fake.send_message(secret_text)
+    await fake.wait_for(lambda: done(fake.bot_messages()))
+    i = await fake.send_slash("caption", {"description": secret_text})
+    await fake.wait_for(lambda: "captions" in i.text())
+    info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert not [m for m in info if fake.token in m or "Zebra Tuesday" in m]

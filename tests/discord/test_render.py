@@ -1,0 +1,75 @@
+"""Pieces that need no server: splitting, button layout, intents, option parsing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from adapters.discord import intents
+from adapters.discord_commands import build_payload, context_menu_target, slash_input
+from adapters.discord_render import MuseButton, build_view, split_text
+from bot.core import command_registry
+from bot.messages import Action, Button
+
+
+def test_split_prefers_paragraphs_then_sentences_then_words() -> None:
+    paragraphs = ["A" * 900, "B" * 900, "C" * 900]
+    assert split_text("\n\n".join(paragraphs)) == ["A" * 900 + "\n\n" + "B" * 900, "C" * 900]
+    sentences = " ".join(f"Sentence {n} is here." for n in range(200))
+    chunks = split_text(sentences)
+    assert all(len(c) <= 2000 and c.endswith(".") for c in chunks)
+    assert " ".join(chunks) == sentences
+    words = " ".join(["word"] * 1000)
+    assert all(len(c) <= 2000 and not c.endswith(" ") for c in split_text(words))
+    assert " ".join(split_text(words)) == words
+    assert split_text("x" * 4500) == ["x" * 2000, "x" * 2000, "x" * 500]
+    assert split_text("short") == ["short"]
+
+
+def test_view_is_trimmed_to_discord_limits_and_round_trips() -> None:
+    rows = tuple(
+        tuple(Button(f"B{r}{c}", Action("remix", r * 10 + c)) for c in range(7)) for r in range(7)
+    )
+    view = build_view(rows)
+    assert view is not None and view.timeout is None
+    layout = view.to_components()
+    assert len(layout) == 5 and all(len(row["components"]) == 5 for row in layout)
+    ids = [c["custom_id"] for row in layout for c in row["components"]]
+    assert all(Action.decode(i) is not None for i in ids)
+    template = MuseButton.__discord_ui_compiled_template__
+    assert all(re.fullmatch(template, i) for i in ids)
+    assert build_view(()) is None
+
+
+def test_intents_are_minimal() -> None:
+    wanted = intents()
+    assert wanted.guilds and wanted.guild_messages and wanted.dm_messages
+    assert not wanted.message_content and not wanted.members and not wanted.presences
+    assert intents(message_content=True).message_content
+
+
+def test_slash_options_become_text_and_options() -> None:
+    registry = command_registry()
+    caption = registry.get("caption")
+    assert caption is not None
+    data = {
+        "options": [
+            {"name": "description", "type": 3, "value": "a tram"},
+            {"name": "tone", "type": 3, "value": "hype"},
+        ]
+    }
+    assert slash_input(caption, data) == (
+        "/caption a tram",
+        (("description", "a tram"), ("tone", "hype")),
+    )
+    pick = registry.get("pick")
+    assert pick is not None
+    assert slash_input(pick, {"options": [{"name": "args", "type": 3, "value": "#7"}]}) == (
+        "/pick #7",
+        (),
+    )
+    payload = {c["name"]: c for c in build_payload(registry.visible())}
+    assert [o["name"] for o in payload["pick"]["options"]] == ["args"]
+    assert payload["history"]["options"] == []
+    menu: dict[str, Any] = {"target_id": "5", "resolved": {"messages": {"5": {"content": "hello"}}}}
+    assert context_menu_target(menu) == "hello"
