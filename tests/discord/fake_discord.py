@@ -14,6 +14,7 @@ from aiohttp import WSMsgType, web
 
 from tests.discord.fake_payloads import FakeInteraction, snowflake
 from tests.discord.fake_rest import Rest
+from tests.fakes.loopback import serve_on_loopback
 
 T = TypeVar("T")
 API = "/api/v10"
@@ -35,13 +36,7 @@ class FakeDiscord(Rest):
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._runner, self.port = await serve_on_loopback(app)
 
     async def close(self) -> None:
         if self._socket is not None:

@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
+from tests.fakes.loopback import serve_on_loopback
+
 TOKEN = "123456:TEST-fake-token-abcdef"
 BOT = {
     "id": 1000,
@@ -174,11 +176,7 @@ class FakeBotAPI:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._runner, self.port = await serve_on_loopback(app, access_log=None)
 
     async def stop(self) -> None:
         for hold in self.holds.values():
