@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +41,7 @@ from adapters.telegram_outbound import Ack, Outbox, Stream
 from bot.config import SettingsError
 from bot.core import Core
 from bot.messages import Action, Attachment, Incoming, Progress, Reply, SessionKey
+from bot.ordering import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,8 @@ class TelegramAdapter(Adapter):
         self.cfg = core.settings.telegram
         self._rate_limiter = rate_limiter
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        # Updates of one conversation in arrival order, from download to the last send.
+        self._order = KeyedLocks()
         self._inline_latest: dict[int, str] = {}
         self.out = Outbox(lambda: self.bot)
 
@@ -181,7 +181,7 @@ class TelegramAdapter(Adapter):
                 self.spawn(self._on_message(inbound, update.message))
 
     async def _on_message(self, inbound: Inbound, message: Message) -> None:
-        async with self._in_line(inbound.session):
+        async with self._order.hold(str(inbound.session)):
             try:
                 refusal = self._refusal(inbound.user)
                 if refusal:
@@ -223,7 +223,7 @@ class TelegramAdapter(Adapter):
         # Don't leave the spinner turning while this conversation waits its turn.
         timer = asyncio.get_running_loop().call_later(CALLBACK_ACK_S, lambda: self.spawn(ack()))
         try:
-            async with self._in_line(session):
+            async with self._order.hold(str(session)):
                 refusal = self._refusal(query.from_user)
                 incoming = Incoming(
                     session,
@@ -352,23 +352,6 @@ class TelegramAdapter(Adapter):
             else:
                 out.append(Attachment(m.kind, mime=m.mime, name=m.name))
         return tuple(out)
-
-    @asynccontextmanager
-    async def _in_line(self, session: SessionKey) -> AsyncIterator[None]:
-        """One conversation's updates are handled one at a time, in arrival order
-        (asyncio.Lock is first-come, first-served)."""
-        key = str(session)
-        lock, waiting = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, waiting + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, waiting = self._locks[key]
-            if waiting <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, waiting - 1)
 
     # -- errors --------------------------------------------------------------
 

@@ -4,7 +4,6 @@ friendly line."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
 from bot.memory import Memory
 from bot.messages import Attachment, Incoming, Outgoing, Reply
+from bot.ordering import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,7 @@ class Core:
         self.memory = memory
         self.llm = llm
         self.registry: Registry = command_registry()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: dict[str, int] = {}
+        self._order = KeyedLocks()
         # Last photo per conversation, for "a photo, then /caption".
         self.last_image: dict[str, Attachment] = {}
 
@@ -65,18 +64,9 @@ class Core:
     async def handle(self, msg: Incoming) -> AsyncIterator[Outgoing]:
         """Answer one message. Messages of one conversation are handled strictly in
         arrival order; other conversations run concurrently."""
-        key = str(msg.session)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                async for out in self._guarded(msg):
-                    yield out
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                self._waiting.pop(key, None)
-                self._locks.pop(key, None)
+        async with self._order.hold(str(msg.session)):
+            async for out in self._guarded(msg):
+                yield out
 
     async def respond(self, msg: Incoming) -> list[Reply]:
         """The final replies only (no streaming) — for simple adapters and tests."""
@@ -84,7 +74,7 @@ class Core:
 
     def busy(self, msg: Incoming) -> bool:
         """True while another message of this conversation is being answered."""
-        return self._waiting.get(str(msg.session), 0) > 0
+        return self._order.waiting(str(msg.session)) > 0
 
     async def admit(self, msg: Incoming, daily_quota: int) -> str | None:
         """Count a request against the person's daily quota; the refusal text if over."""
