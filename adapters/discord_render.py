@@ -11,6 +11,7 @@ from typing import Any
 import discord
 
 from bot.messages import Action, Attachment, Button
+from bot.text_split import split_message
 
 MAX_CHARS = 2000
 MAX_ROWS = 5
@@ -24,35 +25,9 @@ STYLE_FIELDS = (
     ("avoid", "Words to avoid", "wanderlust, hustle"),
 )
 
-# Boundaries to split at, best first: paragraph, line, sentence, word.
-_BREAKS = (
-    re.compile(r"\n\s*\n"),
-    re.compile(r"\n"),
-    re.compile(r"(?<=[.!?…])\s+"),
-    re.compile(r"\s+"),
-)
-
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
-    """Chunks of at most `limit` chars, cut at the best boundary in the second half of
-    the window (so chunks are not tiny); a hard cut only for one giant word."""
-    text = text.strip()
-    chunks: list[str] = []
-    while len(text) > limit:
-        window = text[: limit + 1]
-        cut = end = 0
-        for pattern in _BREAKS:
-            spots = [m for m in pattern.finditer(window) if m.start() >= limit // 2]
-            if spots:
-                cut, end = spots[-1].start(), spots[-1].end()
-                break
-        if not cut:
-            cut = end = limit
-        chunks.append(text[:cut].rstrip())
-        text = text[end:].lstrip()
-    if text:
-        chunks.append(text)
-    return chunks or ["…"]
+    return split_message(text, limit)
 
 
 def preview(text: str, limit: int = MAX_CHARS) -> str:

@@ -10,18 +10,12 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.messages import Button
+from bot.text_split import split_message
 
 MAX_CHARS = 4096  # Telegram's limit per message, counted in UTF-16 code units
 PLACEHOLDER = "✍️ writing…"
 # A draft header as the core writes it: "#41 (warm) (92/2200)".
 HEADER_RE = re.compile(r"^#\d+(?: \([^()\n]*\))? \(\d+/\d+\)$")
-# Where to cut an over-long text, best first: paragraph, line, sentence, word.
-BREAKS = (
-    re.compile(r"\n[ \t]*\n"),
-    re.compile(r"\n"),
-    re.compile(r"(?<=[.!?…])\s+"),
-    re.compile(r"\s+"),
-)
 
 
 def tg_len(text: str) -> int:
@@ -38,48 +32,14 @@ def to_html(text: str) -> str:
     return "\n".join(lines)
 
 
-def _fits(text: str, limit: int) -> bool:
-    return tg_len(to_html(text)) <= limit
-
-
-def _largest_fitting(text: str, cuts: Sequence[int], limit: int) -> int | None:
-    """The largest cut whose prefix still fits once rendered (fitting is monotonic)."""
-    lo, hi, best = 0, len(cuts) - 1, None
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        if _fits(text[: cuts[mid]], limit):
-            best, lo = cuts[mid], mid + 1
-        else:
-            hi = mid - 1
-    return best
-
-
-def _cut(text: str, limit: int) -> int:
-    # A rendered prefix is never shorter than the plain one, so look no further.
-    window = text[: limit + 1]
-    for pattern in BREAKS:
-        cuts = [m.start() for m in pattern.finditer(window) if m.start() > 0]
-        best = _largest_fitting(text, cuts, limit)
-        if best:
-            return best
-    # One giant "word": cut between characters (escaping happens after the cut, so an
-    # entity like &amp; is never split).
-    return _largest_fitting(text, range(1, len(window) + 1), limit) or 1  # type: ignore[arg-type]
+def rendered_len(text: str) -> int:
+    return tg_len(to_html(text))
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
-    """Plain-text parts that each render to at most `limit` characters of HTML."""
-    parts: list[str] = []
-    rest = text.strip()
-    while rest:
-        if _fits(rest, limit):
-            parts.append(rest)
-            break
-        cut = _cut(rest, limit)
-        head, rest = rest[:cut].rstrip(), rest[cut:].strip()
-        if head:
-            parts.append(head)
-    return parts or ["…"]
+    """Plain-text parts that each render to at most `limit` characters of HTML (escaping
+    happens after the cut, so an entity like &amp; is never split)."""
+    return split_message(text, limit, rendered_len)
 
 
 def progress_view(text: str, limit: int = MAX_CHARS - 100) -> str:
