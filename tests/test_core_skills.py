@@ -223,3 +223,50 @@ async def test_base_model_captions_that_miss_the_topic_go_last(
         "Lisbon glows in the rain #Lisbon",
         "Bells of the tram, fogged glass",
     ]
+
+
+async def test_base_model_remix_that_copies_an_example_is_retried(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    core.llm.style = "completion"
+    model.enqueue(
+        "I tested five budget microphones so you don't have to.",
+        "Bakery #2 is open in Porto! Come by for cake on Saturday #Porto",
+    )
+    reply = await ask(core, "/remix Our bakery turns 10 on Saturday, free cake for linkedin")
+    assert reply.drafts[0].text == "Bakery #2 is open in Porto! Come by for cake on Saturday #Porto"
+    assert len(model.calls) == 2
+
+
+async def test_base_model_remix_never_shows_someone_elses_post(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    core.llm.style = "completion"
+    model.enqueue(*["I tested five budget microphones so you don't have to."] * 3)
+    reply = await ask(core, "/remix Our bakery turns 10 on Saturday, free cake for everyone for x")
+    assert reply.drafts[0].text == "Our bakery turns 10 on Saturday, free cake for everyone"
+    assert "couldn't rewrite this faithfully" in reply.text
+
+
+def test_on_topic_matches_inflections_not_filler() -> None:
+    from bot.skills.common import on_topic
+
+    assert on_topic("Rainy day, fogged windows #RainyDay", "a rainy morning in Lisbon")
+    assert on_topic("Lisbon's trams never sleep", "tram 28 in Lisbon")
+    assert not on_topic("The cheapest one surprised me", "our podcast episode one is live")
+    assert not on_topic("be the best version every day", "free cake for everyone on Saturday")
+    source = "We launched our podcast about urban gardening"
+    assert not on_topic("Gardening is fun #garden", source, min_shared=2)
+    assert on_topic("Our urban gardening podcast is out!", source, min_shared=2)
+
+
+async def test_style_reaches_the_embedded_models_few_shot_prompts(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    core.llm.style = "completion"
+    await ask(core, "/style voice: dry humour | audience: busy parents")
+    for command in ("/caption a school run", "/brainstorm school lunches 3", "what now?"):
+        await ask(core, command)
+        assert "dry humour" in model.last_prompt(), command
+    await ask(core, "/remix Lunchboxes packed, kids late anyway for x")
+    assert "Voice: dry humour" in model.last_prompt()

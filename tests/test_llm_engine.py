@@ -31,6 +31,7 @@ CAPTION_VARS = {
     "tones": "warm, witty, bold",
     "like": "",
     "profile": "",
+    "voice": "warm, witty",
 }
 
 
@@ -88,7 +89,9 @@ async def test_primer_comes_first_and_the_list_is_continued_to_three() -> None:
 
     assert text == "1. Rain on the tram.\n2. Grey sky, yellow tram.\n3. Wet shoes, happy."
     first, more = model.calls
-    assert first["prompt"].endswith("Post: a rainy morning in Lisbon (Instagram)\nCaptions:\n1.")
+    assert first["prompt"].endswith(
+        "Post: a rainy morning in Lisbon (Instagram)\nVoice: warm, witty\nCaptions:\n1."
+    )
     assert "\n4." in first["stop"]
     # The continuation sends the text so far, primed with the next number, for one line.
     assert more["prompt"].endswith("Captions:\n1. Rain on the tram.\n2. Grey sky, yellow tram.\n3.")

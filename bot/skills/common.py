@@ -101,15 +101,28 @@ def novel(candidates: Sequence[str], existing: Sequence[str], threshold: float =
 STOPWORDS = frozenset(
     "a an the and or but of in on at to for with from by my our your their this that these "
     "those is are was were be been it its as into over under about after before while new "
-    "post photo picture video shows showing".split()
+    "post photo picture video shows showing one two just who what when where why how all "
+    "some any every everyone everybody more most very really here there now then today day "
+    "live get got make made like have has had will would can could not no yes so too also "
+    "out up down we you me us they he she his her them i'm we're you're it's let's time".split()
 )
+SUFFIXES = ("'s", "ing", "ed", "es", "s", "y", "ly")
 
 
-def on_topic(text: str, subject: str) -> bool:
-    """Does the draft mention the subject? Words match on their first 5 letters
-    (rain/rainy, lisbon/lisbon's) so inflections count."""
-    wanted = {w[:5] for w in _words(subject) if len(w) > 2 and w not in STOPWORDS}
-    return not wanted or any(w[:5] in wanted for w in _words(text))
+def _stem(word: str) -> str:
+    """Crude stemming so inflections match: rainy/rain, mornings/morning, lisbon's/lisbon."""
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def on_topic(text: str, subject: str, min_shared: int = 1) -> bool:
+    """Does the draft mention the subject: at least `min_shared` of its content words
+    (fewer if the subject has fewer)?"""
+    wanted = {_stem(w) for w in _words(subject) if len(w) > 2 and w not in STOPWORDS}
+    shared = wanted & {_stem(w) for w in _words(text)}
+    return len(shared) >= min(min_shared, len(wanted))
 
 
 def avoid_filter(items: list[str], avoid: Sequence[str]) -> list[str]:
@@ -149,7 +162,13 @@ async def stream_text(
         if with_history
         else []
     )
-    variables = {"profile": profile_text(ctx.profile), **variables}
+    variables = {
+        "profile": profile_text(ctx.profile),
+        # Short forms for the few-shot (completion) prompts of the embedded model.
+        "voice": ctx.profile.voice or "natural, friendly",
+        "audience": ctx.profile.audience or "everyone",
+        **variables,
+    }
     text = ""
     async for delta in ctx.llm.stream(skill, variables, history, images):
         text += delta

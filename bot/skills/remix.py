@@ -13,6 +13,7 @@ from bot.platforms import PLATFORMS, Platform, find_platform, repair
 from bot.skills.caption import TONES
 from bot.skills.common import (
     drafts_reply,
+    on_topic,
     parse_items,
     platform_vars,
     resolve_platform,
@@ -75,18 +76,37 @@ async def remix_text(
     *,
     parent_id: int | None = None,
 ) -> AsyncIterator[Outgoing]:
-    out: list[str] = []
-    variables = {
+    """Rewrite `source` for `platform`. The small base model (completion style) sometimes
+    copies a few-shot example instead: a rewrite that shares no content word with the
+    source is retried, and if none is faithful the creator gets their own text fitted
+    to the platform, told so, rather than someone else's post."""
+    base_model = ctx.llm.style == "completion"
+    variables: dict[str, object] = {
         **platform_vars(platform),
         "source": source,
         "instructions": instructions or "keep the message, make it feel native to the platform",
     }
-    async for progress in stream_text(ctx, "remix", variables, out=out):
-        yield progress
-    items = parse_items(out[0])
-    if not items:
+    text = ""
+    for attempt in range(3 if base_model else 1):
+        if attempt:
+            variables["_temperature"] = min(1.2, ctx.settings.llm.temperature + 0.2 * attempt)
+        out: list[str] = []
+        async for progress in stream_text(ctx, "remix", variables, out=out):
+            yield progress
+        items = parse_items(out[0])
+        text = items[0] if items else ""
+        if text and (not base_model or on_topic(text, source, min_shared=2)):
+            break
+    else:
+        if base_model:
+            text = source
+            ctx.notices.append(
+                "(The offline model couldn't rewrite this faithfully, so here is your text "
+                f"fitted to {platform.name}'s rules.)"
+            )
+    if not text:
         raise MuseError("model gave an empty remix", "I couldn't remix that this time — try again.")
-    text = repair(items[0], platform)
+    text = repair(text, platform)
     records = await ctx.save_drafts(
         "remix", platform.key, instructions or source[:200], [(text, instructions[:40])], parent_id
     )
