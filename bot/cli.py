@@ -85,27 +85,39 @@ async def _chat(core: Any) -> int:
     return await ConsoleAdapter(core).run()
 
 
-async def _person(core: Any, platform: str, user: str | None) -> int:
+async def _person(core: Any, args: argparse.Namespace) -> int | None:
+    """The stored person, or None (said on stderr): looking someone up never creates them."""
     import getpass
 
-    return int(await core.memory.user_for(platform, user or getpass.getuser(), "", "person"))
+    user = args.user or getpass.getuser()
+    person: int | None = await core.memory.find_user(args.platform, user)
+    if person is None:
+        print(f"muse: nothing is stored for {args.platform} user {user}", file=sys.stderr)
+    return person
 
 
 async def _export(core: Any, args: argparse.Namespace) -> int:
-    person = await _person(core, args.platform, args.user)
+    person = await _person(core, args)
+    if person is None:
+        return 1
     print(json.dumps(await core.memory.export(person), ensure_ascii=False, indent=2))
     return 0
 
 
 async def _forget(core: Any, args: argparse.Namespace) -> int:
+    person = await _person(core, args)
+    if person is None:
+        return 1
     if not args.yes:
-        answer = await asyncio.to_thread(
-            input, f"Delete everything about {args.platform} user {args.user or 'you'}? [y/N] "
-        )
+        question = f"Delete everything about {args.platform} user {args.user or 'you'}? [y/N] "
+        try:
+            answer = await asyncio.to_thread(input, question)
+        except EOFError:  # no terminal to ask on
+            answer = ""
         if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing deleted.")
+            print("Nothing deleted (confirm, or pass --yes).")
             return 1
-    counts = await core.memory.forget(await _person(core, args.platform, args.user))
+    counts = await core.memory.forget(person)
     print(f"Deleted {counts.get('drafts', 0)} drafts and {counts.get('turns', 0)} messages.")
     return 0
 

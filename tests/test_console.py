@@ -70,4 +70,23 @@ def test_cli_export_and_forget_commands(muse_env: Path) -> None:
     again = subprocess.run(
         [sys.executable, "-m", "bot.cli", "export"], capture_output=True, text=True, timeout=60
     )
-    assert json.loads(again.stdout)["drafts"] == []
+    assert again.returncode == 1 and "nothing is stored" in again.stderr  # really gone
+
+
+def test_cli_export_of_an_unknown_person_creates_nothing(muse_env: Path) -> None:
+    def muse(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+
+    result = muse("export", "--platform", "telegram", "--user", "404")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "muse: nothing is stored for telegram user 404"
+    run_muse_chat("/caption a kite\n", muse_env)
+    unconfirmed = muse("forget")  # no terminal to confirm on: nothing happens
+    assert unconfirmed.returncode == 1 and "Nothing deleted" in unconfirmed.stdout
+    assert len(json.loads(muse("export").stdout)["drafts"]) == 3

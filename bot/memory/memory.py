@@ -66,6 +66,18 @@ class Memory:
 
     # -- identities -------------------------------------------------------
 
+    async def find_user(self, platform: str, external_id: str) -> int | None:
+        """The user behind a platform identity, without creating one."""
+
+        def do(db: sqlite_utils.Database) -> int | None:
+            row = db.execute(
+                "select user_id from identities where platform = ? and external_id = ?",
+                [platform, external_id],
+            ).fetchone()
+            return int(row[0]) if row else None
+
+        return await self._run(do)
+
     async def user_for(self, platform: str, external_id: str, name: str, kind: str) -> int:
         """The user id behind a platform identity; created on first sight."""
 
@@ -76,6 +88,7 @@ class Memory:
             ).fetchone()
             if row:
                 return int(row[0])
+            # Same thread as the lookup above, so no one else can create it in between.
             with db.conn:
                 uid = (
                     db.table("users")
