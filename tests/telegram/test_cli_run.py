@@ -1,0 +1,42 @@
+"""`muse run telegram` as a real process, configured only through the public env names
+(MUSE_TELEGRAM__TOKEN, MUSE_TELEGRAM__BASE_URL), stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+
+from bot.config import Settings
+from tests.telegram.conftest import final
+from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
+
+ALICE = 111
+
+
+async def test_muse_run_telegram_process(fake: FakeBotAPI, settings: Settings) -> None:
+    # The env (token, the fake's base URL, data dir, fake model) is set by the fixtures.
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "telegram",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_for(lambda: fake.of("deleteWebhook"), 60)  # polling is starting
+        menu = fake.of("setMyCommands")[-1].params["commands"]
+        names = {c["command"] for c in (json.loads(menu) if isinstance(menu, str) else menu)}
+        assert {"caption", "brainstorm", "remix", "style", "export", "forget"} <= names
+        await fake.push_message("/caption a neon diner at night for x")
+        answer = await final(fake, ALICE, "captions for X", within=60)
+        assert any(label.startswith("Pick") for row in answer.buttons for label, _ in row)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert TOKEN not in err.decode()
