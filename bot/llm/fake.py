@@ -72,7 +72,7 @@ class ScriptedChatModel(BaseChatModel):
                 for i in range(count)
             )
         if skill == "caption":
-            tones = str(v.get("tones") or "warm, witty, bold").split(", ")
+            tones = str(v.get("tones") or "warm, witty, poetic").split(", ")
             return "\n".join(
                 f"{i + 1}. {OPENERS[(n + i) % len(OPENERS)]} {subject}, told {tone} (v{n}). {tag}"
                 for i, tone in enumerate(tones)

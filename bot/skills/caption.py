@@ -23,7 +23,9 @@ from bot.skills.common import (
 )
 
 TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "playful")
-DEFAULT_TONES = ("warm", "witty", "bold")
+# The order the few-shot examples in prompts/caption.yaml teach the embedded model:
+# a warm one, a joke, a sensory one.
+DEFAULT_TONES = ("warm", "witty", "poetic")
 EXAMPLE = "Tell me what the post shows, e.g. /caption a rainy tram ride in Lisbon"
 
 
