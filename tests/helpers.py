@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
 from bot.core import Core
 from bot.messages import Action, Incoming, Reply, SessionKey
 
@@ -32,3 +40,43 @@ async def ask(core: Core, text: str = "", **kw: object) -> Reply:
     replies = await core.respond(message(text, **kw))  # type: ignore[arg-type]
     assert replies, f"no reply to {text!r}"
     return replies[-1]
+
+
+@dataclass
+class Stopped:
+    returncode: int | None = None
+    stderr: str = ""
+
+
+@asynccontextmanager
+async def muse_run(platform: str) -> AsyncIterator[Stopped]:
+    """`muse run <platform>` as a real process (configured by the env), stopped with
+    SIGTERM on exit; its exit code and stderr are filled in once it has stopped."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        platform,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stopped = Stopped()
+    try:
+        yield stopped
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+        stopped.returncode, stopped.stderr = proc.returncode, err.decode()
+
+
+def muse_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The `muse` command line as a user runs it (configured by the env), stdin piped."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from adapters.console import ConsoleAdapter
 from bot.core import Core
-
-
-def run_muse_chat(lines: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat"],
-        input=lines,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.helpers import muse_cli
 
 
 def test_piped_chat_answers_each_line_and_exits_zero(muse_env: Path) -> None:
-    result = run_muse_chat(
-        "/caption a rainy morning in Lisbon for instagram\n/remix #1 for x\n/history\n", muse_env
+    result = muse_cli(
+        "chat",
+        stdin="/caption a rainy morning in Lisbon for instagram\n/remix #1 for x\n/history\n",
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -36,7 +26,7 @@ def test_piped_chat_answers_each_line_and_exits_zero(muse_env: Path) -> None:
 
 
 def test_piped_chat_export_writes_the_file(muse_env: Path) -> None:
-    result = run_muse_chat("/style voice: calm\n/export\n", muse_env)
+    result = muse_cli("chat", stdin="/style voice: calm\n/export\n")
     assert result.returncode == 0
     path = muse_env / "exports" / "muse-export.json"
     assert f"Saved muse-export.json to {path}" in result.stdout
@@ -55,38 +45,20 @@ async def test_console_buttons_can_be_pressed_and_quit_stops(core: Core) -> None
 
 
 def test_cli_export_and_forget_commands(muse_env: Path) -> None:
-    run_muse_chat("/caption a lighthouse\n", muse_env)
-    exported = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export"], capture_output=True, text=True, timeout=60
-    )
+    muse_cli("chat", stdin="/caption a lighthouse\n")
+    exported = muse_cli("export")
     assert exported.returncode == 0 and len(json.loads(exported.stdout)["drafts"]) == 3
-    forgot = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "forget", "--yes"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    forgot = muse_cli("forget", "--yes")
     assert forgot.returncode == 0 and "Deleted 3 drafts" in forgot.stdout
-    again = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export"], capture_output=True, text=True, timeout=60
-    )
+    again = muse_cli("export")
     assert again.returncode == 1 and "nothing is stored" in again.stderr  # really gone
 
 
 def test_cli_export_of_an_unknown_person_creates_nothing(muse_env: Path) -> None:
-    def muse(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
-
-    result = muse("export", "--platform", "telegram", "--user", "404")
+    result = muse_cli("export", "--platform", "telegram", "--user", "404")
     assert result.returncode == 1
     assert result.stderr.strip() == "muse: nothing is stored for telegram user 404"
-    run_muse_chat("/caption a kite\n", muse_env)
-    unconfirmed = muse("forget")  # no terminal to confirm on: nothing happens
+    muse_cli("chat", stdin="/caption a kite\n")
+    unconfirmed = muse_cli("forget")  # no terminal to confirm on: nothing happens
     assert unconfirmed.returncode == 1 and "Nothing deleted" in unconfirmed.stdout
-    assert len(json.loads(muse("export").stdout)["drafts"]) == 3
+    assert len(json.loads(muse_cli("export").stdout)["drafts"]) == 3

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import SettingsError, load_settings
 from bot.llm.prompts import PromptError, default_prompt_dir, load_prompts
+from tests.helpers import muse_cli
 
 
 def copy_prompts(tmp_path: Path) -> Path:
@@ -77,21 +76,11 @@ def test_invalid_value_fails_with_one_line_naming_the_setting(
         load_settings()
 
 
-def muse(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_cli_config_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MUSE_TELEGRAM__TOKEN", "123456:SECRET-telegram-token-value")
     monkeypatch.setenv("MUSE_LLM__API_KEY", "sk-very-secret-key-1234")
     monkeypatch.setenv("MUSE_LLM__BASE_URL", "http://127.0.0.1:9/v1")
-    result = muse("config")
+    result = muse_cli("config")
     assert result.returncode == 0
     assert "SECRET" not in result.stdout and "very-secret" not in result.stdout
     data = json.loads(result.stdout)
@@ -101,7 +90,7 @@ def test_cli_config_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_cli_bad_setting_is_one_line_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MUSE_LLM__TIMEOUT_S", "-1")
-    result = muse("chat", stdin="/help\n")
+    result = muse_cli("chat", stdin="/help\n")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "MUSE_LLM__TIMEOUT_S" in result.stderr and "Traceback" not in result.stderr
@@ -111,16 +100,16 @@ def test_cli_broken_prompts_fail_at_start(tmp_path: Path, monkeypatch: pytest.Mo
     directory = copy_prompts(tmp_path)
     (directory / "chat.yaml").write_text("description: x\nvariables: []\n")
     monkeypatch.setenv("MUSE_PROMPTS_DIR", str(directory))
-    result = muse("chat", stdin="hello\n")
+    result = muse_cli("chat", stdin="hello\n")
     assert result.returncode == 2
     assert result.stderr.strip() == "muse: prompts/chat.yaml: field chat: Field required"
 
 
 def test_cli_run_without_a_token_says_which_setting() -> None:
-    result = muse("run", "telegram")
+    result = muse_cli("run", "telegram")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "muse: MUSE_TELEGRAM__TOKEN is not set (get one from @BotFather)"
     )
-    result = muse("run", "all")
+    result = muse_cli("run", "all")
     assert result.returncode == 2 and "MUSE_DISCORD__TOKEN" in result.stderr

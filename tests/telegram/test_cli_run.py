@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
-import sys
 
 from bot.config import Settings
+from tests.helpers import muse_run
 from tests.telegram.conftest import final
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
 
@@ -17,16 +15,7 @@ ALICE = 111
 
 async def test_muse_run_telegram_process(fake: FakeBotAPI, settings: Settings) -> None:
     # The env (token, the fake's base URL, data dir, fake model) is set by the fixtures.
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        "telegram",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    async with muse_run("telegram") as proc:
         await fake.wait_for(lambda: fake.of("deleteWebhook"), 60)  # polling is starting
         menu = fake.of("setMyCommands")[-1].params["commands"]
         names = {c["command"] for c in (json.loads(menu) if isinstance(menu, str) else menu)}
@@ -34,9 +23,5 @@ async def test_muse_run_telegram_process(fake: FakeBotAPI, settings: Settings) -
         await fake.push_message("/caption a neon diner at night for x")
         answer = await final(fake, ALICE, "captions for X", within=60)
         assert any(label.startswith("Pick") for row in answer.buttons for label, _ in row)
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()[-2000:]
-    assert TOKEN not in err.decode()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert TOKEN not in proc.stderr
