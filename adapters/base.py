@@ -9,7 +9,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from bot.core import Core
-from bot.messages import Incoming, Reply
+from bot.messages import Reply, SessionKey
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,9 @@ class Adapter(abc.ABC):
     """Adapters translate; they know nothing about skills or the LLM.
 
     `start()` connects and returns once the adapter is receiving; `stop()` finishes
-    in-flight replies and disconnects; `send()` delivers a Reply outside a request
-    (e.g. a notice)."""
+    in-flight replies and disconnects. An adapter is also its platform's outbox
+    (bot.outbox.Outbox): `post()` delivers a Reply outside a request, and the other
+    methods default to what a platform without threads or admins can do."""
 
     name: str = "adapter"
 
@@ -34,7 +35,20 @@ class Adapter(abc.ABC):
     async def stop(self) -> None: ...
 
     @abc.abstractmethod
-    async def send(self, incoming: Incoming, reply: Reply) -> None: ...
+    async def post(
+        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
+    ) -> list[str]: ...
+
+    async def edit(self, key: SessionKey, message_id: str, reply: Reply) -> bool:
+        return False
+
+    async def open_thread(
+        self, key: SessionKey, title: str, *, anchor: str | None = None
+    ) -> SessionKey | None:
+        return None
+
+    async def is_admin(self, key: SessionKey, user_id: str) -> bool:
+        return False
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run a handler in the background, keeping a reference so it is not lost and

@@ -38,6 +38,7 @@ class ConsoleAdapter(Adapter):
         self.session = SessionKey("console", "local")
         self.user = getpass.getuser()
         self._buttons: list[Button] = []
+        self._sent = 0  # message ids for the outbox: a counter is enough locally
         self._stop = asyncio.Event()
         self._export_dir = core.settings.data_dir / "exports"
 
@@ -86,9 +87,28 @@ class ConsoleAdapter(Adapter):
                 if self.interactive:
                     self._clear(streamed)
                     streamed = ""
-                await self.send(incoming, out)
+                await self.show(out)
 
-    async def send(self, incoming: Incoming, reply: Reply) -> None:
+    async def post(
+        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
+    ) -> list[str]:
+        """The core talking first (a timer, say): printed like any answer."""
+        await self.show(reply)
+        return [str(self._sent)] if not reply.is_empty else []
+
+    async def edit(self, key: SessionKey, message_id: str, reply: Reply) -> bool:
+        """A terminal can't change what it printed: show the new version, marked."""
+        self._print(f"(updated message {message_id})\n")
+        await self.show(reply)
+        return True
+
+    async def is_admin(self, key: SessionKey, user_id: str) -> bool:
+        return True  # whoever sits at this terminal owns it
+
+    async def show(self, reply: Reply) -> None:
+        if reply.is_empty:
+            return
+        self._sent += 1
         self._print(reply.text.rstrip() + "\n")
         # Buttons become numbered hints, one line per row: type !N to press one.
         self._buttons = []

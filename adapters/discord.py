@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -172,11 +171,15 @@ class DiscordAdapter(Adapter):
             discord.http.Route.BASE = self._previous_base
             self._previous_base = None
 
-    async def send(self, incoming: Incoming, reply: Reply) -> None:
-        """A notice outside a request: post into the conversation's channel."""
+    async def post(
+        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
+    ) -> list[str]:
+        """Outside a request (the core talking first): post into the conversation's channel."""
         assert self.client is not None
-        channel_id = int(incoming.session.thread_id or incoming.session.chat_id)
-        await send_chunks(self.client.get_partial_messageable(channel_id), reply)
+        channel = self.client.get_partial_messageable(int(key.thread_id or key.chat_id))
+        reference = channel.get_partial_message(int(reply_to)) if reply_to else None
+        sent = await send_chunks(channel, reply, reference)
+        return [str(m.id) for m in sent]
 
     # -- interactions --------------------------------------------------------
 
@@ -249,6 +252,7 @@ class DiscordAdapter(Adapter):
             str(user.id),
             text=text,
             user_name=user.display_name,
+            user_handle=user.name,
             is_group=interaction.guild_id is not None,
             message_id=str(interaction.id),
             raw=interaction,
@@ -276,6 +280,7 @@ class DiscordAdapter(Adapter):
             str(message.author.id),
             text=" ".join(text.split()),
             user_name=message.author.display_name,
+            user_handle=message.author.name,
             is_group=not in_dm,
             message_id=str(message.id),
             reply_to_text=reply_to,
@@ -309,7 +314,7 @@ class DiscordAdapter(Adapter):
 
     async def _stream(self, incoming: Incoming, out: Streamer) -> None:
         try:
-            async for item in self._outputs(incoming):
+            async for item in self.core.handle(incoming):
                 if isinstance(item, Progress):
                     out.progress(item.text)
                 else:
@@ -319,14 +324,6 @@ class DiscordAdapter(Adapter):
             log.exception("failed to deliver a Discord answer in %s", incoming.session)
         finally:
             out.cancel()
-
-    async def _outputs(self, incoming: Incoming) -> AsyncIterator[Progress | Reply]:
-        refusal = await self.core.admit(incoming, self.settings.daily_quota)
-        if refusal:
-            yield Reply(refusal, private=True, is_error=True)
-            return
-        async for item in self.core.handle(incoming):
-            yield item
 
 
 def _session(guild_id: int | None, channel_id: int) -> SessionKey:

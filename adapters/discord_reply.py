@@ -71,11 +71,12 @@ class Streamer(abc.ABC):
 async def send_chunks(
     target: discord.abc.Messageable,
     reply: Reply,
-    reference: discord.Message | None = None,
+    reference: discord.Message | discord.PartialMessage | None = None,
     chunks: list[str] | None = None,
-) -> None:
+) -> list[discord.Message]:
     """Post a reply as plain channel messages: files on the first, buttons on the last."""
     chunks = split_text(reply.text) if chunks is None else chunks
+    sent: list[discord.Message] = []
     for i, chunk in enumerate(chunks):
         kwargs: dict[str, Any] = {}
         if i == 0 and reply.attachments:
@@ -85,7 +86,8 @@ async def send_chunks(
         if i == 0 and reference is not None:
             kwargs["reference"] = reference
             kwargs["mention_author"] = False
-        await target.send(chunk, **kwargs)
+        sent.append(await target.send(chunk, **kwargs))
+    return sent
 
 
 class InteractionReply(Streamer):
@@ -126,6 +128,12 @@ class InteractionReply(Streamer):
             await self.interaction.edit_original_response(content=text)
 
     async def _deliver(self, reply: Reply) -> None:
+        if reply.is_empty:
+            # Done through the outbox: the "thinking…" response has nothing to hold.
+            if self.acknowledged and not self.update and not self.answered:
+                with contextlib.suppress(discord.HTTPException):
+                    await self.interaction.delete_original_response()
+            return
         chunks = split_text(reply.text)
         files = build_files(reply.attachments)
         view = build_view(reply.buttons)
@@ -217,6 +225,12 @@ class MessageReply(Streamer):
         return await self.target.send(text, **kwargs)
 
     async def _deliver(self, reply: Reply) -> None:
+        if reply.is_empty:
+            if self.sent is not None:
+                with contextlib.suppress(discord.HTTPException):
+                    await self.sent.delete()
+                self.sent = None
+            return
         try:
             if reply.private and not reply.is_error and self.message.guild is not None:
                 await self._deliver_privately(reply)

@@ -47,8 +47,6 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 OOPS = "Something went wrong on my side — try again."
-# Commands that cost nothing, so they don't count against the daily quota.
-FREE_COMMANDS = ("/start", "/help")
 # A button press shows a spinner until answered; answer it by then even if still writing.
 CALLBACK_ACK_S = 2.0
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
@@ -183,25 +181,18 @@ class TelegramAdapter(Adapter):
     async def _on_message(self, inbound: Inbound, message: Message) -> None:
         async with self._order.hold(str(inbound.session)):
             try:
-                refusal = self._refusal(inbound.user)
-                if refusal:
-                    await self.out.say(inbound.target, refusal)
-                    return
                 incoming = Incoming(
                     inbound.session,
                     str(inbound.user.id),
                     text=inbound.text,
                     user_name=display_name(inbound.user),
+                    user_handle=inbound.user.username or "",
                     is_group=inbound.target.is_group,
                     message_id=str(message.message_id),
                     reply_to_text=inbound.reply_to_text,
                     attachments=await self._download(inbound.media),
                     raw=message,
                 )
-                refusal = await self._over_quota(incoming, inbound.user)
-                if refusal:
-                    await self.out.say(inbound.target, refusal)
-                    return
                 await self._answer(incoming, inbound.target, inbound.user)
             except Exception:
                 log.exception("telegram: failed to answer in %s", inbound.session)
@@ -224,21 +215,16 @@ class TelegramAdapter(Adapter):
         timer = asyncio.get_running_loop().call_later(CALLBACK_ACK_S, lambda: self.spawn(ack()))
         try:
             async with self._order.hold(str(session)):
-                refusal = self._refusal(query.from_user)
                 incoming = Incoming(
                     session,
                     str(query.from_user.id),
                     user_name=display_name(query.from_user),
+                    user_handle=query.from_user.username or "",
                     is_group=group,
                     message_id=str(message.message_id),
                     action=action,
                     raw=query,
                 )
-                refusal = refusal or await self._over_quota(incoming, query.from_user)
-                if refusal:
-                    await ack(refusal)
-                    await self.out.say(target, refusal)
-                    return
                 await self._answer(incoming, target, query.from_user, ack)
         except Exception:
             log.exception("telegram: failed to answer a button in %s", session)
@@ -267,12 +253,9 @@ class TelegramAdapter(Adapter):
                 str(user.id),
                 text=f"/caption {text}",
                 user_name=display_name(user),
+                user_handle=user.username or "",
                 raw=query,
             )
-            refusal = self._refusal(user) or await self._over_quota(incoming, user)
-            if refusal:
-                await query.answer([], cache_time=5, is_personal=True, button=_hint(refusal))
-                return
             replies = await self.core.respond(incoming)
             reply = replies[-1] if replies else Reply(OOPS, is_error=True)
             results = [
@@ -291,30 +274,6 @@ class TelegramAdapter(Adapter):
         except Exception:
             log.exception("telegram: inline query failed")
 
-    # -- access --------------------------------------------------------------
-
-    def _matches(self, user: User, entries: list[str]) -> bool:
-        names = {e.strip().lstrip("@").lower() for e in entries}
-        return str(user.id) in names or bool(user.username and user.username.lower() in names)
-
-    def _is_admin(self, user: User) -> bool:
-        return self._matches(user, self.cfg.admin_ids)
-
-    def _refusal(self, user: User) -> str | None:
-        allowed = self.cfg.allowed_users
-        if not allowed or self._is_admin(user) or self._matches(user, allowed):
-            return None
-        return (
-            "Sorry — this Muse is private. Ask its owner to add you "
-            f"(your Telegram id is {user.id})."
-        )
-
-    async def _over_quota(self, incoming: Incoming, user: User) -> str | None:
-        command = incoming.text.split(maxsplit=1)[0].lower() if incoming.text else ""
-        if self._is_admin(user) or command in FREE_COMMANDS:
-            return None
-        return await self.core.admit(incoming, self.cfg.daily_quota)
-
     # -- answering -----------------------------------------------------------
 
     async def _answer(
@@ -332,11 +291,14 @@ class TelegramAdapter(Adapter):
             else:
                 await self.out.deliver(out, target, user, edit_id=stream.take())
 
-    async def send(self, incoming: Incoming, reply: Reply) -> None:
-        """Deliver a Reply outside a request, e.g. a notice to the conversation."""
-        chat, thread = int(incoming.session.chat_id), incoming.session.thread_id
-        target = Target(chat, int(thread) if thread else None, None, incoming.is_group)
-        await self.out.deliver(reply, target, None)
+    async def post(
+        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
+    ) -> list[str]:
+        """Deliver a Reply outside a request (the core talking first)."""
+        chat, thread = int(key.chat_id), key.thread_id
+        # Telegram's group and supergroup ids are negative; private chats' are not.
+        target = Target(chat, int(thread) if thread else None, _int(reply_to), chat < 0)
+        return [str(i) for i in await self.out.deliver(reply, target, None)]
 
     async def _download(self, media: tuple[Media, ...]) -> tuple[Attachment, ...]:
         """Fetch photos (the core may caption them); other kinds only need naming."""
@@ -360,6 +322,10 @@ class TelegramAdapter(Adapter):
 
     def _on_poll_error(self, exc: TelegramError) -> None:
         log.warning("telegram: polling failed, retrying: %s", exc)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.lstrip("-").isdigit() else None
 
 
 def _hint(text: str) -> InlineQueryResultsButton:

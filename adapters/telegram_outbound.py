@@ -48,8 +48,9 @@ class Outbox:
 
     async def deliver(
         self, reply: Reply, target: Target, user: User | None, edit_id: int | None = None
-    ) -> None:
-        """Show a final Reply, replacing the streaming placeholder `edit_id` if any."""
+    ) -> list[int]:
+        """Show a final Reply, replacing the streaming placeholder `edit_id` if any;
+        the ids of the messages that now hold it."""
         if reply.private and target.is_group and not reply.is_error and user is not None:
             # Personal data (style, export…) goes to the person, not to the whole group.
             try:
@@ -61,22 +62,34 @@ class Outbox:
                     f"@{self.bot.username}, press Start, then ask again."
                 )
             reply = Reply(note)
-        parts = split_text(reply.text)
+        if reply.is_empty and edit_id is not None:
+            # Done elsewhere (through the outbox): the placeholder has nothing to hold.
+            try:
+                await self.bot.delete_message(target.chat_id, edit_id)
+            except TelegramError:
+                pass
+            return []
+        ids: list[int] = []
+        parts = split_text(reply.text) if reply.text.strip() else []
         markup = keyboard(reply.buttons)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             if i == 0 and edit_id is not None:
                 if await self.edit(target, edit_id, part, markup if last else None):
+                    ids.append(edit_id)
                     continue
-            await self.send_text(target, part, markup if last else None, first=i == 0)
+            sent = await self.send_text(target, part, markup if last else None, first=i == 0)
+            ids.append(sent.message_id)
         for attachment in reply.attachments:
             if attachment.data is not None:
-                await self.bot.send_document(
+                doc = await self.bot.send_document(
                     target.chat_id,
                     attachment.data,
                     filename=attachment.name or "muse.bin",
                     message_thread_id=target.thread_id,
                 )
+                ids.append(doc.message_id)
+        return ids
 
     async def send_text(
         self, target: Target, text: str, markup: InlineKeyboardMarkup | None, first: bool = True

@@ -71,9 +71,21 @@ class DiscordSettings(BaseModel):
     gateway_url: str | None = None
     application_id: str | None = None
     thread_when_busy: bool = True
+    allowed_users: list[str] = []
+    admin_ids: list[str] = []
     daily_quota: int = Field(default=0, ge=0)
     # Not needed: Discord sends the content of DMs and of messages mentioning the bot.
     message_content: bool = False
+
+    @field_validator("allowed_users", "admin_ids", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _split_list(value)
+
+
+class RateSettings(BaseModel):
+    # Requests a minute per person (a token bucket: short bursts are fine); 0 = no limit.
+    per_minute: int = Field(default=30, ge=0)
 
 
 class Settings(BaseSettings):
@@ -89,6 +101,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
+    rate: RateSettings = RateSettings()
 
     @field_validator("data_dir", mode="after")
     @classmethod

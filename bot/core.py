@@ -4,11 +4,11 @@ friendly line."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.commands import Registry, collect
@@ -17,9 +17,12 @@ from bot.context import Context
 from bot.errors import BadInput, MuseError, new_ref
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
+from bot.mailbox import Mailbox
 from bot.memory import Memory
-from bot.messages import Attachment, Incoming, Outgoing, Reply
+from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
 from bot.ordering import KeyedLocks
+from bot.outbox import NoOutbox, Outbox
+from bot.policy import Policy
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,11 @@ class Core:
         self.memory = memory
         self.llm = llm
         self.registry: Registry = command_registry()
+        self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
+        self._outboxes: dict[str, Outbox] = {}
+        # Answers being worked on: kept referenced, and awaited by close().
+        self._work: set[asyncio.Task[None]] = set()
         # Last photo per conversation, for "a photo, then /caption".
         self.last_image: dict[str, Attachment] = {}
 
@@ -56,17 +63,79 @@ class Core:
         await memory.open()
         return cls(settings, memory, llm)
 
+    async def start(self) -> None:
+        """Work that needs the adapters' outboxes (timers, recovery): called by the
+        composition root once every adapter is attached and running."""
+
     async def close(self) -> None:
+        if self._work:
+            await asyncio.wait(set(self._work), timeout=30)
         await self.memory.close()
+
+    # -- talking first -----------------------------------------------------
+
+    def attach(self, platform: str, outbox: Outbox) -> None:
+        """An adapter offers the way to post into its platform's conversations."""
+        self._outboxes[platform] = outbox
+
+    def detach(self, platform: str) -> None:
+        self._outboxes.pop(platform, None)
+
+    def outbox(self, platform: str) -> Outbox:
+        try:
+            return self._outboxes[platform]
+        except KeyError:
+            raise NoOutbox(platform) from None
+
+    async def post(
+        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
+    ) -> list[str]:
+        """Post without an incoming message; the ids of the messages sent."""
+        return await self.outbox(key.platform).post(key, reply, reply_to=reply_to)
 
     # -- entry points ------------------------------------------------------
 
     async def handle(self, msg: Incoming) -> AsyncIterator[Outgoing]:
         """Answer one message. Messages of one conversation are handled strictly in
-        arrival order; other conversations run concurrently."""
-        async with self._order.hold(str(msg.session)):
-            async for out in self._guarded(msg):
+        arrival order; other conversations run concurrently. The work runs in its own
+        task and reaches the caller through a Mailbox, so delivery (however slow) never
+        holds up the work, and a caller that stops reading never breaks it."""
+        box = Mailbox()
+        task = asyncio.create_task(self._produce(msg, box))
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+        try:
+            async for out in box:
                 yield out
+        finally:
+            box.abandon()
+
+    async def _produce(self, msg: Incoming, box: Mailbox) -> None:
+        try:
+            # The place in line is taken before the first await: arrival order holds.
+            async with self._order.hold(str(msg.session)):
+                async for out in self._admitted(msg):
+                    box.put(out)
+        finally:
+            box.close()
+
+    async def _admitted(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+        """Access, rate and quota (one place, every platform), then the answer."""
+        match = COMMAND_RE.match(msg.text.lstrip())
+        command = match.group(1).lower() if match and msg.action is None else None
+        try:
+            verdict = await self.policy.admit(msg, command)
+        except Exception:
+            log.exception("admission failed for %s", msg.session)
+            verdict = None
+        if verdict is None or not verdict.allowed:
+            if msg.addressed:
+                text = verdict.text if verdict else "Something went wrong on my side — try again."
+                if text:
+                    yield Reply(text, is_error=True, private=True)
+            return
+        async for out in self._guarded(msg):
+            yield out
 
     async def respond(self, msg: Incoming) -> list[Reply]:
         """The final replies only (no streaming) — for simple adapters and tests."""
@@ -75,21 +144,6 @@ class Core:
     def busy(self, msg: Incoming) -> bool:
         """True while another message of this conversation is being answered."""
         return self._order.waiting(str(msg.session)) > 0
-
-    async def admit(self, msg: Incoming, daily_quota: int) -> str | None:
-        """Count a request against the person's daily quota; the refusal text if over."""
-        if daily_quota <= 0:
-            return None
-        person = await self.memory.user_for(
-            msg.session.platform, msg.user_id, msg.user_name, "person"
-        )
-        day = datetime.now(UTC).date().isoformat()
-        used = await self.memory.bump_usage(person, day)
-        if used > daily_quota:
-            return (
-                f"You've used today's {daily_quota} requests — I'll be back for you tomorrow (UTC)."
-            )
-        return None
 
     # -- routing -----------------------------------------------------------
 
@@ -141,6 +195,10 @@ class Core:
     async def _route(self, msg: Incoming) -> AsyncIterator[Outgoing]:
         from bot.skills import actions, chat
 
+        if not msg.addressed:
+            # Chatter Muse was not asked about: nothing is answered or stored (a
+            # brainstorm session's own thread is the one place that collects it).
+            return
         notices: list[str] = []
         text = self._clean(msg.text, notices)
         if msg.action is not None:

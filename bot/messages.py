@@ -85,10 +85,17 @@ class Incoming:
     user_id: str
     text: str = ""
     user_name: str = ""
+    # The platform's @username (without @), for allow-lists that name people.
+    user_handle: str = ""
     is_group: bool = False
     message_id: str | None = None
-    # Text of the message this one replies to (e.g. "/remix" as a reply).
+    # Text and id of the message this one replies to (e.g. "/remix" as a reply).
     reply_to_text: str | None = None
+    reply_to_id: str | None = None
+    # False for group chatter the platform delivered although Muse was not addressed:
+    # the core uses it only where collecting is the point (a brainstorm session's own
+    # thread) and otherwise ignores it — no answer, nothing stored.
+    addressed: bool = True
     attachments: tuple[Attachment, ...] = ()
     # Set for button presses instead of text.
     action: Action | None = None
@@ -115,7 +122,11 @@ class Draft:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the core answers. `text` is plain text; adapters format it for their platform."""
+    """What the core answers. `text` is plain text; adapters format it for their platform.
+
+    An empty Reply (no text, buttons or attachments) means "done, nothing more to show"
+    — e.g. the answer went out through the outbox: adapters only close what they opened
+    (a deferred Discord interaction, a placeholder)."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -124,6 +135,10 @@ class Reply:
     # Private to the asking user where the platform allows it (Discord ephemeral).
     private: bool = False
     is_error: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.text.strip() or self.buttons or self.attachments)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ async def muse_run(platform: str) -> AsyncIterator[Stopped]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "muse",
         "run",
         platform,
         stdout=asyncio.subprocess.PIPE,
@@ -74,7 +74,7 @@ async def muse_run(platform: str) -> AsyncIterator[Stopped]:
 def muse_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """The `muse` command line as a user runs it (configured by the env), stdin piped."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "muse", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -6,8 +6,10 @@ import sqlite3
 
 from bot.config import Settings
 from bot.core import Core
+from bot.llm.engine import fit_history
 from bot.memory import Memory
 from bot.memory.migrations import MIGRATIONS
+from bot.skills.common import to_messages
 from tests.helpers import ask
 
 
@@ -49,13 +51,14 @@ async def test_context_is_cut_to_the_token_budget_newest_first(settings: Setting
         me = await memory.user_for("console", "me", "Me", "person")
         for i in range(50):
             await memory.add_turn(me, me, "s", "user", f"turn {i} " + "x" * 200)
-        turns = await memory.recent_turns(me, "s", budget_tokens=300)
+        turns = fit_history(to_messages(await memory.recent_turns(me, "s")), 300)
         assert 1 <= len(turns) < 50
-        assert turns[-1].text.startswith("turn 49 ")  # the newest is kept
-        assert [t.text.split()[1] for t in turns] == sorted(
-            (t.text.split()[1] for t in turns), key=int
+        texts = [str(t.content) for t in turns]
+        assert texts[-1].startswith("turn 49 ")  # the newest is kept
+        assert [t.split()[1] for t in texts] == sorted(
+            (t.split()[1] for t in texts), key=int
         )  # returned oldest first
-        assert await memory.recent_turns(me, "other", 300) == []
+        assert await memory.recent_turns(me, "other") == []
     finally:
         await memory.close()
 

@@ -34,10 +34,10 @@ def test_wheel_contains_prompts_config_and_entry_point(tmp_path: Path) -> None:
         "prompts/remix.yaml",
         "prompts/chat.yaml",
         "config/muse.toml",
-        "bot/cli.py",
+        "muse/cli.py",
         "adapters/console.py",
     ):
         assert needed in names, needed
     assert not any(n.startswith("tests/") for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "muse = bot.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
+    assert "muse = muse.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import openai
 from langchain_core.language_models import BaseLanguageModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, trim_messages
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -22,7 +22,6 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from bot.config import LLMSettings
 from bot.errors import LLMRefused, LLMUnavailable
 from bot.llm.prompts import PromptSpec
-from bot.memory.records import Turn
 from bot.messages import Attachment
 
 log = logging.getLogger(__name__)
@@ -112,8 +111,23 @@ def wanted_items(spec: PromptSpec, variables: dict[str, Any]) -> int:
         return 0
 
 
-def history_messages(history: Sequence[Turn]) -> list[BaseMessage]:
-    return [HumanMessage(t.text) if t.role == "user" else AIMessage(t.text) for t in history]
+def approx_tokens(messages: Sequence[BaseMessage]) -> int:
+    """Cheap token estimate (~4 chars a token): good enough for a context budget, and
+    the same for every provider (the embedded model's tokenizer is not at hand here)."""
+    return sum(len(str(m.content)) // 4 + 1 for m in messages)
+
+
+def fit_history(history: Sequence[BaseMessage], budget_tokens: int) -> list[BaseMessage]:
+    """The newest turns that fit the budget, oldest first (LangChain's trim_messages)."""
+    if not history:
+        return []
+    return trim_messages(
+        list(history),
+        max_tokens=budget_tokens,
+        token_counter=approx_tokens,
+        strategy="last",
+        allow_partial=False,
+    )
 
 
 # A completion prompt shows each past turn on one line: multi-line replies (drafts with
@@ -121,13 +135,13 @@ def history_messages(history: Sequence[Turn]) -> list[BaseMessage]:
 HISTORY_TURN_CHARS = 240
 
 
-def history_text(history: Sequence[Turn]) -> str:
+def history_text(history: Sequence[BaseMessage]) -> str:
     lines = []
-    for t in history:
-        text = " ".join(t.text.split())
+    for m in history:
+        text = " ".join(str(m.content).split())
         if len(text) > HISTORY_TURN_CHARS:
             text = text[: HISTORY_TURN_CHARS - 1].rsplit(" ", 1)[0] + "…"
-        lines.append(f"{'Creator' if t.role == 'user' else 'Muse'}: {text}\n")
+        lines.append(f"{'Creator' if isinstance(m, HumanMessage) else 'Muse'}: {text}\n")
     return "".join(lines)
 
 
@@ -216,13 +230,12 @@ class LLMEngine:
         ]
 
     def _inputs(
-        self, spec: PromptSpec, variables: dict[str, Any], history: Sequence[Turn]
+        self, spec: PromptSpec, variables: dict[str, Any], history: Sequence[BaseMessage]
     ) -> dict[str, Any]:
         values = {name: variables.get(name, "") for name in spec.variables}
         values[CONTINUATION] = ""
-        values["history"] = (
-            history_messages(history) if self.style == "chat" else history_text(history)
-        )
+        fitted = fit_history(history, self.settings.context_tokens)
+        values["history"] = fitted if self.style == "chat" else history_text(fitted)
         return values
 
     # -- running ----------------------------------------------------------
@@ -231,7 +244,7 @@ class LLMEngine:
         self,
         skill: str,
         variables: dict[str, Any],
-        history: Sequence[Turn] = (),
+        history: Sequence[BaseMessage] = (),
         images: Sequence[Attachment] = (),
     ) -> AsyncIterator[str]:
         """Yield text deltas. A retryable failure before the first token falls back
@@ -301,7 +314,7 @@ class LLMEngine:
         self,
         skill: str,
         variables: dict[str, Any],
-        history: Sequence[Turn] = (),
+        history: Sequence[BaseMessage] = (),
         images: Sequence[Attachment] = (),
     ) -> str:
         return "".join([d async for d in self.stream(skill, variables, history, images)])

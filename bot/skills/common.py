@@ -7,8 +7,10 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
 from bot.context import Context
-from bot.memory.records import DraftRecord, Profile
+from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
 from bot.platforms import DEFAULT_PLATFORM, PLATFORMS, Platform, find_platform
 
@@ -147,6 +149,11 @@ def profile_text(profile: Profile) -> str:
     return " ".join(parts) or "No style set yet: write in a natural, friendly voice."
 
 
+def to_messages(turns: Sequence[Turn]) -> list[BaseMessage]:
+    """Stored turns as the model layer's messages (it trims them to its token budget)."""
+    return [HumanMessage(t.text) if t.role == "user" else AIMessage(t.text) for t in turns]
+
+
 async def stream_text(
     ctx: Context,
     skill: str,
@@ -158,9 +165,7 @@ async def stream_text(
 ) -> AsyncIterator[Progress]:
     """Run a skill's prompt, yielding Progress as text arrives; the full text lands in `out`."""
     history = (
-        await ctx.memory.recent_turns(ctx.owner, ctx.session, ctx.settings.llm.context_tokens)
-        if with_history
-        else []
+        to_messages(await ctx.memory.recent_turns(ctx.owner, ctx.session)) if with_history else []
     )
     variables = {
         "profile": profile_text(ctx.profile),

@@ -227,9 +227,11 @@ async def test_daily_quota_refusal_is_ephemeral(
     adapter: DiscordAdapter, fake: FakeDiscord, core: Core
 ) -> None:
     core.settings.discord.daily_quota = 1
-    first = await fake.send_slash("help")
-    await fake.wait_for(lambda: finished(first, "/caption"))
-    second = await fake.send_slash("brainstorm", {"topic": "bakery"})
+    first = await fake.send_slash("caption", {"description": "fresh bread"})
+    await fake.wait_for(lambda: finished(first, "captions for"))
+    free = await fake.send_slash("help")  # /help is free on every platform
+    await fake.wait_for(lambda: finished(free, "/caption"))
+    second = await fake.send_slash("brainstorm", {"topic": "bakery bread"})
     await fake.wait_for(lambda: second.followups)
     assert "today's 1 requests" in second.text()
     assert second.followups[-1]["flags"] & EPHEMERAL

@@ -13,7 +13,7 @@ import pytest
 from adapters.discord import DiscordAdapter
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
-from bot.messages import Incoming, Reply, SessionKey
+from bot.messages import Reply, SessionKey
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.fake_payloads import EPHEMERAL, LOADING
 
@@ -138,11 +138,14 @@ async def test_private_command_by_mention_goes_to_dm(
     assert "DM" in note["content"] and "muse-export" not in str(note["attachments"])
 
 
-async def test_send_posts_a_notice(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+async def test_post_sends_a_notice_and_returns_its_id(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
     session = SessionKey("discord", fake.guild_id, fake.channel_id)
-    await adapter.send(Incoming(session, "1"), Reply("Maintenance at 5pm"))
+    ids = await adapter.post(session, Reply("Maintenance at 5pm"))
     (notice,) = await fake.wait_for(lambda: fake.bot_messages())
     assert notice["content"] == "Maintenance at 5pm" and not notice["flags"] & EPHEMERAL
+    assert ids == [str(notice["id"])]
 
 
 async def test_no_token_or_user_text_in_info_logs(

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from bot.cli import main
 from bot.core import command_registry
 from bot.platforms import PLATFORMS
+from muse.cli import main
 from tests.discord.fake_discord import FakeDiscord
 
 

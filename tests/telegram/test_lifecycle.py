@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from adapters.telegram import TelegramAdapter, webhook_secret
 from bot.config import SettingsError
 from bot.core import Core
-from bot.messages import Action, Button, Incoming, Reply, SessionKey
+from bot.messages import Action, Button, Reply, SessionKey
 from tests.telegram.conftest import Harness, fast_limiter, final
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
 
@@ -116,13 +116,12 @@ async def test_webhook_port_in_use_is_one_clear_line(fake: FakeBotAPI, core: Cor
             await TelegramAdapter(core, rate_limiter=fast_limiter()).start()
 
 
-async def test_send_delivers_a_notice_outside_a_request(tg: Harness) -> None:
+async def test_post_delivers_a_notice_outside_a_request(tg: Harness) -> None:
     notice = Reply(
         "Heads-up: <maintenance> at 5 & back soon",
         buttons=((Button("Help", Action("caption", 1)),),),
     )
-    await tg.adapter.send(
-        Incoming(SessionKey("telegram", "-100500", "77"), "111", is_group=True), notice
-    )
+    ids = await tg.adapter.post(SessionKey("telegram", "-100500", "77"), notice)
     sent = await final(tg.fake, -100500, "Heads-up")
     assert sent.text == notice.text and sent.thread_id == 77 and sent.buttons
+    assert ids == [str(sent.message_id)]

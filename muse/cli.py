@@ -1,4 +1,4 @@
-"""The `muse` command line."""
+"""The `muse` command line: the composition root that wires the core to the adapters."""
 
 from __future__ import annotations
 
@@ -82,7 +82,10 @@ async def _with_core(settings: Settings, fn: Callable[[Any], Awaitable[int]]) ->
 async def _chat(core: Any) -> int:
     from adapters.console import ConsoleAdapter
 
-    return await ConsoleAdapter(core).run()
+    console = ConsoleAdapter(core)
+    core.attach(console.name, console)
+    await core.start()
+    return await console.run()
 
 
 async def _person(core: Any, args: argparse.Namespace) -> int | None:
@@ -136,7 +139,9 @@ async def _run(core: Any, platform: str) -> int:
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
+            core.attach(adapter.name, adapter)
             log.warning("%s adapter running", adapter.name)
+        await core.start()
         await stop.wait()
         log.warning("shutting down: finishing in-flight replies")
     except Exception as exc:  # a bad token, an unreachable server: one line, not a traceback
@@ -144,6 +149,8 @@ async def _run(core: Any, platform: str) -> int:
         print(f"muse: {adapter.name} could not start: {exc or type(exc).__name__}", file=sys.stderr)
         code = 1
     await asyncio.gather(*(a.stop() for a in started), return_exceptions=True)
+    for adapter in started:
+        core.detach(adapter.name)
     return code
 
 

@@ -1,0 +1,49 @@
+"""The hand-off between the work of one answer and its delivery.
+
+The skill runs in its own task and puts what it produces here; the adapter takes it at
+the platform's pace. Progress is coalesced — only the newest text matters, and a Reply
+supersedes it — so a slow or rate-limited platform never holds a model slot, and an
+answer that is ready at once goes out as one message, with no placeholder."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+
+from bot.messages import Outgoing, Progress
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self._items: deque[Outgoing] = deque()
+        self._ready = asyncio.Event()
+        self._closed = False
+        self._abandoned = False
+
+    def put(self, out: Outgoing) -> None:
+        if self._abandoned:
+            return
+        if self._items and isinstance(self._items[-1], Progress):
+            self._items.pop()  # not shown yet, and already out of date
+        self._items.append(out)
+        self._ready.set()
+
+    def close(self) -> None:
+        """The producer is done: the reader ends after the last item."""
+        self._closed = True
+        self._ready.set()
+
+    def abandon(self) -> None:
+        """The reader went away: drop whatever comes later (the work still finishes)."""
+        self._abandoned = True
+        self._items.clear()
+
+    async def __aiter__(self) -> AsyncIterator[Outgoing]:
+        while True:
+            while self._items:
+                yield self._items.popleft()
+            if self._closed:
+                return
+            self._ready.clear()
+            await self._ready.wait()

@@ -1,0 +1,132 @@
+"""Who may use Muse and how much: the allow-list, admins, the daily quota and a
+per-person rate limit, decided here once for every platform (adapters never do)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.memory import Memory
+    from bot.messages import Incoming
+
+# Commands that cost nothing: never counted against the quota.
+FREE_COMMANDS = frozenset({"start", "help"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`allowed`, or refused with one line to show (None: already told, stay quiet)."""
+
+    allowed: bool
+    text: str | None = None
+
+
+ALLOW = Verdict(True)
+
+
+class TokenBucket:
+    """`rate` requests a minute, bursts up to `rate`: refills continuously."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.capacity = float(per_minute)
+        self.tokens = float(per_minute)
+        self.at = time.monotonic()
+        self.warned = False
+
+    def take(self, per_minute: int) -> bool:
+        now = time.monotonic()
+        self.capacity = float(per_minute)
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * per_minute / 60.0)
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            self.warned = False
+            return True
+        return False
+
+    def full(self, per_minute: int) -> bool:
+        elapsed = time.monotonic() - self.at
+        return self.tokens + elapsed * per_minute / 60.0 >= self.capacity
+
+
+class Policy:
+    def __init__(self, settings: Settings, memory: Memory) -> None:
+        self.settings = settings
+        self.memory = memory
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+
+    def _access(self, platform: str) -> tuple[list[str], list[str], int]:
+        """(allowed users, admins, daily quota) configured for a platform."""
+        section = getattr(self.settings, platform, None)
+        if section is None:  # the console: the machine's owner
+            return [], [], 0
+        return (
+            list(getattr(section, "allowed_users", []) or []),
+            list(getattr(section, "admin_ids", []) or []),
+            int(getattr(section, "daily_quota", 0) or 0),
+        )
+
+    @staticmethod
+    def _matches(msg: Incoming, entries: list[str]) -> bool:
+        names = {e.strip().lstrip("@").lower() for e in entries}
+        handle = msg.user_handle.lower()
+        return msg.user_id.lower() in names or bool(handle and handle in names)
+
+    def is_admin(self, msg: Incoming) -> bool:
+        """A Muse admin (configured), not to be confused with a group's admins."""
+        return self._matches(msg, self._access(msg.session.platform)[1])
+
+    async def admit(self, msg: Incoming, command: str | None) -> Verdict:
+        """Access first, then the rate limit, then the daily quota (which is counted)."""
+        allowed, admins, quota = self._access(msg.session.platform)
+        admin = self._matches(msg, admins)
+        if allowed and not admin and not self._matches(msg, allowed):
+            return Verdict(
+                False,
+                "Sorry — this Muse is private. Ask its owner to add you "
+                f"(your {msg.session.platform.title()} id is {msg.user_id}).",
+            )
+        if admin:
+            return ALLOW
+        refused = self._rate(msg)
+        if refused is not None:
+            return refused
+        if quota <= 0 or command in FREE_COMMANDS:
+            return ALLOW
+        person = await self.memory.user_for(
+            msg.session.platform, msg.user_id, msg.user_name, "person"
+        )
+        used = await self.memory.bump_usage(person, datetime.now(UTC).date().isoformat())
+        if used > quota:
+            return Verdict(
+                False,
+                f"You've used today's {quota} requests — I'll be back for you tomorrow (UTC).",
+            )
+        return ALLOW
+
+    def _rate(self, msg: Incoming) -> Verdict | None:
+        per_minute = self.settings.rate.per_minute
+        if per_minute <= 0:
+            return None
+        key = (msg.session.platform, msg.user_id)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(per_minute)
+            if len(self._buckets) > 10_000:  # forget people who are back to a full bucket
+                for k in [k for k, b in self._buckets.items() if b.full(per_minute)]:
+                    del self._buckets[k]
+                self._buckets[key] = bucket
+        if bucket.take(per_minute):
+            return None
+        if bucket.warned:  # told once already: a flood gets no flood of answers back
+            return Verdict(False, None)
+        bucket.warned = True
+        return Verdict(
+            False,
+            f"Easy there — that's more than {per_minute} requests a minute. "
+            "Give me a moment, then try again.",
+        )

@@ -1,0 +1,54 @@
+"""Access, rate and quota are decided once, in the core, the same on every platform."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core import Core
+from bot.messages import Progress, Reply
+from tests.helpers import ask, message
+
+
+async def test_a_flooding_user_gets_one_line_and_others_are_unaffected(core: Core) -> None:
+    core.settings.rate.per_minute = 5
+    answers = [await core.respond(message(f"note {i}", user="flood")) for i in range(12)]
+    refusals = [r for rs in answers for r in rs if r.is_error]
+    assert len(refusals) == 1 and "requests a minute" in refusals[0].text
+    assert all(not rs for rs in answers[6:])  # told once; the rest of the flood gets silence
+    assert [r.text for r in answers[0]] and not answers[0][0].is_error
+    other = await ask(core, "hello from someone else", user="calm")
+    assert not other.is_error and "hello from someone else" in other.text
+
+
+async def test_allow_list_and_admins_work_the_same_on_every_platform(core: Core) -> None:
+    for platform in ("telegram", "discord"):
+        getattr(core.settings, platform).allowed_users = ["@bob", "222"]
+        refused = await ask(core, "/caption a tram", user="111", platform=platform)
+        assert refused.is_error and "id is 111" in refused.text
+        by_handle = await ask(core, "hi", user="333", platform=platform, user_handle="Bob")
+        assert not by_handle.is_error
+        getattr(core.settings, platform).admin_ids = ["111"]
+        assert not (await ask(core, "hi", user="111", platform=platform)).is_error
+
+
+async def test_help_is_free_and_the_quota_counts_the_rest(core: Core) -> None:
+    for platform in ("telegram", "discord"):
+        getattr(core.settings, platform).daily_quota = 1
+        assert not (await ask(core, "first", platform=platform)).is_error
+        assert (await ask(core, "/help", platform=platform)).text.startswith("Here is what")
+        over = await ask(core, "second", platform=platform)
+        assert over.is_error and "today's 1 requests" in over.text
+
+
+async def test_an_answer_ready_at_once_arrives_as_one_reply(core: Core) -> None:
+    """The work runs ahead of its reader: a reader that comes late gets the final Reply
+    alone (nothing to stream any more), never a backlog of out-of-date progress."""
+    stream = core.handle(message("/caption a tram at dawn"))
+    first = await stream.__anext__()  # starts the work
+    await asyncio.sleep(0)
+    while core._work:  # let the work finish before reading on
+        await asyncio.wait(set(core._work))
+    rest = [out async for out in stream]
+    outputs = [first, *rest]
+    assert isinstance(outputs[-1], Reply) and len(outputs[-1].drafts) == 3
+    assert sum(isinstance(o, Progress) for o in outputs) <= 1
