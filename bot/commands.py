@@ -27,6 +27,18 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Sub:
+    """A subcommand (`/session start …`): Discord shows it as a real subcommand; in text
+    it is the first word of the arguments, and the command's handler dispatches on it."""
+
+    name: str
+    summary: str
+    usage: str
+    params: tuple[Param, ...] = ()
+    private: bool = False
+
+
+@dataclass(frozen=True)
 class CommandSpec:
     name: str
     summary: str  # one line, <= 100 chars (Discord's limit for descriptions)
@@ -35,6 +47,7 @@ class CommandSpec:
     params: tuple[Param, ...] = ()
     private: bool = False  # answers hold personal data: ephemeral on Discord
     hidden: bool = False  # not in menus (e.g. /start)
+    subs: tuple[Sub, ...] = ()
 
 
 class Registry:
@@ -46,8 +59,9 @@ class Registry:
     def add(self, spec: CommandSpec) -> None:
         if spec.name in self._commands:
             raise ValueError(f"command /{spec.name} registered twice")
-        if len(spec.summary) > 100:
-            raise ValueError(f"summary of /{spec.name} is over 100 characters")
+        for summary in (spec.summary, *(sub.summary for sub in spec.subs)):
+            if len(summary) > 100:
+                raise ValueError(f"a summary of /{spec.name} is over 100 characters")
         self._commands[spec.name] = spec
 
     def get(self, name: str) -> CommandSpec | None:
@@ -61,7 +75,9 @@ class Registry:
 
     def help_text(self) -> str:
         lines = ["Here is what I can do — I draft, you decide and post:"]
-        lines += [f"{c.usage}\n    {c.summary}" for c in self.visible()]
+        for c in self.visible():
+            lines.append(f"{c.usage}\n    {c.summary}")
+            lines += [f"{sub.usage}\n    {sub.summary}" for sub in c.subs]
         lines.append("Or just talk to me: I remember your style and recent drafts.")
         return "\n".join(lines)
 
@@ -74,6 +90,7 @@ def command(
     *,
     private: bool = False,
     hidden: bool = False,
+    subs: tuple[Sub, ...] = (),
 ) -> Callable[[Handler], Handler]:
     """Declare a command handler. Handlers are collected by `collect(module)`."""
 
@@ -86,6 +103,7 @@ def command(
             params=params,
             private=private,
             hidden=hidden,
+            subs=subs,
         )
         return fn
 

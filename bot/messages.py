@@ -43,14 +43,21 @@ _ACTION_CODES = {
     "platform": "pf",
     "caption": "cp",
     "forget": "fg",
+    # Group brainstorm sessions: the id is an idea's (vote, riff) or a session's (idea).
+    "vote": "vt",
+    "riff": "rf",
+    "idea": "ai",
 }
 
 
 @dataclass(frozen=True)
 class Action:
-    """A button press, decoded. `draft_id` refers to a stored draft, never to text."""
+    """A button press, decoded. `draft_id` refers to a stored draft (or idea, or session:
+    see the codes above), never to text; the core checks it against the presser's rights."""
 
-    verb: Literal["remix", "shorter", "more", "pick", "platform", "caption", "forget"]
+    verb: Literal[
+        "remix", "shorter", "more", "pick", "platform", "caption", "forget", "vote", "riff", "idea"
+    ]
     draft_id: int = 0
     arg: str = ""
 
@@ -135,6 +142,9 @@ class Reply:
     # Private to the asking user where the platform allows it (Discord ephemeral).
     private: bool = False
     is_error: bool = False
+    # A short acknowledgement of a button press (a vote counted): Telegram shows it as
+    # the button's pop-up, Discord as a line only the presser sees.
+    toast: bool = False
 
     @property
     def is_empty(self) -> bool:
