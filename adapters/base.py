@@ -50,6 +50,9 @@ class Adapter(abc.ABC):
     async def is_admin(self, key: SessionKey, user_id: str) -> bool:
         return False
 
+    def link(self, key: SessionKey, message_id: str | None = None) -> str | None:
+        return None
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run a handler in the background, keeping a reference so it is not lost and
         so stop() can wait for it."""

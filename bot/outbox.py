@@ -33,6 +33,11 @@ class Outbox(Protocol):
         """Is the person an admin of that group conversation (its owner, moderators)?"""
         ...
 
+    def link(self, key: SessionKey, message_id: str | None = None) -> str | None:
+        """Something a user can click or read to get to that conversation (or message):
+        a URL or the platform's own mention syntax; None if there is none."""
+        ...
+
 
 class NoOutbox(LookupError):
     """No adapter serves that platform in this process (e.g. Telegram not running)."""
