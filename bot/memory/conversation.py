@@ -48,6 +48,11 @@ class Conversation(Store):
         )
         return data
 
+    def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
+        db.execute("update turns set owner_id = ? where owner_id = ?", [keep, gone])
+        db.execute("update turns set author_id = ? where author_id = ?", [keep, gone])
+        super()._merge(db, keep, gone)
+
     def _forget(self, db: sqlite_utils.Database, person: int) -> dict[str, int]:
         deleted = db.execute(
             "delete from turns where owner_id = ? or author_id = ?", [person, person]

@@ -80,6 +80,11 @@ class Drafts(Store):
         )
         return data
 
+    def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
+        db.execute("update drafts set owner_id = ? where owner_id = ?", [keep, gone])
+        db.execute("update drafts set author_id = ? where author_id = ?", [keep, gone])
+        super()._merge(db, keep, gone)
+
     def _forget(self, db: sqlite_utils.Database, person: int) -> dict[str, int]:
         # Remixes of their drafts made by others keep existing, detached.
         db.execute(

@@ -71,7 +71,77 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("usage").create({"user_id": int, "day": str, "count": int}, pk=("user_id", "day"))
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m201_link_codes(db: sqlite_utils.Database) -> None:
+    """One-time codes that join two identities into one person; kept as a hash, deleted
+    when used or expired."""
+    db.table("link_codes").create(
+        {"code_hash": str, "user_id": int, "expires_at": str},
+        pk="code_hash",
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db.table("link_codes").create_index(["user_id"])
+
+
+def m202_series_and_posts(db: sqlite_utils.Database) -> None:
+    db.table("series").create(
+        {
+            "id": int,
+            "owner_id": int,
+            "name": str,
+            "premise": str,
+            "tone": str,
+            "active": int,
+            "created_at": str,
+            "ended_at": str,
+        },
+        pk="id",
+        foreign_keys=[("owner_id", "users", "id")],
+    )
+    db.table("series").create_index(["owner_id"])
+    # What was really published: the creator's final words, or a draft marked posted.
+    db.table("posts").create(
+        {
+            "id": int,
+            "owner_id": int,
+            "author_id": int,
+            "series_id": int,
+            "draft_id": int,
+            "text": str,
+            "link": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("owner_id", "users", "id"), ("series_id", "series", "id")],
+    )
+    db.table("posts").create_index(["owner_id", "id"])
+    db.table("posts").create_index(["series_id", "id"])
+
+
+def m203_embeddings(db: sqlite_utils.Database) -> None:
+    """One vector per draft or post and embedding model (float32 bytes, L2-normalised)."""
+    db.table("embeddings").create(
+        {
+            "id": int,
+            "owner_id": int,
+            "item_kind": str,  # draft | post
+            "item_id": int,
+            "model": str,
+            "vector": bytes,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("owner_id", "users", "id")],
+    )
+    db.table("embeddings").create_index(["item_kind", "item_id", "model"], unique=True)
+    db.table("embeddings").create_index(["owner_id", "model", "id"])
+
+
+MIGRATIONS: list[Migration] = [
+    m001_initial,
+    m201_link_codes,
+    m202_series_and_posts,
+    m203_embeddings,
+]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -100,6 +100,20 @@ class People(Store):
         data["usage"] = rows(db, "select * from usage where user_id = ?", person)
         return data
 
+    def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
+        # The kept person's style wins; theirs is taken only when they have none.
+        db.execute("update or ignore profiles set user_id = ? where user_id = ?", [keep, gone])
+        db.execute(
+            "insert into usage (user_id, day, count) select ?, day, count from usage "
+            "where user_id = ? and true "
+            "on conflict(user_id, day) do update set count = count + excluded.count",
+            [keep, gone],
+        )
+        db.execute("update identities set user_id = ? where user_id = ?", [keep, gone])
+        for table in ("profiles", "usage"):
+            db.execute(f"delete from {table} where user_id = ?", [gone])
+        super()._merge(db, keep, gone)
+
     def _forget(self, db: sqlite_utils.Database, person: int) -> dict[str, int]:
         counts = super()._forget(db, person)
         for table in ("profiles", "usage", "identities"):

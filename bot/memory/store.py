@@ -36,6 +36,8 @@ class Store:
         self.path = path
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="muse-db")
         self._db: sqlite_utils.Database | None = None
+        # Replaceable in tests (e.g. to let a link code expire without waiting).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     async def _run(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -72,3 +74,26 @@ class Store:
         """Delete the mixin's rows about `person` *before* calling super(): the chain
         ends with the person's own user row, which everything else points to."""
         return {}
+
+    def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
+        """Give everything of user `gone` to user `keep` (linking two identities). Each
+        mixin moves its own rows, then calls super(); this end of the chain moves what
+        no mixin claimed, in any table with a user column, so nothing is left pointing at
+        the user row about to be deleted (a row that would clash with one of `keep`'s
+        under a unique key is a duplicate and goes)."""
+        for table in db.table_names():
+            if table.startswith("_") or table == "users":
+                continue
+            columns = {c.name for c in db.table(table).columns}
+            for column in sorted(columns & USER_COLUMNS):
+                db.execute(
+                    f"update or ignore [{table}] set [{column}] = ? where [{column}] = ?",
+                    [keep, gone],
+                )
+                db.execute(f"delete from [{table}] where [{column}] = ?", [gone])
+
+
+# Columns that hold a users.id, in any domain's table.
+USER_COLUMNS = frozenset(
+    {"user_id", "owner_id", "author_id", "person_id", "voter_id", "starter_id", "creator_id"}
+)

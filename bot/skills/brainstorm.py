@@ -10,10 +10,14 @@ from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
 from bot.messages import Action, Button, Outgoing, Reply
-from bot.skills.common import novel, parse_items, stream_text
+from bot.novelty import Picker, embed_text
+from bot.skills.common import parse_items, stream_text
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 10
+# Ideas asked for beyond the count: two on the slow embedded model, three on a server.
+EXTRA_BASE = 2
+EXTRA_CHAT = 3
 FORMATS = (
     "reel",
     "carousel",
@@ -97,31 +101,36 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
         raise BadInput(f"I can brainstorm 1 to {MAX_COUNT} ideas at a time.")
     if not topic.strip():
         raise BadInput("What should we brainstorm? e.g. /brainstorm rainy-day content for a café")
-    existing = [d.text for d in await ctx.memory.drafts(ctx.owner, limit=50, kind="idea")]
-    ideas: list[Idea] = []
+    base_model = ctx.llm.style == "completion"
+    # A few more than asked, so the pick has a choice (fewer on the slow embedded model).
+    ask = count + (EXTRA_BASE if base_model else EXTRA_CHAT)
+    relevance = base_model or ctx.novelty.semantic
+    picker: Picker[Idea] = await ctx.novelty.picker(ctx.owner, topic, count, relevance=relevance)
     for attempt in range(2):
-        variables = {"topic": topic, "count": count}
+        variables: dict[str, object] = {"topic": topic, "count": ask}
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
         async for progress in stream_text(ctx, "brainstorm", variables, out=out):
             yield progress
         parsed = [i for i in (parse_idea(x) for x in parse_items(out[0])) if i]
-        fresh = novel([i.hook for i in [*ideas, *parsed]], existing)
-        ideas = [i for i in [*ideas, *parsed] if i.hook in fresh]
-        ideas = list({i.hook: i for i in ideas}.values())
-        if len(ideas) >= count:
+        await picker.add([(embed_text("idea", i.as_text()), i) for i in parsed])
+        if picker.complete:
             break
-    if not ideas:
+    chosen = picker.chosen()
+    if not chosen:
         raise MuseError(
             "no ideas parsed",
             "I couldn't come up with fresh ideas this time — try a more specific topic.",
         )
-    ideas = ideas[:count]
+    ideas = [c.item for c in chosen]
     records = await ctx.save_drafts("idea", "", topic, [(i.as_text(), i.format) for i in ideas])
+    await picker.remember([("draft", r.id) for r in records])
     lines = [f"{len(records)} ideas for “{topic}”:"]
-    for rec, idea in zip(records, ideas, strict=True):
-        lines.append(f"\n#{rec.id} [{idea.format}] {idea.hook}\n    Angle: {idea.angle}")
+    for rec, choice in zip(records, chosen, strict=True):
+        idea = choice.item
+        note = f" · {choice.note}" if choice.note else ""
+        lines.append(f"\n#{rec.id} [{idea.format}] {idea.hook}\n    Angle: {idea.angle}{note}")
     lines.append(
         "\nLike one? Press ✍️ to get captions for it, or /caption #id for another platform."
     )

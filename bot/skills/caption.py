@@ -8,13 +8,12 @@ from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
 from bot.messages import Attachment, Outgoing
+from bot.novelty import Picker
 from bot.platforms import PLATFORMS, Platform, repair
 from bot.skills.common import (
     DRAFT_REF_RE,
     avoid_filter,
     drafts_reply,
-    novel,
-    on_topic,
     parse_items,
     platform_vars,
     resolve_platform,
@@ -26,6 +25,11 @@ TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "
 # The order the few-shot examples in prompts/caption.yaml teach the embedded model:
 # a warm one, a joke, a sensory one.
 DEFAULT_TONES = ("warm", "witty", "poetic")
+# Captions shown, and asked for beyond that so the pick has a choice: one more on the
+# slow embedded model (about a second), two on a chat server.
+SHOWN = 3
+EXTRA_BASE = 1
+EXTRA_CHAT = 2
 EXAMPLE = "Tell me what the post shows, e.g. /caption a rainy tram ride in Lisbon"
 
 
@@ -96,18 +100,25 @@ async def write_captions(
     like: str = "",
     images: Sequence[Attachment] = (),
 ) -> AsyncIterator[Outgoing]:
-    """Generate, repair to the platform's limits, drop repeats of what the creator
-    already has, and regenerate if fewer than three fresh captions remain. The small
-    base model (completion style) drifts off topic: it gets a third try, and captions
-    that mention the post come first."""
-    existing = [d.text for d in await ctx.memory.drafts(ctx.owner, limit=50)]
+    """Ask for a few more captions than are shown, repair them to the platform's limits,
+    and pick: on topic first, then different from each other, then different from what
+    the creator already has (bot.novelty). Too few good ones: generate again (bounded; the
+    small base model drifts off topic more and gets a third try); a caption still too
+    close to an earlier draft is shown marked "close to #12"."""
     base_model = ctx.llm.style == "completion"
-    pool: list[str] = []
-    kept: list[str] = []
+    ask = SHOWN + (EXTRA_BASE if base_model else EXTRA_CHAT)
+    labels = [*tones, *(t for t in DEFAULT_TONES + TONES if t not in tones)][:ask]
+    exclude = [("draft", parent_id)] if parent_id else []
+    # Word overlap judges relevance only for the base model (see LexicalEmbedder).
+    relevance = base_model or ctx.novelty.semantic
+    picker: Picker[str] = await ctx.novelty.picker(
+        ctx.owner, description, SHOWN, exclude, relevance=relevance
+    )
     variables = {
         **platform_vars(platform),
         "description": description,
-        "tones": ", ".join(tones),
+        "tones": ", ".join(labels),
+        "count": ask,
         "like": like,
     }
     for attempt in range(3 if base_model else 2):
@@ -117,25 +128,26 @@ async def write_captions(
         async for progress in stream_text(ctx, "caption", variables, images=images, out=out):
             yield progress
         items = avoid_filter(parse_items(out[0]), ctx.profile.avoid)
-        pool = novel([*pool, *(repair(i, platform) for i in items)], existing)
-        kept = [t for t in pool if on_topic(t, description)] if base_model else pool
-        if len(kept) >= 3:
+        fitted = [repair(item, platform) for item in items]
+        await picker.add([(t, labels[i] if i < len(labels) else "") for i, t in enumerate(fitted)])
+        if picker.complete:
             break
-    kept += [t for t in pool if t not in kept]
-    if not kept:
+    chosen = picker.chosen()
+    if not chosen:
         raise MuseError(
             "model gave no usable captions",
             "I couldn't write fresh captions this time — add a detail or two and try again.",
         )
-    kept = kept[:3]
     records = await ctx.save_drafts(
-        "caption",
-        platform.key,
-        description,
-        [(t, tones[i] if i < len(tones) else "") for i, t in enumerate(kept)],
-        parent_id,
+        "caption", platform.key, description, [(c.text, c.item) for c in chosen], parent_id
     )
+    await picker.remember([("draft", r.id) for r in records])
     voice = f" · your voice: {ctx.profile.voice}" if ctx.profile.voice else ""
-    reply = drafts_reply(ctx, f"{len(records)} captions for {platform.name}{voice}", records)
+    reply = drafts_reply(
+        ctx,
+        f"{len(records)} captions for {platform.name}{voice}",
+        records,
+        notes=[c.note for c in chosen],
+    )
     await ctx.remember(ctx.msg.text or f"/caption {description}", reply.text)
     yield reply

@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
 from bot.platforms import DEFAULT_PLATFORM, PLATFORMS, Platform, find_platform
+from bot.words import STOPWORDS, stem, words
 
 ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
@@ -80,50 +81,18 @@ def clean_item(text: str) -> str:
     return re.sub(r"^(?:caption|option|idea)\s*\d*\s*[:.-]\s*", "", text, flags=re.I)
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9']+", text.lower()))
-
-
 def similarity(a: str, b: str) -> float:
-    wa, wb = _words(a), _words(b)
+    wa, wb = words(a), words(b)
     if not wa or not wb:
         return 1.0 if a.strip() == b.strip() else 0.0
     return len(wa & wb) / len(wa | wb)
 
 
-def novel(candidates: Sequence[str], existing: Sequence[str], threshold: float = 0.8) -> list[str]:
-    """Keep candidates that differ from each other and from what the creator already has."""
-    kept: list[str] = []
-    for text in candidates:
-        if all(similarity(text, other) < threshold for other in [*existing, *kept]):
-            kept.append(text)
-    return kept
-
-
-STOPWORDS = frozenset(
-    "a an the and or but of in on at to for with from by my our your their this that these "
-    "those is are was were be been it its as into over under about after before while new "
-    "post photo picture video shows showing one two just who what when where why how all "
-    "some any every everyone everybody more most very really here there now then today day "
-    "live get got make made like have has had will would can could not no yes so too also "
-    "out up down we you me us they he she his her them i'm we're you're it's let's time".split()
-)
-SUFFIXES = ("'s", "ing", "ed", "es", "s", "y", "ly")
-
-
-def _stem(word: str) -> str:
-    """Crude stemming so inflections match: rainy/rain, mornings/morning, lisbon's/lisbon."""
-    for suffix in SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
 def on_topic(text: str, subject: str, min_shared: int = 1) -> bool:
     """Does the draft mention the subject: at least `min_shared` of its content words
     (fewer if the subject has fewer)?"""
-    wanted = {_stem(w) for w in _words(subject) if len(w) > 2 and w not in STOPWORDS}
-    shared = wanted & {_stem(w) for w in _words(text)}
+    wanted = {stem(w) for w in words(subject) if len(w) > 2 and w not in STOPWORDS}
+    shared = wanted & {stem(w) for w in words(text)}
     return len(shared) >= min(min_shared, len(wanted))
 
 
@@ -174,6 +143,11 @@ async def stream_text(
         "audience": ctx.profile.audience or "everyone",
         **variables,
     }
+    if "series" in ctx.llm.prompts[skill].variables and "series" not in variables:
+        from bot.skills.series import series_context
+
+        # A running series frames every draft: its premise and latest published posts.
+        variables["series"] = await series_context(ctx)
     text = ""
     async for delta in ctx.llm.stream(skill, variables, history, images):
         text += delta
@@ -208,16 +182,23 @@ def other_platforms(ctx: Context, current: str, n: int = 3) -> list[Platform]:
 
 
 def drafts_reply(
-    ctx: Context, heading: str, drafts: Sequence[DraftRecord], *, platform_switches: bool = True
+    ctx: Context,
+    heading: str,
+    drafts: Sequence[DraftRecord],
+    *,
+    platform_switches: bool = True,
+    notes: Sequence[str] = (),
 ) -> Reply:
-    """Drafts with ids, lengths against the limit, and a row of buttons per draft."""
+    """Drafts with ids, lengths against the limit, and a row of buttons per draft;
+    `notes` (one per draft, e.g. "close to #12") go after the draft's id."""
     lines = [heading]
     rows: list[tuple[Button, ...]] = []
     shown: list[Draft] = []
-    for d in drafts:
+    for i, d in enumerate(drafts):
         platform = PLATFORMS.get(d.platform, PLATFORMS[DEFAULT_PLATFORM])
         label = f" ({d.label})" if d.label else ""
-        lines.append(f"\n#{d.id}{label} {counted(d, platform)}\n{d.text}")
+        note = f" · {notes[i]}" if i < len(notes) and notes[i] else ""
+        lines.append(f"\n#{d.id}{label} {counted(d, platform)}{note}\n{d.text}")
         shown.append(Draft(d.id, d.text, d.platform, platform.max_chars, d.parent_id, d.label))
         rows.append(
             (

@@ -9,11 +9,11 @@ from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
 from bot.messages import Outgoing
+from bot.novelty import Picker
 from bot.platforms import PLATFORMS, Platform, find_platform, repair
 from bot.skills.caption import TONES
 from bot.skills.common import (
     drafts_reply,
-    on_topic,
     parse_items,
     platform_vars,
     resolve_platform,
@@ -22,6 +22,8 @@ from bot.skills.common import (
     stream_text,
 )
 
+# Rewrites a chat server writes per remix; one is shown.
+VARIANTS_CHAT = 2
 EXAMPLE = (
     "Tell me what to remix: /remix #12 for x, /remix <your text> for linkedin, "
     "or reply to a message with /remix"
@@ -76,41 +78,57 @@ async def remix_text(
     *,
     parent_id: int | None = None,
 ) -> AsyncIterator[Outgoing]:
-    """Rewrite `source` for `platform`. The small base model (completion style) sometimes
-    copies a few-shot example instead: a rewrite that shares no content word with the
-    source is retried, and if none is faithful the creator gets their own text fitted
-    to the platform, told so, rather than someone else's post."""
+    """Rewrite `source` for `platform`. A chat server writes two rewrites and the pick
+    keeps the one most faithful to the source yet unlike earlier drafts (the draft being
+    remixed aside). The small base model (completion style) writes one at a time and
+    sometimes copies a few-shot example instead: a rewrite unrelated to the source is
+    retried, and if none is faithful the creator gets their own text fitted to the
+    platform, told so, rather than someone else's post."""
     base_model = ctx.llm.style == "completion"
     variables: dict[str, object] = {
         **platform_vars(platform),
         "source": source,
+        "count": 1 if base_model else VARIANTS_CHAT,
         "instructions": instructions or "keep the message, make it feel native to the platform",
     }
-    text = ""
+    exclude = [("draft", parent_id)] if parent_id else []
+    relevance = base_model or ctx.novelty.semantic
+    picker: Picker[str] = await ctx.novelty.picker(
+        ctx.owner, source, 1, exclude, relevance=relevance
+    )
     for attempt in range(3 if base_model else 1):
         if attempt:
             variables["_temperature"] = min(1.2, ctx.settings.llm.temperature + 0.2 * attempt)
         out: list[str] = []
         async for progress in stream_text(ctx, "remix", variables, out=out):
             yield progress
-        items = parse_items(out[0])
-        text = items[0] if items else ""
-        if text and (not base_model or on_topic(text, source, min_shared=2)):
+        items = parse_items(out[0])[: 1 if base_model else VARIANTS_CHAT]
+        await picker.add([(repair(t, platform), t) for t in items])
+        faithful = [c for c in picker.chosen() if c.on_topic]
+        # A close one is marked, not retried, on the slow model: remixes of one source
+        # are alike by design.
+        if picker.complete or (base_model and faithful):
             break
+    chosen = picker.chosen()
+    note = ""
+    if chosen and (chosen[0].on_topic or not base_model):
+        text, note = chosen[0].text, chosen[0].note
+    elif base_model:
+        text = repair(source, platform)
+        ctx.notices.append(
+            "(The offline model couldn't rewrite this faithfully, so here is your text "
+            f"fitted to {platform.name}'s rules.)"
+        )
     else:
-        if base_model:
-            text = source
-            ctx.notices.append(
-                "(The offline model couldn't rewrite this faithfully, so here is your text "
-                f"fitted to {platform.name}'s rules.)"
-            )
-    if not text:
         raise MuseError("model gave an empty remix", "I couldn't remix that this time — try again.")
-    text = repair(text, platform)
     records = await ctx.save_drafts(
         "remix", platform.key, instructions or source[:200], [(text, instructions[:40])], parent_id
     )
+    if chosen and text == chosen[0].text:
+        await picker.remember([("draft", records[0].id)])
+    else:
+        await ctx.novelty.remember(ctx.owner, [("draft", records[0].id)], [text])
     origin = f" from #{parent_id}" if parent_id else ""
-    reply = drafts_reply(ctx, f"Remix{origin} for {platform.name}", records)
+    reply = drafts_reply(ctx, f"Remix{origin} for {platform.name}", records, notes=[note])
     await ctx.remember(ctx.msg.text or f"/remix {source[:200]}", reply.text)
     yield reply

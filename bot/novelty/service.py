@@ -1,0 +1,245 @@
+"""Novelty for the skills: embed candidates (off the event loop), compare them with the
+owner's earlier drafts and posts, pick, and store the vectors of what was shown."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+import numpy as np
+
+from bot.memory.embeddings import Known
+from bot.novelty.embedders import Embedder, LexicalEmbedder, make_embedder
+from bot.novelty.pick import Pick, pick
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.memory import Memory
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Key = tuple[str, int]  # ("draft" | "post", id)
+# After a failure of the configured embedder, the word-overlap one stands in this long.
+FALLBACK_S = 300.0
+# Earlier items without a vector are embedded when next needed, this many at a time.
+BACKFILL = 50
+ANGLE_RE = re.compile(r"\n\s*Angle:\s*(.*?)(?:\s*·\s*Format:.*)?$", re.S)
+
+
+def embed_text(kind: str, text: str) -> str:
+    """What of an item says what it is about: an idea's hook and angle (not the labels,
+    which every idea shares), or the whole text."""
+    if kind == "idea":
+        hook, _, rest = text.partition("\n")
+        angle = ANGLE_RE.match("\n" + rest)
+        return f"{hook}. {angle.group(1)}" if angle and angle.group(1) else hook
+    return text
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+class Novelty:
+    """One per Core. The embedder is built on first use, so start-up never waits."""
+
+    def __init__(
+        self, settings: Settings, memory: Memory, embedder: Embedder | None = None
+    ) -> None:
+        self.settings = settings
+        self.memory = memory
+        self._embedder = embedder
+        self._lexical = LexicalEmbedder()
+        self._down_until = 0.0
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    def current(self) -> Embedder:
+        """The configured embedder, or the lexical stand-in while it is failing."""
+        return self._lexical if time.monotonic() < self._down_until else self.embedder
+
+    @property
+    def semantic(self) -> bool:
+        """The embedder in use compares meaning (not only words)."""
+        return self.current().semantic
+
+    def threshold(self, embedder: Embedder) -> float:
+        configured = self.settings.novelty.threshold
+        if configured is not None and embedder is self.embedder:
+            return configured
+        return embedder.threshold
+
+    async def embed(
+        self, texts: Sequence[str], *, query: bool = False, embedder: Embedder | None = None
+    ) -> tuple[Embedder, np.ndarray]:
+        """Vectors and the embedder that made them (the fallback, if the real one failed)."""
+        embedder = embedder or self.current()
+        try:
+            return embedder, await embedder.embed(texts, query=query)
+        except Exception as exc:
+            if embedder is self._lexical:
+                raise
+            log.warning("embedder %s failed (%s); word overlap for now", embedder.name, exc)
+            self._down_until = time.monotonic() + FALLBACK_S
+            return self._lexical, await self._lexical.embed(texts, query=query)
+
+    async def known(self, owner: int, embedder: Embedder, exclude: Sequence[Key] = ()) -> Known:
+        """The owner's earlier drafts and posts under this embedder (embedding any that
+        have no vector yet, e.g. from before this feature or another embedder)."""
+        missing = await self.memory.missing_vectors(owner, embedder.name, BACKFILL)
+        if missing:
+            texts = [embed_text(draft_kind, text) for _, _, draft_kind, text in missing]
+            used, vectors = await self.embed(texts, embedder=embedder)
+            if used is embedder:
+                keys = [(kind, item_id) for kind, item_id, _, _ in missing]
+                await self.memory.save_vectors(owner, embedder.name, keys, vectors)
+        known = await self.memory.known_vectors(owner, embedder.name)
+        if not exclude or not known.keys:
+            return known
+        keep = [i for i, key in enumerate(known.keys) if key not in set(exclude)]
+        return Known(
+            tuple(known.keys[i] for i in keep),
+            tuple(known.texts[i] for i in keep),
+            known.matrix[keep],
+        )
+
+    async def remember(
+        self, owner: int, keys: Sequence[Key], texts: Sequence[str], kinds: Sequence[str] = ()
+    ) -> None:
+        """Embed and store items just saved (a remix, a post, a /next idea)."""
+        if not keys:
+            return
+        kinds = kinds or ["draft"] * len(keys)
+        embedder, vectors = await self.embed(
+            [embed_text(k, t) for k, t in zip(kinds, texts, strict=True)]
+        )
+        await self.memory.save_vectors(owner, embedder.name, keys, vectors)
+
+    async def picker(
+        self,
+        owner: int,
+        request: str,
+        n: int,
+        exclude: Sequence[Key] = (),
+        *,
+        relevance: bool = True,
+    ) -> Picker[T]:
+        """A picker for one request: `n` to show, `exclude` the items a candidate may
+        resemble (e.g. the draft being remixed); `relevance` False when the request is only
+        a loose frame (a series' premise) rather than what every candidate must be about."""
+        found: Picker[T] = Picker(self, owner, request, n, exclude, relevance)
+        await found.start()
+        return found
+
+    def close(self) -> None:
+        if self._embedder is not None:
+            self._embedder.close()
+
+
+@dataclass(frozen=True)
+class Choice(Generic[T]):
+    """A shown candidate: what the skill passed in, and "close to #12" when it repeats."""
+
+    item: T
+    text: str
+    note: str = ""
+    on_topic: bool = True
+
+
+class Picker(Generic[T]):
+    """One request's candidates, gathered over one or more generations."""
+
+    def __init__(
+        self,
+        novelty: Novelty,
+        owner: int,
+        request: str,
+        n: int,
+        exclude: Sequence[Key],
+        relevance: bool = True,
+    ) -> None:
+        self.novelty, self.owner, self.request, self.n = novelty, owner, request, n
+        self.exclude = tuple(exclude)
+        self.relevance = relevance
+        self.items: list[T] = []
+        self.texts: list[str] = []
+        self.embedder: Embedder = novelty.current()
+        self.query = np.zeros(0, dtype=np.float32)
+        self.pool = np.zeros((0, 0), dtype=np.float32)
+        self.known = Known.empty()
+        self._pick = Pick(())
+
+    async def start(self) -> None:
+        self.embedder, query = await self.novelty.embed([self.request], query=True)
+        self.query = query[0]
+        self.known = await self.novelty.known(self.owner, self.embedder, self.exclude)
+
+    async def add(self, candidates: Sequence[tuple[str, T]]) -> None:
+        """More candidates (text to compare, the skill's item); exact repeats are skipped."""
+        seen = {_normal(t) for t in self.texts}
+        new: list[tuple[str, T]] = []
+        for text, item in candidates:
+            if text.strip() and _normal(text) not in seen:
+                seen.add(_normal(text))
+                new.append((text, item))
+        if not new:
+            return
+        embedder, vectors = await self.novelty.embed([t for t, _ in new], embedder=self.embedder)
+        if embedder is not self.embedder:  # the embedder failed mid-request: start over
+            self.embedder = embedder
+            self.query = (await embedder.embed([self.request], query=True))[0]
+            self.known = await self.novelty.known(self.owner, embedder, self.exclude)
+            self.pool = await embedder.embed(self.texts) if self.texts else self.pool[:0]
+        self.texts += [t for t, _ in new]
+        self.items += [i for _, i in new]
+        self.pool = vectors if not len(self.pool) else np.vstack([self.pool, vectors])
+        self._pick = pick(
+            self.query,
+            self.pool,
+            self.known.matrix,
+            self.n,
+            self.novelty.threshold(self.embedder),
+            self.embedder.min_relevance if self.relevance else None,
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Enough fresh, on-topic, distinct candidates: no need to generate more."""
+        return self._pick.complete
+
+    @property
+    def dropped(self) -> int:
+        """Candidates left out as repeats of earlier items or of each other."""
+        return len(self._pick.repeats) + len(self._pick.twins)
+
+    def chosen(self) -> list[Choice[T]]:
+        out = []
+        for i in self._pick.chosen:
+            note = ""
+            if i in self._pick.close:
+                note = self._close_note(self._pick.close[i])
+            on_topic = i not in self._pick.off_topic
+            out.append(Choice(self.items[i], self.texts[i], note, on_topic))
+        return out
+
+    def _close_note(self, index: int) -> str:
+        kind, item_id = self.known.keys[index]
+        if kind == "draft":
+            return f"close to #{item_id}"
+        text = " ".join(self.known.texts[index].split())
+        return f"close to what you posted: “{text[:40]}{'…' if len(text) > 40 else ''}”"
+
+    async def remember(self, keys: Sequence[Key]) -> None:
+        """Store the vectors of the chosen candidates, saved under `keys` (same order)."""
+        vectors = self.pool[list(self._pick.chosen)][: len(keys)]
+        if len(keys):
+            await self.novelty.memory.save_vectors(self.owner, self.embedder.name, keys, vectors)
