@@ -114,7 +114,7 @@ async def history(ctx: Context) -> AsyncIterator[Outgoing]:
         return
     lines = ["Your latest drafts (newest first):"]
     for d in drafts:
-        mark = {"chosen": " ✓ picked", "rejected": " ✗"}.get(d.status, "")
+        mark = {"chosen": " ✓ picked", "posted": " ✓ posted", "rejected": " ✗"}.get(d.status, "")
         where = f" · {d.platform}" if d.platform else ""
         origin = f" · from #{d.parent_id}" if d.parent_id else ""
         first = d.text.split("\n")[0]

@@ -20,6 +20,8 @@ POST_CHARS = 140
 NAME_CHARS = 60
 URL_RE = re.compile(r"https?://\S+", re.I)
 DRAFT_IDS_RE = re.compile(r"(?<![\w#])#(\d{1,9})\b")
+# Where Muse's answers show drafts: "#41 (warm) …" or "#31 [reel] …" at a line's start.
+SHOWN_DRAFT_RE = re.compile(r"^#(\d{1,9})\b", re.M)
 NEW_HELP = "/series new Lisbon Mornings | a weekly dawn tram ride"
 SERIES_HELP = (
     f"Start one: {NEW_HELP} (optionally | tone: calm). Then /series use <name>, "
@@ -173,8 +175,12 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
 
 
 async def _replied_draft(ctx: Context) -> DraftRecord | list[int] | None:
-    """The draft a reply points at: one (found), several ids (ask which), or None."""
-    ids = list(dict.fromkeys(int(i) for i in DRAFT_IDS_RE.findall(ctx.msg.reply_to_text or "")))
+    """The draft a reply points at: one (found), several ids (ask which), or None. The
+    drafts shown at line starts count; other mentions ("Remix from #12") only when the
+    message shows none that way."""
+    replied = ctx.msg.reply_to_text or ""
+    found = SHOWN_DRAFT_RE.findall(replied) or DRAFT_IDS_RE.findall(replied)
+    ids = list(dict.fromkeys(int(i) for i in found))
     drafts: list[DraftRecord] = []
     for draft_id in ids:
         try:

@@ -1,0 +1,119 @@
+"""Linking identities through the core: merge, unlink, export/forget and the CLI after a
+link (the Telegram+Discord journey is in test_link_platforms.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bot.core import Core
+from tests.helpers import ask, muse_cli
+
+CODE_RE = re.compile(r"Your code: ([A-Z0-9]{6})")
+
+
+async def link(core: Core, *, maker: dict[str, str], joiner: dict[str, str]) -> str:
+    made = await ask(core, "/link", **maker)  # type: ignore[arg-type]
+    code = CODE_RE.search(made.text)
+    assert code and made.private
+    joined = await ask(core, f"/link {code.group(1).lower()}", **joiner)  # type: ignore[arg-type]
+    assert "Linked ✓" in joined.text, joined.text
+    return code.group(1)
+
+
+TG = {"platform": "telegram", "user": "111", "chat": "111"}
+DC = {"platform": "discord", "user": "999", "chat": "dm-999"}
+
+
+async def test_link_merges_everything_into_one_person(core: Core) -> None:
+    await ask(core, "/style voice: warm", **TG)  # type: ignore[arg-type]
+    await ask(core, "/style voice: loud", **DC)  # type: ignore[arg-type]
+    await ask(core, "/series new Lisbon Mornings | a weekly dawn tram ride", **TG)  # type: ignore[arg-type]
+    dc_caption = await ask(core, "/caption a neon diner", **DC)  # type: ignore[arg-type]
+    await ask(core, "/posted Neon and rain", **DC)  # type: ignore[arg-type]
+    await link(core, maker=TG, joiner=DC)
+
+    person = await core.memory.find_user("telegram", "111")
+    assert person == await core.memory.find_user("discord", "999")
+    assert person is not None
+    # The code maker's style wins; the joiner's drafts, posts and series follow.
+    assert (await core.memory.profile(person)).voice == "warm"
+    draft_id = dc_caption.drafts[0].id
+    assert "Picked" in (await ask(core, f"/pick #{draft_id}", **TG)).text  # type: ignore[arg-type]
+    history = await ask(core, "/history", **TG)  # type: ignore[arg-type]
+    assert f"#{draft_id} caption" in history.text
+    assert "Lisbon Mornings" in (await ask(core, "/series", **DC)).text  # type: ignore[arg-type]
+    data = await core.memory.export(person)
+    assert [p["text"] for p in data["posts"]] == ["Neon and rain"]
+    assert len(data["identities"]) == 2 and data["link_codes"] == []
+
+
+async def test_link_refusals(core: Core) -> None:
+    code = (await ask(core, "/link", **TG)).text  # type: ignore[arg-type]
+    mine = CODE_RE.search(code)
+    assert mine
+    same = await ask(core, f"/link {mine.group(1)}", **TG)  # type: ignore[arg-type]
+    assert "your own code" in same.text
+    # Using it consumed it; a wrong code and junk get the same clear line.
+    again = await ask(core, f"/link {mine.group(1)}", **DC)  # type: ignore[arg-type]
+    assert "doesn't work" in again.text and again.is_error
+    junk = await ask(core, "/link hello world", **DC)  # type: ignore[arg-type]
+    assert "doesn't work" in junk.text
+    person = await core.memory.find_user("discord", "999")
+    assert person is not None and len(await core.memory.identities(person)) == 1
+    # A new code replaces the old one.
+    first = CODE_RE.search((await ask(core, "/link", **TG)).text)  # type: ignore[arg-type]
+    second = CODE_RE.search((await ask(core, "/link", **TG)).text)  # type: ignore[arg-type]
+    assert first and second
+    old = await ask(core, f"/link {first.group(1)}", **DC)  # type: ignore[arg-type]
+    assert "doesn't work" in old.text
+
+
+async def test_unlink_keeps_the_past_with_the_remaining_identity(core: Core) -> None:
+    assert "isn't linked" in (await ask(core, "/unlink", **TG)).text  # type: ignore[arg-type]
+    await ask(core, "/style voice: warm", **TG)  # type: ignore[arg-type]
+    caption = await ask(core, "/caption tram at dawn", **TG)  # type: ignore[arg-type]
+    await link(core, maker=TG, joiner=DC)
+
+    split = await ask(core, "/unlink", **DC)  # type: ignore[arg-type]
+    assert "starts fresh" in split.text and "stays with your account on Telegram" in split.text
+    tg, dc = (
+        await core.memory.find_user("telegram", "111"),
+        await core.memory.find_user("discord", "999"),
+    )
+    assert tg is not None and dc is not None and tg != dc
+    assert (await core.memory.profile(dc)).voice == "warm"  # a copy of the style
+    draft_id = caption.drafts[0].id
+    gone = await ask(core, f"/remix #{draft_id}", **DC)  # type: ignore[arg-type]
+    assert f"can't find draft #{draft_id}" in gone.text
+    assert "Remix from" in (await ask(core, f"/remix #{draft_id}", **TG)).text  # type: ignore[arg-type]
+    # What each makes from now on stays its own.
+    new = await ask(core, "/caption a neon diner", **DC)  # type: ignore[arg-type]
+    tg_history = (await ask(core, "/history", **TG)).text  # type: ignore[arg-type]
+    assert f"#{new.drafts[0].id} " not in tg_history
+
+
+async def test_forget_after_linking_deletes_every_identity(core: Core) -> None:
+    await ask(core, "/caption tram at dawn", **TG)  # type: ignore[arg-type]
+    await ask(core, "/caption a neon diner", **DC)  # type: ignore[arg-type]
+    await link(core, maker=TG, joiner=DC)
+    done = await ask(core, "/forget confirm", **DC)  # type: ignore[arg-type]
+    assert "deleted 6 drafts" in done.text
+    assert await core.memory.find_user("telegram", "111") is None
+    assert await core.memory.find_user("discord", "999") is None
+
+
+async def test_cli_export_and_forget_after_linking(core: Core) -> None:
+    await ask(core, "/caption tram at dawn", **TG)  # type: ignore[arg-type]
+    await ask(core, "/brainstorm neon diners 2", **DC)  # type: ignore[arg-type]
+    await link(core, maker=TG, joiner=DC)
+    await core.close()
+
+    out = muse_cli("export", "--platform", "discord", "--user", "999")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {i["platform"] for i in data["identities"]} == {"telegram", "discord"}
+    assert {d["kind"] for d in data["drafts"]} == {"caption", "idea"}
+    gone = muse_cli("forget", "--platform", "telegram", "--user", "111", "--yes")
+    assert gone.returncode == 0 and "Deleted 5 drafts" in gone.stdout
+    assert muse_cli("export", "--platform", "discord", "--user", "999").returncode == 1

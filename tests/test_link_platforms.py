@@ -1,0 +1,155 @@
+"""One creator on Telegram and Discord, end to end: the real adapters of both platforms on
+one Core, against the fake Bot API and the fake Discord."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.discord import DiscordAdapter
+from adapters.telegram import TelegramAdapter
+from bot.config import Settings, load_settings
+from bot.core import Core
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.fake_payloads import EPHEMERAL, FakeInteraction
+from tests.telegram.conftest import fast_limiter, final
+from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
+
+ALICE_TG = 111
+CODE_RE = re.compile(r"Your code: ([A-Z0-9]{6})")
+
+
+@dataclass
+class Both:
+    tg: FakeBotAPI
+    dc: FakeDiscord
+    core: Core
+
+
+@pytest.fixture
+async def both(muse_env: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Both]:
+    tg, dc = FakeBotAPI(), FakeDiscord()
+    await tg.start()
+    await dc.start()
+    for key, value in {
+        "MUSE_TELEGRAM__TOKEN": TOKEN,
+        "MUSE_TELEGRAM__BASE_URL": tg.base_url,
+        "MUSE_TELEGRAM__EDIT_INTERVAL_S": "0",
+        "MUSE_DISCORD__TOKEN": dc.token,
+        "MUSE_DISCORD__API_BASE": dc.api_base,
+        "MUSE_DISCORD__GATEWAY_URL": dc.gateway_url,
+    }.items():
+        monkeypatch.setenv(key, value)
+    settings: Settings = load_settings()
+    core = await Core.create(settings)
+    telegram = TelegramAdapter(core, rate_limiter=fast_limiter())
+    discord = DiscordAdapter(core, edit_interval=0.05)
+    await telegram.start()
+    await discord.start()
+    try:
+        yield Both(tg, dc, core)
+    finally:
+        await discord.stop()
+        await telegram.stop()
+        await core.close()
+        await dc.close()
+        await tg.stop()
+
+
+def done(i: FakeInteraction) -> str:
+    """The answer once it's final (not the deferred state nor a streamed view)."""
+    text = i.text()
+    streaming = text.endswith("✍️") or "thinking" in text.lower()
+    return text if text and not streaming else ""
+
+
+async def slash(dc: FakeDiscord, name: str, options: dict[str, str], user: str = "alice") -> str:
+    """A slash command in a DM with the bot; the final answer's text."""
+    i = await dc.send_slash(name, options, user=user, dm=True)
+    return await dc.wait_for(lambda: done(i))
+
+
+async def telegram_code(tg: FakeBotAPI) -> str:
+    before = len(tg.messages(ALICE_TG))
+    await tg.push_message("/link")
+    sent = await tg.wait_for(
+        lambda: next((m for m in tg.messages(ALICE_TG)[before:] if CODE_RE.search(m.text)), None)
+    )
+    match = CODE_RE.search(sent.text)
+    assert match, sent.text
+    return match.group(1)
+
+
+async def test_link_telegram_to_discord_then_remix_a_telegram_draft_in_a_discord_dm(
+    both: Both,
+) -> None:
+    tg, dc = both.tg, both.dc
+    await tg.push_message("/caption a rainy tram in Lisbon for instagram")
+    captions = await final(tg, ALICE_TG, "3 captions for Instagram")
+    draft_id = int(re.findall(r"#(\d+) \(", captions.text)[0])
+    await tg.push_message("/style voice: warm, witty")
+    await final(tg, ALICE_TG, "Saved.")
+
+    # Before linking, Discord-Alice is someone else: the Telegram draft isn't hers.
+    refused = await slash(dc, "remix", {"text": f"#{draft_id}", "platform": "x"})
+    assert f"can't find draft #{draft_id}" in refused
+
+    code = await telegram_code(tg)
+    i = await dc.send_slash("link", {"code": code}, dm=True)
+    linked = await dc.wait_for(lambda: done(i))
+    assert "Linked ✓" in linked and "Discord and Telegram" in linked
+    assert i.original is not None and i.original["flags"] & EPHEMERAL
+
+    remixed = await slash(dc, "remix", {"text": f"#{draft_id}", "platform": "x"})
+    assert f"Remix from #{draft_id} for X" in remixed
+    captions = await slash(dc, "caption", {"description": "tram 28 at dawn"})
+    assert "your voice: warm, witty" in captions  # her Telegram style follows her
+
+    # The same code a second time (say, by someone who saw it) joins nothing.
+    reused = await slash(dc, "link", {"code": code}, user="mallory")
+    assert "doesn't work" in reused and "already used" in reused
+    theirs = await slash(dc, "caption", {"description": "tram 28 at dawn"}, user="mallory")
+    assert "captions for" in theirs and "warm, witty" not in theirs
+
+
+async def test_an_expired_or_wrong_code_joins_nothing(both: Both) -> None:
+    tg, dc = both.tg, both.dc
+    code = await telegram_code(tg)
+    memory = both.core.memory
+    real = memory.clock
+    memory.clock = lambda: real() + timedelta(minutes=11)
+    expired = await slash(dc, "link", {"code": code})
+    assert "doesn't work" in expired and "older than 10 minutes" in expired
+    memory.clock = real
+    wrong = await slash(dc, "link", {"code": "ZZZZZZ"})
+    assert "doesn't work" in wrong
+    person = await memory.find_user("telegram", str(ALICE_TG))
+    assert person is not None
+    assert len(await memory.identities(person)) == 1
+
+
+async def test_export_after_linking_holds_both_identities_and_their_drafts(both: Both) -> None:
+    tg, dc = both.tg, both.dc
+    await tg.push_message("/caption sunset over the harbour")
+    await final(tg, ALICE_TG, "3 captions")
+    await slash(dc, "brainstorm", {"topic": "pixel-art roguelike demo", "count": "3"})
+    code = await telegram_code(tg)
+    assert "Linked ✓" in await slash(dc, "link", {"code": code})
+
+    i = await dc.send_slash("export", {}, dm=True)
+    await dc.wait_for(lambda: i.original and i.original.get("attachments"))
+    assert i.original is not None
+    (attachment,) = i.original["attachments"]
+    assert attachment["filename"] == "muse-export.json"
+    data = json.loads(attachment["data"])
+    platforms = {(x["platform"], x["external_id"]) for x in data["identities"]}
+    assert ("telegram", str(ALICE_TG)) in platforms
+    assert any(p == "discord" for p, _ in platforms)
+    kinds = sorted({d["kind"] for d in data["drafts"]})
+    assert kinds == ["caption", "idea"]  # Telegram's captions and Discord's ideas
