@@ -69,7 +69,8 @@ async def test_a_paraphrased_repeat_of_an_earlier_idea_is_caught(
 ) -> None:
     model.enqueue(
         "1. Hook: Launch my first pixel art demo on Steam | Angle: announcement | Format: post\n"
-        "2. Hook: The bug that almost delayed our Steam demo | Angle: honest lesson | Format: thread\n"
+        "2. Hook: The bug that almost delayed our Steam demo | Angle: honest lesson "
+        "| Format: thread\n"
         "3. Hook: Launch your first pixel art demo on Steam | Angle: announcement | Format: post\n"
         "4. Hook: Rate our pixel-art enemies from 1 to 10 | Angle: audience poll | Format: poll"
     )

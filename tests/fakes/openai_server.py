@@ -3,7 +3,9 @@
 `POST /v1/chat/completions` answers as JSON, or as SSE chunks (`data: {...}` then
 `data: [DONE]`) when the request asks to stream. Each request takes the next step
 of a script (then the default answer); every request is recorded so tests can
-check what was sent.
+check what was sent. `POST /v1/embeddings` answers with word-count vectors (texts that
+share words are alike), as floats or base64, recorded in `embedding_requests`; set
+`embeddings_status` to make it fail (e.g. 404, a server without embeddings).
 
     server = FakeOpenAI()
     base_url = await server.start()          # http://127.0.0.1:PORT/v1
@@ -15,12 +17,15 @@ check what was sent.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from aiohttp import web
 
 from tests.fakes.loopback import serve_on_loopback
@@ -95,6 +100,8 @@ class FakeOpenAI:
         self.default = default
         self.script: deque[Step] = deque()
         self.requests: list[Recorded] = []
+        self.embedding_requests: list[Recorded] = []
+        self.embeddings_status = 200
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self.port = 0
@@ -109,6 +116,7 @@ class FakeOpenAI:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/embeddings", self._embeddings)
         self._runner, self.port = await serve_on_loopback(app, shutdown_timeout=0.5)
         return self.base_url
 
@@ -150,6 +158,25 @@ class FakeOpenAI:
             }
         )
 
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.embedding_requests.append(Recorded(request.path, dict(request.headers), body))
+        if self.embeddings_status != 200:
+            error = {"error": {"message": "no such endpoint", "type": "fake_error"}}
+            return web.json_response(error, status=self.embeddings_status)
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = []
+        for i, text in enumerate(texts):
+            vector = word_vector(str(text))
+            value: Any = vector.tolist()
+            if body.get("encoding_format") == "base64":
+                value = base64.b64encode(vector.astype("<f4").tobytes()).decode()
+            data.append({"object": "embedding", "index": i, "embedding": value})
+        usage = {"prompt_tokens": len(texts), "total_tokens": len(texts)}
+        return web.json_response(
+            {"object": "list", "data": data, "model": body.get("model"), "usage": usage}
+        )
+
     async def _stream(self, request: web.Request, model: str, text: str) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
@@ -172,3 +199,12 @@ class FakeOpenAI:
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response
+
+
+def word_vector(text: str, dim: int = 64) -> np.ndarray:
+    """A stand-in embedding: counts of the text's words, hashed into `dim` slots."""
+    vector = np.zeros(dim, dtype=np.float32)
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[zlib.crc32(word.encode()) % dim] += 1.0
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
