@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# Weight of "different from what is already chosen" against "relevant to the request".
-DIVERSITY = 0.5
+# Weight of "different from what is already chosen" against "relevant to the request"
+# (sentence-embedding similarities span a narrow range, so a little goes a long way).
+DIVERSITY = 0.3
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "
 # a warm one, a joke, a sensory one.
 DEFAULT_TONES = ("warm", "witty", "poetic")
 # Captions shown, and asked for beyond that so the pick has a choice: one more on the
-# slow embedded model (about a second), two on a chat server.
+# slow embedded model (its examples show four, so it comes in the same generation), two
+# on a chat server.
 SHOWN = 3
 EXTRA_BASE = 1
 EXTRA_CHAT = 2
