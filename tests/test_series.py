@@ -154,3 +154,15 @@ async def test_next_points_at_what_was_posted(core: Core, model: ScriptedChatMod
     )
     second = await ask(core, "/next")
     assert "Why: week 1 had empty seats and gold light." in second.text
+
+
+async def test_a_groups_series_is_the_groups(core: Core, model: ScriptedChatModel) -> None:
+    group = {"chat": "g1", "group": True}
+    await ask(core, "/series new Friday Streams | our weekly co-op stream", **group)  # type: ignore[arg-type]
+    await ask(core, "/posted Stream 1: we built a castle", user="u2", **group)  # type: ignore[arg-type]
+    assert "No series yet" in (await ask(core, "/series")).text  # u1's private memory
+    await ask(core, "/caption castle build timelapse", user="u3", **group)  # type: ignore[arg-type]
+    system = str(model.calls[-1][0].content)
+    assert "Ongoing series “Friday Streams”" in system and "- Stream 1: we built a castle" in system
+    await ask(core, "/caption castle build timelapse")
+    assert "Friday Streams" not in str(model.calls[-1][0].content)

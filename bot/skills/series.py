@@ -112,7 +112,7 @@ async def _named(ctx: Context, name: str, verb: str) -> SeriesRecord:
 @command(
     "series",
     "Run a series or campaign: its premise and posts shape every new draft.",
-    usage="/series [new <name> | <premise> | use <name> | end <name>]",
+    usage="/series [new | list | use | end]",
     subs=(
         Sub(
             "new",
