@@ -23,6 +23,8 @@ class Pick:
     close: dict[int, int] = field(default_factory=dict)
     # n chosen that are all on topic, fresh and distinct: no need to generate more.
     complete: bool = False
+    # n chosen that are fresh and distinct, on topic or not.
+    filled: bool = False
     # Left out: too close to an earlier item, or to a candidate already chosen.
     repeats: tuple[int, ...] = ()
     twins: tuple[int, ...] = ()
@@ -82,12 +84,14 @@ def pick(
     take([i for i in fresh if on_topic[i]])
     complete = len(chosen) >= n
     take([i for i in fresh if not on_topic[i]])
+    filled = len(chosen) >= n
     take([i for i in range(size) if repeat[i]], least_close_first=True)
     close = {i: int(nearest[i]) for i in chosen if repeat[i]}
     return Pick(
         chosen=tuple(chosen),
         close=close,
         complete=complete,
+        filled=filled,
         repeats=tuple(i for i in range(size) if repeat[i] and i not in chosen),
         twins=tuple(sorted(twins)),
         off_topic=tuple(i for i in range(size) if not on_topic[i]),

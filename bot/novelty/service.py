@@ -217,6 +217,11 @@ class Picker(Generic[T]):
         return self._pick.complete
 
     @property
+    def filled(self) -> bool:
+        """Enough fresh, distinct candidates, whether on topic or not."""
+        return self._pick.filled
+
+    @property
     def dropped(self) -> int:
         """Candidates left out as repeats of earlier items or of each other."""
         return len(self._pick.repeats) + len(self._pick.twins)

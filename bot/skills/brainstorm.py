@@ -116,7 +116,9 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
             yield progress
         parsed = [i for i in (parse_idea(x) for x in parse_items(out[0])) if i]
         await picker.add([(embed_text("idea", i.as_text()), i) for i in parsed])
-        if picker.complete:
+        # The slow base model generates again for repeats only: its ideas on topic are
+        # shown first, but a second list costs more time than it adds (bench/README.md).
+        if picker.complete or (base_model and picker.filled):
             break
     chosen = picker.chosen()
     if not chosen:

@@ -103,9 +103,8 @@ async def write_captions(
 ) -> AsyncIterator[Outgoing]:
     """Ask for a few more captions than are shown, repair them to the platform's limits,
     and pick: on topic first, then different from each other, then different from what
-    the creator already has (bot.novelty). Too few good ones: generate again (bounded; the
-    small base model drifts off topic more and gets a third try); a caption still too
-    close to an earlier draft is shown marked "close to #12"."""
+    the creator already has (bot.novelty). Too few good ones: generate again, once; a
+    caption still too close to an earlier draft is shown marked "close to #12"."""
     base_model = ctx.llm.style == "completion"
     ask = SHOWN + (EXTRA_BASE if base_model else EXTRA_CHAT)
     labels = [*tones, *(t for t in DEFAULT_TONES + TONES if t not in tones)][:ask]
@@ -122,7 +121,7 @@ async def write_captions(
         "count": ask,
         "like": like,
     }
-    for attempt in range(3 if base_model else 2):
+    for attempt in range(2):
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
