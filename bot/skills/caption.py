@@ -25,11 +25,12 @@ TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "
 # The order the few-shot examples in prompts/caption.yaml teach the embedded model:
 # a warm one, a joke, a sensory one.
 DEFAULT_TONES = ("warm", "witty", "poetic")
-# Captions shown, and asked for beyond that so the pick has a choice: one more on the
-# slow embedded model (its examples show four, so it comes in the same generation), two
-# on a chat server.
+# Captions shown, and asked for beyond that so the pick has a choice: two more on a chat
+# server; none on the slow embedded model, which often stops a list early, so a fourth
+# caption would cost a whole extra model call (bench/README.md) — its pick chooses among
+# the first answer and, when needed, one regeneration.
 SHOWN = 3
-EXTRA_BASE = 1
+EXTRA_BASE = 0
 EXTRA_CHAT = 2
 EXAMPLE = "Tell me what the post shows, e.g. /caption a rainy tram ride in Lisbon"
 
