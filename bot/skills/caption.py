@@ -25,12 +25,11 @@ TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "
 # The order the few-shot examples in prompts/caption.yaml teach the embedded model:
 # a warm one, a joke, a sensory one.
 DEFAULT_TONES = ("warm", "witty", "poetic")
-# Captions shown, and asked for beyond that so the pick has a choice: two more on a chat
-# server; none on the slow embedded model, which often stops a list early, so a fourth
-# caption would cost a whole extra model call (bench/README.md) — its pick chooses among
-# the first answer and, when needed, the regenerations.
+# Captions shown, and asked for beyond that so the pick has a choice: one more on the
+# slow embedded model (its examples show four, so it comes in the same generation), two
+# on a chat server.
 SHOWN = 3
-EXTRA_BASE = 0
+EXTRA_BASE = 1
 EXTRA_CHAT = 2
 EXAMPLE = "Tell me what the post shows, e.g. /caption a rainy tram ride in Lisbon"
 
@@ -104,9 +103,8 @@ async def write_captions(
 ) -> AsyncIterator[Outgoing]:
     """Ask for a few more captions than are shown, repair them to the platform's limits,
     and pick: on topic first, then different from each other, then different from what
-    the creator already has (bot.novelty). Too few good ones: generate again (once; twice
-    on the base model); a caption still too close to an earlier draft is shown marked
-    "close to #12"."""
+    the creator already has (bot.novelty). Too few good ones: generate again, once; a
+    caption still too close to an earlier draft is shown marked "close to #12"."""
     base_model = ctx.llm.style == "completion"
     ask = SHOWN + (EXTRA_BASE if base_model else EXTRA_CHAT)
     labels = [*tones, *(t for t in DEFAULT_TONES + TONES if t not in tones)][:ask]
@@ -123,8 +121,7 @@ async def write_captions(
         "count": ask,
         "like": like,
     }
-    # As before: the small base model drifts off topic more and gets a third try.
-    for attempt in range(3 if base_model else 2):
+    for attempt in range(2):
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
