@@ -18,6 +18,10 @@ MAX_ROWS = 5
 MAX_PER_ROW = 5
 MAX_LABEL = 80
 STYLE_MODAL_ID = "muse:style"
+# "muse:idea:<session id>": the "💡 Add idea" form of a brainstorm session.
+IDEA_MODAL_PREFIX = "muse:idea:"
+IDEA_FIELD = "idea"
+IDEA_MAX = 1000
 STYLE_FIELDS = (
     ("voice", "Voice", "warm, witty"),
     ("audience", "Audience", "travel lovers 25–40"),
@@ -122,3 +126,23 @@ class StyleModal(discord.ui.Modal):
                     max_length=200,
                 )
             )
+
+
+class IdeaModal(discord.ui.Modal):
+    """The "💡 Add idea" form. Like the style form, its submission is handled from the raw
+    interaction (the session id rides in the custom_id), so it survives a restart."""
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(
+            title="Add an idea", custom_id=f"{IDEA_MODAL_PREFIX}{session_id}", timeout=600
+        )
+        self.add_item(
+            discord.ui.TextInput(
+                label="Your idea",
+                custom_id=IDEA_FIELD,
+                style=discord.TextStyle.paragraph,
+                placeholder="One idea — a hook, an angle, a format…",
+                required=True,
+                max_length=IDEA_MAX,
+            )
+        )

@@ -75,12 +75,28 @@ class DiscordSettings(BaseModel):
     admin_ids: list[str] = []
     daily_quota: int = Field(default=0, ge=0)
     # Not needed: Discord sends the content of DMs and of messages mentioning the bot.
+    # On (and enabled in the Developer Portal), plain messages in a brainstorm session's
+    # thread count as ideas; nothing else is read or kept.
     message_content: bool = False
+    # Slash commands: "auto" syncs them globally at start when they changed since the
+    # last sync, "off" never does (use `muse discord sync`), a server id syncs to that
+    # server only (instant, for testing).
+    sync: str = "auto"
+    # Streaming: at most one edit of an answer per this many seconds.
+    edit_interval_s: float = Field(default=1.0, ge=0)
 
     @field_validator("allowed_users", "admin_ids", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("sync", mode="before")
+    @classmethod
+    def _sync_mode(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text in ("auto", "off") or (text.isascii() and text.isdigit()):
+            return text
+        raise ValueError("use auto, off or a server (guild) id")
 
 
 class RateSettings(BaseModel):

@@ -40,7 +40,9 @@ def test_dry_run_prints_every_command(
         "platforms",
         "avoid",
     }
-    assert {"type": 3, "name": "Remix with Muse", "contexts": [0, 1]} in payload
+    (menu,) = [c for c in payload if c["type"] == 3]
+    assert menu["name"] == "Remix with Muse" and menu["contexts"] == [0, 1]
+    assert all(c["contexts"] == [0, 1] for c in payload)  # servers and DMs with Muse
     assert not fake.calls  # no network
 
 
