@@ -71,7 +71,60 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("usage").create({"user_id": int, "day": str, "count": int}, pk=("user_id", "day"))
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m501_discord_channels_own_their_data(db: sqlite_utils.Database) -> None:
+    """Discord servers used to be one owner ("chat:<server>", sessions
+    "discord:<server>:<channel>"); now each channel is its own owner ("chat:<channel>",
+    sessions "discord:<channel>"), so a draft made in a private channel can't be reached
+    from another. Move what each server owner holds to the channel it was made in —
+    drafts, turns (the history continues) and a copy of the server's style — so nothing
+    made before the change is lost, and nothing leaks across channels afterwards."""
+    servers = db.execute(
+        "select user_id, external_id from identities "
+        "where platform = 'discord' and external_id like 'chat:%'"
+    ).fetchall()
+    for server_owner, external in servers:
+        server = external.removeprefix("chat:")
+        sessions = db.execute(
+            "select session from drafts where owner_id = ? "
+            "union select session from turns where owner_id = ?",
+            [server_owner, server_owner],
+        ).fetchall()
+        style = db.execute("select * from profiles where user_id = ?", [server_owner]).fetchone()
+        for (session,) in sessions:
+            parts = (session or "").split(":")
+            if len(parts) != 3 or parts[:2] != ["discord", server]:
+                continue
+            owner = _discord_channel_owner(db, parts[2])
+            for table in ("drafts", "turns"):
+                db.execute(
+                    f"update {table} set owner_id = ?, session = ? "
+                    "where owner_id = ? and session = ?",
+                    [owner, f"discord:{parts[2]}", server_owner, session],
+                )
+            if style is not None:
+                db.execute(
+                    "insert or ignore into profiles select ?, voice, audience, platforms, "
+                    "avoid, updated_at from profiles where user_id = ?",
+                    [owner, server_owner],
+                )
+
+
+def _discord_channel_owner(db: sqlite_utils.Database, channel: str) -> int:
+    external = f"chat:{channel}"
+    row = db.execute(
+        "select user_id from identities where platform = 'discord' and external_id = ?",
+        [external],
+    ).fetchone()
+    if row:
+        return int(row[0])
+    uid = db.table("users").insert({"kind": "group", "display_name": "", "created_at": _now()})
+    db.table("identities").insert(
+        {"platform": "discord", "external_id": external, "user_id": uid.last_pk}
+    )
+    return int(uid.last_pk)  # type: ignore[arg-type]
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m501_discord_channels_own_their_data]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -12,12 +12,13 @@ from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
-from tests.discord.fake_payloads import FakeInteraction, snowflake
+from tests.discord.fake_payloads import PERMISSIONS, FakeInteraction, snowflake
 from tests.discord.fake_rest import Rest
 from tests.fakes.loopback import serve_on_loopback
 
 T = TypeVar("T")
 API = "/api/v10"
+MESSAGE_CONTENT = 1 << 15
 
 
 class FakeDiscord(Rest):
@@ -109,7 +110,14 @@ class FakeDiscord(Rest):
     # -- what users do ------------------------------------------------------------
 
     def _interaction(
-        self, kind: int, data: dict[str, Any], user: dict[str, Any], dm: bool, **extra: Any
+        self,
+        kind: int,
+        data: dict[str, Any],
+        user: dict[str, Any],
+        dm: bool,
+        *,
+        channel: str | None = None,
+        **extra: Any,
     ) -> FakeInteraction:
         interaction_id, token = snowflake(), "itok-" + snowflake()
         payload: dict[str, Any] = {
@@ -119,7 +127,7 @@ class FakeDiscord(Rest):
             "token": token,
             "version": 1,
             "data": data,
-            "app_permissions": "2248473465835073",
+            "app_permissions": PERMISSIONS,
             "locale": "en-US",
             "attachment_size_limit": 10 * 1024 * 1024,
             "entitlements": [],
@@ -127,18 +135,19 @@ class FakeDiscord(Rest):
             **extra,
         }
         if dm:
-            channel = self.dm_channel(user)
+            dm_channel = self.dm_channel(user)
             payload.update(
-                channel_id=channel,
-                channel={"id": channel, "type": 1, "recipients": [user]},
+                channel_id=dm_channel,
+                channel={"id": dm_channel, "type": 1, "recipients": [user]},
                 user=user,
                 context=1,
             )
         else:
+            where = channel or self.channel_id
             payload.update(
                 guild_id=self.guild_id,
-                channel_id=self.channel_id,
-                channel=self.channel_payload(),
+                channel_id=where,
+                channel=self.channel_payload(where),
                 member=self.member(user),
                 guild_locale="en-US",
                 context=0,
@@ -147,6 +156,20 @@ class FakeDiscord(Rest):
         self.interactions[token] = interaction
         return interaction
 
+    async def add_channel(self, name: str) -> str:
+        """A new text channel in the server (e.g. a private one some members can't see)."""
+        cid = snowflake()
+        self.channels[cid] = self._text_channel(cid, name)
+        await self.dispatch("CHANNEL_CREATE", self.channels[cid])
+        return cid
+
+    async def add_thread(self, parent: str, name: str, *, private: bool = False) -> str:
+        """A thread members opened themselves (Muse is told through the gateway)."""
+        thread = self.thread_payload(parent, name, private=private)
+        self.threads.append(thread)
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return str(thread["id"])
+
     async def send_slash(
         self,
         name: str,
@@ -154,14 +177,15 @@ class FakeDiscord(Rest):
         *,
         user: str = "alice",
         dm: bool = False,
+        channel: str | None = None,
+        sub: str | None = None,
     ) -> FakeInteraction:
-        data = {
-            "id": snowflake(),
-            "name": name,
-            "type": 1,
-            "options": [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()],
-        }
-        interaction = self._interaction(2, data, self.user(name=user), dm)
+        """A user runs /name [sub] with string options, in #general, `channel` or a DM."""
+        values = [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()]
+        if sub is not None:
+            values = [{"name": sub, "type": 1, "options": values}]
+        data = {"id": snowflake(), "name": name, "type": 1, "options": values}
+        interaction = self._interaction(2, data, self.user(name=user), dm, channel=channel)
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
@@ -175,7 +199,9 @@ class FakeDiscord(Rest):
             "target_id": target["id"],
             "resolved": {"messages": {target["id"]: target}},
         }
-        interaction = self._interaction(2, data, self.user(name=user), dm=False)
+        interaction = self._interaction(
+            2, data, self.user(name=user), dm=False, channel=target["channel_id"]
+        )
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
@@ -186,7 +212,9 @@ class FakeDiscord(Rest):
         assert custom_id in shown, "Discord only sends presses of buttons on the message"
         data = {"custom_id": custom_id, "component_type": 2}
         dm = "guild_id" not in message
-        interaction = self._interaction(3, data, self.user(name=user), dm, message=message)
+        interaction = self._interaction(
+            3, data, self.user(name=user), dm, channel=message["channel_id"], message=message
+        )
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
@@ -207,7 +235,8 @@ class FakeDiscord(Rest):
                 )
         data = {"custom_id": modal["custom_id"], "components": rows}
         dm = "guild_id" not in opened_by.payload
-        interaction = self._interaction(5, data, self.user(name=user), dm)
+        where = opened_by.payload["channel_id"]
+        interaction = self._interaction(5, data, self.user(name=user), dm, channel=where)
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
@@ -218,24 +247,36 @@ class FakeDiscord(Rest):
         user: str = "alice",
         mention: bool = True,
         dm: bool = False,
+        channel: str | None = None,
         reference: dict[str, Any] | None = None,
+        ping: bool = True,
     ) -> dict[str, Any]:
-        """A user posts a message (mentioning the bot in the guild channel, or in a DM)."""
+        """A user posts a message: in #general (or `channel`, a channel or thread) with or
+        without @mentioning the bot, or in a DM. `reference` makes it a reply; a reply
+        to the bot pings it (puts it in mentions) unless `ping=False`. Like Discord, the
+        text of a guild message that doesn't mention the bot is withheld unless the bot
+        asked for the Message Content intent."""
         author = self.user(name=user)
-        channel = self.dm_channel(author) if dm else self.channel_id
+        where = self.dm_channel(author) if dm else (channel or self.channel_id)
         if mention and not dm:
             content = f"<@{self.bot['id']}> {content}"
-        extra: dict[str, Any] = {"mentions": [self.bot] if mention and not dm else []}
+        pinged = bool(reference and ping and reference["author"]["id"] == self.bot["id"])
+        mentions = [self.bot] if (mention or pinged) and not dm else []
+        if not dm and not mentions and not self.message_content_intent():
+            content = ""
+        extra: dict[str, Any] = {"mentions": mentions}
         if not dm:
             extra["member"] = {k: v for k, v in self.member(author).items() if k != "user"}
         if reference is not None:
-            extra["message_reference"] = {"message_id": reference["id"], "channel_id": channel}
+            extra["message_reference"] = {"message_id": reference["id"], "channel_id": where}
             extra["referenced_message"] = reference
-        message = self.make_message(
-            channel, author, {"content": content}, guild=not dm, extra=extra
-        )
+        message = self.make_message(where, author, {"content": content}, guild=not dm, extra=extra)
         await self.dispatch("MESSAGE_CREATE", message)
         return message
+
+    def message_content_intent(self) -> bool:
+        """Did the connected client ask for the privileged Message Content intent?"""
+        return bool(self.identified and self.identified[-1]["intents"] & MESSAGE_CONTENT)
 
     # -- what tests read ------------------------------------------------------------
 
