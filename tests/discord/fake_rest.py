@@ -32,6 +32,8 @@ class Rest(Payloads):
         # Answer this many message/webhook writes with 429 before accepting them.
         self.rate_limits = 0
         self.rate_limited = 0
+        # Answer command sync with 403 (the bot was invited without applications.commands).
+        self.refuse_sync = False
         self.token = "fake-bot-token"
 
     @property
@@ -122,6 +124,8 @@ class Rest(Payloads):
             cid = self.dm_channel(user)
             return _json({"id": cid, "type": 1, "recipients": [user]})
         if p[0] == "applications" and method == "PUT" and p[-1] == "commands":
+            if self.refuse_sync:
+                raise _Error(403, 50001, "Missing Access")
             scope = p[3] if len(p) == 5 else "global"
             self.commands[scope] = [{**c, "id": snowflake(), "application_id": p[1]} for c in body]
             return _json(self.commands[scope])
