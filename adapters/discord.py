@@ -130,6 +130,7 @@ class DiscordAdapter(DiscordOutbox, Adapter):
         self.client: MuseClient | None = None
         self._runner: asyncio.Task[None] | None = None
         self._previous_base: str | None = None
+        self._stopping = False
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -169,10 +170,17 @@ class DiscordAdapter(DiscordOutbox, Adapter):
 
     async def _run(self, client: MuseClient, token: str) -> None:
         # reconnect=True: a dropped gateway connection is resumed (or re-identified)
-        # with discord.py's exponential backoff, for as long as the process runs.
-        await client.start(token, reconnect=True)
+        # with discord.py's exponential backoff, for as long as the process runs. Only
+        # what can't be retried (a revoked token, a refused intent) ends it.
+        try:
+            await client.start(token, reconnect=True)
+        except Exception as exc:
+            if client.connected.is_set() and not self._stopping:
+                log.error("the Discord connection ended for good: %s", exc or type(exc).__name__)
+            raise
 
     async def stop(self) -> None:
+        self._stopping = True
         await self.drain()
         if self.client is not None:
             await self.client.close()

@@ -25,7 +25,19 @@ class FakeDiscord(Rest):
     def __init__(self) -> None:
         super().__init__()
         self.identified: list[dict[str, Any]] = []
+        # Gateway faults a test can cause: refuse the next N connections (HTTP 503),
+        # hold new connections until released, or refuse to RESUME sessions.
+        self.refuse_connections = 0
+        self.refused = 0
+        self.resumable = True
+        self.resumed = 0
+        self._accepting = asyncio.Event()
+        self._accepting.set()
         self._socket: web.WebSocketResponse | None = None
+        self._dropped: web.WebSocketResponse | None = None
+        # The gateway session: its id and every event sent in it (replayed on RESUME).
+        self._session: str | None = None
+        self._events: list[dict[str, Any]] = []
         self._seq = 0
         self._ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -55,57 +67,99 @@ class FakeDiscord(Rest):
 
     # -- gateway ---------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_connections > 0:
+            self.refuse_connections -= 1
+            self.refused += 1
+            return web.Response(status=503, text="gateway unavailable")
+        await self._accepting.wait()
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                continue
-            data = json.loads(msg.data)
-            if data["op"] == 1:
-                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
-            elif data["op"] == 2:
-                self.identified.append(data["d"])
-                self._socket, self._seq = ws, 0
-                await self._send_ready(ws)
-                self._ready.set()
-            elif data["op"] == 6:  # RESUME: not kept, ask for a fresh session
-                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
-        if self._socket is ws:
-            self._socket = None
-            self._ready.clear()
+        try:
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT:
+                    await self._on_gateway_frame(ws, json.loads(msg.data))
+        finally:
+            if self._socket is ws:
+                self._socket = None
+                self._ready.clear()
+                if ws is not self._dropped:
+                    self._session = None  # the client said goodbye: nothing to resume
         return ws
 
-    async def _send_ready(self, ws: web.WebSocketResponse) -> None:
-        await self._dispatch_to(
-            ws,
-            "READY",
-            {
-                "v": 10,
-                "user": self.bot,
-                "guilds": [{"id": self.guild_id, "unavailable": True}],
-                "session_id": "fake-session",
-                "resume_gateway_url": self.gateway_url,
-                "application": {"id": self.app_id, "flags": 0},
-                "private_channels": [],
-            },
-        )
-        await self._dispatch_to(ws, "GUILD_CREATE", self.guild_payload())
+    async def _on_gateway_frame(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        if data["op"] == 1:
+            await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+        elif data["op"] == 2:  # IDENTIFY: a new session
+            self.identified.append(data["d"])
+            self._session = f"fake-session-{len(self.identified)}"
+            self._events, self._seq = [], 0
+            self._socket = ws
+            await self._send_ready()
+            self._ready.set()
+        elif data["op"] == 6:  # RESUME: replay what the client missed, then go on
+            asked = data["d"]
+            if not self.resumable or asked.get("session_id") != self._session:
+                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+                return
+            self.resumed += 1
+            i = 0
+            while i < len(self._events):  # events may still be added while we send
+                if self._events[i]["s"] > (asked.get("seq") or 0):
+                    await ws.send_json(self._events[i])
+                i += 1
+            self._socket = ws
+            await self._send(self._frame("RESUMED", {}))
+            self._ready.set()
 
-    async def _dispatch_to(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
+    async def _send_ready(self) -> None:
+        ready = {
+            "v": 10,
+            "user": self.bot,
+            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "session_id": self._session,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": self.app_id, "flags": 0},
+            "private_channels": [],
+        }
+        await self._send(self._frame("READY", ready))
+        await self._send(self._frame("GUILD_CREATE", self.guild_payload()))
+
+    def _frame(self, event: str, data: Any) -> dict[str, Any]:
         self._seq += 1
-        await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
+        self._events.append(frame)
+        return frame
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        if self._socket is not None:
+            await self._socket.send_json(frame)
 
     async def dispatch(self, event: str, data: Any) -> None:
-        await asyncio.wait_for(self._ready.wait(), 10)
-        assert self._socket is not None
-        await self._dispatch_to(self._socket, event, data)
+        """Send a gateway event. While a session is only disconnected (not ended), the
+        event is kept for its RESUME, as Discord does."""
+        if self._session is None:
+            await asyncio.wait_for(self._ready.wait(), 10)
+        await self._send(self._frame(event, data))
 
     async def drop_connection(self) -> None:
-        """Close the gateway socket (as when the bot process dies)."""
+        """Close the gateway socket from Discord's side (a network fault): the session
+        stays resumable."""
         if self._socket is not None:
+            self._dropped = self._socket
             await self._socket.close()
+
+    def hold_gateway(self) -> None:
+        """New gateway connections wait (Discord unreachable) until release_gateway()."""
+        self._accepting.clear()
+
+    def release_gateway(self) -> None:
+        self._accepting.set()
+
+    @property
+    def connected(self) -> bool:
+        return self._socket is not None
 
     # -- what users do ------------------------------------------------------------
 
