@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,6 +54,14 @@ class FakeInteraction:
     followups: list[dict[str, Any]] = field(default_factory=list)
     modal: dict[str, Any] | None = None
     expired: bool = False
+    # When Discord sent it and when the bot acknowledged it (time.monotonic()): the
+    # 3-second rule, for benchmarks.
+    created_at: float = field(default_factory=time.monotonic)
+    acked_at: float | None = None
+
+    @property
+    def ack_s(self) -> float | None:
+        return None if self.acked_at is None else self.acked_at - self.created_at
 
     @property
     def callback_types(self) -> list[int]:

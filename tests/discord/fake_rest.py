@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from aiohttp import web
@@ -163,6 +164,7 @@ class Rest(Payloads):
         if interaction.callbacks:
             raise _Error(400, 40060, "Interaction has already been acknowledged.")
         interaction.callbacks.append(body)
+        interaction.acked_at = time.monotonic()
         interaction.expired = self.expire_after_ack
         kind, data = body["type"], body.get("data") or {}
         resource: dict[str, Any] = {"type": kind}
