@@ -27,6 +27,7 @@ from bench.common import Row, machine
 FIGURES: dict[str, tuple[str, str]] = {
     "5": ("bench.fig_overhead", "core overhead per message"),
     "6": ("bench.fig_memory", "memory scale"),
+    "7": ("bench.fig_embedded", "embedded model vs llama-cpp-python"),
 }
 
 
