@@ -159,6 +159,12 @@ def delimited(history: Sequence[BaseMessage]) -> list[BaseMessage]:
     return out
 
 
+def _log_load_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        # The first generation will try again and report it to the person in one line.
+        log.warning("loading the model in the background failed: %r", task.exception())
+
+
 class LLMEngine:
     def __init__(
         self,
@@ -175,6 +181,16 @@ class LLMEngine:
         self.style = style
         # The embedded model computes on our own 2 cores: queue its generations.
         self._gate = asyncio.Semaphore(1 if settings.provider == "embedded" else 16)
+
+    def warm_up(self) -> asyncio.Task[None] | None:
+        """Start loading a local model in the background, so the first person to write
+        does not wait for it (a generation that comes sooner simply waits for the load)."""
+        aload = getattr(self.model, "aload", None)
+        if aload is None:
+            return None
+        task: asyncio.Task[None] = asyncio.create_task(aload())
+        task.add_done_callback(_log_load_failure)
+        return task
 
     @property
     def supports_vision(self) -> bool:
