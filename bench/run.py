@@ -25,6 +25,7 @@ from bench.common import Row, machine
 
 # figure -> (module, what it measures, full-size and quick-size runner)
 FIGURES: dict[str, tuple[str, str]] = {
+    "2d": ("bench.fig_discord_ack", "Discord: a burst of slash commands acknowledged"),
     "5": ("bench.fig_overhead", "core overhead per message"),
     "6": ("bench.fig_memory", "memory scale"),
     "7": ("bench.fig_embedded", "embedded model vs llama-cpp-python"),

@@ -1,31 +1,31 @@
-"""Benchmark Discord's 3-second rule: a burst of slash commands from different people,
-each to be acknowledged (deferred) within 3 s, against the fake Discord from tests/
-(running in its own thread and event loop, so the bot's loop is measured alone).
+"""Figure 2 (Discord) — the 3-second rule: a burst of slash commands from different
+people, each to be acknowledged (deferred) within 3 s, against the fake Discord from
+tests/ (in its own thread and event loop, so the bot's loop is measured alone). The
+reference is the same burst answered by a stand-in core that does no work: the adapter's
+and discord.py's own cost.
 
-    python bench/bench_discord.py [--burst 100] [--model-s 0] [--floor]
+    python bench/fig_discord_ack.py [--burst 100] [--model-s 0] [--floor]
 
-`--floor` answers with a stand-in core that does no work: the adapter's and discord.py's
-own cost, to compare the real core against. Printed as a table and one JSON line, never
-asserted; on a shared machine only compare figures from the same run."""
+Measured, never asserted; on a shared machine only compare figures from the same run."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.discord import DiscordAdapter
+from bench.common import Row, muse_env
 from bot.config import load_settings
 from bot.core import Core
 from bot.messages import Incoming, Outgoing, Reply
@@ -81,18 +81,17 @@ async def burst(side: FakeInThread, n: int) -> list[FakeInteraction]:
     return await side.acall(send_all())
 
 
-async def run(n: int, model_s: float, floor: bool) -> dict[str, Any]:
+async def measure(n: int, model_s: float, floor: bool) -> dict[str, Any]:
     side = FakeInThread()
     fake = side.fake
-    with tempfile.TemporaryDirectory() as data:
-        os.environ.update(
-            MUSE_DATA_DIR=data,
-            MUSE_LLM__PROVIDER="fake",
-            MUSE_DISCORD__TOKEN=fake.token,
-            MUSE_DISCORD__API_BASE=fake.api_base,
-            MUSE_DISCORD__GATEWAY_URL=fake.gateway_url,
-            MUSE_RATE__PER_MINUTE="0",
-        )
+    with muse_env(
+        llm__provider="fake",
+        rate__per_minute="0",
+        discord__token=fake.token,
+        discord__api_base=fake.api_base,
+        discord__gateway_url=fake.gateway_url,
+        discord__sync="off",
+    ):
         core = await Core.create(load_settings())
         if model_s:
             stream = core.llm.stream
@@ -136,13 +135,39 @@ async def run(n: int, model_s: float, floor: bool) -> dict[str, Any]:
     }
 
 
+async def run(quick: bool) -> list[Row]:
+    """For bench/run.py: the burst with the real core, then with the stand-in."""
+    n = 30 if quick else 100
+    real = await measure(n, 0.0, floor=False)
+    floor = await measure(n, 0.0, floor=True)
+    return [
+        Row(
+            "2d",
+            f"Discord: {n} slash commands at once, slowest ack",
+            "s",
+            real["ack_max_s"],
+            floor["ack_max_s"],
+            "< 3 s each",
+            real["over_3s"] == 0,
+            "reference: the same burst with a core that does no work",
+        ),
+        Row(
+            "2d",
+            f"Discord: {n} slash commands at once, median ack",
+            "s",
+            real["ack_p50_s"],
+            floor["ack_p50_s"],
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--model-s", type=float, default=0.0, help="model latency per answer")
     parser.add_argument("--floor", action="store_true", help="a core that does no work")
     args = parser.parse_args()
-    result = asyncio.run(run(args.burst, args.model_s, args.floor))
+    result = asyncio.run(measure(args.burst, args.model_s, args.floor))
     width = max(len(k) for k in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
