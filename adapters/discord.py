@@ -82,7 +82,9 @@ class MuseClient(discord.Client):
         if interaction.type is discord.InteractionType.modal_submit:
             await self.adapter.on_modal(interaction)
 
-    async def on_muse_button(self, interaction: discord.Interaction[Any], action: Action) -> None:
+    async def on_muse_button(
+        self, interaction: discord.Interaction[Any], action: Action | None
+    ) -> None:
         await self.adapter.on_button(interaction, action)
 
     async def on_message(self, message: discord.Message) -> None:
@@ -228,13 +230,11 @@ class DiscordAdapter(DiscordOutbox, Adapter):
         else:
             log.error("a Discord command failed", exc_info=error)
             text = "Something went wrong on my side — try again."
-        try:
-            if interaction.response.is_done():
+        if interaction.response.is_done():
+            with contextlib.suppress(discord.HTTPException):
                 await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException as exc:
-            log.warning("could not answer an interaction (%s)", exc.status)
+            return
+        await self._refuse(interaction, text)
 
     async def on_modal(self, interaction: discord.Interaction[Any]) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -249,7 +249,10 @@ class DiscordAdapter(DiscordOutbox, Adapter):
             incoming = self._incoming(interaction, f"/idea {idea}".strip())
             await self._answer(interaction, incoming, ephemeral=False)
 
-    async def on_button(self, interaction: discord.Interaction[Any], action: Action) -> None:
+    async def on_button(self, interaction: discord.Interaction[Any], action: Action | None) -> None:
+        if action is None:
+            await self._refuse(interaction, "That button doesn't work any more — try /help.")
+            return
         if action.verb == "idea":
             # A form must be the interaction's first response: no defer before it.
             await self._send_modal(interaction, IdeaModal(action.draft_id))
@@ -261,6 +264,12 @@ class DiscordAdapter(DiscordOutbox, Adapter):
         # message so the button disappears; anything else gets a fresh answer.
         mode: Mode = {"vote": "silent", "forget": "update"}.get(action.verb, "thinking")  # type: ignore[assignment]
         await self._answer(interaction, incoming, ephemeral=ephemeral, mode=mode)
+
+    async def _refuse(self, interaction: discord.Interaction[Any], text: str) -> None:
+        try:
+            await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning("could not answer an interaction (%s)", exc.status)
 
     async def _send_modal(
         self, interaction: discord.Interaction[Any], modal: discord.ui.Modal

@@ -41,21 +41,30 @@ def preview(text: str, limit: int = MAX_CHARS) -> str:
 
 
 # The handler a button press goes to; set by the adapter's client (see MuseClient).
-ButtonHandler = Callable[[discord.Interaction[Any], Action], Awaitable[None]]
+ButtonHandler = Callable[[discord.Interaction[Any], Action | None], Awaitable[None]]
 
 
 class MuseButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"m:(?P<code>[a-z]{2}):(?P<draft>\d+):(?P<arg>.*)",
+    template=r"m:(?P<code>[a-z]{2}):(?P<draft>[0-9]+):(?P<arg>.*)",
 ):
     """A button whose custom_id is the encoded Action: discord.py matches presses by the
-    template, so buttons keep working after a restart without any stored View."""
+    template, so buttons keep working after a restart without any stored View. A press
+    whose custom_id looks like ours but doesn't decode (from an older Muse, or forged)
+    still gets an answer (`action` None), never Discord's "interaction failed"."""
 
-    def __init__(self, action: Action, label: str = "Muse", row: int | None = None) -> None:
+    def __init__(
+        self,
+        action: Action | None,
+        label: str = "Muse",
+        row: int | None = None,
+        *,
+        custom_id: str = "",
+    ) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label[:MAX_LABEL],
-                custom_id=action.encode(),
+                custom_id=action.encode() if action is not None else custom_id,
                 row=row,
                 style=_style(action),
             )
@@ -70,10 +79,12 @@ class MuseButton(
         match: re.Match[str],
         /,
     ) -> MuseButton:
-        action = Action.decode(match.group(0))
-        if action is None:
-            raise ValueError(f"not a Muse button: {match.group(0)!r}")
-        return cls(action, getattr(item, "label", None) or "Muse")
+        try:
+            action = Action.decode(match.group(0))
+        except ValueError:
+            action = None
+        label = getattr(item, "label", None) or "Muse"
+        return cls(action, label, custom_id=match.group(0))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         handler: ButtonHandler | None = getattr(interaction.client, "on_muse_button", None)
@@ -81,7 +92,9 @@ class MuseButton(
             await handler(interaction, self.action)
 
 
-def _style(action: Action) -> discord.ButtonStyle:
+def _style(action: Action | None) -> discord.ButtonStyle:
+    if action is None:
+        return discord.ButtonStyle.secondary
     if action.verb == "pick":
         return discord.ButtonStyle.success
     if action.verb == "forget":
