@@ -123,7 +123,7 @@ async def sync_command(settings: Settings, guild: str | None, dry_run: bool) -> 
     if settings.discord.token is None:
         print("muse: MUSE_DISCORD__TOKEN is not set (Developer Portal → Bot → Token)")
         return 2
-    from adapters.discord import set_api_base
+    from adapters.discord_client import set_api_base
 
     previous = set_api_base(settings.discord.api_base)
     http = discord.http.HTTPClient(asyncio.get_running_loop())
