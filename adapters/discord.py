@@ -29,6 +29,7 @@ from adapters.discord_render import (
     STYLE_MODAL_ID,
     IdeaModal,
     StyleModal,
+    idea_form_origin,
 )
 from adapters.discord_reply import InteractionReply, MessageReply, Mode, Streamer
 from bot.commands import CommandSpec, Sub
@@ -166,9 +167,15 @@ class DiscordAdapter(DiscordOutbox, Adapter):
             incoming = self._incoming(interaction, "/style", options=tuple(values.items()))
             await self._answer(interaction, incoming, ephemeral=True)
         elif custom_id.startswith(IDEA_MODAL_PREFIX):
-            # The core finds the session from the conversation (the session's thread).
+            # As if typed as a reply to the session message whose button opened the
+            # form: the core finds the session by the conversation or by that message.
             idea = " ".join(values.get(IDEA_FIELD, "").split())
-            incoming = self._incoming(interaction, f"/idea {idea}".strip())
+            incoming = self._incoming(
+                interaction,
+                f"/idea {idea}".strip(),
+                options=(("text", idea),) if idea else (),
+                reply_to_id=idea_form_origin(custom_id),
+            )
             await self._answer(interaction, incoming, ephemeral=False)
 
     async def on_button(self, interaction: discord.Interaction[Any], action: Action | None) -> None:
@@ -177,7 +184,8 @@ class DiscordAdapter(DiscordOutbox, Adapter):
             return
         if action.verb == "idea":
             # A form must be the interaction's first response: no defer before it.
-            await self._send_modal(interaction, IdeaModal(action.draft_id))
+            origin = interaction.message.id if interaction.message else None
+            await self._send_modal(interaction, IdeaModal(action.draft_id, origin))
             return
         message = interaction.message
         ephemeral = bool(message and message.flags.ephemeral)

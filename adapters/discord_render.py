@@ -18,7 +18,8 @@ MAX_ROWS = 5
 MAX_PER_ROW = 5
 MAX_LABEL = 80
 STYLE_MODAL_ID = "muse:style"
-# "muse:idea:<session id>": the "💡 Add idea" form of a brainstorm session.
+# "muse:idea:<session id>:<message id>": the "💡 Add idea" form of a brainstorm session,
+# opened from a button on that message.
 IDEA_MODAL_PREFIX = "muse:idea:"
 IDEA_FIELD = "idea"
 IDEA_MAX = 1000
@@ -143,12 +144,12 @@ class StyleModal(discord.ui.Modal):
 
 class IdeaModal(discord.ui.Modal):
     """The "💡 Add idea" form. Like the style form, its submission is handled from the raw
-    interaction (the session id rides in the custom_id), so it survives a restart."""
+    interaction, so it survives a restart: the custom_id carries the session and the
+    message whose button opened it (the idea is then a reply to that session message)."""
 
-    def __init__(self, session_id: int) -> None:
-        super().__init__(
-            title="Add an idea", custom_id=f"{IDEA_MODAL_PREFIX}{session_id}", timeout=600
-        )
+    def __init__(self, session_id: int, message_id: int | None) -> None:
+        custom_id = f"{IDEA_MODAL_PREFIX}{session_id}:{message_id or ''}"
+        super().__init__(title="Add an idea", custom_id=custom_id, timeout=600)
         self.add_item(
             discord.ui.TextInput(
                 label="Your idea",
@@ -159,3 +160,9 @@ class IdeaModal(discord.ui.Modal):
                 max_length=IDEA_MAX,
             )
         )
+
+
+def idea_form_origin(custom_id: str) -> str | None:
+    """The message id an "Add idea" form was opened from, if it says."""
+    _, _, message = custom_id.removeprefix(IDEA_MODAL_PREFIX).partition(":")
+    return message if message.isascii() and message.isdigit() else None

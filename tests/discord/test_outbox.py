@@ -135,5 +135,6 @@ async def test_add_idea_opens_a_form_whose_text_becomes_slash_idea(
     await fake.wait_for(lambda: "#8" in submit.text())
     (incoming,) = seen
     assert incoming.text == "/idea a time-lapse of the whole day"
-    assert incoming.session == key  # in the session's thread
+    assert incoming.session == key  # in the session's thread…
+    assert incoming.reply_to_id == mid  # …answering the message whose button opened it
     assert submit.original is not None and not submit.original["flags"] & EPHEMERAL
