@@ -29,10 +29,15 @@ def test_dry_run_prints_every_command(
     for spec in registry.visible():
         command = by_name[spec.name]
         assert command["type"] == 1 and command["description"] == spec.summary
-        declared = {p.name for p in spec.params}
-        assert declared <= {o["name"] for o in command["options"]}
-        required = [o["required"] for o in command["options"]]
-        assert required == sorted(required, reverse=True)  # required options first
+        # A command with subcommands has them as its options, each with its params.
+        subs = {o["name"]: o for o in command["options"] if o["type"] == 1}
+        assert set(subs) == {sub.name for sub in spec.subs}
+        for params, options in [(spec.params, command["options"])] * (not spec.subs) + [
+            (sub.params, subs[sub.name]["options"]) for sub in spec.subs
+        ]:
+            assert {p.name for p in params} <= {o["name"] for o in options}
+            required = [o["required"] for o in options]
+            assert required == sorted(required, reverse=True)  # required options first
     for name in ("brainstorm", "caption", "remix", "style", "history", "export", "forget", "help"):
         assert name in by_name
     assert "start" not in by_name  # hidden
