@@ -4,7 +4,7 @@ as a reply to the asking message; personal answers go to a private chat."""
 from __future__ import annotations
 
 from bot.messages import Incoming, SessionKey
-from tests.telegram.conftest import Harness, final
+from tests.telegram.conftest import Harness, Held, final, partial
 
 GROUP = -100500
 
@@ -44,14 +44,17 @@ async def test_commands_with_and_without_bot_name(tg: Harness, seen: list[Incomi
     await final(fake, GROUP, "Picked #1 ✓")
 
 
-async def test_forum_topic_keeps_its_thread(tg: Harness, seen: list[Incoming]) -> None:
+async def test_forum_topic_keeps_its_thread(tg: Harness, seen: list[Incoming], held: Held) -> None:
     fake = tg.fake
     forum = fake.group(GROUP, forum=True)
     asking = await fake.push_message("/caption a cosy stream setup", chat=forum, thread_id=77)
+    writing = await partial(fake, GROUP)  # a slow answer shows its words in the topic too
+    assert writing.thread_id == 77 and writing.reply_to == asking["message_id"]
+    held.release.set()
     answer = await final(fake, GROUP, "3 captions")
+    assert answer.message_id == writing.message_id
     assert seen[0].session == SessionKey("telegram", str(GROUP), "77")
     assert answer.thread_id == 77 and answer.reply_to == asking["message_id"]
-    assert answer.edits  # streamed into the placeholder, which was in the topic too
     await fake.press_button(answer, "Shorter")
     remix = await final(fake, GROUP, "Remix from #")
     assert remix.thread_id == 77
