@@ -14,8 +14,11 @@ Here each limit is a sliding window whose slot comes back one period after its r
 *finished* (the server saw it earlier, so it never counts more than we do); a chat
 waits for its own windows before taking a shared one, so a full group window never
 holds an overall slot; a 429 pauses only its chat. Requests marked `COSMETIC` (streamed
-progress) never wait: they go only while a window is at least half free, else they
-raise `Skipped` — so they never queue ahead of an answer nor eat a group's budget."""
+progress, "typing…") never wait: they go only while every window is at least half free
+and few answers are on their way, else they raise `Skipped` — so they never queue
+ahead of an answer, never eat a group's budget, and cost nothing under load. A send
+that could not even connect (Telegram unreachable for a moment) is tried again with
+backoff: it never reached Telegram, so it can't arrive twice."""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter, TelegramError
+import httpx
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,9 @@ LIMITED_EXTRA = frozenset(
     {"copyMessage", "copyMessages", "forwardMessage", "forwardMessages", "createForumTopic"}
 )
 COSMETIC = "cosmetic"  # rate_limit_args for sends that may be skipped (progress edits)
+UNREACHABLE_MAX_S = 30.0  # the longest pause between tries while Telegram is unreachable
+# Answers waiting for or in a send at once: from this many on, cosmetic sends are skipped.
+BUSY = 8
 
 
 class Skipped(TelegramError):
@@ -46,6 +53,11 @@ class Skipped(TelegramError):
 
     def __init__(self) -> None:
         super().__init__("skipped: the chat's send budget is in use")
+
+
+def never_sent(exc: NetworkError) -> bool:
+    """The request failed before reaching Telegram (safe to send again)."""
+    return isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def is_limited(endpoint: str) -> bool:
@@ -116,6 +128,7 @@ class TelegramLimiter(BaseRateLimiter[str]):
         self._chats: dict[str, Window] = {}
         self._groups: dict[str, Window] = {}
         self._paused: dict[str, float] = {}  # chat -> loop time its 429 ends
+        self._busy = 0  # answer sends waiting for a slot or on the wire
 
     async def initialize(self) -> None:
         pass
@@ -182,25 +195,52 @@ class TelegramLimiter(BaseRateLimiter[str]):
         rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
+        cosmetic = rate_limit_args == COSMETIC
+        if cosmetic and self._busy >= BUSY:
+            raise Skipped()
         if chat_id is None or not is_limited(endpoint):
             return await callback(*args, **kwargs)
-        chat = str(chat_id)
-        cosmetic = rate_limit_args == COSMETIC
+        if cosmetic:
+            return await self._send(str(chat_id), callback, args, kwargs, cosmetic=True)
+        self._busy += 1
+        try:
+            return await self._send(str(chat_id), callback, args, kwargs, cosmetic=False)
+        finally:
+            self._busy -= 1
+
+    async def _send(
+        self,
+        chat: str,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        *,
+        cosmetic: bool,
+    ) -> Any:
         attempt = 0
         while True:
             await self._wait_out_pause(chat, cosmetic)
             windows = self._windows(chat)
             taken = self._take_now(windows) if cosmetic else await self._take(windows)
+            unreachable = 0.0
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 if cosmetic or attempt >= self.max_retries:
                     raise
-                attempt += 1
                 wait = exc._retry_after.total_seconds() + 0.1  # as PTB's own limiter
                 log.info("telegram: 429 in one chat; that chat waits %.1f s", wait)
                 loop = asyncio.get_running_loop()
                 self._paused[chat] = max(self._paused.get(chat, 0.0), loop.time() + wait)
+            except NetworkError as exc:
+                if cosmetic or not never_sent(exc) or attempt >= self.max_retries:
+                    raise
+                unreachable = min(UNREACHABLE_MAX_S, 2.0 ** (attempt + 1))
+                # The class only: some network errors quote the URL, which holds the token.
+                reason = type(exc.__cause__).__name__
+                log.warning("telegram: can't reach Telegram (%s); sending again soon", reason)
             finally:
                 for window in taken:
                     window.give_back_later()
+            attempt += 1
+            await asyncio.sleep(unreachable)

@@ -183,12 +183,16 @@ class Sender:
             log.warning("telegram: could not send a notice: %s", exc)
 
     async def typing(self, target: Target) -> None:
+        """ "typing…" for a few seconds; cosmetic, so skipped while answers queue."""
         try:
             await self.bot.send_chat_action(
-                target.chat_id, ChatAction.TYPING, message_thread_id=target.thread_id
+                target.chat_id,
+                ChatAction.TYPING,
+                message_thread_id=target.thread_id,
+                rate_limit_args=COSMETIC,
             )
         except TelegramError:
-            pass  # cosmetic
+            pass
 
 
 class Ack:
