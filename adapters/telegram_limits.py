@@ -169,9 +169,13 @@ class TelegramLimiter(BaseRateLimiter[str]):
             raise
         return taken
 
+    @staticmethod
+    def _half_free(window: Window | None) -> bool:
+        return window is None or window.free() >= max(1, (window.count + 1) // 2)
+
     def _take_now(self, windows: list[Window]) -> list[Window]:
         """All slots at once, only while each window is at least half free."""
-        if any(w.free() < max(1, (w.count + 1) // 2) for w in windows):
+        if not all(self._half_free(w) for w in windows):
             raise Skipped()
         for window in windows:
             window.try_take()
@@ -196,7 +200,7 @@ class TelegramLimiter(BaseRateLimiter[str]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         cosmetic = rate_limit_args == COSMETIC
-        if cosmetic and self._busy >= BUSY:
+        if cosmetic and (self._busy >= BUSY or not self._half_free(self.overall)):
             raise Skipped()
         if chat_id is None or not is_limited(endpoint):
             return await callback(*args, **kwargs)

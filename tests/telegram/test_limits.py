@@ -122,6 +122,8 @@ async def test_cosmetic_sends_skip_instead_of_waiting() -> None:
     # …but no more once it isn't: the rest is kept for answers.
     with pytest.raises(Skipped):
         await requests.send(444, "progress d", "editMessageText", COSMETIC)
+    with pytest.raises(Skipped):  # "typing…" neither, though it is no message
+        await requests.send(444, "typing d", "sendChatAction", COSMETIC)
     assert requests.sent == ["answer", "progress b", "answer c"]
 
 
