@@ -5,6 +5,7 @@ rather than queued when the chat's send budget is in use) and button acknowledge
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,8 @@ from bot.messages import Reply
 
 log = logging.getLogger(__name__)
 
+REMEMBERED = 4096  # recent messages whose text we know, to edit only their buttons
+
 
 class Sender:
     """Everything the adapter sends. `bot` is looked up per call: it exists only
@@ -41,6 +44,18 @@ class Sender:
 
     def __init__(self, bot: Callable[[], Any]) -> None:
         self._bot = bot
+        # (chat, message) -> the text it shows as we sent it ("html:…" or "plain:…").
+        self._shown: OrderedDict[tuple[int, int], str] = OrderedDict()
+
+    def _remember(self, chat_id: int, message_id: int, shown: str | None) -> None:
+        key = (chat_id, message_id)
+        if shown is None:
+            self._shown.pop(key, None)
+            return
+        self._shown[key] = shown
+        self._shown.move_to_end(key)
+        if len(self._shown) > REMEMBERED:
+            self._shown.popitem(last=False)
 
     @property
     def bot(self) -> Any:
@@ -108,36 +123,47 @@ class Sender:
         """Send plain `text` as HTML; if Telegram can't parse it, send it as plain text."""
         kwargs = self._send_kwargs(target, markup, first)
         try:
-            return await self.bot.send_message(  # type: ignore[no-any-return]
+            sent: Message = await self.bot.send_message(
                 text=to_html(text), parse_mode=ParseMode.HTML, **kwargs
             )
+            shown = "html:" + to_html(text)
         except BadRequest as exc:
             if not is_parse_error(exc):
                 raise
             log.warning("telegram: HTML rejected (%s); sending plain text", exc)
-            return await self.bot.send_message(text=text, **kwargs)  # type: ignore[no-any-return]
+            sent = await self.bot.send_message(text=text, **kwargs)
+            shown = "plain:" + text
+        self._remember(target.chat_id, sent.message_id, shown)
+        return sent
 
     async def edit(
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> bool:
-        """Replace a message's text and keyboard (HTML, else plain); "not modified" is
+        """Replace a message's text and keyboard (HTML, else plain); when only the
+        keyboard changed (a vote count), only the keyboard is sent. "Not modified" is
         success; False when it can't be edited (gone, too old…)."""
         if tg_len(text) > MAX_CHARS:
             text = split_text(text)[0]
+        if self._shown.get((chat_id, message_id)) == "html:" + to_html(text):
+            return await self.edit_markup(chat_id, message_id, markup)
         base = {"chat_id": chat_id, "message_id": message_id, "reply_markup": markup}
         try:
             try:
                 await self.bot.edit_message_text(to_html(text), parse_mode=ParseMode.HTML, **base)
+                shown = "html:" + to_html(text)
             except BadRequest as exc:
                 if not is_parse_error(exc):
                     raise
                 log.warning("telegram: HTML rejected (%s); editing as plain text", exc)
                 await self.bot.edit_message_text(text, **base)
+                shown = "plain:" + text
         except BadRequest as exc:
             if is_not_modified(exc):
                 return True
             log.info("telegram: could not edit a message (%s)", exc)
+            self._remember(chat_id, message_id, None)
             return False
+        self._remember(chat_id, message_id, shown)
         return True
 
     async def edit_markup(
@@ -154,6 +180,7 @@ class Sender:
         return True
 
     async def delete(self, chat_id: int, message_id: int) -> None:
+        self._remember(chat_id, message_id, None)
         try:
             await self.bot.delete_message(chat_id, message_id)
         except TelegramError as exc:
@@ -165,14 +192,16 @@ class Sender:
         if message_id is None:
             kwargs = self._send_kwargs(target, None, True)
             sent = await self.bot.send_message(text=view, rate_limit_args=COSMETIC, **kwargs)
-            return int(sent.message_id)
-        try:
-            await self.bot.edit_message_text(
-                view, chat_id=target.chat_id, message_id=message_id, rate_limit_args=COSMETIC
-            )
-        except BadRequest as exc:
-            if not is_not_modified(exc):
-                raise
+            message_id = int(sent.message_id)
+        else:
+            try:
+                await self.bot.edit_message_text(
+                    view, chat_id=target.chat_id, message_id=message_id, rate_limit_args=COSMETIC
+                )
+            except BadRequest as exc:
+                if not is_not_modified(exc):
+                    raise
+        self._remember(target.chat_id, message_id, "plain:" + view)
         return message_id
 
     async def say(self, target: Target, text: str) -> None:

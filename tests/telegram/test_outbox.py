@@ -46,6 +46,10 @@ async def test_edit_of_only_the_buttons_does_not_resend_the_text(tg: Harness) ->
     assert sent.text == "#7 a rainy tram" and sent.buttons[0][0][0] == "👍 2"
     assert sent.markup_edits == 1 and not fake.of("editMessageText")
     assert await tg.adapter.edit(key(), first, Reply("", buttons=votes(2)))  # not modified
+    # The same text with new counts (how the core refreshes votes): buttons only too.
+    assert await tg.adapter.edit(key(), first, Reply("#7 a rainy tram", buttons=votes(3)))
+    assert sent.buttons[0][0][0] == "👍 3" and sent.markup_edits == 2
+    assert not fake.of("editMessageText")
 
 
 async def test_edit_of_a_message_that_is_gone(tg: Harness) -> None:
