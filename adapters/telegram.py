@@ -247,7 +247,10 @@ class TelegramAdapter(TelegramOutbox, Adapter):
             return
         ack = Ack(query)
         message = query.message
-        action = Action.decode(query.data or "")
+        try:
+            action = Action.decode(query.data or "")
+        except Exception:  # callback data is anyone's to forge: never leave a spinner
+            action = None
         if not isinstance(message, Message) or action is None:
             await ack("That button no longer works — send /help to start again.")
             return

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from adapters.telegram import TelegramAdapter
 from bot.config import Settings
 from bot.core import Core
@@ -71,6 +73,17 @@ async def test_button_whose_draft_is_gone(tg: Harness) -> None:
     gone = await final(fake, ALICE, "That draft is gone")
     assert fake.callback_answers[query]["text"].startswith("That draft is gone")
     assert gone.text.startswith("That draft is gone")
+
+
+@pytest.mark.parametrize("data", ["m:rx:²:", "m:zz:1:", "garbage", "m:rx:1"])
+async def test_forged_button_data_gets_one_line(tg: Harness, data: str) -> None:
+    fake = tg.fake
+    await fake.push_message("/help")
+    help_msg = await final(fake, ALICE, "Here is what I can do")
+    query = await fake.press_button(help_msg, data=data)
+    answer = await fake.wait_for(lambda: fake.callback_answers.get(query))
+    assert answer["text"].startswith("That button no longer works")
+    assert len(fake.messages(ALICE)) == 1
 
 
 async def test_buttons_work_after_a_restart(fake: FakeBotAPI, settings: Settings) -> None:
