@@ -399,3 +399,30 @@ async def test_help_lists_the_session_commands(core: Core) -> None:
         "/riff #id [direction]",
     ):
         assert usage in text
+
+
+async def test_chatter_outside_a_session_costs_nothing_and_ideas_and_votes_are_free() -> None:
+    from bot.config import load_settings
+
+    core = await Core.create(load_settings(telegram={"daily_quota": 2}))
+    try:
+        core.clock = FakeClock()
+        outbox = RecordingOutbox("telegram")
+        core.attach("telegram", outbox)
+        group = Group(core, outbox)
+        for _ in range(5):
+            assert await group.say("ben", "lol, same", addressed=False) == []
+        assert await core.memory.find_user("telegram", "ben") is None  # nothing stored
+        assert isinstance(core.llm.model, ScriptedChatModel)
+        thread = await open_session(group, core.llm.model)
+        await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+        await group.say("ben", "Neon Night Shift", thread=thread, addressed=False)
+        await group.say("ben", "Cozy Code Radio", thread=thread, reply_to=outbox.posts[1].id)
+        for idea in (1, 2, 3, 4):
+            assert not (await group.press("ben", Action("vote", idea), thread=thread)).is_error
+        assert "shortlist" in await group.line("ben", "/session shortlist", thread=thread)
+        assert "Sessions in this group" in await group.line("ben", "/session list")
+        refused = await group.line("ben", "/session list")
+        assert refused.startswith("You've used today's 2 requests")
+    finally:
+        await core.close()

@@ -128,6 +128,10 @@ async def build_summary(
         log.warning("session %s: summary model part failed: %s", session.id, type(exc).__name__)
         summary["model_failed"] = True
         return summary
+    except Exception:  # a bug must not cost the group its summary: the data part stands
+        log.exception("session %s: summary model part failed", session.id)
+        summary["model_failed"] = True
+        return summary
     summary.update(parse_model_part(text))
     return summary
 

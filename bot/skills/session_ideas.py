@@ -62,6 +62,9 @@ async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Prog
     except MuseError as exc:
         log.warning("session %s: seed ideas failed: %s", session.id, type(exc).__name__)
         return
+    except Exception:  # the session is open already: it goes on without seeds
+        log.exception("session %s: seed ideas failed", session.id)
+        return
     hooks = [i.hook for i in (parse_idea(x) for x in parse_items(out[0])) if i]
     for text in novel([clean_idea(h) for h in hooks], [])[:SEEDS]:
         idea = await ctx.memory.add_idea(
