@@ -20,12 +20,12 @@ from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
 from bot.mailbox import Mailbox
 from bot.memory import Memory
-from bot.memory.sessions import SessionRecord
+from bot.memory.session_records import SessionRecord
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import Policy
-from bot.skills import session as session_skill
+from bot.skills import session_buttons, session_ideas
 from bot.skills.session_runtime import SessionRuntime
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,18 @@ SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
 
 def command_registry() -> Registry:
     """The commands, without a database or a model: for menus and slash-command sync."""
-    from bot.skills import account, brainstorm, caption, chat, remix, session
+    from bot.skills import (
+        account,
+        brainstorm,
+        caption,
+        chat,
+        remix,
+        session,
+        session_ideas,
+        session_riff,
+    )
 
-    return collect(brainstorm, caption, remix, chat, session, account)
+    return collect(brainstorm, caption, remix, chat, session, session_ideas, session_riff, account)
 
 
 class Core:
@@ -145,7 +154,7 @@ class Core:
         match = COMMAND_RE.match(msg.text.lstrip())
         command = match.group(1).lower() if match and msg.action is None else None
         try:
-            idea_for = None if command else await session_skill.idea_target(self, msg)
+            idea_for = None if command else await session_ideas.idea_target(self, msg)
         except Exception:
             log.exception("looking up a session for a message in %s failed", msg.session)
             idea_for = None
@@ -239,13 +248,13 @@ class Core:
         if idea_for is not None:
             # A reply to a session's message, or a message in its own thread: an idea.
             ctx = await self._context(msg, text)
-            stream = session_skill.message_idea(ctx, *idea_for)
+            stream = session_ideas.message_idea(ctx, *idea_for)
         elif not msg.addressed:
             return
         elif msg.action is not None:
             ctx = await self._context(msg, "")
             if msg.action.verb in SESSION_ACTIONS:
-                stream = session_skill.on_action(ctx, msg.action)
+                stream = session_buttons.on_action(ctx, msg.action)
             else:
                 stream = actions.handle(ctx, msg.action)
         else:

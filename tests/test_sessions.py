@@ -426,3 +426,23 @@ async def test_chatter_outside_a_session_costs_nothing_and_ideas_and_votes_are_f
         assert refused.startswith("You've used today's 2 requests")
     finally:
         await core.close()
+
+
+async def test_the_add_idea_button_says_how_where_no_form_opens(
+    group: Group, model: ScriptedChatModel
+) -> None:
+    thread = await open_session(group, model)
+    reply = await group.press("ben", Action("idea", 1), thread=thread)
+    assert reply.toast and not reply.is_error
+    assert reply.text == (
+        "Send /idea <your idea>, or reply to any of my messages in this session with it."
+    )
+    elsewhere = await Group(group.core, group.outbox, "g2").press("ben", Action("idea", 1))
+    assert elsewhere.is_error and elsewhere.text == "That session isn't running in this chat."
+
+
+async def test_a_platform_that_cannot_post_first_says_so(core: Core) -> None:
+    group = Group(core, RecordingOutbox("elsewhere"))  # never attached
+    assert await group.line("ana", "/session start names") == (
+        "Sessions can't run here: I can't post in this chat on my own."
+    )

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
+from bot.memory.session_records import (
+    FORMER_MEMBER,
+    IdeaRecord,
+    SessionRecord,
+    idea_record,
+    iso_time,
+    session_record,
+)
 from bot.memory.store import Store, now, rows
 from bot.messages import SessionKey
-
-FORMER_MEMBER = "a former member"
 
 IDEA_SQL = """
 select i.*, (select count(*) from votes v where v.idea_id = i.id) as votes,
@@ -26,96 +31,12 @@ from ideas i left join ideas p on p.id = i.parent_id
 """
 
 
-@dataclass(frozen=True)
-class SessionRecord:
-    id: int
-    owner_id: int
-    key: SessionKey  # where it runs
-    origin: SessionKey  # where it was started
-    own_space: bool
-    opening_id: str | None
-    topic: str
-    starter_id: int | None
-    starter_name: str
-    started_at: datetime
-    ends_at: datetime
-    closed_at: datetime | None
-    status: str
-    summary: dict[str, Any] | None
-    idea_count: int = 0
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
-
-    def runs_in_chat(self, key: SessionKey) -> bool:
-        """Is `key` a conversation of the chat this session runs in?"""
-        return self.key.platform == key.platform and self.key.chat_id == key.chat_id
-
-
-@dataclass(frozen=True)
-class IdeaRecord:
-    id: int
-    session_id: int
-    author_id: int | None  # None: Muse
-    author_name: str
-    text: str
-    parent_id: int | None
-    via: str
-    votes: int = 0
-    parent_author: str | None = None
-    message_id: str | None = None  # the newest message showing it (with its buttons)
-
-
 class SessionBusy(Exception):
     """Another session is already open in that place."""
 
     def __init__(self, existing: SessionRecord | None) -> None:
         super().__init__("a session is already open there")
         self.existing = existing
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="seconds")
-
-
-def session_record(row: dict[str, Any]) -> SessionRecord:
-    return SessionRecord(
-        id=int(row["id"]),
-        owner_id=int(row["owner_id"]),
-        key=SessionKey(row["platform"], row["chat_id"], row["thread_id"]),
-        origin=SessionKey(row["platform"], row["origin_chat_id"], row["origin_thread_id"]),
-        own_space=bool(row["own_space"]),
-        opening_id=row["opening_id"],
-        topic=row["topic"],
-        starter_id=row["starter_id"],
-        starter_name=row["starter_name"] or "",
-        started_at=_time(row["started_at"]),  # type: ignore[arg-type]
-        ends_at=_time(row["ends_at"]),  # type: ignore[arg-type]
-        closed_at=_time(row["closed_at"]),
-        status=row["status"],
-        summary=json.loads(row["summary"]) if row["summary"] else None,
-        idea_count=int(row.get("idea_count") or 0),
-    )
-
-
-def idea_record(row: dict[str, Any]) -> IdeaRecord:
-    return IdeaRecord(
-        id=int(row["id"]),
-        session_id=int(row["session_id"]),
-        author_id=row["author_id"],
-        author_name=row["author_name"],
-        text=row["text"],
-        parent_id=row["parent_id"],
-        via=row["via"],
-        votes=int(row.get("votes") or 0),
-        parent_author=row.get("parent_author"),
-        message_id=row.get("message_id"),
-    )
 
 
 SESSION_SQL = (
@@ -164,8 +85,8 @@ class SessionStore(Store):
                 "topic": topic,
                 "starter_id": starter,
                 "starter_name": starter_name,
-                "started_at": _iso(started_at),
-                "ends_at": _iso(ends_at),
+                "started_at": iso_time(started_at),
+                "ends_at": iso_time(ends_at),
                 "closed_at": None,
                 "status": "open",
                 "summary": None,
@@ -247,7 +168,7 @@ class SessionStore(Store):
                 changed = db.execute(
                     "update sessions set status = 'closed', closed_at = ? "
                     "where id = ? and status = 'open'",
-                    [_iso(at), session_id],
+                    [iso_time(at), session_id],
                 ).rowcount
             return _session(db, "s.id = ?", session_id) if changed else None
 

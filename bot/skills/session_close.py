@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import MuseError
-from bot.memory.sessions import IdeaRecord, SessionRecord
+from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Reply
 from bot.outbox import NoOutbox
 from bot.skills.common import profile_text

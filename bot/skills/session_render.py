@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.memory.sessions import FORMER_MEMBER, IdeaRecord, SessionRecord
+from bot.memory.session_records import FORMER_MEMBER, IdeaRecord, SessionRecord
 from bot.messages import Action, Button, Reply
 
 MUSE = "Muse"

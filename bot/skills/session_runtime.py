@@ -10,7 +10,7 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.memory.sessions import SessionRecord
+from bot.memory.session_records import SessionRecord
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox
 from bot.skills.session_render import idea_reply, opening_closed
