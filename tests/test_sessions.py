@@ -90,7 +90,6 @@ async def test_without_threads_it_runs_in_place_as_replies_to_its_opening(
     assert all(r.is_empty for r in replies)  # everything went out as the session's messages
     opening, *seeds = outbox.in_place(group.key)
     assert "Until 18:30 UTC (30 min)" in opening.text  # 30 minutes by default
-    assert "just a message here" not in opening.text  # chatter isn't collected in place
     assert len(seeds) == 3 and all(s.reply_to == opening.id for s in seeds)
     # Chatter in the chat is not an idea; a reply to the opening is, and is shown as a reply.
     assert await group.say("ben", "lunch anyone?", addressed=False) == []
@@ -446,3 +445,40 @@ async def test_a_platform_that_cannot_post_first_says_so(core: Core) -> None:
     assert await group.line("ana", "/session start names") == (
         "Sessions can't run here: I can't post in this chat on my own."
     )
+
+
+async def test_the_summary_drops_what_the_model_copied_or_made_up(
+    group: Group, outbox: RecordingOutbox, model: ScriptedChatModel
+) -> None:
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    await group.press("cai", Action("vote", 4), thread=thread)
+    # Off-topic themes, a decision for an idea nobody voted for, a question copied from
+    # the prompt's own examples (what a small base model does).
+    model.enqueue(
+        "Themes: knitting circles and tea\n"
+        "Decision: go with Pixel Picnic Live, the most voted\n"
+        "Open questions: who leads the group runs?"
+    )
+    await group.say("ana", "/session end", thread=thread)
+    summary = outbox.texts(thread)[-1]
+    assert summary.endswith("Suggested decision: go with “Retro Rain Radio”, the most voted")
+    assert "knitting" not in summary and "group runs" not in summary
+
+
+async def test_riffs_that_drift_from_the_idea_get_a_second_try(
+    group: Group, outbox: RecordingOutbox, model: ScriptedChatModel
+) -> None:
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Summit selfie countdown", thread=thread)
+    calls = len(model.calls)
+    model.enqueue(
+        "1. Hiking at night with friends\n2. Peak 158",
+        "1. Summit selfie sunrise countdown\n2. Hiking at night with friends",
+    )
+    await group.say("cai", "/riff #4 more dramatic", thread=thread)
+    assert len(model.calls) == calls + 2
+    assert [p.text for p in idea_posts(outbox, thread)[4:]] == [
+        "#5 Summit selfie sunrise countdown — Muse · riff on #4 by Ben",
+        "#6 Hiking at night with friends — Muse · riff on #4 by Ben",
+    ]

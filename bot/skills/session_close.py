@@ -13,7 +13,7 @@ from bot.errors import MuseError
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Reply
 from bot.outbox import NoOutbox
-from bot.skills.common import profile_text
+from bot.skills.common import on_topic, profile_text
 from bot.skills.session_render import MUSE, SHORTLIST_SIZE, heading, ranked, summary_text
 
 if TYPE_CHECKING:
@@ -110,14 +110,14 @@ async def build_summary(
     if not ideas:
         return summary
     profile = await core.memory.profile(session.owner_id)
+    best = ranked(ideas)
+    top = best[0] if best[0].votes else None
     # Ideas without their authors: the model's part never names anyone.
-    lines = [
-        f"- {' '.join(i.text.split())[:MODEL_IDEA_CHARS]} ({i.votes})"
-        for i in ranked(ideas)[:MODEL_IDEAS]
-    ]
+    lines = [f"- {short(i.text)} ({i.votes})" for i in best[:MODEL_IDEAS]]
     variables = {
         "topic": session.topic,
         "ideas": "\n".join(lines),
+        "top": short(top.text) if top else "(no votes yet)",
         "profile": profile_text(profile),
         "voice": profile.voice or "natural, friendly",
         "audience": profile.audience or "everyone",
@@ -132,8 +132,38 @@ async def build_summary(
         log.exception("session %s: summary model part failed", session.id)
         summary["model_failed"] = True
         return summary
-    summary.update(parse_model_part(text))
+    examples = core.llm.prompts["summary"].completion.examples
+    summary.update(grounded(parse_model_part(text), session.topic, ideas, top, examples))
     return summary
+
+
+def short(text: str) -> str:
+    return " ".join(text.split())[:MODEL_IDEA_CHARS]
+
+
+def grounded(
+    part: dict[str, str],
+    topic: str,
+    ideas: Sequence[IdeaRecord],
+    top: IdeaRecord | None,
+    examples: str,
+) -> dict[str, str]:
+    """The model's part, minus what a small model copied from its few-shot examples or
+    wrote off topic; a decision must be about the most voted idea (else the data's own
+    suggestion stands in: that idea)."""
+    pool = " ".join([topic, *(i.text for i in ideas)])
+    kept: dict[str, str] = {}
+    for key, value in part.items():
+        if value.lower() in examples.lower():
+            continue
+        if key == "themes" and not on_topic(value, pool):
+            continue
+        if key == "decision" and not on_topic(value, top.text if top else pool):
+            continue
+        kept[key] = value
+    if "decision" not in kept and top is not None:
+        kept["decision"] = f"go with “{top.text}”, the most voted"
+    return kept
 
 
 async def _post_summary(core: Core, session: SessionRecord, summary: dict[str, Any]) -> None:

@@ -66,11 +66,10 @@ def idea_reply(idea: IdeaRecord, is_open: bool) -> Reply:
     return Reply(idea_line(idea), buttons=(row,))
 
 
-def how_to_add(session: SessionRecord) -> str:
-    ways = "/idea <your idea>, a reply to any of my messages in this session"
-    if session.own_space:
-        ways += ", or just a message here"
-    return f"Add ideas with {ways} (or 💡 Add idea)."
+def how_to_add() -> str:
+    # Plain messages in a session's own thread count too, but only where the platform
+    # delivers them to Muse (privacy mode, intents): not promised here.
+    return "Add ideas: /idea <your idea>, a reply to any of my session messages, or 💡 Add idea."
 
 
 def opening_reply(session: SessionRecord, now: datetime, minutes: int) -> Reply:
@@ -78,7 +77,7 @@ def opening_reply(session: SessionRecord, now: datetime, minutes: int) -> Reply:
         f"{heading(session)}\n"
         f"Until {clock_time(session.ends_at, now)} ({duration(minutes)}), "
         f"started by {session.starter_name}.\n"
-        f"{how_to_add(session)} Vote with 👍 — press again to take it back; "
+        f"{how_to_add()} Vote with 👍 — press again to take it back; "
         "🔀 Riff asks me for variations. /session shortlist shows the top so far."
     )
     return Reply(text, buttons=((Button("💡 Add idea", Action("idea", session.id)),),))

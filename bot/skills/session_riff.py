@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError, NotFound
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Outgoing, Progress, Reply
-from bot.skills.common import novel, parse_items, stream_text
+from bot.skills.common import novel, on_topic, parse_items, stream_text
 from bot.skills.session_ideas import clean_idea, group_only, publish
 from bot.skills.session_render import MUSE
 
-MAX_RIFFS = 3
+MIN_RIFFS, MAX_RIFFS = 2, 3
 ID_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
 RIFF_RE = re.compile(r"^\s*(?:riff|variation|version)\s*\d*\s*[:.-]\s*", re.I)
 
@@ -35,17 +36,28 @@ def parse_riffs(text: str, source: str, existing: list[str]) -> list[str]:
 async def riff_texts(
     ctx: Context, session: SessionRecord, idea: IdeaRecord, direction: str
 ) -> list[str]:
-    """2–3 variations of an idea (from the model, with the group's style)."""
+    """2–3 variations of an idea (from the model, with the group's style). A variation
+    must keep something of the idea (a small model drifts); one more, warmer try if
+    fewer than two do, and drifted ones only fill up to two."""
     existing = [i.text for i in await ctx.memory.ideas(session.id)]
-    variables = {
+    variables: dict[str, Any] = {
         "topic": session.topic,
         "idea": idea.text,
         "direction": direction or "a fresh twist that keeps its core",
     }
-    out: list[str] = []
-    async for _ in stream_text(ctx, "riff", variables, with_history=False, out=out):
-        pass
-    return parse_riffs(out[0], idea.text, existing)
+    kept: list[str] = []
+    loose: list[str] = []
+    for attempt in range(2):
+        if attempt:
+            variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+        out: list[str] = []
+        async for _ in stream_text(ctx, "riff", variables, with_history=False, out=out):
+            pass
+        for text in parse_riffs(out[0], idea.text, [*existing, *kept, *loose]):
+            (kept if on_topic(text, idea.text) else loose).append(text)
+        if len(kept) >= MIN_RIFFS:
+            break
+    return [*kept, *loose[: max(0, MIN_RIFFS - len(kept))]][:MAX_RIFFS]
 
 
 async def checked_idea(ctx: Context, idea_id: int) -> tuple[IdeaRecord, SessionRecord] | str:
