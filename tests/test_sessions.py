@@ -3,8 +3,14 @@ edits, threads when allowed, a set of admins) and a hand-driven clock."""
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import threading
+from typing import Any
 
+import pytest
+from pydantic import PrivateAttr
+
+from bot.config import Settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Incoming, SessionKey
@@ -482,3 +488,40 @@ async def test_riffs_that_drift_from_the_idea_get_a_second_try(
         "#5 Summit selfie sunrise countdown — Muse · riff on #4 by Ben",
         "#6 Hiking at night with friends — Muse · riff on #4 by Ben",
     ]
+
+
+async def test_a_vote_is_answered_while_a_riff_is_still_being_written(
+    settings: Settings,
+) -> None:
+    """Votes skip the conversation's queue: a slow model answer in the same thread
+    never holds a 👍 back."""
+
+    class SlowRiffs(ScriptedChatModel):
+        _entered: threading.Event = PrivateAttr(default_factory=threading.Event)
+        _release: threading.Event = PrivateAttr(default_factory=threading.Event)
+
+        def _answer(self, messages: list[Any], kwargs: dict[str, Any]) -> str:
+            if kwargs.get("skill") == "riff":
+                self._entered.set()
+                self._release.wait(30)
+            return super()._answer(messages, kwargs)
+
+    model = SlowRiffs()
+    core = await Core.create(settings, model=model)
+    try:
+        core.clock = FakeClock()
+        outbox = RecordingOutbox()
+        core.attach("demo", outbox)
+        group = Group(core, outbox)
+        thread = await open_session(group, model)
+        riffing = asyncio.create_task(group.say("cai", "/riff #1", thread=thread))
+        assert await asyncio.to_thread(model._entered.wait, 10)
+        vote = await group.press("ben", Action("vote", 1), thread=thread)
+        assert vote.text == "👍 Voted for #1 — 1 vote now."
+        assert not riffing.done()
+        model._release.set()
+        await riffing
+        assert len(idea_posts(outbox, thread)) > 3
+    finally:
+        model._release.set()
+        await core.close()
