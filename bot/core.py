@@ -72,6 +72,7 @@ class Core:
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
+        self._warm: asyncio.Task[None] | None = None
         # Last photo per conversation, for "a photo, then /caption".
         self.last_image: dict[str, Attachment] = {}
         # Wall-clock time for timers (tests put a hand-driven clock here).
@@ -89,10 +90,14 @@ class Core:
 
     async def start(self) -> None:
         """Work that needs the adapters' outboxes (timers, recovery): called by the
-        composition root once every adapter is attached and running."""
+        composition root once every adapter is attached and running. The embedded model
+        starts loading now, in the background, not on the first person's message."""
+        self._warm = self.llm.warm_up()
         await self.sessions.start()
 
     async def close(self) -> None:
+        if self._warm is not None and not self._warm.done():
+            await asyncio.wait([self._warm])  # a load can't be interrupted mid-way
         if self._work:
             await asyncio.wait(set(self._work), timeout=30)
         await self.sessions.close()

@@ -4,7 +4,7 @@ edits, threads when allowed, a set of admins) and a hand-driven clock."""
 from __future__ import annotations
 
 import asyncio
-import threading
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -497,14 +497,15 @@ async def test_a_vote_is_answered_while_a_riff_is_still_being_written(
     never holds a 👍 back."""
 
     class SlowRiffs(ScriptedChatModel):
-        _entered: threading.Event = PrivateAttr(default_factory=threading.Event)
-        _release: threading.Event = PrivateAttr(default_factory=threading.Event)
+        _entered: asyncio.Event = PrivateAttr(default_factory=asyncio.Event)
+        _release: asyncio.Event = PrivateAttr(default_factory=asyncio.Event)
 
-        def _answer(self, messages: list[Any], kwargs: dict[str, Any]) -> str:
+        async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
             if kwargs.get("skill") == "riff":
                 self._entered.set()
-                self._release.wait(30)
-            return super()._answer(messages, kwargs)
+                await self._release.wait()
+            async for chunk in super()._astream(*args, **kwargs):
+                yield chunk
 
     model = SlowRiffs()
     core = await Core.create(settings, model=model)
@@ -515,8 +516,9 @@ async def test_a_vote_is_answered_while_a_riff_is_still_being_written(
         group = Group(core, outbox)
         thread = await open_session(group, model)
         riffing = asyncio.create_task(group.say("cai", "/riff #1", thread=thread))
-        assert await asyncio.to_thread(model._entered.wait, 10)
-        vote = await group.press("ben", Action("vote", 1), thread=thread)
+        await model._entered.wait()
+        async with asyncio.timeout(10):  # not after the riff: it waits for us
+            vote = await group.press("ben", Action("vote", 1), thread=thread)
         assert vote.text == "👍 Voted for #1 — 1 vote now."
         assert not riffing.done()
         model._release.set()

@@ -53,6 +53,9 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
+            # WAL + NORMAL: a commit survives a crash or kill of Muse (only an OS crash or
+            # power cut can lose the last ones), without an fsync per commit.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             return migrate(self._db)
 
         loop = asyncio.get_running_loop()

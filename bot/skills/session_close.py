@@ -113,10 +113,11 @@ async def build_summary(
     best = ranked(ideas)
     top = best[0] if best[0].votes else None
     # Ideas without their authors: the model's part never names anyone.
-    lines = [f"- {short(i.text)} ({i.votes})" for i in best[:MODEL_IDEAS]]
+    # One line ("a (3); b (2)"): the few-shot form keeps every value on its own line.
+    listed = "; ".join(f"{short(i.text)} ({i.votes})" for i in best[:MODEL_IDEAS])
     variables = {
         "topic": session.topic,
-        "ideas": "\n".join(lines),
+        "ideas": listed,
         "top": short(top.text) if top else "(no votes yet)",
         "profile": profile_text(profile),
         "voice": profile.voice or "natural, friendly",
