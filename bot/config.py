@@ -53,6 +53,9 @@ class TelegramSettings(BaseModel):
     allowed_users: list[str] = []
     admin_ids: list[str] = []
     daily_quota: int = Field(default=0, ge=0)  # 0 = unlimited
+    # An answer finished within this many seconds of its first words is sent as one
+    # message; a slower one shows its partial text from then on ("typing…" before).
+    stream_after_s: float = Field(default=0.7, ge=0)
     # Streaming: at most one message edit per this many seconds (tripled in groups,
     # which Telegram caps at ~20 messages a minute).
     edit_interval_s: float = Field(default=1.0, ge=0)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+from bot.clock import Clock, SystemClock
 from bot.commands import Registry, collect
 from bot.config import Settings
 from bot.context import Context
@@ -19,24 +20,43 @@ from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
 from bot.mailbox import Mailbox
 from bot.memory import Memory
+from bot.memory.session_records import SessionRecord
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import Policy
+from bot.skills import session_buttons, session_ideas
+from bot.skills.session_runtime import SessionRuntime
 
 log = logging.getLogger(__name__)
 
-SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat")
+SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "riff", "summary")
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
 # Control characters other than tab/newline: binary junk, never meaningful text.
 JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+# Button presses that need no place in the conversation's line: a vote is one atomic
+# toggle, and must not wait behind a slow answer (a riff) in the same thread.
+UNORDERED_ACTIONS = frozenset({"vote", "idea"})
+# Session actions that cost no model work: never counted against the daily quota.
+FREE_ACTIONS = frozenset({"vote", "idea"})
+FREE_COMMANDS = frozenset({"idea"})
+SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
 
 
 def command_registry() -> Registry:
     """The commands, without a database or a model: for menus and slash-command sync."""
-    from bot.skills import account, brainstorm, caption, chat, remix
+    from bot.skills import (
+        account,
+        brainstorm,
+        caption,
+        chat,
+        remix,
+        session,
+        session_ideas,
+        session_riff,
+    )
 
-    return collect(brainstorm, caption, remix, chat, account)
+    return collect(brainstorm, caption, remix, chat, session, session_ideas, session_riff, account)
 
 
 class Core:
@@ -55,6 +75,10 @@ class Core:
         self._warm: asyncio.Task[None] | None = None
         # Last photo per conversation, for "a photo, then /caption".
         self.last_image: dict[str, Attachment] = {}
+        # Wall-clock time for timers (tests put a hand-driven clock here).
+        self.clock: Clock = SystemClock()
+        # Brainstorm sessions' timers and coalesced vote-count edits.
+        self.sessions = SessionRuntime(self)
 
     @classmethod
     async def create(cls, settings: Settings, model: Any = None) -> Core:
@@ -69,12 +93,14 @@ class Core:
         composition root once every adapter is attached and running. The embedded model
         starts loading now, in the background, not on the first person's message."""
         self._warm = self.llm.warm_up()
+        await self.sessions.start()
 
     async def close(self) -> None:
         if self._warm is not None and not self._warm.done():
             await asyncio.wait([self._warm])  # a load can't be interrupted mid-way
         if self._work:
             await asyncio.wait(set(self._work), timeout=30)
+        await self.sessions.close()
         await self.memory.close()
 
     # -- talking first -----------------------------------------------------
@@ -117,6 +143,10 @@ class Core:
 
     async def _produce(self, msg: Incoming, box: Mailbox) -> None:
         try:
+            if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
+                async for out in self._admitted(msg):
+                    box.put(out)
+                return
             # The place in line is taken before the first await: arrival order holds.
             async with self._order.hold(str(msg.session)):
                 async for out in self._admitted(msg):
@@ -129,7 +159,21 @@ class Core:
         match = COMMAND_RE.match(msg.text.lstrip())
         command = match.group(1).lower() if match and msg.action is None else None
         try:
-            verdict = await self.policy.admit(msg, command)
+            idea_for = None if command else await session_ideas.idea_target(self, msg)
+        except Exception:
+            log.exception("looking up a session for a message in %s failed", msg.session)
+            idea_for = None
+        if not msg.addressed and idea_for is None:
+            # Chatter Muse was not asked about, outside a session's own thread: nothing
+            # is answered, counted or stored.
+            return
+        free = (
+            idea_for is not None
+            or command in FREE_COMMANDS
+            or (msg.action is not None and msg.action.verb in FREE_ACTIONS)
+        )
+        try:
+            verdict = await self.policy.admit(msg, command, free=free)
         except Exception:
             log.exception("admission failed for %s", msg.session)
             verdict = None
@@ -139,7 +183,7 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        async for out in self._guarded(msg):
+        async for out in self._guarded(msg, idea_for):
             yield out
 
     async def respond(self, msg: Incoming) -> list[Reply]:
@@ -152,9 +196,11 @@ class Core:
 
     # -- routing -----------------------------------------------------------
 
-    async def _guarded(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def _guarded(
+        self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
+    ) -> AsyncIterator[Outgoing]:
         try:
-            async for out in self._route(msg):
+            async for out in self._route(msg, idea_for):
                 yield out
         except MuseError as exc:
             text = exc.user_message
@@ -197,18 +243,25 @@ class Core:
             notices.append(f"(Your message was long, so I used its first {limit} characters.)")
         return cleaned.strip()
 
-    async def _route(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def _route(
+        self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
+    ) -> AsyncIterator[Outgoing]:
         from bot.skills import actions, chat
 
-        if not msg.addressed:
-            # Chatter Muse was not asked about: nothing is answered or stored (a
-            # brainstorm session's own thread is the one place that collects it).
-            return
         notices: list[str] = []
         text = self._clean(msg.text, notices)
-        if msg.action is not None:
+        if idea_for is not None:
+            # A reply to a session's message, or a message in its own thread: an idea.
+            ctx = await self._context(msg, text)
+            stream = session_ideas.message_idea(ctx, *idea_for)
+        elif not msg.addressed:
+            return
+        elif msg.action is not None:
             ctx = await self._context(msg, "")
-            stream = actions.handle(ctx, msg.action)
+            if msg.action.verb in SESSION_ACTIONS:
+                stream = session_buttons.on_action(ctx, msg.action)
+            else:
+                stream = actions.handle(ctx, msg.action)
         else:
             unsupported = [a for a in msg.attachments if a.kind != "image"]
             images = [a for a in msg.attachments if a.kind == "image"]

@@ -77,6 +77,19 @@ class ScriptedChatModel(BaseChatModel):
                 f"{i + 1}. {OPENERS[(n + i) % len(OPENERS)]} {subject}, told {tone} (v{n}). {tag}"
                 for i, tone in enumerate(tones)
             )
+        if skill == "riff":
+            idea = str(v.get("idea") or "the idea")
+            return "\n".join(
+                f"{i + 1}. {idea}, {OPENERS[(n + i) % len(OPENERS)].rstrip(':').lower()} take {n}"
+                for i in range(3)
+            )
+        if skill == "summary":
+            first = str(v.get("top") or "the first idea")
+            return (
+                f"Themes: {subject} from several angles\n"
+                f"Decision: go with {first}\n"
+                "Open questions: who makes it, and by when?"
+            )
         if skill == "remix":
             how = str(v.get("instructions") or "").strip()
             return f"{OPENERS[n % len(OPENERS)]} {subject} ({how or 'remixed'})"

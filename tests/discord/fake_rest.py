@@ -28,6 +28,8 @@ class Rest(Payloads):
         self.interactions: dict[str, FakeInteraction] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.forbidden_channels: set[str] = set()
+        # Channels where the bot may post but lacks Create Public Threads.
+        self.no_threads: set[str] = set()
         # Simulate a token that dies right after the defer (a model slower than 15 min).
         self.expire_after_ack = False
         # Answer this many message/webhook writes with 429 before accepting them.
@@ -267,6 +269,8 @@ class Rest(Payloads):
             return _json(target)
         threads = (len(p) == 5 and p[4] == "threads") or (len(p) == 3 and p[2] == "threads")
         if threads and method == "POST":
+            if cid in self.no_threads:
+                raise _Error(403, 50013, "Missing Permissions")
             if cid not in self.channels:
                 raise _Error(400, 50024, "Cannot execute action on this channel type")
             private = body.get("type") == 12 or (len(p) == 3 and body.get("type") is None)
