@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 OOPS = "Something went wrong on my side — try again."
+SEND_CONNECTIONS = 8
 # A button press shows a spinner until answered; answer it by then even if still writing.
 CALLBACK_ACK_S = 2.0
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
@@ -94,7 +95,12 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         builder = (
             Application.builder()
             .token(token)
-            .rate_limiter(self._rate_limiter or TelegramLimiter())
+            .rate_limiter(self._rate_limiter or self._default_limiter())
+            # httpcore scans every pooled connection for each request: PTB's default of
+            # 256 makes a burst quadratic. A few keep-alive connections carry Telegram's
+            # 30 sends/s easily; a send waits for a free one rather than failing.
+            .connection_pool_size(SEND_CONNECTIONS)
+            .pool_timeout(30.0)
             .job_queue(None)
         )
         if self.cfg.base_url:
@@ -124,6 +130,12 @@ class TelegramAdapter(TelegramOutbox, Adapter):
             await self.stop()
             raise
         log.info("telegram: receiving as @%s", app.bot.username)
+
+    def _default_limiter(self) -> TelegramLimiter:
+        if self.cfg.flood_limits:
+            return TelegramLimiter()
+        # No pacing, but a 429 is still waited out and retried.
+        return TelegramLimiter(overall=None, per_chat=None, per_group=None)
 
     async def _receive(self, app: Application[Any, Any, Any, Any, Any, Any], token: str) -> None:
         assert app.updater is not None

@@ -56,6 +56,9 @@ class TelegramSettings(BaseModel):
     # An answer finished within this many seconds of its first words is sent as one
     # message; a slower one shows its partial text from then on ("typing…" before).
     stream_after_s: float = Field(default=0.7, ge=0)
+    # Pace sends to Telegram's flood limits (30/s, 1/s a chat, 20/min a group). Only a
+    # Bot API server without those limits (a test server, a benchmark) wants this off.
+    flood_limits: bool = True
     # Streaming: at most one message edit per this many seconds (tripled in groups,
     # which Telegram caps at ~20 messages a minute).
     edit_interval_s: float = Field(default=1.0, ge=0)

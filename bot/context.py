@@ -82,5 +82,6 @@ class Context:
         )
 
     async def remember(self, user_text: str, answer: str) -> None:
-        await self.memory.add_turn(self.owner, self.person, self.session, "user", user_text)
-        await self.memory.add_turn(self.owner, self.person, self.session, "assistant", answer)
+        await self.memory.add_turns(
+            self.owner, self.person, self.session, [("user", user_text), ("assistant", answer)]
+        )

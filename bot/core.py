@@ -219,17 +219,11 @@ class Core:
             )
 
     async def _context(self, msg: Incoming, args: str) -> Context:
-        person = await self.memory.user_for(
-            msg.session.platform, msg.user_id, msg.user_name, "person"
+        group = f"chat:{msg.session.chat_id}" if msg.is_group else None
+        person, owner, profile = await self.memory.people_for(
+            msg.session.platform, msg.user_id, msg.user_name, group
         )
-        owner = person
-        if msg.is_group:
-            owner = await self.memory.user_for(
-                msg.session.platform, f"chat:{msg.session.chat_id}", "", "group"
-            )
-        ctx = Context(self, msg, person=person, owner=owner, args=args)
-        ctx.profile = await self.memory.profile(owner)
-        return ctx
+        return Context(self, msg, person=person, owner=owner, args=args, profile=profile)
 
     def _clean(self, text: str, notices: list[str]) -> str:
         cleaned = JUNK_RE.sub("", text)
