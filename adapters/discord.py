@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 CONNECT_TIMEOUT_S = 60.0
 MENTION_RE = re.compile(r"<@!?(\d+)>")
+STALE_BUTTON = "That button no longer works — send /help to start again."
 
 
 def intents(message_content: bool = False) -> discord.Intents:
@@ -72,6 +73,8 @@ class MuseClient(discord.Client):
             await self.adapter.on_command(interaction)
         elif interaction.type is discord.InteractionType.modal_submit:
             await self.adapter.on_modal(interaction)
+        elif interaction.type is discord.InteractionType.component:
+            await self.adapter.on_unknown_button(interaction)
 
     async def on_muse_button(self, interaction: discord.Interaction[Any], action: Action) -> None:
         await self.adapter.on_button(interaction, action)
@@ -223,6 +226,14 @@ class DiscordAdapter(Adapter):
         await self._answer(
             interaction, incoming, ephemeral=ephemeral, update=action.verb == "forget"
         )
+
+    async def on_unknown_button(self, interaction: discord.Interaction[Any]) -> None:
+        """A Muse-looking button that doesn't decode (forged, or from another version):
+        one clear line instead of Discord's "This interaction failed". Buttons that do
+        decode are MuseButton's (matched by the same pattern)."""
+        custom_id = (interaction.data or {}).get("custom_id", "")
+        if str(custom_id).startswith("m:") and Action.decode(str(custom_id)) is None:
+            await self._refuse(interaction, STALE_BUTTON)
 
     async def _refuse(self, interaction: discord.Interaction[Any], text: str) -> None:
         try:

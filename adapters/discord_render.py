@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from bot.messages import Action, Attachment, Button
+from bot.messages import ACTION_PATTERN, Action, Attachment, Button
 from bot.text_split import split_message
 
 MAX_CHARS = 2000
@@ -42,10 +42,12 @@ ButtonHandler = Callable[[discord.Interaction[Any], Action], Awaitable[None]]
 
 class MuseButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"m:(?P<code>[a-z]{2}):(?P<draft>\d+):(?P<arg>.*)",
+    template=ACTION_PATTERN,
 ):
     """A button whose custom_id is the encoded Action: discord.py matches presses by the
-    template, so buttons keep working after a restart without any stored View."""
+    template, so buttons keep working after a restart without any stored View. (The
+    template is the decoder's own pattern: what it matches decodes; any other "m:" id is
+    answered by the adapter with one line.)"""
 
     def __init__(self, action: Action, label: str = "Muse", row: int | None = None) -> None:
         super().__init__(

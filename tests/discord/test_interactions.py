@@ -235,3 +235,18 @@ async def test_daily_quota_refusal_is_ephemeral(
     await fake.wait_for(lambda: second.followups)
     assert "today's 1 requests" in second.text()
     assert second.followups[-1]["flags"] & EPHEMERAL
+
+
+async def test_a_forged_button_gets_one_clear_line(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    i = await fake.send_slash("help", {})
+    await fake.wait_for(lambda: finished(i, "Here is what I can do"))
+    assert i.original is not None
+    for custom_id in ("m:pk:²:", "m:pk:٣:", "m:zz:1:"):
+        forged = {"type": 2, "style": 2, "label": "Pick", "custom_id": custom_id}
+        message = {**i.original, "components": [{"type": 1, "components": [forged]}]}
+        press = await fake.press_button(custom_id, message)
+        await fake.wait_for(lambda p=press: p.callbacks)  # type: ignore[misc]
+        assert press.callbacks[0]["data"]["content"].startswith("That button no longer works")
+        assert press.callbacks[0]["data"]["flags"] & EPHEMERAL
