@@ -231,8 +231,9 @@ class DiscordAdapter(Adapter):
         """A Muse-looking button that doesn't decode (forged, or from another version):
         one clear line instead of Discord's "This interaction failed". Buttons that do
         decode are MuseButton's (matched by the same pattern)."""
-        custom_id = (interaction.data or {}).get("custom_id", "")
-        if str(custom_id).startswith("m:") and Action.decode(str(custom_id)) is None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if custom_id.startswith("m:") and Action.decode(custom_id) is None:
             await self._refuse(interaction, STALE_BUTTON)
 
     async def _refuse(self, interaction: discord.Interaction[Any], text: str) -> None:
