@@ -7,9 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
+
+from cachetools import TTLCache
 
 from bot.commands import Registry, collect
 from bot.config import Settings
@@ -30,6 +33,16 @@ SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat")
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
 # Control characters other than tab/newline: binary junk, never meaningful text.
 JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+# "A photo, then /caption": the last photo of a conversation is kept this long, in at
+# most this many bytes for all conversations; each photo also counts a fixed slot, which
+# bounds the number of conversations kept (64 MB / 256 KB = 256) however small the photos.
+LAST_IMAGE_TTL_S = 600.0
+LAST_IMAGE_BYTES = 64 * 1024 * 1024
+LAST_IMAGE_SLOT = 256 * 1024
+
+
+def _image_size(image: Attachment) -> int:
+    return len(image.data or b"") + LAST_IMAGE_SLOT
 
 
 def command_registry() -> Registry:
@@ -52,8 +65,12 @@ class Core:
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
-        # Last photo per conversation, for "a photo, then /caption".
-        self.last_image: dict[str, Attachment] = {}
+        # Last photo per conversation, for "a photo, then /caption": bounded in size,
+        # count and age (least recently stored go first). `clock` is the cache's time.
+        self.clock: Callable[[], float] = time.monotonic
+        self.last_image: TTLCache[str, Attachment] = TTLCache(
+            LAST_IMAGE_BYTES, LAST_IMAGE_TTL_S, timer=lambda: self.clock(), getsizeof=_image_size
+        )
 
     @classmethod
     async def create(cls, settings: Settings, model: Any = None) -> Core:
@@ -207,7 +224,7 @@ class Core:
         else:
             unsupported = [a for a in msg.attachments if a.kind != "image"]
             images = [a for a in msg.attachments if a.kind == "image"]
-            if images:
+            if images and _image_size(images[-1]) <= LAST_IMAGE_BYTES:
                 self.last_image[str(msg.session)] = images[-1]
             match = COMMAND_RE.match(text)
             if match:
