@@ -10,6 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from bot.context import Context
+from bot.llm.engine import Answer
 from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
 from bot.platforms import DEFAULT_PLATFORM, PLATFORMS, Platform, find_platform
@@ -162,8 +163,10 @@ async def stream_text(
     with_history: bool = True,
     images: Sequence[Attachment] = (),
     out: list[str],
+    answers: list[Answer] | None = None,
 ) -> AsyncIterator[Progress]:
-    """Run a skill's prompt, yielding Progress as text arrives; the full text lands in `out`."""
+    """Run a skill's prompt, yielding Progress as text arrives; the full text lands in
+    `out`, and the Answer (was it cut at the token cap?) in `answers` if given."""
     history = (
         to_messages(await ctx.memory.recent_turns(ctx.owner, ctx.session)) if with_history else []
     )
@@ -174,12 +177,13 @@ async def stream_text(
         "audience": ctx.profile.audience or "everyone",
         **variables,
     }
-    text = ""
-    async for delta in ctx.llm.stream(skill, variables, history, images):
-        text += delta
+    answer = ctx.llm.answer(skill, variables, history, images)
+    async for text in answer:
         if text.strip():
             yield Progress(text)
-    out.append(text)
+    out.append(answer.text)
+    if answers is not None:
+        answers.append(answer)
 
 
 def platform_vars(platform: Platform) -> dict[str, Any]:
