@@ -40,7 +40,15 @@ from bot.llm.chains import (
 )
 from bot.llm.prompts import PromptSpec
 from bot.llm.providers import Provider, build_providers, make_model
-from bot.llm.resilience import FALLBACK_ON, REFUSED, RETRYABLE, Watch, invoked, retried
+from bot.llm.resilience import (
+    FALLBACK_ON,
+    REFUSED,
+    RETRYABLE,
+    Watch,
+    invoked,
+    pause_after_stream,
+    retried,
+)
 from bot.messages import Attachment
 
 __all__ = [
@@ -223,7 +231,8 @@ class LLMEngine:
             error: BaseException = exc
             where = f"after {len(text)} characters" if text else "before any text"
             log.info("llm: %s failed %s (%s)", first.name, where, type(exc).__name__)
-        rest = self._recovery(request, providers, error)
+        retry_first = await pause_after_stream(error, self.settings)
+        rest = self._recovery(request, providers, error, retry_first=retry_first)
         if rest is None:
             raise final_error(error) from error
         text = ""
@@ -236,7 +245,12 @@ class LLMEngine:
             raise final_error(exc) from exc
 
     def _recovery(
-        self, request: Request, providers: Sequence[Provider], error: BaseException
+        self,
+        request: Request,
+        providers: Sequence[Provider],
+        error: BaseException,
+        *,
+        retry_first: bool = True,
     ) -> Runnable[dict[str, Any], str] | None:
         """What runs after the first streamed try failed: that provider retried (a
         server, on a retryable failure; its first try counted), then each fallback
@@ -244,7 +258,7 @@ class LLMEngine:
         steps: list[Runnable[dict[str, Any], str]] = []
         attempts = self.settings.max_retries
         first = providers[0]
-        if first.name != "embedded" and isinstance(error, RETRYABLE) and attempts > 0:
+        if retry_first and first.name != "embedded" and isinstance(error, RETRYABLE) and attempts:
             steps.append(invoked(retried(build(request, first), self.settings, attempts)))
         for provider in providers[1:]:
             chain = build(request, provider)

@@ -159,6 +159,21 @@ def retried(
     )
 
 
+async def pause_after_stream(error: BaseException, settings: LLMSettings) -> bool:
+    """Between the streamed first try (outside tenacity's loop) and the retried calls:
+    wait the server's Retry-After, if any. False when it asked for longer than we wait
+    (`retry_after_max_s`): don't retry that provider."""
+    asked = retry_after_seconds(error)
+    if asked is None:
+        return True
+    if asked > settings.retry_after_max_s:
+        log.info("llm: the server asked for %.0f s; not waiting that long", asked)
+        return False
+    log.info("llm: waiting %.1f s as the server asked (Retry-After)", asked)
+    await asyncio.sleep(asked)
+    return True
+
+
 def invoked(runnable: Runnable[Any, Any]) -> Runnable[Any, Any]:
     """Streaming `runnable` as one invocation: LangChain retries only invoke(), so inside
     a fallback chain that is streamed, a retried step must be invoked, not streamed."""
