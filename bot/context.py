@@ -74,6 +74,9 @@ class Context:
             parent_id=parent_id,
         )
 
-    async def remember(self, user_text: str, answer: str) -> None:
+    async def remember(self, user_text: str, answer: str, *, cut: bool = False) -> int:
+        """Store the exchange; the answer's turn id. `cut`: it stopped at the token cap."""
         await self.memory.add_turn(self.owner, self.person, self.session, "user", user_text)
-        await self.memory.add_turn(self.owner, self.person, self.session, "assistant", answer)
+        return await self.memory.add_turn(
+            self.owner, self.person, self.session, "assistant", answer, cut=cut
+        )

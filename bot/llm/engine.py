@@ -68,14 +68,16 @@ log = logging.getLogger(__name__)
 class Answer:
     """One answer being generated. Iterate it for the text so far — which starts over
     if a stream broke halfway and the answer was generated again; afterwards `.text`,
-    `.truncated` (it stopped at the token cap, not at its end) and `.provider` (which
-    one answered: maybe a fallback)."""
+    `.truncated` (it stopped at the token cap, not at its end), `.provider` (which
+    one answered: maybe a fallback) and its prompt `.style` (a completion-style
+    continuation goes on exactly where the text stopped; a chat model's starts anew)."""
 
     def __init__(self, produce: Callable[[Answer], AsyncIterator[str]]) -> None:
         self._produce = produce
         self.text = ""
         self.truncated = False
         self.provider = ""
+        self.style = ""
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self._produce(self)
@@ -183,6 +185,9 @@ class LLMEngine:
                 yield text
             answer.truncated = watch.truncated
             answer.provider = watch.provider or self.providers[0].name
+            answer.style = next(
+                (p.style for p in self.providers if p.name == answer.provider), self.style
+            )
             if not request.partial and not answer.truncated:
                 async for text in self._complete_list(request, answer):
                     yield text

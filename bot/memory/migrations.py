@@ -71,7 +71,12 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("usage").create({"user_id": int, "day": str, "count": int}, pk=("user_id", "day"))
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m301_turns_cut(db: sqlite_utils.Database) -> None:
+    """An answer that stopped at the model's token cap, so /continue can go on with it."""
+    db.table("turns").add_column("cut", int, not_null_default=0)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m301_turns_cut]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

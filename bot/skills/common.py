@@ -4,7 +4,7 @@ filtering, and the reply that shows drafts with their buttons."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -164,12 +164,16 @@ async def stream_text(
     images: Sequence[Attachment] = (),
     out: list[str],
     answers: list[Answer] | None = None,
+    history: Sequence[Turn] | None = None,
+    partial: str = "",
+    shown: Callable[[str], str] = lambda text: text,
 ) -> AsyncIterator[Progress]:
-    """Run a skill's prompt, yielding Progress as text arrives; the full text lands in
-    `out`, and the Answer (was it cut at the token cap?) in `answers` if given."""
-    history = (
-        to_messages(await ctx.memory.recent_turns(ctx.owner, ctx.session)) if with_history else []
-    )
+    """Run a skill's prompt, yielding Progress as text arrives (as `shown` presents it);
+    the full text lands in `out`, and the Answer (was it cut at the token cap?) in
+    `answers` if given. `history`: these turns instead of the conversation's latest;
+    `partial`: continue that answer (the text is then only what follows it)."""
+    if history is None:
+        history = await ctx.memory.recent_turns(ctx.owner, ctx.session) if with_history else []
     variables = {
         "profile": profile_text(ctx.profile),
         # Short forms for the few-shot (completion) prompts of the embedded model.
@@ -177,10 +181,10 @@ async def stream_text(
         "audience": ctx.profile.audience or "everyone",
         **variables,
     }
-    answer = ctx.llm.answer(skill, variables, history, images)
+    answer = ctx.llm.answer(skill, variables, to_messages(history), images, partial=partial)
     async for text in answer:
         if text.strip():
-            yield Progress(text)
+            yield Progress(shown(text))
     out.append(answer.text)
     if answers is not None:
         answers.append(answer)

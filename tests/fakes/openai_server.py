@@ -200,10 +200,12 @@ class FakeOpenAI:
 
     @staticmethod
     def _capped(text: str, body: dict[str, Any]) -> tuple[str, str]:
-        """The answer within the request's token cap (4 characters a token here)."""
+        """The answer within the request's token cap (4 characters a token here, and
+        like a real tokenizer's, the cut falls at the end of a word)."""
         cap = body.get("max_completion_tokens") or body.get("max_tokens")
         if cap and len(text) > int(cap) * 4:
-            return text[: int(cap) * 4], "length"
+            cut = text[: int(cap) * 4]
+            return (cut.rsplit(" ", 1)[0] if " " in cut else cut), "length"
         return text, "stop"
 
     async def _drop_midway(self, request: web.Request, text: str) -> web.StreamResponse:
