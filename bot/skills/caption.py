@@ -7,15 +7,16 @@ from collections.abc import AsyncIterator, Sequence
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.llm.engine import Answer
 from bot.messages import Attachment, Outgoing
 from bot.platforms import PLATFORMS, Platform, repair
 from bot.skills.common import (
     DRAFT_REF_RE,
     avoid_filter,
     drafts_reply,
+    finished_items,
     novel,
     on_topic,
-    parse_items,
     platform_vars,
     resolve_platform,
     split_tone,
@@ -121,7 +122,7 @@ async def write_captions(
     pool: list[str] = []
     kept: list[str] = []
     variables = {
-        **platform_vars(platform),
+        **platform_vars(platform, drafts=3),
         "description": description,
         "tones": ", ".join(tones),
         "like": like,
@@ -130,11 +131,16 @@ async def write_captions(
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
-        async for progress in stream_text(ctx, "caption", variables, images=images, out=out):
+        answers: list[Answer] = []
+        async for progress in stream_text(
+            ctx, "caption", variables, images=images, out=out, answers=answers
+        ):
             yield progress
+        items = finished_items(out[0], answers[0])
         batch = [
             (repair(text, platform), tone)
-            for text, tone in labelled(parse_items(out[0]), written_in, ctx.profile.avoid)
+            for text, tone in labelled(items, written_in, ctx.profile.avoid)
+            if text.strip()
         ]
         for text, tone in batch:
             tone_of.setdefault(text, tone)

@@ -13,7 +13,14 @@ from bot.context import Context
 from bot.llm.engine import Answer
 from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
-from bot.platforms import DEFAULT_PLATFORM, PLATFORMS, Platform, find_platform
+from bot.platforms import (
+    DEFAULT_PLATFORM,
+    PLATFORMS,
+    Platform,
+    find_platform,
+    token_budget,
+    whole_sentences,
+)
 
 ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
@@ -190,13 +197,26 @@ async def stream_text(
         answers.append(answer)
 
 
-def platform_vars(platform: Platform) -> dict[str, Any]:
-    """What every platform-aware prompt is told about the target."""
+def platform_vars(platform: Platform, drafts: int = 1) -> dict[str, Any]:
+    """What every platform-aware prompt is told about the target, and a token budget
+    that holds `drafts` drafts as long as the platform allows."""
     return {
         "platform": platform.name,
         "max_chars": platform.max_chars,
         "hashtags": platform.good_hashtags,
+        "_max_tokens": token_budget(platform, drafts),
     }
+
+
+def finished_items(text: str, answer: Answer) -> list[str]:
+    """The answer's list items, none shown cut off: if the answer stopped at the token
+    cap, its last item is unfinished and keeps only its whole sentences ("" if none).
+    (Cut back rather than continued: the budget holds drafts as long as the platform
+    allows, so a cut one is over the limit anyway and repair() would shorten it.)"""
+    items = parse_items(text)
+    if answer.truncated and items:
+        items[-1] = whole_sentences(items[-1])
+    return items
 
 
 def counted(draft: DraftRecord, platform: Platform) -> str:

@@ -89,8 +89,9 @@ async def test_context_menu_remix(adapter: DiscordAdapter, fake: FakeDiscord) ->
 
 
 async def test_long_answer_is_split_at_boundaries(
-    adapter: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, model: ScriptedChatModel
 ) -> None:
+    core.settings.llm.chat_max_tokens = 2000  # a budget this long answer fits in
     paragraphs = [f"Paragraph {n}. " + ("Sentence words here. " * 24).strip() for n in range(10)]
     model.enqueue("\n\n".join(paragraphs))
     assert len("\n\n".join(paragraphs)) > 5000

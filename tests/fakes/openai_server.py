@@ -134,6 +134,9 @@ class Recorded:
 class FakeOpenAI:
     def __init__(self, default: str = DEFAULT_ANSWER) -> None:
         self.default = default
+        # A server's own cap on answer tokens, below what was asked (Ollama's
+        # num_predict, llama.cpp's n_predict); None: only the request's cap.
+        self.token_cap: int | None = None
         self.script: deque[Step] = deque()
         self.requests: list[Recorded] = []
         self._runner: web.AppRunner | None = None
@@ -175,7 +178,7 @@ class FakeOpenAI:
             cut_json = '{"id": "chatcmpl-fake", "choi'
             return web.Response(text=cut_json, content_type="application/json")
         model = body.get("model", "fake-model")
-        text, finish = self._capped(step.text, body)
+        text, finish = self._capped(step.text, body, self.token_cap)
         if body.get("stream"):
             return await self._stream(request, model, text, finish, step)
         if step.kind == "broken":
@@ -199,11 +202,14 @@ class FakeOpenAI:
         )
 
     @staticmethod
-    def _capped(text: str, body: dict[str, Any]) -> tuple[str, str]:
-        """The answer within the request's token cap (4 characters a token here, and
-        like a real tokenizer's, the cut falls at the end of a word)."""
-        cap = body.get("max_completion_tokens") or body.get("max_tokens")
-        if cap and len(text) > int(cap) * 4:
+    def _capped(text: str, body: dict[str, Any], own: int | None) -> tuple[str, str]:
+        """The answer within the token cap (4 characters a token here, and like a real
+        tokenizer's, the cut falls at the end of a word)."""
+        caps = [
+            int(c) for c in (body.get("max_completion_tokens"), body.get("max_tokens"), own) if c
+        ]
+        cap = min(caps) if caps else None
+        if cap and len(text) > cap * 4:
             cut = text[: int(cap) * 4]
             return (cut.rsplit(" ", 1)[0] if " " in cut else cut), "length"
         return text, "stop"

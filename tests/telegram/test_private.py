@@ -100,6 +100,7 @@ async def test_remix_as_a_reply_uses_the_replied_message(tg: Harness) -> None:
 
 async def test_long_answer_is_split_at_paragraphs_with_escaping(tg: Harness) -> None:
     fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 4000  # a budget this long answer fits in
     paragraph = " ".join(
         f"Sentence {i} compares a<b & c>d for the tram-28 crowd." for i in range(8)
     )
