@@ -4,9 +4,11 @@ with an error ref."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
@@ -15,6 +17,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.core import Core
+from bot.llm.embedded import EmbeddedLLM
 from bot.llm.fake import ScriptedChatModel
 from bot.llm.resilience import retry_after_seconds
 from bot.messages import Progress, Reply
@@ -32,6 +35,7 @@ from tests.fakes.openai_server import (
     status,
 )
 from tests.helpers import ask, message
+from tests.test_cut_answers import FakeLlama
 
 REF_RE = re.compile(r"\(ref ([0-9a-f]{4})\)")
 CAPTION = "/caption a rainy morning in Lisbon for instagram"
@@ -226,3 +230,27 @@ async def test_a_pause_longer_than_we_wait_goes_straight_to_the_fallback(
     assert not answer.is_error and len(answer.drafts) == 3
     # Asked for an hour: not asked again at all (no hour-long wait either).
     assert len(server.requests) == 1
+
+
+async def test_two_conversations_fall_back_to_the_embedded_model_at_once(
+    env: pytest.MonkeyPatch,
+) -> None:
+    """The embedded model steps its generation on one worker thread: two streams at once
+    (two conversations whose server is down) must queue, not deadlock."""
+    env.setenv("MUSE_LLM__BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    env.setenv("MUSE_LLM__FALLBACK", "embedded")
+    core = await start_core()
+    model = EmbeddedLLM()
+    model._llama = FakeLlama("Film the tram at dawn.", "Film the bell up close.")
+    core.llm.providers[1] = replace(core.llm.providers[1], model=model)
+    try:
+        first, second = await asyncio.wait_for(
+            asyncio.gather(
+                ask(core, "an idea for a tram reel?", user="a", chat="a"),
+                ask(core, "an idea for a bell reel?", user="b", chat="b"),
+            ),
+            60,  # a guard against the deadlock, not a timing measure
+        )
+    finally:
+        await core.close()
+    assert {first.text, second.text} == {"Film the tram at dawn.", "Film the bell up close."}

@@ -71,8 +71,9 @@ class EmbeddedLLM(LLM):
     # llama.cpp contexts are not thread-safe: one generation at a time.
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     # The same, for async streams: two would deadlock on the one worker thread below
-    # (the second waits for the lock the first holds between its steps).
-    _alock: asyncio.Lock | None = PrivateAttr(default=None)
+    # (the second waits for the lock the first holds between its steps). One per event
+    # loop (an asyncio.Lock belongs to the loop it first waited in).
+    _alocks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = PrivateAttr(default_factory=dict)
     _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     # One worker thread steps the token stream, so closing it waits for the step in flight.
     _worker: ThreadPoolExecutor | None = PrivateAttr(default=None)
@@ -181,11 +182,11 @@ class EmbeddedLLM(LLM):
         model lock is released at once rather than whenever the GC gets to it."""
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="muse-llm")
-        if self._alock is None:
-            self._alock = asyncio.Lock()
         worker = self._worker
         loop = asyncio.get_running_loop()
-        async with self._alock:
+        for old in [other for other in self._alocks if other.is_closed()]:
+            del self._alocks[old]
+        async with self._alocks.setdefault(loop, asyncio.Lock()):
             iterator: Generator[GenerationChunk, None, None] = self._generate_stream(
                 prompt, stop, None, **kwargs
             )
