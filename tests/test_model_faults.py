@@ -21,6 +21,7 @@ from bot.llm.embedded import EmbeddedLLM
 from bot.llm.fake import ScriptedChatModel
 from bot.llm.resilience import retry_after_seconds
 from bot.messages import Progress, Reply
+from bot.skills.chat import CUT_NOTE
 from tests.fakes.openai_server import (
     FakeOpenAI,
     Step,
@@ -254,3 +255,17 @@ async def test_two_conversations_fall_back_to_the_embedded_model_at_once(
     finally:
         await core.close()
     assert {first.text, second.text} == {"Film the tram at dawn.", "Film the bell up close."}
+
+
+async def test_a_retried_answer_cut_at_the_cap_still_says_so(
+    env: pytest.MonkeyPatch, server: FakeOpenAI
+) -> None:
+    env.setenv("MUSE_LLM__CHAT_MAX_TOKENS", "10")
+    server.enqueue(server_error(), reply("Film the tram at dawn, then the bell, then the river."))
+    core = await start_core()
+    try:
+        answer = await ask(core, "an idea for a tram reel?")
+    finally:
+        await core.close()
+    assert answer.text == f"Film the tram at dawn, then the bell,\n\n{CUT_NOTE}"
+    assert [r.streamed for r in server.requests] == [True, False]
