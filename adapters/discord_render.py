@@ -47,7 +47,8 @@ ButtonHandler = Callable[[discord.Interaction[Any], Action | None], Awaitable[No
 
 class MuseButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"m:(?P<code>[a-z]{2}):(?P<draft>[0-9]+):(?P<arg>.*)",
+    # Every "m:" id is ours: what Action.decode can't read is answered, not ignored.
+    template=r"m:.*",
 ):
     """A button whose custom_id is the encoded Action: discord.py matches presses by the
     template, so buttons keep working after a restart without any stored View. A press

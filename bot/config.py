@@ -4,24 +4,34 @@ from the environment and are masked when printed."""
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 SECRET_FIELDS = ("llm.api_key", "telegram.token", "discord.token")
+Provider = Literal["embedded", "openai", "fake"]
+# A chat answer's token budget when llm.chat_max_tokens is not set: the embedded base
+# model rambles past a short answer and writes ~60 tokens/s on two cores; servers run
+# instruction-tuned models that answer in full and fast.
+CHAT_MAX_TOKENS = {"embedded": 250, "openai": 1024, "fake": 1024}
 
 
 class LLMSettings(BaseModel):
-    provider: Literal["embedded", "openai", "fake"] = "embedded"
+    provider: Provider = "embedded"
+    # Tried in order when the provider fails after its retries (e.g. ["embedded"] behind
+    # "openai"); each uses the settings below. Comma-separated in the environment.
+    fallback: Annotated[list[Provider], NoDecode] = []
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = "gemma-3-270m"
@@ -31,8 +41,15 @@ class LLMSettings(BaseModel):
     # jitter), capped at retry_max_s.
     retry_initial_s: float = Field(default=0.5, ge=0)
     retry_max_s: float = Field(default=8.0, ge=0)
+    # A 429/503's Retry-After is honoured up to this many seconds; a server asking for a
+    # longer pause is not retried (the fallback answers, or the user gets one line).
+    retry_after_max_s: float = Field(default=30.0, ge=0)
     temperature: float = Field(default=0.8, ge=0, le=2)
+    # Used by a prompt that sets no max_tokens of its own.
     max_tokens: int = Field(default=400, gt=0)
+    # A chat answer's token budget; unset: CHAT_MAX_TOKENS for the provider. An answer
+    # that reaches it says so and offers "Continue".
+    chat_max_tokens: int | None = Field(default=None, gt=0)
     # Chat (instruction-tuned servers) or few-shot completion (base models);
     # "auto" picks completion for the embedded model and chat otherwise.
     prompt_style: Literal["auto", "chat", "completion"] = "auto"
@@ -43,6 +60,15 @@ class LLMSettings(BaseModel):
     n_ctx: int = Field(default=2048, ge=256)
     n_threads: int | None = None
 
+    @field_validator("fallback", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @property
+    def chat_answer_tokens(self) -> int:
+        return self.chat_max_tokens or CHAT_MAX_TOKENS[self.provider]
+
 
 class TelegramSettings(BaseModel):
     token: SecretStr | None = None
@@ -50,8 +76,8 @@ class TelegramSettings(BaseModel):
     webhook_url: str | None = None
     listen: str = "127.0.0.1"
     port: int = Field(default=8443, gt=0, lt=65536)
-    allowed_users: list[str] = []
-    admin_ids: list[str] = []
+    allowed_users: Annotated[list[str], NoDecode] = []
+    admin_ids: Annotated[list[str], NoDecode] = []
     daily_quota: int = Field(default=0, ge=0)  # 0 = unlimited
     # An answer finished within this many seconds of its first words is sent as one
     # message; a slower one shows its partial text from then on ("typing…" before).
@@ -77,8 +103,8 @@ class DiscordSettings(BaseModel):
     gateway_url: str | None = None
     application_id: str | None = None
     thread_when_busy: bool = True
-    allowed_users: list[str] = []
-    admin_ids: list[str] = []
+    allowed_users: Annotated[list[str], NoDecode] = []
+    admin_ids: Annotated[list[str], NoDecode] = []
     daily_quota: int = Field(default=0, ge=0)
     # Not needed: Discord sends the content of DMs and of messages mentioning the bot.
     # On (and enabled in the Developer Portal), plain messages in a brainstorm session's
@@ -160,6 +186,11 @@ def _default_toml() -> Path:
 
 
 def _split_list(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
     if isinstance(value, str):
         return [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
     if isinstance(value, int):
@@ -180,8 +211,9 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         return Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        env = "MUSE_" + "__".join(str(p) for p in err["loc"]).upper()
+        names = [str(p) for p in err["loc"] if not isinstance(p, int)]  # not list indexes
+        loc = ".".join(names)
+        env = "MUSE_" + "__".join(names).upper()
         raise SettingsError(f"invalid setting {loc} ({env}): {err['msg']}") from None
     except ValueError as exc:  # e.g. a TOML syntax error
         raise SettingsError(f"invalid configuration: {exc}") from None

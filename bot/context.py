@@ -81,7 +81,12 @@ class Context:
             parent_id=parent_id,
         )
 
-    async def remember(self, user_text: str, answer: str) -> None:
-        await self.memory.add_turns(
-            self.owner, self.person, self.session, [("user", user_text), ("assistant", answer)]
+    async def remember(self, user_text: str, answer: str, *, cut: bool = False) -> int:
+        """Store the exchange; the answer's turn id. `cut`: it stopped at the token cap."""
+        return await self.memory.add_turns(
+            self.owner,
+            self.person,
+            self.session,
+            [("user", user_text), ("assistant", answer)],
+            cut=cut,
         )

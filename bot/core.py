@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+from cachetools import TTLCache
+
 from bot.clock import Clock, SystemClock
 from bot.commands import Registry, collect
 from bot.config import Settings
@@ -41,6 +43,16 @@ UNORDERED_ACTIONS = frozenset({"vote", "idea"})
 FREE_ACTIONS = frozenset({"vote", "idea"})
 FREE_COMMANDS = frozenset({"idea"})
 SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
+# "A photo, then /caption": the last photo of a conversation is kept this long, in at
+# most this many bytes for all conversations; each photo also counts a fixed slot, which
+# bounds the number of conversations kept (64 MB / 256 KB = 256) however small the photos.
+LAST_IMAGE_TTL_S = 600.0
+LAST_IMAGE_BYTES = 64 * 1024 * 1024
+LAST_IMAGE_SLOT = 256 * 1024
+
+
+def _image_size(image: Attachment) -> int:
+    return len(image.data or b"") + LAST_IMAGE_SLOT
 
 
 def command_registry() -> Registry:
@@ -73,10 +85,16 @@ class Core:
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
         self._warm: asyncio.Task[None] | None = None
-        # Last photo per conversation, for "a photo, then /caption".
-        self.last_image: dict[str, Attachment] = {}
-        # Wall-clock time for timers (tests put a hand-driven clock here).
+        # Wall-clock time for timers and expiry (tests put a hand-driven clock here).
         self.clock: Clock = SystemClock()
+        # Last photo per conversation, for "a photo, then /caption": bounded in size,
+        # count and age (least recently stored go first).
+        self.last_image: TTLCache[str, Attachment] = TTLCache(
+            LAST_IMAGE_BYTES,
+            LAST_IMAGE_TTL_S,
+            timer=lambda: self.clock.now().timestamp(),
+            getsizeof=_image_size,
+        )
         # Brainstorm sessions' timers and coalesced vote-count edits.
         self.sessions = SessionRuntime(self)
 
@@ -259,7 +277,7 @@ class Core:
         else:
             unsupported = [a for a in msg.attachments if a.kind != "image"]
             images = [a for a in msg.attachments if a.kind == "image"]
-            if images:
+            if images and _image_size(images[-1]) <= LAST_IMAGE_BYTES:
                 self.last_image[str(msg.session)] = images[-1]
             match = COMMAND_RE.match(text)
             if match:

@@ -58,6 +58,16 @@ class ScriptedChatModel(BaseChatModel):
             return item
         return self._shaped(kwargs.get("skill", "chat"), kwargs.get("variables") or {})
 
+    @staticmethod
+    def _capped(text: str, kwargs: dict[str, Any]) -> tuple[str, str]:
+        """Like a server, stop at the answer's token budget (4 characters a token, at a
+        word end) and say how it ended."""
+        cap = int(kwargs.get("max_tokens") or 0) * 4
+        if not cap or len(text) <= cap:
+            return text, "stop"
+        cut = text[:cap]
+        return (cut.rsplit(" ", 1)[0] if " " in cut else cut), "length"
+
     def _shaped(self, skill: str, v: dict[str, Any]) -> str:
         n = self._count
         subject = str(v.get("description") or v.get("topic") or v.get("source") or "")
@@ -102,8 +112,9 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = self._answer(messages, kwargs)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        text, finish = self._capped(self._answer(messages, kwargs), kwargs)
+        message = AIMessage(content=text, response_metadata={"finish_reason": finish})
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
         self,
@@ -112,12 +123,14 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        text = self._answer(messages, kwargs)
+        text, finish = self._capped(self._answer(messages, kwargs), kwargs)
         for piece in re.findall(r"\S+\s*|\s+", text):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
+        end = AIMessageChunk(content="", response_metadata={"finish_reason": finish})
+        yield ChatGenerationChunk(message=end)
 
     async def _astream(
         self,
@@ -127,9 +140,7 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         """Natively async: LangChain would otherwise step the sync stream in a thread."""
-        text = self._answer(messages, kwargs)
-        for piece in re.findall(r"\S+\s*|\s+", text):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
-            if run_manager:
-                await run_manager.on_llm_new_token(piece, chunk=chunk)
+        for chunk in self._stream(messages, stop, None, **kwargs):
+            if run_manager and chunk.text:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk

@@ -31,6 +31,8 @@ class ChatForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     system: str = Field(min_length=1)
     user: str = Field(min_length=1)
+    # Sent after an answer that stopped at the token cap, to have it go on (/continue).
+    resume: str = "Continue exactly where your last answer stopped. Don't repeat anything."
 
 
 class CompletionForm(BaseModel):

@@ -197,9 +197,15 @@ def m101_sessions(db: sqlite_utils.Database) -> None:
     db.table("session_messages").create_index(["idea_id"])
 
 
+def m301_turns_cut(db: sqlite_utils.Database) -> None:
+    """An answer that stopped at the model's token cap, so /continue can go on with it."""
+    db.table("turns").add_column("cut", int, not_null_default=0)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m101_sessions,
+    m301_turns_cut,
     m501_discord_channels_own_their_data,
 ]
 

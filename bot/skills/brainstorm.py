@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.llm.engine import Answer
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.skills.common import novel, parse_items, stream_text
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 10
+# One idea line (hook | angle | format) is 25-40 tokens; room for one more as slack.
+IDEA_TOKENS = 60
 FORMATS = (
     "reel",
     "carousel",
@@ -100,13 +103,17 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     existing = [d.text for d in await ctx.memory.drafts(ctx.owner, limit=50, kind="idea")]
     ideas: list[Idea] = []
     for attempt in range(2):
-        variables = {"topic": topic, "count": count}
+        variables = {"topic": topic, "count": count, "_max_tokens": IDEA_TOKENS * (count + 1)}
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
-        async for progress in stream_text(ctx, "brainstorm", variables, out=out):
+        answers: list[Answer] = []
+        async for progress in stream_text(ctx, "brainstorm", variables, out=out, answers=answers):
             yield progress
-        parsed = [i for i in (parse_idea(x) for x in parse_items(out[0])) if i]
+        items = parse_items(out[0])
+        if answers[0].truncated:
+            items = items[:-1]  # stopped at the token cap: the last idea is unfinished
+        parsed = [i for i in (parse_idea(x) for x in items) if i]
         fresh = novel([i.hook for i in [*ideas, *parsed]], existing)
         ideas = [i for i in [*ideas, *parsed] if i.hook in fresh]
         ideas = list({i.hook: i for i in ideas}.values())

@@ -7,15 +7,16 @@ from collections.abc import AsyncIterator, Sequence
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.llm.engine import Answer
 from bot.messages import Attachment, Outgoing
 from bot.platforms import PLATFORMS, Platform, repair
 from bot.skills.common import (
     DRAFT_REF_RE,
     avoid_filter,
     drafts_reply,
+    finished_items,
     novel,
     on_topic,
-    parse_items,
     platform_vars,
     resolve_platform,
     split_tone,
@@ -86,6 +87,18 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
         yield out
 
 
+def labelled(items: list[str], tones: Sequence[str], avoid: Sequence[str]) -> list[tuple[str, str]]:
+    """Captions with the tone each was written in: the prompt asks for one caption per
+    tone, in order, so the model's n-th caption is the n-th tone — when it wrote exactly
+    one per tone. Otherwise there is no telling which is which: no labels."""
+    labels = list(tones) if len(items) == len(tones) else [""] * len(items)
+    texts = avoid_filter(items, avoid)
+    if len(texts) == len(items):  # none dropped (banned words maybe stripped in place)
+        return list(zip(texts, labels, strict=True))
+    label_of = dict(zip(items, labels, strict=True))
+    return [(t, label_of[t]) for t in texts]
+
+
 async def write_captions(
     ctx: Context,
     description: str,
@@ -99,13 +112,17 @@ async def write_captions(
     """Generate, repair to the platform's limits, drop repeats of what the creator
     already has, and regenerate if fewer than three fresh captions remain. The small
     base model (completion style) drifts off topic: it gets a third try, and captions
-    that mention the post come first."""
+    that mention the post come first. Each caption keeps its tone label through all of
+    that (never given by its final position)."""
     existing = [d.text for d in await ctx.memory.drafts(ctx.owner, limit=50)]
     base_model = ctx.llm.style == "completion"
+    # The base model is never told tones: its few-shot examples teach DEFAULT_TONES' order.
+    written_in = DEFAULT_TONES if base_model else tuple(tones)
+    tone_of: dict[str, str] = {}
     pool: list[str] = []
     kept: list[str] = []
     variables = {
-        **platform_vars(platform),
+        **platform_vars(platform, drafts=3),
         "description": description,
         "tones": ", ".join(tones),
         "like": like,
@@ -114,10 +131,20 @@ async def write_captions(
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
-        async for progress in stream_text(ctx, "caption", variables, images=images, out=out):
+        answers: list[Answer] = []
+        async for progress in stream_text(
+            ctx, "caption", variables, images=images, out=out, answers=answers
+        ):
             yield progress
-        items = avoid_filter(parse_items(out[0]), ctx.profile.avoid)
-        pool = novel([*pool, *(repair(i, platform) for i in items)], existing)
+        items = finished_items(out[0], answers[0])
+        batch = [
+            (repair(text, platform), tone)
+            for text, tone in labelled(items, written_in, ctx.profile.avoid)
+            if text.strip()
+        ]
+        for text, tone in batch:
+            tone_of.setdefault(text, tone)
+        pool = novel([*pool, *(text for text, _ in batch)], existing)
         kept = [t for t in pool if on_topic(t, description)] if base_model else pool
         if len(kept) >= 3:
             break
@@ -129,11 +156,7 @@ async def write_captions(
         )
     kept = kept[:3]
     records = await ctx.save_drafts(
-        "caption",
-        platform.key,
-        description,
-        [(t, tones[i] if i < len(tones) else "") for i, t in enumerate(kept)],
-        parent_id,
+        "caption", platform.key, description, [(t, tone_of.get(t, "")) for t in kept], parent_id
     )
     voice = f" · your voice: {ctx.profile.voice}" if ctx.profile.voice else ""
     reply = drafts_reply(ctx, f"{len(records)} captions for {platform.name}{voice}", records)

@@ -4,15 +4,23 @@ filtering, and the reply that shows drafts with their buttons."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from bot.context import Context
+from bot.llm.engine import Answer
 from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
-from bot.platforms import DEFAULT_PLATFORM, PLATFORMS, Platform, find_platform
+from bot.platforms import (
+    DEFAULT_PLATFORM,
+    PLATFORMS,
+    Platform,
+    find_platform,
+    token_budget,
+    whole_sentences,
+)
 
 ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
@@ -162,11 +170,17 @@ async def stream_text(
     with_history: bool = True,
     images: Sequence[Attachment] = (),
     out: list[str],
+    answers: list[Answer] | None = None,
+    history: Sequence[Turn] | None = None,
+    partial: str = "",
+    shown: Callable[[str], str] = lambda text: text,
 ) -> AsyncIterator[Progress]:
-    """Run a skill's prompt, yielding Progress as text arrives; the full text lands in `out`."""
-    history = (
-        to_messages(await ctx.memory.recent_turns(ctx.owner, ctx.session)) if with_history else []
-    )
+    """Run a skill's prompt, yielding Progress as text arrives (as `shown` presents it);
+    the full text lands in `out`, and the Answer (was it cut at the token cap?) in
+    `answers` if given. `history`: these turns instead of the conversation's latest;
+    `partial`: continue that answer (the text is then only what follows it)."""
+    if history is None:
+        history = await ctx.memory.recent_turns(ctx.owner, ctx.session) if with_history else []
     variables = {
         "profile": profile_text(ctx.profile),
         # Short forms for the few-shot (completion) prompts of the embedded model.
@@ -174,21 +188,35 @@ async def stream_text(
         "audience": ctx.profile.audience or "everyone",
         **variables,
     }
-    text = ""
-    async for delta in ctx.llm.stream(skill, variables, history, images):
-        text += delta
+    answer = ctx.llm.answer(skill, variables, to_messages(history), images, partial=partial)
+    async for text in answer:
         if text.strip():
-            yield Progress(text)
-    out.append(text)
+            yield Progress(shown(text))
+    out.append(answer.text)
+    if answers is not None:
+        answers.append(answer)
 
 
-def platform_vars(platform: Platform) -> dict[str, Any]:
-    """What every platform-aware prompt is told about the target."""
+def platform_vars(platform: Platform, drafts: int = 1) -> dict[str, Any]:
+    """What every platform-aware prompt is told about the target, and a token budget
+    that holds `drafts` drafts as long as the platform allows."""
     return {
         "platform": platform.name,
         "max_chars": platform.max_chars,
         "hashtags": platform.good_hashtags,
+        "_max_tokens": token_budget(platform, drafts),
     }
+
+
+def finished_items(text: str, answer: Answer) -> list[str]:
+    """The answer's list items, none shown cut off: if the answer stopped at the token
+    cap, its last item is unfinished and keeps only its whole sentences ("" if none).
+    (Cut back rather than continued: the budget holds drafts as long as the platform
+    allows, so a cut one is over the limit anyway and repair() would shorten it.)"""
+    items = parse_items(text)
+    if answer.truncated and items:
+        items[-1] = whole_sentences(items[-1])
+    return items
 
 
 def counted(draft: DraftRecord, platform: Platform) -> str:

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.llm.engine import Answer
 from bot.messages import Outgoing
 from bot.platforms import PLATFORMS, Platform, find_platform, repair
 from bot.skills.caption import TONES
 from bot.skills.common import (
     drafts_reply,
+    finished_items,
     on_topic,
-    parse_items,
     platform_vars,
     resolve_platform,
     split_platform,
@@ -87,13 +88,16 @@ async def remix_text(
         "instructions": instructions or "keep the message, make it feel native to the platform",
     }
     text = ""
-    for attempt in range(3 if base_model else 1):
+    # A chat model's second try is for an answer with nothing usable (e.g. one long
+    # sentence cut at the token cap).
+    for attempt in range(3 if base_model else 2):
         if attempt:
             variables["_temperature"] = min(1.2, ctx.settings.llm.temperature + 0.2 * attempt)
         out: list[str] = []
-        async for progress in stream_text(ctx, "remix", variables, out=out):
+        answers: list[Answer] = []
+        async for progress in stream_text(ctx, "remix", variables, out=out, answers=answers):
             yield progress
-        items = parse_items(out[0])
+        items = finished_items(out[0], answers[0])
         text = items[0] if items else ""
         if text and (not base_model or on_topic(text, source, min_shared=2)):
             break

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 
 from adapters.discord import DiscordAdapter
 from bot.config import load_settings
 from bot.core import Core
+from bot.llm.engine import Answer
 from tests.discord.fake_discord import FakeDiscord
+from tests.helpers import slow_answers
 
 BURST = 100
 DEFER = 5
@@ -24,14 +25,7 @@ DEFER = 5
 def hold_model(core: Core, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """Every model call waits until the returned event is set."""
     gate = asyncio.Event()
-    original: Callable[..., AsyncIterator[str]] = core.llm.stream
-
-    async def held(*args: Any, **kwargs: Any) -> AsyncIterator[str]:
-        await gate.wait()
-        async for delta in original(*args, **kwargs):
-            yield delta
-
-    monkeypatch.setattr(core.llm, "stream", held)
+    slow_answers(core.llm, monkeypatch, before=gate.wait)
     return gate
 
 
@@ -63,14 +57,16 @@ async def test_edit_interval_is_a_setting(
     core.settings.discord = load_settings().discord
     gate, started = asyncio.Event(), asyncio.Event()
 
-    async def slow(*args: Any, **kwargs: Any) -> AsyncIterator[str]:
-        yield "1. Hook: Desk tour | Angle: story | Format: reel\n"
+    async def slow(answer: Answer) -> AsyncIterator[str]:
+        answer.text = "1. Hook: Desk tour | Angle: story | Format: reel\n"
+        yield answer.text
         started.set()
         await gate.wait()
         for n in range(2, 6):
-            yield f"{n}. Hook: Idea {n} | Angle: story | Format: reel\n"
+            answer.text += f"{n}. Hook: Idea {n} | Angle: story | Format: reel\n"
+            yield answer.text
 
-    monkeypatch.setattr(core.llm, "stream", slow)
+    monkeypatch.setattr(core.llm, "answer", lambda *args, **kwargs: Answer(slow))
     bot = DiscordAdapter(core)
     assert bot.edit_interval == 3600.0
     await bot.start()

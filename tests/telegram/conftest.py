@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Incoming, Outgoing
+from tests.helpers import slow_answers
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, Sent
 
 
@@ -111,18 +111,12 @@ def held(tg: Harness, monkeypatch: pytest.MonkeyPatch) -> Held:
     """Answers stream (shown from their first words on) and wait for `held.release`."""
     hold = Held()
     tg.adapter.cfg.stream_after_s = 0
-    stream = tg.core.llm.stream
 
-    async def slow(*args: Any, **kwargs: Any) -> AsyncIterator[str]:
-        first = True
-        async for delta in stream(*args, **kwargs):
-            yield delta
-            if first:
-                first = False
-                hold.started.set()
-                await hold.release.wait()
+    async def pause() -> None:
+        hold.started.set()
+        await hold.release.wait()
 
-    monkeypatch.setattr(tg.core.llm, "stream", slow)
+    slow_answers(tg.core.llm, monkeypatch, after_first=pause)
     return hold
 
 

@@ -128,6 +128,7 @@ async def test_remix_as_a_reply_uses_the_replied_message(tg: Harness) -> None:
 
 async def test_long_answer_is_split_at_paragraphs_with_escaping(tg: Harness) -> None:
     fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 4000  # a budget this long answer fits in
     paragraph = " ".join(
         f"Sentence {i} compares a<b & c>d for the tram-28 crowd." for i in range(8)
     )
@@ -257,3 +258,14 @@ async def test_every_command_answers_something(tg: Harness) -> None:
         await fake.wait_for(lambda: answered() >= n)  # noqa: B023 (awaited right here)
     await fake.push_message("/nonsense")
     await final(fake, ALICE, "I don't know /nonsense")
+
+
+async def test_a_forged_button_gets_one_line_and_no_spinner(tg: Harness) -> None:
+    fake = tg.fake
+    await fake.push_message("/help")
+    help_msg = await final(fake, ALICE, "Here is what I can do")
+    for data in ("m:pk:²:", "m:rx:99999999999999999999:", "m:zz:1:"):
+        query = await fake.press_button(help_msg, data=data)
+        answered = await fake.wait_for(lambda q=query: fake.callback_answers.get(q))  # type: ignore[misc]
+        assert answered["text"] == "That button no longer works — send /help to start again."
+    assert (await fake.push_message("/help")) and await final(fake, ALICE, "Here is what I can do")
