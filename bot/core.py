@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+import secrets
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import Policy
+from bot.recovery import InboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,9 @@ class Core:
         self._work: set[asyncio.Task[None]] = set()
         # Last photo per conversation, for "a photo, then /caption".
         self.last_image: dict[str, Attachment] = {}
+        # Tells this run's inbox entries from those an earlier (crashed) run left behind.
+        self.run_id = secrets.token_hex(6)
+        self._stopping = False
 
     @classmethod
     async def create(cls, settings: Settings, model: Any = None) -> Core:
@@ -66,11 +71,33 @@ class Core:
     async def start(self) -> None:
         """Work that needs the adapters' outboxes (timers, recovery): called by the
         composition root once every adapter is attached and running."""
+        from bot.recovery import recover
 
-    async def close(self) -> None:
-        if self._work:
-            await asyncio.wait(set(self._work), timeout=30)
+        # In the background: answering what the last run left undone may take a while.
+        self.track(recover(self))
+
+    def shutting_down(self) -> None:
+        """The composition root is stopping the adapters: an answer abandoned from now
+        on was not delivered, so its inbox entry stays for the next start."""
+        self._stopping = True
+
+    async def close(self, grace_s: float = 30.0) -> None:
+        """Let the work in progress finish (also work it starts meanwhile, like the
+        answers a recovery spawns), for up to `grace_s`, then close the memory."""
+        deadline = asyncio.get_running_loop().time() + grace_s
+        while self._work:
+            left = deadline - asyncio.get_running_loop().time()
+            _, pending = await asyncio.wait(set(self._work), timeout=max(0.0, left))
+            if pending and left <= 0:
+                break
         await self.memory.close()
+
+    def track(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` in the background, referenced until done and awaited by close()."""
+        task = asyncio.create_task(work)
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+        return task
 
     # -- talking first -----------------------------------------------------
 
@@ -80,6 +107,10 @@ class Core:
 
     def detach(self, platform: str) -> None:
         self._outboxes.pop(platform, None)
+
+    def platforms(self) -> list[str]:
+        """The platforms this process can post to (their adapters are attached)."""
+        return sorted(self._outboxes)
 
     def outbox(self, platform: str) -> Outbox:
         try:
@@ -100,21 +131,45 @@ class Core:
         arrival order; other conversations run concurrently. The work runs in its own
         task and reaches the caller through a Mailbox, so delivery (however slow) never
         holds up the work, and a caller that stops reading never breaks it."""
+        entry = self._receive(msg)
         box = Mailbox()
-        task = asyncio.create_task(self._produce(msg, box))
-        self._work.add(task)
-        task.add_done_callback(self._work.discard)
+        self.track(self._produce(msg, box, entry))
+        delivered = False
         try:
             async for out in box:
+                if entry is not None and isinstance(out, Reply) and not entry.delivering:
+                    await entry.mark_delivering()
                 yield out
+            # The reader asked for more after the last Reply: it has delivered them all.
+            delivered = True
         finally:
             box.abandon()
+            # Abandoned while running, the adapter has told the person (or the work
+            # failed): only an answer cut off by shutting down is left for the next start.
+            if entry is not None and (delivered or not self._stopping):
+                if delivered:
+                    await entry.done()
+                else:
+                    self.track(entry.done())
 
-    async def _produce(self, msg: Incoming, box: Mailbox) -> None:
+    def _receive(self, msg: Incoming) -> InboxEntry | None:
+        """Record the message in the inbox now, before any work, unless there is nothing
+        to come back to later (chatter Muse wasn't asked about, an inline query)."""
+        if not msg.addressed or msg.message_id is None:
+            return None
+        recording = asyncio.ensure_future(self.memory.inbox_receive(msg, self.run_id))
+        return InboxEntry(self.memory, recording)
+
+    async def _produce(
+        self, msg: Incoming, box: Mailbox, entry: InboxEntry | None = None, *, replay: bool = False
+    ) -> None:
         try:
             # The place in line is taken before the first await: arrival order holds.
             async with self._order.hold(str(msg.session)):
-                async for out in self._admitted(msg):
+                if entry is not None and await entry.duplicate():
+                    return  # delivered again after a restart; the recovery answers it
+                answer = self._guarded(msg) if replay else self._admitted(msg)
+                async for out in answer:
                     box.put(out)
         finally:
             box.close()
@@ -136,6 +191,18 @@ class Core:
             return
         async for out in self._guarded(msg):
             yield out
+
+    async def replay(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+        """Answer a message again after a restart (see bot/recovery.py): no new inbox
+        entry, and no second count against the person's limits — it was admitted when
+        it arrived (a refusal is answered at once, so it never waits in the inbox)."""
+        box = Mailbox()
+        self.track(self._produce(msg, box, replay=True))
+        try:
+            async for out in box:
+                yield out
+        finally:
+            box.abandon()
 
     async def respond(self, msg: Incoming) -> list[Reply]:
         """The final replies only (no streaming) — for simple adapters and tests."""

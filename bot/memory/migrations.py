@@ -71,7 +71,38 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("usage").create({"user_id": int, "day": str, "count": int}, pk=("user_id", "day"))
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m601_inbox(db: sqlite_utils.Database) -> None:
+    """Messages being answered (bot/memory/inbox.py): a row lives from a message's arrival
+    until its answer is delivered. `sender_id` is the platform's id of the sender."""
+    db.table("inbox").create(
+        {
+            "id": int,
+            "run": str,  # the process run working on it
+            "platform": str,
+            "chat_id": str,
+            "thread_id": str,
+            "sender_id": str,
+            "sender_name": str,
+            "sender_handle": str,
+            "is_group": int,
+            "message_id": str,
+            "text": str,
+            "reply_to_text": str,
+            "reply_to_id": str,
+            "options": str,  # JSON pairs
+            "action": str,  # an encoded button press, or ""
+            "media": int,
+            "state": str,
+            "attempts": int,
+            "received_at": str,
+        },
+        pk="id",
+    )
+    db.table("inbox").create_index(["platform", "chat_id", "message_id"])
+    db.table("inbox").create_index(["platform", "sender_id"])
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m601_inbox]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
