@@ -55,9 +55,9 @@ def check_database(path: Path) -> None:
     try:
         conn = sqlite3.connect(readonly_uri(path), uri=True)
         try:
-            problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
-            if problems != ["ok"]:
-                raise StorageError(f"{where} is damaged ({'; '.join(problems)}). {UNTOUCHED}")
+            problem = " ".join(str(conn.execute("PRAGMA quick_check(1)").fetchone()[0]).split())
+            if problem != "ok":
+                raise StorageError(f"{where} is damaged ({problem}). {UNTOUCHED}")
             tables = {row[0] for row in conn.execute("select name from sqlite_master")}
             done = (
                 {row[0] for row in conn.execute("select name from _migrations")}
