@@ -225,9 +225,14 @@ class Core:
                 log.warning("ref %s: %s: %s", ref, type(exc).__name__, exc)
                 text = f"{text} (ref {ref})"
             yield Reply(text, is_error=True, private=True)
-        except Exception:
+        except (Exception, asyncio.CancelledError) as exc:
+            task = asyncio.current_task()
+            if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
+                raise  # this answer itself is being cancelled (shutting down)
+            # A bug, or a stray cancellation from a library the skill used: this person
+            # gets one line, everyone else carries on.
             ref = new_ref()
-            log.exception("ref %s: unexpected failure in %s", ref, msg.session)
+            log.error("ref %s: unexpected failure in %s", ref, msg.session, exc_info=exc)
             yield Reply(
                 f"Something went wrong on my side — try again. (ref {ref})",
                 is_error=True,
