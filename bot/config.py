@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +22,10 @@ SECRET_FIELDS = ("llm.api_key", "telegram.token", "discord.token")
 
 
 class LLMSettings(BaseModel):
+    # `model` and `model_path` are ours: pydantic before 2.10 warns about the "model_"
+    # prefix on every start unless told that no namespace is protected.
+    model_config = ConfigDict(protected_namespaces=())
+
     provider: Literal["embedded", "openai", "fake"] = "embedded"
     base_url: str | None = None
     api_key: SecretStr | None = None
