@@ -8,7 +8,7 @@ import pytest
 
 from adapters.discord import DiscordAdapter
 from tests.discord.fake_discord import FakeDiscord
-from tests.isolation import ERRORS, crash_for
+from tests.crash import ERRORS, crash_for
 
 
 @pytest.mark.parametrize("error", ERRORS)

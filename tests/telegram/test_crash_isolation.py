@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.isolation import ERRORS, crash_for
+from tests.crash import ERRORS, crash_for
 from tests.telegram.conftest import Harness, final
 
 ALICE, BOB = 111, 222
