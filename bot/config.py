@@ -58,6 +58,12 @@ class TelegramSettings(BaseModel):
     allowed_users: list[str] = []
     admin_ids: list[str] = []
     daily_quota: int = Field(default=0, ge=0)  # 0 = unlimited
+    # An answer finished within this many seconds of its first words is sent as one
+    # message; a slower one shows its partial text from then on ("typing…" before).
+    stream_after_s: float = Field(default=0.7, ge=0)
+    # Pace sends to Telegram's flood limits (30/s, 1/s a chat, 20/min a group). Only a
+    # Bot API server without those limits (a test server, a benchmark) wants this off.
+    flood_limits: bool = True
     # Streaming: at most one message edit per this many seconds (tripled in groups,
     # which Telegram caps at ~20 messages a minute).
     edit_interval_s: float = Field(default=1.0, ge=0)
@@ -80,12 +86,28 @@ class DiscordSettings(BaseModel):
     admin_ids: list[str] = []
     daily_quota: int = Field(default=0, ge=0)
     # Not needed: Discord sends the content of DMs and of messages mentioning the bot.
+    # On (and enabled in the Developer Portal), plain messages in a brainstorm session's
+    # thread count as ideas; nothing else is read or kept.
     message_content: bool = False
+    # Slash commands: "auto" syncs them globally at start when they changed since the
+    # last sync, "off" never does (use `muse discord sync`), a server id syncs to that
+    # server only (instant, for testing).
+    sync: str = "auto"
+    # Streaming: at most one edit of an answer per this many seconds.
+    edit_interval_s: float = Field(default=1.0, ge=0)
 
     @field_validator("allowed_users", "admin_ids", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("sync", mode="before")
+    @classmethod
+    def _sync_mode(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text in ("auto", "off") or (text.isascii() and text.isdigit()):
+            return text
+        raise ValueError("use auto, off or a server (guild) id")
 
 
 class RateSettings(BaseModel):

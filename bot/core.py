@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from typing import Any
 
+from bot.clock import Clock, SystemClock
 from bot.commands import Registry, collect
 from bot.config import Settings
 from bot.context import Context
@@ -20,25 +21,44 @@ from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
 from bot.mailbox import Mailbox
 from bot.memory import Memory
+from bot.memory.session_records import SessionRecord
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox, Outbox
-from bot.policy import Policy
+from bot.policy import ALLOW, Policy
 from bot.recovery import InboxEntry
+from bot.skills import session_buttons, session_ideas
+from bot.skills.session_runtime import SessionRuntime
 
 log = logging.getLogger(__name__)
 
-SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat")
+SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "riff", "summary")
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
 # Control characters other than tab/newline: binary junk, never meaningful text.
 JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+# Button presses that need no place in the conversation's line: a vote is one atomic
+# toggle, and must not wait behind a slow answer (a riff) in the same thread.
+UNORDERED_ACTIONS = frozenset({"vote", "idea"})
+# Session actions that cost no model work: never counted against the daily quota.
+FREE_ACTIONS = frozenset({"vote", "idea"})
+FREE_COMMANDS = frozenset({"idea"})
+SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
 
 
 def command_registry() -> Registry:
     """The commands, without a database or a model: for menus and slash-command sync."""
-    from bot.skills import account, brainstorm, caption, chat, remix
+    from bot.skills import (
+        account,
+        brainstorm,
+        caption,
+        chat,
+        remix,
+        session,
+        session_ideas,
+        session_riff,
+    )
 
-    return collect(brainstorm, caption, remix, chat, account)
+    return collect(brainstorm, caption, remix, chat, session, session_ideas, session_riff, account)
 
 
 class Core:
@@ -54,8 +74,13 @@ class Core:
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
+        self._warm: asyncio.Task[None] | None = None
         # Last photo per conversation, for "a photo, then /caption".
         self.last_image: dict[str, Attachment] = {}
+        # Wall-clock time for timers (tests put a hand-driven clock here).
+        self.clock: Clock = SystemClock()
+        # Brainstorm sessions' timers and coalesced vote-count edits.
+        self.sessions = SessionRuntime(self)
         # Tells this run's inbox entries from those an earlier (crashed) run left behind.
         self.run_id = secrets.token_hex(6)
         self._stopping = False
@@ -70,9 +95,13 @@ class Core:
 
     async def start(self) -> None:
         """Work that needs the adapters' outboxes (timers, recovery): called by the
-        composition root once every adapter is attached and running."""
+        composition root once every adapter is attached and running. The embedded model
+        starts loading now, in the background, not on the first person's message, and
+        what the last run left unanswered is answered (bot/recovery.py)."""
         from bot.recovery import recover
 
+        self._warm = self.llm.warm_up()
+        await self.sessions.start()
         # In the background: answering what the last run left undone may take a while.
         self.track(recover(self))
 
@@ -84,12 +113,15 @@ class Core:
     async def close(self, grace_s: float = 30.0) -> None:
         """Let the work in progress finish (also work it starts meanwhile, like the
         answers a recovery spawns), for up to `grace_s`, then close the memory."""
+        if self._warm is not None and not self._warm.done():
+            await asyncio.wait([self._warm])  # a load can't be interrupted mid-way
         deadline = asyncio.get_running_loop().time() + grace_s
         while self._work:
             left = deadline - asyncio.get_running_loop().time()
             _, pending = await asyncio.wait(set(self._work), timeout=max(0.0, left))
             if pending and left <= 0:
                 break
+        await self.sessions.close()
         await self.memory.close()
 
     def track(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -164,22 +196,44 @@ class Core:
         self, msg: Incoming, box: Mailbox, entry: InboxEntry | None = None, *, replay: bool = False
     ) -> None:
         try:
+            if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
+                await self._answer_into(box, msg, entry, replay)
+                return
             # The place in line is taken before the first await: arrival order holds.
             async with self._order.hold(str(msg.session)):
-                if entry is not None and await entry.duplicate():
-                    return  # delivered again after a restart; the recovery answers it
-                answer = self._guarded(msg) if replay else self._admitted(msg)
-                async for out in answer:
-                    box.put(out)
+                await self._answer_into(box, msg, entry, replay)
         finally:
             box.close()
 
-    async def _admitted(self, msg: Incoming) -> AsyncIterator[Outgoing]:
-        """Access, rate and quota (one place, every platform), then the answer."""
+    async def _answer_into(
+        self, box: Mailbox, msg: Incoming, entry: InboxEntry | None, replay: bool
+    ) -> None:
+        if entry is not None and await entry.duplicate():
+            return  # delivered again after a restart; the recovery answers it
+        async for out in self._admitted(msg, replay=replay):
+            box.put(out)
+
+    async def _admitted(self, msg: Incoming, *, replay: bool = False) -> AsyncIterator[Outgoing]:
+        """Access, rate and quota (one place, every platform), then the answer. A replay
+        was admitted when it arrived: it is not counted again."""
         match = COMMAND_RE.match(msg.text.lstrip())
         command = match.group(1).lower() if match and msg.action is None else None
         try:
-            verdict = await self.policy.admit(msg, command)
+            idea_for = None if command else await session_ideas.idea_target(self, msg)
+        except Exception:
+            log.exception("looking up a session for a message in %s failed", msg.session)
+            idea_for = None
+        if not msg.addressed and idea_for is None:
+            # Chatter Muse was not asked about, outside a session's own thread: nothing
+            # is answered, counted or stored.
+            return
+        free = (
+            idea_for is not None
+            or command in FREE_COMMANDS
+            or (msg.action is not None and msg.action.verb in FREE_ACTIONS)
+        )
+        try:
+            verdict = ALLOW if replay else await self.policy.admit(msg, command, free=free)
         except Exception:
             log.exception("admission failed for %s", msg.session)
             verdict = None
@@ -189,7 +243,7 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        async for out in self._guarded(msg):
+        async for out in self._guarded(msg, idea_for):
             yield out
 
     async def replay(self, msg: Incoming) -> AsyncIterator[Outgoing]:
@@ -214,9 +268,11 @@ class Core:
 
     # -- routing -----------------------------------------------------------
 
-    async def _guarded(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def _guarded(
+        self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
+    ) -> AsyncIterator[Outgoing]:
         try:
-            async for out in self._route(msg):
+            async for out in self._route(msg, idea_for):
                 yield out
         except MuseError as exc:
             text = exc.user_message
@@ -240,17 +296,11 @@ class Core:
             )
 
     async def _context(self, msg: Incoming, args: str) -> Context:
-        person = await self.memory.user_for(
-            msg.session.platform, msg.user_id, msg.user_name, "person"
+        group = f"chat:{msg.session.chat_id}" if msg.is_group else None
+        person, owner, profile = await self.memory.people_for(
+            msg.session.platform, msg.user_id, msg.user_name, group
         )
-        owner = person
-        if msg.is_group:
-            owner = await self.memory.user_for(
-                msg.session.platform, f"chat:{msg.session.chat_id}", "", "group"
-            )
-        ctx = Context(self, msg, person=person, owner=owner, args=args)
-        ctx.profile = await self.memory.profile(owner)
-        return ctx
+        return Context(self, msg, person=person, owner=owner, args=args, profile=profile)
 
     def _clean(self, text: str, notices: list[str]) -> str:
         cleaned = JUNK_RE.sub("", text)
@@ -264,18 +314,25 @@ class Core:
             notices.append(f"(Your message was long, so I used its first {limit} characters.)")
         return cleaned.strip()
 
-    async def _route(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def _route(
+        self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
+    ) -> AsyncIterator[Outgoing]:
         from bot.skills import actions, chat
 
-        if not msg.addressed:
-            # Chatter Muse was not asked about: nothing is answered or stored (a
-            # brainstorm session's own thread is the one place that collects it).
-            return
         notices: list[str] = []
         text = self._clean(msg.text, notices)
-        if msg.action is not None:
+        if idea_for is not None:
+            # A reply to a session's message, or a message in its own thread: an idea.
+            ctx = await self._context(msg, text)
+            stream = session_ideas.message_idea(ctx, *idea_for)
+        elif not msg.addressed:
+            return
+        elif msg.action is not None:
             ctx = await self._context(msg, "")
-            stream = actions.handle(ctx, msg.action)
+            if msg.action.verb in SESSION_ACTIONS:
+                stream = session_buttons.on_action(ctx, msg.action)
+            else:
+                stream = actions.handle(ctx, msg.action)
         else:
             unsupported = [a for a in msg.attachments if a.kind != "image"]
             images = [a for a in msg.attachments if a.kind == "image"]

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.memory.inbox import DUPLICATE, NEW, Pending
-from bot.messages import Incoming, Reply
+from bot.messages import Action, Incoming, Reply
 from bot.outbox import NoOutbox
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ REPLAY_WITHIN_S = 15 * 60
 # A message whose answer can't be posted at all (the chat is gone) is dropped after this
 # many starts.
 GIVE_UP_AFTER = 5
+VOTE_PREFIX = Action("vote").encode().rsplit(":", 2)[0] + ":"
 RESUMED = "(Sorry for the wait — I was restarted while answering this.)"
 COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})")
 
@@ -114,7 +115,10 @@ async def _recover_one(core: Core, p: Pending) -> None:
 
 def replayable(p: Pending) -> bool:
     """Answer again only what no one has seen a part of, that no earlier try died on (a
-    message that crashes Muse must not crash it on every start) and that is recent."""
+    message that crashes Muse must not crash it on every start), that is recent, and
+    that means the same the second time (a vote toggles: again would take it back)."""
+    if p.action.startswith(VOTE_PREFIX):
+        return False
     return p.state == NEW and p.attempts <= 1 and p.age_s() <= REPLAY_WITHIN_S
 
 

@@ -26,7 +26,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="FILE", help="a TOML file overriding the defaults")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("chat", help="chat in this terminal (reads stdin line by line when piped)")
+    chat = sub.add_parser(
+        "chat", help="chat in this terminal (reads stdin line by line when piped)"
+    )
+    chat.add_argument(
+        "--group",
+        action="store_true",
+        help="pretend this terminal is a group chat, to try brainstorm sessions "
+        "(ben: /idea … speaks as another member)",
+    )
     run = sub.add_parser("run", help="run the bot on Telegram, Discord or both")
     run.add_argument("platform", choices=["telegram", "discord", "all"])
     sub.add_parser("config", help="print the effective settings (secrets masked)")
@@ -61,10 +69,10 @@ async def _with_core(settings: Settings, fn: Callable[[Any], Awaitable[int]]) ->
         await core.close()
 
 
-async def _chat(core: Any) -> int:
+async def _chat(core: Any, group: bool = False) -> int:
     from adapters.console import ConsoleAdapter
 
-    console = ConsoleAdapter(core)
+    console = ConsoleAdapter(core, group=group)
     core.attach(console.name, console)
     await core.start()
     return await console.run()
@@ -170,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings, to_stderr=args.command in ("run", "discord"))
     try:
         if args.command == "chat":
-            return asyncio.run(_with_core(settings, _chat))
+            return asyncio.run(_with_core(settings, lambda core: _chat(core, args.group)))
         if args.command == "export":
             return asyncio.run(_with_core(settings, lambda core: _export(core, args)))
         if args.command == "forget":

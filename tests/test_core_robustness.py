@@ -14,6 +14,7 @@ from langchain_core.outputs import ChatGenerationChunk
 
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
+from bot.llm.userdata import CLOSE, OPEN
 from bot.messages import Attachment, Progress, Reply
 from tests.helpers import ask, message
 
@@ -85,7 +86,8 @@ class GatedModel(ScriptedChatModel):
     async def _astream(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
-        text = str(messages[-1].content)
+        # The person's words, without the data tags they reach the model in.
+        text = str(messages[-1].content).removeprefix(OPEN).removesuffix(CLOSE)
         self.__dict__["seen"].append(text)
         if "SLOW" in text:
             await self.__dict__["release"].wait()

@@ -261,12 +261,13 @@ FORGED = st.one_of(
 
 
 @pytest.mark.xfail(
-    reason="Action.decode raises on non-ASCII digits ('²'): fixed on feat/reliability "
-    "(b151da2); drop this mark when both are merged",
+    reason="Action.decode raises on non-ASCII digits: fixed on feat/reliability (b151da2); "
+    "drop this mark once both are merged",
     raises=ValueError,
     strict=False,
 )
 @given(FORGED)
+@example("m:rx:²:")  # "²".isdigit(), but int("²") raised: fixed on feat/reliability
 def test_any_callback_data_decodes_or_is_refused_never_raises(data: str) -> None:
     action = Action.decode(data)
     if action is not None:

@@ -20,7 +20,8 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, Prom
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.config import LLMSettings
-from bot.errors import LLMRefused, LLMUnavailable
+from bot.errors import LLMLeak, LLMRefused, LLMUnavailable
+from bot.llm import userdata
 from bot.llm.prompts import PromptSpec
 from bot.messages import Attachment
 
@@ -138,11 +139,30 @@ HISTORY_TURN_CHARS = 240
 def history_text(history: Sequence[BaseMessage]) -> str:
     lines = []
     for m in history:
-        text = " ".join(str(m.content).split())
+        text = userdata.flatten(str(m.content))
         if len(text) > HISTORY_TURN_CHARS:
             text = text[: HISTORY_TURN_CHARS - 1].rsplit(" ", 1)[0] + "…"
         lines.append(f"{'Creator' if isinstance(m, HumanMessage) else 'Muse'}: {text}\n")
     return "".join(lines)
+
+
+def delimited(history: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """Earlier turns for a chat prompt: the creator's between the data tags, Muse's own
+    with any look-alike tags made inert."""
+    out: list[BaseMessage] = []
+    for m in history:
+        text = str(m.content)
+        if isinstance(m, HumanMessage):
+            out.append(HumanMessage(userdata.wrap(text)))
+        else:
+            out.append(m.model_copy(update={"content": userdata.neutralise(text)}))
+    return out
+
+
+def _log_load_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        # The first generation will try again and report it to the person in one line.
+        log.warning("loading the model in the background failed: %r", task.exception())
 
 
 class LLMEngine:
@@ -161,6 +181,16 @@ class LLMEngine:
         self.style = style
         # The embedded model computes on our own 2 cores: queue its generations.
         self._gate = asyncio.Semaphore(1 if settings.provider == "embedded" else 16)
+
+    def warm_up(self) -> asyncio.Task[None] | None:
+        """Start loading a local model in the background, so the first person to write
+        does not wait for it (a generation that comes sooner simply waits for the load)."""
+        aload = getattr(self.model, "aload", None)
+        if aload is None:
+            return None
+        task: asyncio.Task[None] = asyncio.create_task(aload())
+        task.add_done_callback(_log_load_failure)
+        return task
 
     @property
     def supports_vision(self) -> bool:
@@ -232,10 +262,16 @@ class LLMEngine:
     def _inputs(
         self, spec: PromptSpec, variables: dict[str, Any], history: Sequence[BaseMessage]
     ) -> dict[str, Any]:
+        """The prompt's values, user text made safe to delimit: look-alikes of the data
+        tags neutralised (chat form), line breaks flattened (completion form)."""
         values = {name: variables.get(name, "") for name in spec.variables}
+        for name, value in values.items():
+            if isinstance(value, str) and name not in spec.trusted:
+                clean = userdata.neutralise(value)
+                values[name] = clean if self.style == "chat" else userdata.flatten(clean)
         values[CONTINUATION] = ""
         fitted = fit_history(history, self.settings.context_tokens)
-        values["history"] = fitted if self.style == "chat" else history_text(fitted)
+        values["history"] = delimited(fitted) if self.style == "chat" else history_text(fitted)
         return values
 
     # -- running ----------------------------------------------------------
@@ -259,10 +295,13 @@ class LLMEngine:
         inputs = self._inputs(spec, variables, history)
         completion = self.style == "completion"
         primer = spec.completion.primer.rstrip(" \t") if completion else ""
+        protected = userdata.fragments(spec.chat.system) if not completion else []
         async with self._gate:
             text = ""
             async for delta in self._run(chain, inputs, primer):
                 text += delta
+                if userdata.leaked(text, protected):
+                    raise LLMLeak(f"{skill}: the answer repeated the system prompt")
                 yield delta
             want = wanted_items(spec, variables) if completion else 0
             if count_items(text) >= want:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -77,6 +77,19 @@ class ScriptedChatModel(BaseChatModel):
                 f"{i + 1}. {OPENERS[(n + i) % len(OPENERS)]} {subject}, told {tone} (v{n}). {tag}"
                 for i, tone in enumerate(tones)
             )
+        if skill == "riff":
+            idea = str(v.get("idea") or "the idea")
+            return "\n".join(
+                f"{i + 1}. {idea}, {OPENERS[(n + i) % len(OPENERS)].rstrip(':').lower()} take {n}"
+                for i in range(3)
+            )
+        if skill == "summary":
+            first = str(v.get("top") or "the first idea")
+            return (
+                f"Themes: {subject} from several angles\n"
+                f"Decision: go with {first}\n"
+                "Open questions: who makes it, and by when?"
+            )
         if skill == "remix":
             how = str(v.get("instructions") or "").strip()
             return f"{OPENERS[n % len(OPENERS)]} {subject} ({how or 'remixed'})"
@@ -104,4 +117,19 @@ class ScriptedChatModel(BaseChatModel):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """Natively async: LangChain would otherwise step the sync stream in a thread."""
+        text = self._answer(messages, kwargs)
+        for piece in re.findall(r"\S+\s*|\s+", text):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                await run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk

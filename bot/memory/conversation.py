@@ -15,15 +15,25 @@ RECENT_TURNS = 60
 
 class Conversation(Store):
     async def add_turn(self, owner: int, author: int, session: str, role: str, text: str) -> None:
-        record = {
-            "owner_id": owner,
-            "author_id": author,
-            "session": session,
-            "role": role,
-            "text": text,
-            "created_at": now(),
-        }
-        await self._run(lambda db: db.table("turns").insert(record))
+        await self.add_turns(owner, author, session, [(role, text)])
+
+    async def add_turns(
+        self, owner: int, author: int, session: str, turns: list[tuple[str, str]]
+    ) -> None:
+        """Several turns (role, text) in one transaction: a question and its answer."""
+        at = now()
+        records = [
+            {
+                "owner_id": owner,
+                "author_id": author,
+                "session": session,
+                "role": role,
+                "text": text,
+                "created_at": at,
+            }
+            for role, text in turns
+        ]
+        await self._run(lambda db: db.table("turns").insert_all(records))
 
     async def recent_turns(self, owner: int, session: str, limit: int = RECENT_TURNS) -> list[Turn]:
         """The newest `limit` turns of one conversation, oldest first."""

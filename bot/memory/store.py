@@ -113,6 +113,9 @@ class Store:
                 # Readers never block the writer, nor the writer the readers.
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA foreign_keys=ON")
+                # WAL + NORMAL: a commit survives a crash or kill of Muse (only an OS crash
+                # or power cut can lose the last ones), without an fsync per commit.
+                self._db.execute("PRAGMA synchronous=NORMAL")
                 return migrate(self._db)
             except sqlite3.Error as exc:
                 raise StorageError(f"can't use the database {self.path}: {exc}") from None

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from adapters.discord import DiscordAdapter
-from tests.discord.fake_discord import FakeDiscord
 from tests.crash import ERRORS, crash_for
+from tests.discord.fake_discord import FakeDiscord
 
 
 @pytest.mark.parametrize("error", ERRORS)

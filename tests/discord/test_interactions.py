@@ -235,3 +235,30 @@ async def test_daily_quota_refusal_is_ephemeral(
     await fake.wait_for(lambda: second.followups)
     assert "today's 1 requests" in second.text()
     assert second.followups[-1]["flags"] & EPHEMERAL
+
+
+async def test_a_command_discord_has_but_muse_no_longer_knows(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    i = await fake.send_slash("oldcommand", {"x": "1"})  # synced by an older Muse
+    await fake.wait_for(lambda: i.callbacks)
+    assert i.callback_types == [4]
+    assert i.callbacks[0]["data"]["flags"] & EPHEMERAL
+    assert "changed" in i.callbacks[0]["data"]["content"]
+    ok = await fake.send_slash("help")  # and the client goes on
+    await fake.wait_for(lambda: finished(ok, "/caption"))
+
+
+async def test_a_button_muse_cannot_read_gets_an_answer(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    odd = {"type": 2, "style": 2, "label": "?", "custom_id": "m:zz:1:"}
+    message = fake.make_message(
+        fake.channel_id,
+        fake.bot,
+        {"content": "old", "components": [{"type": 1, "components": [odd]}]},
+    )
+    press = await fake.press_button("m:zz:1:", message)
+    await fake.wait_for(lambda: press.callbacks)
+    assert press.callback_types == [4] and press.callbacks[0]["data"]["flags"] & EPHEMERAL
+    assert "doesn't work any more" in press.callbacks[0]["data"]["content"]

@@ -93,6 +93,8 @@ class Recorded:
 class FakeOpenAI:
     def __init__(self, default: str = DEFAULT_ANSWER) -> None:
         self.default = default
+        # Seconds every answer takes before its first byte (a slow model, for benchmarks).
+        self.latency_s = 0.0
         self.script: deque[Step] = deque()
         self.requests: list[Recorded] = []
         self._runner: web.AppRunner | None = None
@@ -128,6 +130,8 @@ class FakeOpenAI:
         self.requests.append(Recorded(request.path, dict(request.headers), body))
         async with self._arrived:
             self._arrived.notify_all()
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
         step = self.script.popleft() if self.script else reply(self.default)
         if step.kind == "hang":
             try:
