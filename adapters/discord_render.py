@@ -112,8 +112,14 @@ def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     for r, row in enumerate(rows[:MAX_ROWS]):
         for button in row[:MAX_PER_ROW]:
-            view.add_item(MuseButton(button.action, button.label, row=r))
+            view.add_item(MuseButton(button.action, label_text(button.label), row=r))
     return view if view.children else None
+
+
+def label_text(label: str) -> str:
+    """A label Discord accepts: one line, 1 to 80 characters (blank would fail the whole
+    message)."""
+    return " ".join(label.split())[:MAX_LABEL] or "…"
 
 
 def build_files(attachments: tuple[Attachment, ...]) -> list[discord.File]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -28,6 +29,10 @@ CHAT_MAX_TOKENS = {"embedded": 250, "openai": 1024, "fake": 1024}
 
 
 class LLMSettings(BaseModel):
+    # `model` and `model_path` are ours: pydantic before 2.10 warns about the "model_"
+    # prefix on every start unless told that no namespace is protected.
+    model_config = ConfigDict(protected_namespaces=())
+
     provider: Provider = "embedded"
     # Tried in order when the provider fails after its retries (e.g. ["embedded"] behind
     # "openai"); each uses the settings below. Comma-separated in the environment.
@@ -207,6 +212,9 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         if not path.is_file():
             raise SettingsError(f"config file not found: {path}")
         os.environ["MUSE_CONFIG"] = str(path)
+    user_file = os.environ.get("MUSE_CONFIG")
+    if user_file:
+        _refuse_secrets_in(Path(user_file).expanduser())
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -219,14 +227,46 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         raise SettingsError(f"invalid configuration: {exc}") from None
 
 
+def _refuse_secrets_in(path: Path) -> None:
+    """A config file gets copied, shared and committed: secrets stay in the environment."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # reported by the settings source, with its own message
+    for dotted in SECRET_FIELDS:
+        section, key = dotted.split(".")
+        table = data.get(section)
+        if isinstance(table, dict) and key in table:
+            env = f"MUSE_{section.upper()}__{key.upper()}"
+            raise SettingsError(
+                f"{path}: {dotted} is a secret and is read only from the environment — "
+                f"remove it from the file and set {env} instead"
+            )
+
+
 def masked(settings: Settings) -> dict[str, Any]:
-    """Settings as a plain dict with secrets masked, for `muse config`."""
+    """Settings as a plain dict with secrets masked, for `muse config`: the secret fields,
+    and any secret pasted into another one (a Bot API URL with the token in it)."""
     data = settings.model_dump(mode="json")
+    secrets: list[str] = []
     for dotted in SECRET_FIELDS:
         section, key = dotted.split(".")
         raw = getattr(getattr(settings, section), key)
+        if raw and raw.get_secret_value():
+            secrets.append(raw.get_secret_value())
         data[section][key] = _mask(raw.get_secret_value()) if raw else None
-    return data
+    return _scrub(data, secrets)  # type: ignore[no-any-return]
+
+
+def _scrub(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "****")
+    return value
 
 
 def _mask(secret: str) -> str:

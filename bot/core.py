@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+import secrets
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +27,8 @@ from bot.memory.session_records import SessionRecord
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox, Outbox
-from bot.policy import Policy
+from bot.policy import ALLOW, Policy
+from bot.recovery import InboxEntry
 from bot.skills import session_buttons, session_ideas
 from bot.skills.session_runtime import SessionRuntime
 
@@ -97,6 +99,9 @@ class Core:
         )
         # Brainstorm sessions' timers and coalesced vote-count edits.
         self.sessions = SessionRuntime(self)
+        # Tells this run's inbox entries from those an earlier (crashed) run left behind.
+        self.run_id = secrets.token_hex(6)
+        self._stopping = False
 
     @classmethod
     async def create(cls, settings: Settings, model: Any = None) -> Core:
@@ -109,17 +114,40 @@ class Core:
     async def start(self) -> None:
         """Work that needs the adapters' outboxes (timers, recovery): called by the
         composition root once every adapter is attached and running. The embedded model
-        starts loading now, in the background, not on the first person's message."""
+        starts loading now, in the background, not on the first person's message, and
+        what the last run left unanswered is answered (bot/recovery.py)."""
+        from bot.recovery import recover
+
         self._warm = self.llm.warm_up()
         await self.sessions.start()
+        # In the background: answering what the last run left undone may take a while.
+        self.track(recover(self))
 
-    async def close(self) -> None:
+    def shutting_down(self) -> None:
+        """The composition root is stopping the adapters: an answer abandoned from now
+        on was not delivered, so its inbox entry stays for the next start."""
+        self._stopping = True
+
+    async def close(self, grace_s: float = 30.0) -> None:
+        """Let the work in progress finish (also work it starts meanwhile, like the
+        answers a recovery spawns), for up to `grace_s`, then close the memory."""
         if self._warm is not None and not self._warm.done():
             await asyncio.wait([self._warm])  # a load can't be interrupted mid-way
-        if self._work:
-            await asyncio.wait(set(self._work), timeout=30)
+        deadline = asyncio.get_running_loop().time() + grace_s
+        while self._work:
+            left = deadline - asyncio.get_running_loop().time()
+            _, pending = await asyncio.wait(set(self._work), timeout=max(0.0, left))
+            if pending and left <= 0:
+                break
         await self.sessions.close()
         await self.memory.close()
+
+    def track(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` in the background, referenced until done and awaited by close()."""
+        task = asyncio.create_task(work)
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+        return task
 
     # -- talking first -----------------------------------------------------
 
@@ -129,6 +157,10 @@ class Core:
 
     def detach(self, platform: str) -> None:
         self._outboxes.pop(platform, None)
+
+    def platforms(self) -> list[str]:
+        """The platforms this process can post to (their adapters are attached)."""
+        return sorted(self._outboxes)
 
     def outbox(self, platform: str) -> Outbox:
         try:
@@ -149,31 +181,59 @@ class Core:
         arrival order; other conversations run concurrently. The work runs in its own
         task and reaches the caller through a Mailbox, so delivery (however slow) never
         holds up the work, and a caller that stops reading never breaks it."""
+        entry = self._receive(msg)
         box = Mailbox()
-        task = asyncio.create_task(self._produce(msg, box))
-        self._work.add(task)
-        task.add_done_callback(self._work.discard)
+        self.track(self._produce(msg, box, entry))
+        delivered = False
         try:
             async for out in box:
+                if entry is not None and isinstance(out, Reply) and not entry.delivering:
+                    await entry.mark_delivering()
                 yield out
+            # The reader asked for more after the last Reply: it has delivered them all.
+            delivered = True
         finally:
             box.abandon()
+            # Abandoned while running, the adapter has told the person (or the work
+            # failed): only an answer cut off by shutting down is left for the next start.
+            if entry is not None and (delivered or not self._stopping):
+                if delivered:
+                    await entry.done()
+                else:
+                    self.track(entry.done())
 
-    async def _produce(self, msg: Incoming, box: Mailbox) -> None:
+    def _receive(self, msg: Incoming) -> InboxEntry | None:
+        """Record the message in the inbox now, before any work, unless there is nothing
+        to come back to later (chatter Muse wasn't asked about, an inline query)."""
+        if not msg.addressed or msg.message_id is None:
+            return None
+        recording = asyncio.ensure_future(self.memory.inbox_receive(msg, self.run_id))
+        return InboxEntry(self.memory, recording)
+
+    async def _produce(
+        self, msg: Incoming, box: Mailbox, entry: InboxEntry | None = None, *, replay: bool = False
+    ) -> None:
         try:
             if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
-                async for out in self._admitted(msg):
-                    box.put(out)
+                await self._answer_into(box, msg, entry, replay)
                 return
             # The place in line is taken before the first await: arrival order holds.
             async with self._order.hold(str(msg.session)):
-                async for out in self._admitted(msg):
-                    box.put(out)
+                await self._answer_into(box, msg, entry, replay)
         finally:
             box.close()
 
-    async def _admitted(self, msg: Incoming) -> AsyncIterator[Outgoing]:
-        """Access, rate and quota (one place, every platform), then the answer."""
+    async def _answer_into(
+        self, box: Mailbox, msg: Incoming, entry: InboxEntry | None, replay: bool
+    ) -> None:
+        if entry is not None and await entry.duplicate():
+            return  # delivered again after a restart; the recovery answers it
+        async for out in self._admitted(msg, replay=replay):
+            box.put(out)
+
+    async def _admitted(self, msg: Incoming, *, replay: bool = False) -> AsyncIterator[Outgoing]:
+        """Access, rate and quota (one place, every platform), then the answer. A replay
+        was admitted when it arrived: it is not counted again."""
         match = COMMAND_RE.match(msg.text.lstrip())
         command = match.group(1).lower() if match and msg.action is None else None
         try:
@@ -191,7 +251,7 @@ class Core:
             or (msg.action is not None and msg.action.verb in FREE_ACTIONS)
         )
         try:
-            verdict = await self.policy.admit(msg, command, free=free)
+            verdict = ALLOW if replay else await self.policy.admit(msg, command, free=free)
         except Exception:
             log.exception("admission failed for %s", msg.session)
             verdict = None
@@ -203,6 +263,18 @@ class Core:
             return
         async for out in self._guarded(msg, idea_for):
             yield out
+
+    async def replay(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+        """Answer a message again after a restart (see bot/recovery.py): no new inbox
+        entry, and no second count against the person's limits — it was admitted when
+        it arrived (a refusal is answered at once, so it never waits in the inbox)."""
+        box = Mailbox()
+        self.track(self._produce(msg, box, replay=True))
+        try:
+            async for out in box:
+                yield out
+        finally:
+            box.abandon()
 
     async def respond(self, msg: Incoming) -> list[Reply]:
         """The final replies only (no streaming) — for simple adapters and tests."""
@@ -227,9 +299,14 @@ class Core:
                 log.warning("ref %s: %s: %s", ref, type(exc).__name__, exc)
                 text = f"{text} (ref {ref})"
             yield Reply(text, is_error=True, private=True)
-        except Exception:
+        except (Exception, asyncio.CancelledError) as exc:
+            task = asyncio.current_task()
+            if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
+                raise  # this answer itself is being cancelled (shutting down)
+            # A bug, or a stray cancellation from a library the skill used: this person
+            # gets one line, everyone else carries on.
             ref = new_ref()
-            log.exception("ref %s: unexpected failure in %s", ref, msg.session)
+            log.error("ref %s: unexpected failure in %s", ref, msg.session, exc_info=exc)
             yield Reply(
                 f"Something went wrong on my side — try again. (ref {ref})",
                 is_error=True,

@@ -47,6 +47,13 @@ async def ask(core: Core, text: str = "", **kw: object) -> Reply:
 class Stopped:
     returncode: int | None = None
     stderr: str = ""
+    proc: asyncio.subprocess.Process | None = None
+
+    async def kill(self) -> None:
+        """SIGKILL: the process dies on the spot, as in a crash or an OOM kill."""
+        assert self.proc is not None
+        self.proc.kill()
+        await self.proc.wait()
 
 
 @asynccontextmanager
@@ -62,7 +69,7 @@ async def muse_run(platform: str) -> AsyncIterator[Stopped]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stopped = Stopped()
+    stopped = Stopped(proc=proc)
     try:
         yield stopped
     finally:

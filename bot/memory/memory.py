@@ -8,6 +8,7 @@ import sqlite_utils
 
 from bot.memory.conversation import Conversation
 from bot.memory.drafts import Drafts
+from bot.memory.inbox import Inbox
 from bot.memory.people import People
 from bot.memory.sessions import SessionStore
 from bot.memory.store import now
@@ -15,7 +16,7 @@ from bot.memory.store import now
 
 # Order matters for /forget: each mixin deletes its rows, then calls the next; People
 # (the user row everything points to) comes last.
-class Memory(SessionStore, Drafts, Conversation, People):
+class Memory(SessionStore, Drafts, Conversation, Inbox, People):
     """All persistent state, one method per question the core asks."""
 
     async def export(self, person: int) -> dict[str, Any]:

@@ -202,11 +202,43 @@ def m301_turns_cut(db: sqlite_utils.Database) -> None:
     db.table("turns").add_column("cut", int, not_null_default=0)
 
 
+def m601_inbox(db: sqlite_utils.Database) -> None:
+    """Messages being answered (bot/memory/inbox.py): a row lives from a message's arrival
+    until its answer is delivered. `sender_id` is the platform's id of the sender."""
+    db.table("inbox").create(
+        {
+            "id": int,
+            "run": str,  # the process run working on it
+            "platform": str,
+            "chat_id": str,
+            "thread_id": str,
+            "sender_id": str,
+            "sender_name": str,
+            "sender_handle": str,
+            "is_group": int,
+            "message_id": str,
+            "text": str,
+            "reply_to_text": str,
+            "reply_to_id": str,
+            "options": str,  # JSON pairs
+            "action": str,  # an encoded button press, or ""
+            "media": int,
+            "state": str,
+            "attempts": int,
+            "received_at": str,
+        },
+        pk="id",
+    )
+    db.table("inbox").create_index(["platform", "chat_id", "message_id"])
+    db.table("inbox").create_index(["platform", "sender_id"])
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m101_sessions,
     m301_turns_cut,
     m501_discord_channels_own_their_data,
+    m601_inbox,
 ]
 
 

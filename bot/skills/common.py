@@ -30,18 +30,32 @@ FOR_PLATFORM_RE = re.compile(
 TONE_RE = re.compile(r"(?:^|[\s,;])tone\s*[:=]?\s*([\w][\w ,'-]{0,40})\s*$", re.I)
 
 
+def _last_match(
+    pattern: re.Pattern[str], text: str, accept: Callable[[re.Match[str]], bool] = bool
+) -> re.Match[str] | None:
+    """Of the matches of an end-anchored `pattern`, the one that starts furthest right
+    (and that `accept`s): "a trip to rome for x" is for X, though the leftmost match,
+    " to rome for x", names no platform."""
+    found = None
+    pos = 0
+    while (match := pattern.search(text, pos)) is not None:
+        if accept(match):
+            found = match
+        pos = match.start() + 1
+    return found
+
+
 def split_platform(text: str, default: str | None = None) -> tuple[str, Platform | None]:
     """'a tram ride, for instagram' -> ('a tram ride', Instagram)."""
-    match = FOR_PLATFORM_RE.search(text)
+    match = _last_match(FOR_PLATFORM_RE, text, lambda m: find_platform(m.group(1)) is not None)
     if match:
-        platform = find_platform(match.group(1))
-        if platform:
-            return text[: match.start()].rstrip(" ,;"), platform
+        return text[: match.start()].rstrip(" ,;"), find_platform(match.group(1))
     return text, PLATFORMS.get(default) if default else None
 
 
 def split_tone(text: str) -> tuple[str, str | None]:
-    match = TONE_RE.search(text)
+    """'a tone poem about rain, tone: playful' -> ('a tone poem about rain', 'playful')."""
+    match = _last_match(TONE_RE, text)
     if match:
         return text[: match.start()].rstrip(" ,;"), match.group(1).strip()
     return text, None

@@ -31,7 +31,8 @@ def test_split_prefers_paragraphs_then_sentences_then_words() -> None:
     assert split_text("short") == ["short"]
 
 
-def test_view_is_trimmed_to_discord_limits_and_round_trips() -> None:
+async def test_view_is_trimmed_to_discord_limits_and_round_trips() -> None:
+    # async: discord.py before 2.5 makes a View only inside a running event loop
     rows = tuple(
         tuple(Button(f"B{r}{c}", Action("remix", r * 10 + c)) for c in range(7)) for r in range(7)
     )

@@ -143,10 +143,16 @@ class FakeOpenAI:
         self.requests: list[Recorded] = []
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+        self._arrived = asyncio.Condition()
         self.port = 0
 
     def enqueue(self, *steps: Step) -> None:
         self.script.extend(steps)
+
+    async def wait_for_requests(self, count: int, within: float = 30.0) -> None:
+        """Until `count` requests have arrived (e.g. a model call is under way)."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.requests) >= count)
 
     @property
     def base_url(self) -> str:
@@ -166,6 +172,8 @@ class FakeOpenAI:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(Recorded(request.path, dict(request.headers), body, time.monotonic()))
+        async with self._arrived:
+            self._arrived.notify_all()
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
         step = self.script.popleft() if self.script else reply(self.default)
@@ -174,6 +182,8 @@ class FakeOpenAI:
                 await asyncio.wait_for(self._closing.wait(), step.seconds)
             except TimeoutError:
                 pass
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the client went away (e.g. was killed)
             step = reply(self.default)
         if step.kind == "error":
             error = {"error": {"message": step.text, "type": "fake_error", "code": step.status}}

@@ -53,6 +53,7 @@ class FakeBotAPI(Messages, Chats):
         self.files: dict[str, tuple[str, bytes]] = {}
         self.blocked: set[int] = set()  # users who never pressed Start: 403 on DMs
         self.parse_failures = 0  # force the next N HTML messages to fail to parse
+        self.broken_files = False  # file downloads fail with a 500 (the URL in its body)
         self.holds: dict[str, asyncio.Event] = {}  # method -> released when set
         self.held: list[str] = []  # calls that waited on a hold
         self.limits: FloodLimits | None = None  # Telegram's flood limits, when enforced
@@ -145,6 +146,8 @@ class FakeBotAPI(Messages, Chats):
 
     async def _file(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
+        if self.broken_files:
+            return web.Response(status=500, text=f"Internal error while serving {request.url}")
         for stored_path, data in self.files.values():
             if stored_path == path and request.match_info["token"] == self.token:
                 return web.Response(body=data, content_type="application/octet-stream")
