@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -22,7 +23,7 @@ from bot.mailbox import Mailbox
 from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
-from bot.ordering import KeyedLocks
+from bot.ordering import KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import Policy
 from bot.skills import session_buttons, session_ideas
@@ -69,6 +70,7 @@ class Core:
         self.registry: Registry = command_registry()
         self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
+        self._active: Counter[str] = Counter()  # answers in progress per conversation
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
@@ -148,9 +150,15 @@ class Core:
                     box.put(out)
                 return
             # The place in line is taken before the first await: arrival order holds.
-            async with self._order.hold(str(msg.session)):
-                async for out in self._admitted(msg):
-                    box.put(out)
+            async with self._order.hold(line_of(msg.session, msg.user_id, msg.is_group)):
+                self._active[str(msg.session)] += 1
+                try:
+                    async for out in self._admitted(msg):
+                        box.put(out)
+                finally:
+                    self._active[str(msg.session)] -= 1
+                    if not self._active[str(msg.session)]:
+                        del self._active[str(msg.session)]
         finally:
             box.close()
 
@@ -192,7 +200,7 @@ class Core:
 
     def busy(self, msg: Incoming) -> bool:
         """True while another message of this conversation is being answered."""
-        return self._order.waiting(str(msg.session)) > 0
+        return self._active[str(msg.session)] > 0
 
     # -- routing -----------------------------------------------------------
 

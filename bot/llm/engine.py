@@ -159,6 +159,19 @@ def delimited(history: Sequence[BaseMessage]) -> list[BaseMessage]:
     return out
 
 
+# A server batches or queues requests itself (and says 429 when full, which is waited
+# out): many at once keep 200 waiting people from queueing behind a few slow answers.
+SERVER_CONCURRENCY = 128
+
+
+def concurrency(settings: LLMSettings) -> int:
+    """How many generations run at once: the setting, else one for the embedded model
+    (it computes on this machine's own cores), else SERVER_CONCURRENCY."""
+    if settings.concurrency:
+        return settings.concurrency
+    return 1 if settings.provider == "embedded" else SERVER_CONCURRENCY
+
+
 def _log_load_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         # The first generation will try again and report it to the person in one line.
@@ -179,8 +192,7 @@ class LLMEngine:
         if style == "auto":
             style = "completion" if settings.provider == "embedded" else "chat"
         self.style = style
-        # The embedded model computes on our own 2 cores: queue its generations.
-        self._gate = asyncio.Semaphore(1 if settings.provider == "embedded" else 16)
+        self._gate = asyncio.Semaphore(concurrency(settings))
 
     def warm_up(self) -> asyncio.Task[None] | None:
         """Start loading a local model in the background, so the first person to write
