@@ -54,7 +54,7 @@ from adapters.telegram_outbox import TelegramOutbox
 from bot.config import SettingsError
 from bot.core import Core
 from bot.messages import Action, Attachment, Incoming, Reply, SessionKey
-from bot.ordering import KeyedLocks
+from bot.ordering import KeyedLocks, line_of
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,8 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         self.cfg = core.settings.telegram
         self._rate_limiter = rate_limiter
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
-        # Updates of one conversation in arrival order, from download to the last send.
+        # Updates in arrival order, from download to the last send: a private chat's, and
+        # each member's in a group (bot.ordering.line_of, as the core orders them).
         self._order = KeyedLocks()
         self._inline_latest: dict[int, str] = {}
         self.sender = Sender(lambda: self.bot)
@@ -229,7 +230,9 @@ class TelegramAdapter(TelegramOutbox, Adapter):
             return
         self._track()
         # The place in line is taken here, before the first await.
-        async with self._order.hold(str(inbound.session)):
+        async with self._order.hold(
+            line_of(inbound.session, str(inbound.user.id), inbound.target.is_group)
+        ):
             try:
                 incoming = Incoming(
                     inbound.session,
@@ -276,7 +279,7 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         # Don't leave the spinner turning while this conversation waits its turn.
         early = asyncio.get_running_loop().call_later(CALLBACK_ACK_S, lambda: self.spawn(ack()))
         try:
-            async with self._order.hold(str(session)):
+            async with self._order.hold(line_of(session, str(query.from_user.id), group)):
                 incoming = Incoming(
                     session,
                     str(query.from_user.id),

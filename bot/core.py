@@ -8,6 +8,7 @@ import asyncio
 import logging
 import re
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from typing import Any
@@ -25,7 +26,7 @@ from bot.mailbox import Mailbox
 from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
-from bot.ordering import KeyedLocks
+from bot.ordering import KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
 from bot.recovery import InboxEntry
@@ -83,6 +84,7 @@ class Core:
         self.registry: Registry = command_registry()
         self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
+        self._active: Counter[str] = Counter()  # answers in progress per conversation
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
@@ -218,8 +220,14 @@ class Core:
                 await self._answer_into(box, msg, entry, replay)
                 return
             # The place in line is taken before the first await: arrival order holds.
-            async with self._order.hold(str(msg.session)):
-                await self._answer_into(box, msg, entry, replay)
+            async with self._order.hold(line_of(msg.session, msg.user_id, msg.is_group)):
+                self._active[str(msg.session)] += 1
+                try:
+                    await self._answer_into(box, msg, entry, replay)
+                finally:
+                    self._active[str(msg.session)] -= 1
+                    if not self._active[str(msg.session)]:
+                        del self._active[str(msg.session)]
         finally:
             box.close()
 
@@ -282,7 +290,7 @@ class Core:
 
     def busy(self, msg: Incoming) -> bool:
         """True while another message of this conversation is being answered."""
-        return self._order.waiting(str(msg.session)) > 0
+        return self._active[str(msg.session)] > 0
 
     # -- routing -----------------------------------------------------------
 

@@ -112,6 +112,32 @@ async def test_slow_conversation_does_not_delay_another_and_order_is_kept(settin
         await core.close()
 
 
+async def test_in_a_group_members_do_not_wait_for_each_other(settings: Any) -> None:
+    """A group is many people: one member's slow request holds up only their own next
+    one, and the group's conversation reports itself busy meanwhile."""
+    model = GatedModel()
+    core = await Core.create(settings, model=model)
+    try:
+        ana = {"chat": "g", "group": True, "user": "ana"}
+        slow = asyncio.create_task(core.respond(message("SLOW from ana", **ana)))
+        queued = asyncio.create_task(core.respond(message("ana again", **ana)))
+        ben = await asyncio.wait_for(
+            core.respond(message("hi from ben", chat="g", group=True, user="ben")), 10
+        )
+        assert ben[-1].text == "answer to hi from ben"
+        assert core.busy(message("anyone", chat="g", group=True, user="cai"))
+        assert "ana again" not in model.__dict__["seen"]  # ana's own order holds
+        model.__dict__["release"].set()
+        first, second = await asyncio.wait_for(asyncio.gather(slow, queued), 10)
+        assert [first[-1].text, second[-1].text] == [
+            "answer to SLOW from ana",
+            "answer to ana again",
+        ]
+        assert not core.busy(message("anyone", chat="g", group=True, user="cai"))
+    finally:
+        await core.close()
+
+
 async def test_answers_stream_as_progress_before_the_final_reply(core: Core) -> None:
     outs = [o async for o in core.handle(message("tell me something about tram photos"))]
     progress = [o for o in outs if isinstance(o, Progress)]

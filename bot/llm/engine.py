@@ -92,6 +92,19 @@ def final_error(exc: BaseException) -> MuseError:
     return LLMUnavailable(repr(exc))
 
 
+# A server batches or queues requests itself (and says 429 when full, which is waited
+# out): many at once keep 200 waiting people from queueing behind a few slow answers.
+SERVER_CONCURRENCY = 128
+
+
+def concurrency(settings: LLMSettings) -> int:
+    """How many generations run at once: the setting, else one for the embedded model
+    (it computes on this machine's own cores), else SERVER_CONCURRENCY."""
+    if settings.concurrency:
+        return settings.concurrency
+    return 1 if settings.provider == "embedded" else SERVER_CONCURRENCY
+
+
 def _log_load_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         # The first generation will try again and report it to the person in one line.
@@ -110,8 +123,7 @@ class LLMEngine:
         # The configured provider first, then its fallbacks.
         self.providers: list[Provider] = build_providers(settings, model)
         self.model = self.providers[0].model
-        # The embedded model computes on our own cores: queue its generations.
-        self._gate = asyncio.Semaphore(1 if settings.provider == "embedded" else 16)
+        self._gate = asyncio.Semaphore(concurrency(settings))
 
     def warm_up(self) -> asyncio.Task[None] | None:
         """Start loading a local model in the background, so the first person to write
