@@ -117,6 +117,12 @@ class ConsoleAdapter(Adapter):
         async for out in self.core.handle(incoming):
             if isinstance(out, Progress):
                 if self.interactive:
+                    if not out.text.startswith(streamed):
+                        # Not more of the same text (a "you're in line" line, or an
+                        # answer generated again): replace what is shown.
+                        self._clear(streamed)
+                        self._print("✍️  ")
+                        streamed = ""
                     self._print(out.text[len(streamed) :])
                     streamed = out.text
             else:

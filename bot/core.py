@@ -22,6 +22,7 @@ from bot.context import Context
 from bot.errors import BadInput, MuseError, new_ref
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
+from bot.mailbox import CURRENT as CURRENT_MAILBOX
 from bot.mailbox import Mailbox
 from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
@@ -215,6 +216,7 @@ class Core:
     async def _produce(
         self, msg: Incoming, box: Mailbox, entry: InboxEntry | None = None, *, replay: bool = False
     ) -> None:
+        CURRENT_MAILBOX.set(box)  # this task's own context: status lines go to this answer
         try:
             if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
                 await self._answer_into(box, msg, entry, replay)

@@ -38,6 +38,7 @@ from bot.llm.chains import (
     history_text,
     wanted_items,
 )
+from bot.llm.gate import Gate, Waiting
 from bot.llm.prompts import PromptSpec
 from bot.llm.providers import Provider, build_providers, make_model
 from bot.llm.resilience import (
@@ -123,7 +124,7 @@ class LLMEngine:
         # The configured provider first, then its fallbacks.
         self.providers: list[Provider] = build_providers(settings, model)
         self.model = self.providers[0].model
-        self._gate = asyncio.Semaphore(concurrency(settings))
+        self.gate = Gate(concurrency(settings))
 
     def warm_up(self) -> asyncio.Task[None] | None:
         """Start loading a local model in the background, so the first person to write
@@ -158,9 +159,11 @@ class LLMEngine:
         images: Sequence[Attachment] = (),
         *,
         partial: str = "",
+        waiting: Waiting | None = None,
     ) -> Answer:
         """Generate an answer (iterate it). With `partial`, continue that answer (one cut
-        at the token cap): the text is then only what comes after it.
+        at the token cap): the text is then only what comes after it. `waiting` is told
+        the answer's place in line while other answers are being written first.
 
         Completion style: the answer starts with the prompt's primer, and a numbered
         list that ends early (fewer than the form's `min_items`) is continued, one
@@ -168,7 +171,7 @@ class LLMEngine:
         request = Request(
             self.prompts[skill], dict(variables), tuple(history), tuple(images), partial
         )
-        return Answer(lambda answer: self._produce(request, answer))
+        return Answer(lambda answer: self._produce(request, answer, waiting))
 
     async def stream(
         self,
@@ -201,10 +204,12 @@ class LLMEngine:
 
     # -- producing ----------------------------------------------------------
 
-    async def _produce(self, request: Request, answer: Answer) -> AsyncIterator[str]:
+    async def _produce(
+        self, request: Request, answer: Answer, waiting: Waiting | None
+    ) -> AsyncIterator[str]:
         # What an injected "print your system prompt" would get out: never shown.
         protected = userdata.fragments(request.spec.chat.system)
-        async with self._gate:
+        async with self.gate.slot(waiting):
             watch = Watch()
             async for text in self._generate(request, watch, self.providers):
                 if userdata.leaked(text, protected):

@@ -11,6 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from bot.context import Context
 from bot.llm.engine import Answer
+from bot.mailbox import status
 from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
 from bot.platforms import (
@@ -202,13 +203,21 @@ async def stream_text(
         "audience": ctx.profile.audience or "everyone",
         **variables,
     }
-    answer = ctx.llm.answer(skill, variables, to_messages(history), images, partial=partial)
+    answer = ctx.llm.answer(
+        skill, variables, to_messages(history), images, partial=partial, waiting=in_line
+    )
     async for text in answer:
         if text.strip():
             yield Progress(shown(text))
     out.append(answer.text)
     if answers is not None:
         answers.append(answer)
+
+
+def in_line(place: int) -> None:
+    """Tell the person where their answer is in the model's queue (instead of silence)."""
+    ahead = "one answer" if place == 1 else f"{place} answers"
+    status(f"⏳ You're in line: {ahead} to write before yours. I'll start on it right after.")
 
 
 def platform_vars(platform: Platform, drafts: int = 1) -> dict[str, Any]:
