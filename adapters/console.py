@@ -1,6 +1,8 @@
 """`muse chat`: the local terminal. Interactive with line editing and history on a
 TTY (answers stream live); with stdin piped it answers line by line and exits 0 at
-end of input."""
+end of input. `muse chat --group` pretends the terminal is a group chat, to try
+brainstorm sessions: `ben: /idea …` speaks as another member, `>5 …` replies to
+message [5], `!5.1` presses the first button under message [5]."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import math
 import re
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -17,7 +20,15 @@ from adapters.base import Adapter
 from bot.core import Core
 from bot.messages import Button, Incoming, Progress, Reply, SessionKey
 
-PRESS_RE = re.compile(r"^!(\d{1,2})$")
+PRESS_RE = re.compile(r"^!(?:(\d{1,9})\.)?(\d{1,2})$")
+# In a pretend group: "ben: text" speaks as ben, ">5 text" replies to message [5].
+SPEAKER_RE = re.compile(r"^([A-Za-z][\w.-]{0,19}):\s+(.*)$", re.S)
+REPLY_RE = re.compile(r"^>(\d{1,9})\s+(.*)$", re.S)
+GROUP_HELP = (
+    "A pretend group: start a line with a name to speak as another member "
+    "(ben: /idea Retro Rain Radio), >5 … replies to message [5], !5.1 presses the first "
+    "button under it. Try /session start names for our stream 10."
+)
 QUIT = {"/quit", "/exit", "/q"}
 
 
@@ -30,14 +41,17 @@ class ConsoleAdapter(Adapter):
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         interactive: bool | None = None,
+        group: bool = False,
     ) -> None:
         super().__init__(core)
         self.stdin = stdin or sys.stdin
         self.out = stdout or sys.stdout
         self.interactive = self.stdin.isatty() if interactive is None else interactive
-        self.session = SessionKey("console", "local")
+        self.group = group
+        self.session = SessionKey("console", "group" if group else "local")
         self.user = getpass.getuser()
         self._buttons: list[Button] = []
+        self._message_buttons: dict[str, list[Button]] = {}
         self._sent = 0  # message ids for the outbox: a counter is enough locally
         self._stop = asyncio.Event()
         self._export_dir = core.settings.data_dir / "exports"
@@ -52,6 +66,8 @@ class ConsoleAdapter(Adapter):
         if self.interactive:
             self._setup_readline()
             self._print("Muse — your creative co-pilot. /help for commands, /quit to leave.\n")
+            if self.group:
+                self._print(GROUP_HELP + "\n")
         while not self._stop.is_set():
             line = await asyncio.to_thread(self._read)
             if line is None:
@@ -67,11 +83,31 @@ class ConsoleAdapter(Adapter):
         return 0
 
     def _incoming(self, line: str) -> Incoming:
+        user, name, reply_to = self.user, self.user, None
+        if self.group:
+            speaker = SPEAKER_RE.match(line)
+            if speaker:
+                name, line = speaker.group(1), speaker.group(2).strip()
+                user = name.lower()
+            reply = REPLY_RE.match(line)
+            if reply:
+                reply_to, line = reply.group(1), reply.group(2).strip()
+        base = Incoming(
+            self.session, user, user_name=name, is_group=self.group, reply_to_id=reply_to
+        )
+        button = self._pressed(line)
+        if button is not None:
+            return replace(base, action=button.action)
+        return replace(base, text=line)
+
+    def _pressed(self, line: str) -> Button | None:
+        """`!N`: button N of the last message with buttons; `!M.N`: of message [M]."""
         press = PRESS_RE.match(line)
-        if press and 0 < int(press.group(1)) <= len(self._buttons):
-            button = self._buttons[int(press.group(1)) - 1]
-            return Incoming(self.session, self.user, user_name=self.user, action=button.action)
-        return Incoming(self.session, self.user, text=line, user_name=self.user)
+        if not press:
+            return None
+        buttons = self._message_buttons.get(press.group(1)) if press.group(1) else self._buttons
+        index = int(press.group(2))
+        return buttons[index - 1] if buttons and 0 < index <= len(buttons) else None
 
     async def ask(self, line: str) -> None:
         incoming = self._incoming(line)
@@ -81,6 +117,12 @@ class ConsoleAdapter(Adapter):
         async for out in self.core.handle(incoming):
             if isinstance(out, Progress):
                 if self.interactive:
+                    if not out.text.startswith(streamed):
+                        # Not more of the same text (a "you're in line" line, or an
+                        # answer generated again): replace what is shown.
+                        self._clear(streamed)
+                        self._print("✍️  ")
+                        streamed = ""
                     self._print(out.text[len(streamed) :])
                     streamed = out.text
             else:
@@ -92,32 +134,49 @@ class ConsoleAdapter(Adapter):
     async def post(
         self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
     ) -> list[str]:
-        """The core talking first (a timer, say): printed like any answer."""
-        await self.show(reply)
-        return [str(self._sent)] if not reply.is_empty else []
+        """The core talking first (a timer, a session's messages): printed like any answer."""
+        message_id = await self.show(reply)
+        return [message_id] if message_id else []
 
     async def edit(self, key: SessionKey, message_id: str, reply: Reply) -> bool:
         """A terminal can't change what it printed: show the new version, marked."""
+        if not message_id.isdigit() or int(message_id) > self._sent:
+            return False
         self._print(f"(updated message {message_id})\n")
-        await self.show(reply)
+        await self.show(reply, message_id)
         return True
 
     async def is_admin(self, key: SessionKey, user_id: str) -> bool:
-        return True  # whoever sits at this terminal owns it
+        # Whoever sits at this terminal owns it; the pretend members are not admins.
+        return not self.group or user_id == self.user
 
-    async def show(self, reply: Reply) -> None:
+    def link(self, key: SessionKey, message_id: str | None = None) -> str | None:
+        return f"message [{message_id}] above" if message_id else None
+
+    async def show(self, reply: Reply, message_id: str | None = None) -> str | None:
+        """Print a message; its id (new, unless it is an edit of `message_id`)."""
         if reply.is_empty:
-            return
-        self._sent += 1
-        self._print(reply.text.rstrip() + "\n")
-        # Buttons become numbered hints, one line per row: type !N to press one.
-        self._buttons = []
+            return None
+        if reply.toast:  # a button's pop-up: not a message of its own
+            self._print(f"  ↳ {reply.text.strip()}\n\n")
+            return None
+        if message_id is None:
+            self._sent += 1
+            message_id = str(self._sent)
+        prefix = f"[{message_id}] " if self.group else ""
+        self._print(prefix + reply.text.rstrip() + "\n")
+        # Buttons become numbered hints, one line per row: type !N (or !M.N) to press one.
+        buttons: list[Button] = []
         for row in reply.buttons:
             hints = []
             for button in row:
-                self._buttons.append(button)
-                hints.append(f"[!{len(self._buttons)} {button.label}]")
+                buttons.append(button)
+                number = f"{message_id}.{len(buttons)}" if self.group else str(len(buttons))
+                hints.append(f"[!{number} {button.label}]")
             self._print("  " + " ".join(hints) + "\n")
+        self._message_buttons[message_id] = buttons
+        if buttons:
+            self._buttons = buttons
         for attachment in reply.attachments:
             if attachment.data is None:
                 continue
@@ -126,6 +185,7 @@ class ConsoleAdapter(Adapter):
             await asyncio.to_thread(path.write_bytes, attachment.data)
             self._print(f"Saved {attachment.name} to {path}\n")
         self._print("\n")
+        return message_id
 
     # -- terminal plumbing ---------------------------------------------------
 

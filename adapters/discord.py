@@ -1,5 +1,6 @@
-"""Discord: slash commands, the "Remix with Muse" message command, draft buttons,
-the /style modal, @mentions and DMs — translated to Incoming, answered from the core.
+"""Discord: slash commands (a discord.py CommandTree built from the registry), the "Remix
+with Muse" message command, draft buttons, the /style and "Add idea" forms, @mentions and
+DMs — translated to Incoming, answered from the core.
 
 Every interaction is acknowledged before any other work (Discord's 3-second rule);
 answers stream in as throttled edits and arrive as edits/followups, falling back to a
@@ -14,110 +15,47 @@ import re
 from dataclasses import replace
 from typing import Any
 
-import aiohttp
 import discord
-import yarl
+from discord import app_commands
 
 from adapters.base import Adapter
-from adapters.discord_commands import (
-    CHAT_INPUT,
-    CONTEXT_MENU_REMIX,
-    MESSAGE_MENU,
-    context_menu_target,
-    modal_values,
-    slash_input,
+from adapters.discord_client import MuseClient, intents, set_api_base
+from adapters.discord_commands import modal_values, slash_text
+from adapters.discord_keys import conversation_of, is_known
+from adapters.discord_outbox import DiscordOutbox
+from adapters.discord_render import (
+    IDEA_FIELD,
+    IDEA_MODAL_PREFIX,
+    STYLE_MODAL_ID,
+    IdeaModal,
+    StyleModal,
+    idea_form_origin,
 )
-from adapters.discord_render import STYLE_MODAL_ID, MuseButton, StyleModal
-from adapters.discord_reply import InteractionReply, MessageReply, Streamer, send_chunks
+from adapters.discord_reply import InteractionReply, MessageReply, Mode, Streamer
+from bot.commands import CommandSpec, Sub
 from bot.core import Core
-from bot.messages import Action, Incoming, Progress, Reply, SessionKey
+from bot.messages import Action, Incoming, Progress
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
 CONNECT_TIMEOUT_S = 60.0
 MENTION_RE = re.compile(r"<@!?(\d+)>")
 
 
-def intents(message_content: bool = False) -> discord.Intents:
-    """Only what Muse uses. Discord includes the content of DMs and of messages that
-    mention the bot without the privileged Message Content intent."""
-    wanted = discord.Intents.none()
-    wanted.guilds = True  # channel/thread objects, needed to reply and open threads
-    wanted.guild_messages = True  # @mentions in channels
-    wanted.dm_messages = True  # direct messages
-    wanted.message_content = message_content
-    return wanted
-
-
-class MuseClient(discord.Client):
-    """discord.py client that hands events to the adapter; one per adapter."""
-
-    def __init__(self, adapter: DiscordAdapter, *, gateway: str | None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.adapter = adapter
-        self.connected = asyncio.Event()
-        if gateway:
-            _route_gateway(self.http, yarl.URL(gateway))
-
-    async def setup_hook(self) -> None:
-        # Template-matched buttons: presses on messages sent before a restart still work.
-        self.add_dynamic_items(MuseButton)
-
-    async def on_connect(self) -> None:
-        self.connected.set()
-
-    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        if interaction.type is discord.InteractionType.application_command:
-            await self.adapter.on_command(interaction)
-        elif interaction.type is discord.InteractionType.modal_submit:
-            await self.adapter.on_modal(interaction)
-
-    async def on_muse_button(self, interaction: discord.Interaction[Any], action: Action) -> None:
-        await self.adapter.on_button(interaction, action)
-
-    async def on_message(self, message: discord.Message) -> None:
-        await self.adapter.on_message(message)
-
-    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
-        # Never let one bad event take the client down; the traceback goes to the log.
-        log.exception("error in Discord event %s", event_method)
-
-
-def _route_gateway(http: discord.http.HTTPClient, gateway: yarl.URL) -> None:
-    """Point this client's gateway connections at `gateway`. A plain Client connects to
-    DiscordWebSocket.DEFAULT_GATEWAY (a class attribute, shared by every client in the
-    process) until READY gives a resume URL, so rewrite per client instead of mutating it."""
-    default_host = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY.host
-    connect = http.ws_connect
-
-    async def ws_connect(url: str, *, compress: int = 0) -> aiohttp.ClientWebSocketResponse:
-        requested = yarl.URL(url)
-        if requested.host == default_host:
-            url = str(gateway.with_query(requested.query))
-        return await connect(url, compress=compress)
-
-    http.ws_connect = ws_connect  # type: ignore[method-assign]
-
-
-def set_api_base(api_base: str) -> str:
-    """discord.py builds every REST URL (webhooks and interaction callbacks too) from the
-    class attribute Route.BASE; returns the previous value so stop() can restore it."""
-    previous = discord.http.Route.BASE
-    discord.http.Route.BASE = api_base.rstrip("/")
-    return previous
-
-
-class DiscordAdapter(Adapter):
+class DiscordAdapter(DiscordOutbox, Adapter):
     name = "discord"
 
-    def __init__(self, core: Core, *, edit_interval: float = 1.0) -> None:
-        super().__init__(core)
+    def __init__(self, core: Core, *, edit_interval: float | None = None) -> None:
+        Adapter.__init__(self, core)
+        DiscordOutbox.__init__(self)
         self.settings = core.settings.discord
-        self.edit_interval = edit_interval
+        self.edit_interval = (
+            self.settings.edit_interval_s if edit_interval is None else edit_interval
+        )
         self.client: MuseClient | None = None
         self._runner: asyncio.Task[None] | None = None
         self._previous_base: str | None = None
+        self._stopping = False
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -156,9 +94,18 @@ class DiscordAdapter(Adapter):
         raise RuntimeError(f"could not reach the Discord gateway in {CONNECT_TIMEOUT_S:.0f} s")
 
     async def _run(self, client: MuseClient, token: str) -> None:
-        await client.start(token, reconnect=True)
+        # reconnect=True: a dropped gateway connection is resumed (or re-identified)
+        # with discord.py's exponential backoff, for as long as the process runs. Only
+        # what can't be retried (a revoked token, a refused intent) ends it.
+        try:
+            await client.start(token, reconnect=True)
+        except Exception as exc:
+            if client.connected.is_set() and not self._stopping:
+                log.error("the Discord connection ended for good: %s", exc or type(exc).__name__)
+            raise
 
     async def stop(self) -> None:
+        self._stopping = True
         await self.drain()
         if self.client is not None:
             await self.client.close()
@@ -171,58 +118,82 @@ class DiscordAdapter(Adapter):
             discord.http.Route.BASE = self._previous_base
             self._previous_base = None
 
-    async def post(
-        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
-    ) -> list[str]:
-        """Outside a request (the core talking first): post into the conversation's channel."""
-        assert self.client is not None
-        channel = self.client.get_partial_messageable(int(key.thread_id or key.chat_id))
-        reference = channel.get_partial_message(int(reply_to)) if reply_to else None
-        sent = await send_chunks(channel, reply, reference)
-        return [str(m.id) for m in sent]
+    # -- interactions (callbacks of the command tree and the buttons) ------------
 
-    # -- interactions --------------------------------------------------------
-
-    async def on_command(self, interaction: discord.Interaction[Any]) -> None:
-        data: dict[str, Any] = dict(interaction.data or {})
-        kind = data.get("type", CHAT_INPUT)
-        if kind == MESSAGE_MENU and data.get("name") == CONTEXT_MENU_REMIX:
-            incoming = self._incoming(
-                interaction, "/remix", reply_to_text=context_menu_target(data)
-            )
-            await self._answer(interaction, incoming, ephemeral=False)
-            return
-        spec = self.core.registry.get(str(data.get("name", "")))
-        if kind != CHAT_INPUT or spec is None:
-            await self._refuse(interaction, "I don't know that command — try /help.")
-            return
-        text, options = slash_input(spec, data)
-        if spec.name == "style" and not options:
+    async def on_slash(
+        self,
+        interaction: discord.Interaction[Any],
+        spec: CommandSpec,
+        sub: Sub | None,
+        values: dict[str, str],
+    ) -> None:
+        if spec.name == "style" and sub is None and not values:
             # A form beats remembering "voice: … | audience: …" syntax.
-            try:
-                await interaction.response.send_modal(StyleModal())
-            except discord.HTTPException as exc:
-                log.warning("could not open the style form (%s)", exc.status)
+            await self._send_modal(interaction, StyleModal())
             return
-        incoming = self._incoming(interaction, text, options=options)
-        await self._answer(interaction, incoming, ephemeral=spec.private)
+        text, options = slash_text(spec, sub, values)
+        incoming = self._incoming(interaction, text, options=tuple(options.items()))
+        private = spec.private or (sub is not None and sub.private)
+        await self._answer(interaction, incoming, ephemeral=private)
+
+    async def on_remix_menu(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        incoming = self._incoming(
+            interaction, "/remix", reply_to_text=message.content, reply_to_id=str(message.id)
+        )
+        await self._answer(interaction, incoming, ephemeral=False)
+
+    async def on_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            log.warning("Discord has stale slash commands (%s): sync them", error)
+            text = "That command changed since Discord last saw it — try again in a minute."
+        else:
+            log.error("a Discord command failed", exc_info=error)
+            text = "Something went wrong on my side — try again."
+        if interaction.response.is_done():
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.followup.send(text, ephemeral=True)
+            return
+        await self._refuse(interaction, text)
 
     async def on_modal(self, interaction: discord.Interaction[Any]) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
-        if data.get("custom_id") != STYLE_MODAL_ID:
-            return
-        options = tuple(modal_values(data).items())
-        incoming = self._incoming(interaction, "/style", options=options)
-        await self._answer(interaction, incoming, ephemeral=True)
+        custom_id = str(data.get("custom_id", ""))
+        values = modal_values(data)
+        if custom_id == STYLE_MODAL_ID:
+            incoming = self._incoming(interaction, "/style", options=tuple(values.items()))
+            await self._answer(interaction, incoming, ephemeral=True)
+        elif custom_id.startswith(IDEA_MODAL_PREFIX):
+            # As if typed as a reply to the session message whose button opened the
+            # form: the core finds the session by the conversation or by that message.
+            idea = " ".join(values.get(IDEA_FIELD, "").split())
+            incoming = self._incoming(
+                interaction,
+                f"/idea {idea}".strip(),
+                options=(("text", idea),) if idea else (),
+                reply_to_id=idea_form_origin(custom_id),
+            )
+            await self._answer(interaction, incoming, ephemeral=False)
 
-    async def on_button(self, interaction: discord.Interaction[Any], action: Action) -> None:
+    async def on_button(self, interaction: discord.Interaction[Any], action: Action | None) -> None:
+        if action is None:
+            await self._refuse(interaction, "That button doesn't work any more — try /help.")
+            return
+        if action.verb == "idea":
+            # A form must be the interaction's first response: no defer before it.
+            origin = interaction.message.id if interaction.message else None
+            await self._send_modal(interaction, IdeaModal(action.draft_id, origin))
+            return
         message = interaction.message
         ephemeral = bool(message and message.flags.ephemeral)
         incoming = self._incoming(interaction, "", action=action)
-        # The delete confirmation edits its own message so the button disappears.
-        await self._answer(
-            interaction, incoming, ephemeral=ephemeral, update=action.verb == "forget"
-        )
+        # A vote shows nothing new but its toast; the delete confirmation edits its own
+        # message so the button disappears; anything else gets a fresh answer.
+        mode: Mode = {"vote": "silent", "forget": "update"}.get(action.verb, "thinking")  # type: ignore[assignment]
+        await self._answer(interaction, incoming, ephemeral=ephemeral, mode=mode)
 
     async def _refuse(self, interaction: discord.Interaction[Any], text: str) -> None:
         try:
@@ -230,25 +201,35 @@ class DiscordAdapter(Adapter):
         except discord.HTTPException as exc:
             log.warning("could not answer an interaction (%s)", exc.status)
 
+    async def _send_modal(
+        self, interaction: discord.Interaction[Any], modal: discord.ui.Modal
+    ) -> None:
+        try:
+            await interaction.response.send_modal(modal)
+        except discord.HTTPException as exc:
+            log.warning("could not open a form (%s)", exc.status)
+
     async def _answer(
         self,
         interaction: discord.Interaction[Any],
         incoming: Incoming,
         *,
         ephemeral: bool,
-        update: bool = False,
+        mode: Mode = "thinking",
     ) -> None:
         """Acknowledge now; do everything slow (quota, model, delivery) in a task."""
         out = InteractionReply(
-            interaction, ephemeral=ephemeral, interval=self.edit_interval, update=update
+            interaction, ephemeral=ephemeral, interval=self.edit_interval, mode=mode
         )
         await out.open()
+        self.remember_permissions(interaction)
         self.spawn(self._stream(incoming, out))
 
     def _incoming(self, interaction: discord.Interaction[Any], text: str, **extra: Any) -> Incoming:
         user = interaction.user
+        channel_id = interaction.channel_id or user.id
         return Incoming(
-            _session(interaction.guild_id, interaction.channel_id or user.id),
+            conversation_of(interaction.channel, channel_id, interaction.guild_id),
             str(user.id),
             text=text,
             user_name=user.display_name,
@@ -261,36 +242,59 @@ class DiscordAdapter(Adapter):
 
     # -- messages --------------------------------------------------------------
 
-    async def on_message(self, message: discord.Message) -> None:
+    def on_message(self, message: discord.Message) -> None:
         me = self.client.user if self.client else None
         if me is None or message.author.bot or message.author.id == me.id:
             return
         in_dm = message.guild is None
-        if not in_dm and not any(u.id == me.id for u in message.mentions):
-            return
-        text = MENTION_RE.sub(
-            lambda m: "" if m.group(1) == str(me.id) else m.group(0), message.content
-        )
-        reply_to = None
+        mentioned = any(u.id == me.id for u in message.mentions)
         ref = message.reference.resolved if message.reference else None
-        if isinstance(ref, discord.Message) and ref.author.id != me.id:
-            reply_to = ref.content
-        incoming = Incoming(
-            _session(message.guild.id if message.guild else None, message.channel.id),
+        replied = isinstance(ref, discord.Message) and ref.author.id == me.id
+        # Without the Message Content intent a reply that doesn't ping Muse arrives with
+        # no text, so only a ping addresses Muse; with it, a reply to Muse does too.
+        addressed = in_dm or mentioned or (self.settings.message_content and replied)
+        if not addressed and not self.settings.message_content:
+            return
+        self.spawn(self._on_message(message, me.id, addressed))
+
+    async def _incoming_message(
+        self, message: discord.Message, me: int, addressed: bool
+    ) -> Incoming:
+        text = MENTION_RE.sub(
+            lambda m: "" if m.group(1) == str(me) else m.group(0), message.content
+        )
+        ref = message.reference
+        resolved = ref.resolved if ref else None
+        channel: Any = message.channel
+        if message.guild is not None and not is_known(channel):
+            # A thread discord.py has not cached: ask once, so it joins the right owner.
+            channel = await self._channel(message.channel.id)
+        return Incoming(
+            conversation_of(
+                channel, message.channel.id, message.guild.id if message.guild else None
+            ),
             str(message.author.id),
             text=" ".join(text.split()),
             user_name=message.author.display_name,
             user_handle=message.author.name,
-            is_group=not in_dm,
+            is_group=message.guild is not None,
             message_id=str(message.id),
-            reply_to_text=reply_to,
+            # Muse's own messages too: "/posted" as a reply to its draft says which one.
+            reply_to_text=resolved.content if isinstance(resolved, discord.Message) else None,
+            reply_to_id=str(ref.message_id) if ref and ref.message_id else None,
+            addressed=addressed,
             raw=message,
         )
-        self.spawn(self._on_message(message, incoming))
 
-    async def _on_message(self, message: discord.Message, incoming: Incoming) -> None:
+    async def _on_message(self, message: discord.Message, me: int, addressed: bool) -> None:
+        incoming = await self._incoming_message(message, me, addressed)
         target: discord.abc.Messageable = message.channel
         reference = True
+        if not addressed:
+            # Chatter Muse was not asked about: the core decides (a session's thread
+            # collects it as an idea); no typing, no thread, nothing unless it answers.
+            await self._stream(incoming, MessageReply(message, target, interval=self.edit_interval))
+            return
         if (
             self.settings.thread_when_busy
             and isinstance(message.channel, discord.TextChannel)
@@ -324,14 +328,6 @@ class DiscordAdapter(Adapter):
             log.exception("failed to deliver a Discord answer in %s", incoming.session)
         finally:
             out.cancel()
-
-
-def _session(guild_id: int | None, channel_id: int) -> SessionKey:
-    """A guild is one memory (its style and drafts) with a conversation per channel; a
-    DM is the person's own memory."""
-    if guild_id is None:
-        return SessionKey(PLATFORM, str(channel_id))
-    return SessionKey(PLATFORM, str(guild_id), str(channel_id))
 
 
 def _thread_name(text: str) -> str:

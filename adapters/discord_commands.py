@@ -1,22 +1,67 @@
-"""Discord application commands, built from the core's one registry, and the way back:
-an interaction's raw data turned into the text and options the core understands."""
+"""Discord application commands, built from the core's one registry with discord.py's
+own `app_commands`: a CommandTree of slash commands (a command's `Sub`s become a Group's
+subcommands, `Param.choices` become choices) plus the "Remix with Muse" message command.
+Callbacks only hand the parsed values to the adapter, which answers through the core."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
+import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from bot.commands import CommandSpec
+import discord
+from discord import app_commands
+
+from bot.commands import CommandSpec, Param, Registry, Sub
+
+log = logging.getLogger(__name__)
 
 CONTEXT_MENU_REMIX = "Remix with Muse"
 # Discord's limits for application commands.
 MAX_CHOICES = 25
 MAX_DESCRIPTION = 100
-STRING = 3
-CHAT_INPUT, MESSAGE_MENU = 1, 3
-# Where commands may be used: guilds and DMs with the bot (guild install).
-CONTEXTS = [0, 1]
+MAX_NAME = 32
+# The option that carries a command's free text when it declares no params (/pick #id).
 ARGS_OPTION = "args"
+# Guild-install commands, usable in servers and in DMs with the bot.
+CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
+INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
+
+
+class CommandHandlers(Protocol):
+    """Where the tree's callbacks go (the adapter)."""
+
+    async def on_slash(
+        self,
+        interaction: discord.Interaction[Any],
+        spec: CommandSpec,
+        sub: Sub | None,
+        values: dict[str, str],
+    ) -> None: ...
+
+    async def on_remix_menu(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None: ...
+
+    async def on_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None: ...
+
+
+class MuseTree(app_commands.CommandTree[Any]):
+    def __init__(self, client: discord.Client, handlers: CommandHandlers) -> None:
+        super().__init__(client, allowed_contexts=CONTEXTS, allowed_installs=INSTALLS)
+        self.handlers = handlers
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
+    ) -> None:
+        # A command Discord knows but this tree doesn't (or with other options) means the
+        # synced commands are stale; anything else is a bug. Either way: one line, no silence.
+        await self.handlers.on_command_error(interaction, error)
 
 
 def _description(text: str) -> str:
@@ -24,81 +69,139 @@ def _description(text: str) -> str:
     return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
 
 
-def _takes_free_args(spec: CommandSpec) -> bool:
+def _option_name(name: str) -> str:
+    return name.lower()[:MAX_NAME]
+
+
+def takes_free_args(name: str, usage: str, params: tuple[Param, ...]) -> bool:
     """A command without declared params whose usage shows arguments (/pick #id)."""
-    return not spec.params and spec.usage.strip() != f"/{spec.name}"
+    return not params and usage.strip() != f"/{name}"
 
 
-def command_options(spec: CommandSpec) -> list[dict[str, Any]]:
-    options: list[dict[str, Any]] = []
-    for param in spec.params:
-        option: dict[str, Any] = {
-            "type": STRING,
-            "name": param.name.lower()[:32],
-            "description": _description(param.description),
-            "required": param.required,
+def _options(path: str, usage: str, params: tuple[Param, ...]) -> tuple[Param, ...]:
+    """The slash options of a command or subcommand: its params, or one free-text option."""
+    if takes_free_args(path, usage, params):
+        return (Param(ARGS_OPTION, usage),)
+    return params
+
+
+def _callback(
+    handlers: CommandHandlers, spec: CommandSpec, sub: Sub | None, params: tuple[Param, ...]
+) -> Any:
+    """A coroutine whose signature declares `params` as string options, built at run time
+    because the registry, not this file, says which options a command has. discord.py
+    reads the signature (and the rename/describe/choices attributes) to make the options."""
+
+    async def callback(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
+        values = {
+            p.name: str(value)
+            for i, p in enumerate(params)
+            if (value := kwargs.get(f"p{i}")) is not None
         }
-        if param.choices:
-            option["choices"] = [{"name": c, "value": c} for c in param.choices[:MAX_CHOICES]]
-        options.append(option)
-    if _takes_free_args(spec):
-        options.append(
-            {
-                "type": STRING,
-                "name": ARGS_OPTION,
-                "description": _description(spec.usage),
-                "required": False,
-            }
+        await handlers.on_slash(interaction, spec, sub, values)
+
+    first = inspect.Parameter(
+        "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+    )
+    signature = [first]
+    for i, param in enumerate(params):
+        signature.append(
+            inspect.Parameter(
+                f"p{i}",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=str,
+                default=inspect.Parameter.empty if param.required else None,
+            )
         )
-    # Discord rejects a required option after an optional one.
-    return sorted(options, key=lambda o: not o["required"])
+    callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    names = {f"p{i}": _option_name(p.name) for i, p in enumerate(params)}
+    described = {f"p{i}": _description(p.description) for i, p in enumerate(params)}
+    choices = {
+        f"p{i}": [app_commands.Choice(name=c, value=c) for c in p.choices[:MAX_CHOICES]]
+        for i, p in enumerate(params)
+        if p.choices
+    }
+    decorated: Any = app_commands.rename(**names)(callback) if names else callback
+    if described:
+        decorated = app_commands.describe(**described)(decorated)
+    if choices:
+        decorated = app_commands.choices(**choices)(decorated)
+    return decorated
 
 
-def build_payload(specs: Iterable[CommandSpec]) -> list[dict[str, Any]]:
-    """The exact body of PUT /applications/{id}/commands: every visible command plus the
-    message context-menu command."""
-    payload: list[dict[str, Any]] = [
-        {
-            "type": CHAT_INPUT,
-            "name": spec.name,
-            "description": _description(spec.summary),
-            "options": command_options(spec),
-            "contexts": CONTEXTS,
-        }
-        for spec in specs
-    ]
-    payload.append({"type": MESSAGE_MENU, "name": CONTEXT_MENU_REMIX, "contexts": CONTEXTS})
+def _command(
+    handlers: CommandHandlers, spec: CommandSpec, sub: Sub | None, parent: app_commands.Group | None
+) -> app_commands.Command[Any, ..., None]:
+    if sub is None:
+        name, summary, usage, params = spec.name, spec.summary, spec.usage, spec.params
+        path = spec.name
+    else:
+        name, summary, usage, params = sub.name, sub.summary, sub.usage, sub.params
+        path = f"{spec.name} {sub.name}"
+    options = _options(path, usage, params)
+    return app_commands.Command(
+        name=name,
+        description=_description(summary),
+        callback=_callback(handlers, spec, sub, options),
+        parent=parent,
+    )
+
+
+def build_tree(client: discord.Client, registry: Registry, handlers: CommandHandlers) -> MuseTree:
+    """The client's command tree: every visible command of the registry, generically
+    (subcommands from `spec.subs`), and the message command."""
+    tree = MuseTree(client, handlers)
+    for spec in registry.visible():
+        if spec.subs:
+            group = app_commands.Group(name=spec.name, description=_description(spec.summary))
+            for sub in spec.subs:
+                group.add_command(_command(handlers, spec, sub, group))
+            tree.add_command(group)
+        else:
+            tree.add_command(_command(handlers, spec, None, None))
+
+    async def remix_menu(interaction: discord.Interaction[Any], message: discord.Message) -> None:
+        await handlers.on_remix_menu(interaction, message)
+
+    tree.add_command(app_commands.ContextMenu(name=CONTEXT_MENU_REMIX, callback=remix_menu))
+    return tree
+
+
+def command_payload(
+    tree: app_commands.CommandTree[Any], *, guild: bool = False
+) -> list[dict[str, Any]]:
+    """The exact body of PUT /applications/{id}/commands (or …/guilds/{id}/commands):
+    what discord.py itself would send for the tree."""
+    payload = [command.to_dict(tree) for command in tree.get_commands()]
+    if guild:
+        # Install types and contexts only mean something for global commands.
+        payload = [
+            {k: v for k, v in c.items() if k not in ("contexts", "integration_types")}
+            for c in payload
+        ]
     return payload
 
 
-def _flatten(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Options with subcommand levels removed (we declare none, but be lenient)."""
-    flat: list[dict[str, Any]] = []
-    for option in options:
-        if "options" in option:
-            flat.extend(_flatten(option["options"]))
-        elif "value" in option:
-            flat.append(option)
-    return flat
+def payload_hash(payload: Iterable[dict[str, Any]]) -> str:
+    canonical = json.dumps(list(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def slash_input(spec: CommandSpec, data: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """(text, options) for a chat-input command. The text mirrors what a user would have
-    typed (`/caption <description>`) so the conversation history reads naturally."""
-    values = {o["name"]: str(o["value"]) for o in _flatten(data.get("options") or [])}
-    rest = next((p.name for p in spec.params if p.rest), None)
-    free = values.pop(ARGS_OPTION, "") if _takes_free_args(spec) else ""
-    tail = free or (values.get(rest, "") if rest else "")
-    text = f"/{spec.name} {tail}".strip()
-    return text, tuple(values.items())
-
-
-def context_menu_target(data: dict[str, Any]) -> str:
-    """The content of the message a message command was used on."""
-    target = str(data.get("target_id", ""))
-    messages = (data.get("resolved") or {}).get("messages") or {}
-    message = messages.get(target) or {}
-    return str(message.get("content") or "")
+def slash_text(
+    spec: CommandSpec, sub: Sub | None, values: dict[str, str]
+) -> tuple[str, dict[str, str]]:
+    """(text, options) for a slash command. The text mirrors what a user would have typed
+    (`/caption <description>`, `/session start <topic>`) so history reads naturally and
+    the core's text dispatch (subcommand = first word) works; options keep every value."""
+    params = sub.params if sub is not None else spec.params
+    usage = sub.usage if sub is not None else spec.usage
+    path = f"{spec.name} {sub.name}" if sub is not None else spec.name
+    options = dict(values)
+    rest = next((p.name for p in params if p.rest), None)
+    free = options.pop(ARGS_OPTION, "") if takes_free_args(path, usage, params) else ""
+    tail = free or (options.get(rest, "") if rest else "")
+    text = " ".join(part for part in (f"/{path}", tail) if part)
+    return text, options
 
 
 def modal_values(data: dict[str, Any]) -> dict[str, str]:

@@ -18,6 +18,11 @@ MAX_ROWS = 5
 MAX_PER_ROW = 5
 MAX_LABEL = 80
 STYLE_MODAL_ID = "muse:style"
+# "muse:idea:<session id>:<message id>": the "💡 Add idea" form of a brainstorm session,
+# opened from a button on that message.
+IDEA_MODAL_PREFIX = "muse:idea:"
+IDEA_FIELD = "idea"
+IDEA_MAX = 1000
 STYLE_FIELDS = (
     ("voice", "Voice", "warm, witty"),
     ("audience", "Audience", "travel lovers 25–40"),
@@ -37,21 +42,31 @@ def preview(text: str, limit: int = MAX_CHARS) -> str:
 
 
 # The handler a button press goes to; set by the adapter's client (see MuseClient).
-ButtonHandler = Callable[[discord.Interaction[Any], Action], Awaitable[None]]
+ButtonHandler = Callable[[discord.Interaction[Any], Action | None], Awaitable[None]]
 
 
 class MuseButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"m:(?P<code>[a-z]{2}):(?P<draft>\d+):(?P<arg>.*)",
+    # Every "m:" id is ours: what Action.decode can't read is answered, not ignored.
+    template=r"m:.*",
 ):
     """A button whose custom_id is the encoded Action: discord.py matches presses by the
-    template, so buttons keep working after a restart without any stored View."""
+    template, so buttons keep working after a restart without any stored View. A press
+    whose custom_id looks like ours but doesn't decode (from an older Muse, or forged)
+    still gets an answer (`action` None), never Discord's "interaction failed"."""
 
-    def __init__(self, action: Action, label: str = "Muse", row: int | None = None) -> None:
+    def __init__(
+        self,
+        action: Action | None,
+        label: str = "Muse",
+        row: int | None = None,
+        *,
+        custom_id: str = "",
+    ) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label[:MAX_LABEL],
-                custom_id=action.encode(),
+                custom_id=action.encode() if action is not None else custom_id,
                 row=row,
                 style=_style(action),
             )
@@ -66,10 +81,12 @@ class MuseButton(
         match: re.Match[str],
         /,
     ) -> MuseButton:
-        action = Action.decode(match.group(0))
-        if action is None:
-            raise ValueError(f"not a Muse button: {match.group(0)!r}")
-        return cls(action, getattr(item, "label", None) or "Muse")
+        try:
+            action = Action.decode(match.group(0))
+        except ValueError:
+            action = None
+        label = getattr(item, "label", None) or "Muse"
+        return cls(action, label, custom_id=match.group(0))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         handler: ButtonHandler | None = getattr(interaction.client, "on_muse_button", None)
@@ -77,7 +94,9 @@ class MuseButton(
             await handler(interaction, self.action)
 
 
-def _style(action: Action) -> discord.ButtonStyle:
+def _style(action: Action | None) -> discord.ButtonStyle:
+    if action is None:
+        return discord.ButtonStyle.secondary
     if action.verb == "pick":
         return discord.ButtonStyle.success
     if action.verb == "forget":
@@ -93,8 +112,14 @@ def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     for r, row in enumerate(rows[:MAX_ROWS]):
         for button in row[:MAX_PER_ROW]:
-            view.add_item(MuseButton(button.action, button.label, row=r))
+            view.add_item(MuseButton(button.action, label_text(button.label), row=r))
     return view if view.children else None
+
+
+def label_text(label: str) -> str:
+    """A label Discord accepts: one line, 1 to 80 characters (blank would fail the whole
+    message)."""
+    return " ".join(label.split())[:MAX_LABEL] or "…"
 
 
 def build_files(attachments: tuple[Attachment, ...]) -> list[discord.File]:
@@ -122,3 +147,29 @@ class StyleModal(discord.ui.Modal):
                     max_length=200,
                 )
             )
+
+
+class IdeaModal(discord.ui.Modal):
+    """The "💡 Add idea" form. Like the style form, its submission is handled from the raw
+    interaction, so it survives a restart: the custom_id carries the session and the
+    message whose button opened it (the idea is then a reply to that session message)."""
+
+    def __init__(self, session_id: int, message_id: int | None) -> None:
+        custom_id = f"{IDEA_MODAL_PREFIX}{session_id}:{message_id or ''}"
+        super().__init__(title="Add an idea", custom_id=custom_id, timeout=600)
+        self.add_item(
+            discord.ui.TextInput(
+                label="Your idea",
+                custom_id=IDEA_FIELD,
+                style=discord.TextStyle.paragraph,
+                placeholder="One idea — a hook, an angle, a format…",
+                required=True,
+                max_length=IDEA_MAX,
+            )
+        )
+
+
+def idea_form_origin(custom_id: str) -> str | None:
+    """The message id an "Add idea" form was opened from, if it says."""
+    _, _, message = custom_id.removeprefix(IDEA_MODAL_PREFIX).partition(":")
+    return message if message.isascii() and message.isdigit() else None

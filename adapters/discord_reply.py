@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import discord
 
@@ -90,9 +90,17 @@ async def send_chunks(
     return sent
 
 
+Mode = Literal["thinking", "update", "silent"]
+
+
 class InteractionReply(Streamer):
-    """`update=True` acknowledges a button by editing its own message (e.g. /forget's
-    confirmation); otherwise a new "thinking…" response is deferred."""
+    """How an interaction is acknowledged and answered:
+
+    * "thinking": a new "Muse is thinking…" response, streamed into and then filled in
+      (slash commands, most buttons);
+    * "update": the pressed button's own message is replaced (/forget's confirmation);
+    * "silent": nothing new is shown (a vote): only what the core answers, as a
+      followup — a toast only the presser sees."""
 
     def __init__(
         self,
@@ -100,22 +108,22 @@ class InteractionReply(Streamer):
         *,
         ephemeral: bool,
         interval: float,
-        update: bool = False,
+        mode: Mode = "thinking",
     ) -> None:
         super().__init__(interval)
         self.interaction = interaction
         self.ephemeral = ephemeral
-        self.update = update
+        self.mode = mode
         self.acknowledged = False
         self.answered = False  # the original response already holds an answer
 
     async def open(self) -> None:
         """Acknowledge at once: Discord shows "did not respond" after 3 s otherwise."""
         try:
-            if self.update:
-                await self.interaction.response.defer()
-            else:
+            if self.mode == "thinking":
                 await self.interaction.response.defer(ephemeral=self.ephemeral, thinking=True)
+            else:
+                await self.interaction.response.defer()
             self.acknowledged = True
         except discord.InteractionResponded:
             self.acknowledged = True
@@ -124,32 +132,33 @@ class InteractionReply(Streamer):
             log.warning("could not defer interaction (%s %s)", exc.status, exc.code)
 
     async def _show(self, text: str) -> None:
-        if self.acknowledged and not self.update:
+        if self.acknowledged and self.mode == "thinking":
             await self.interaction.edit_original_response(content=text)
 
     async def _deliver(self, reply: Reply) -> None:
+        thinking = self.mode == "thinking"
         if reply.is_empty:
             # Done through the outbox: the "thinking…" response has nothing to hold.
-            if self.acknowledged and not self.update and not self.answered:
+            if self.acknowledged and thinking and not self.answered:
                 with contextlib.suppress(discord.HTTPException):
                     await self.interaction.delete_original_response()
             return
         chunks = split_text(reply.text)
         files = build_files(reply.attachments)
         view = build_view(reply.buttons)
-        private = reply.private or self.ephemeral
+        private = reply.private or reply.toast or self.ephemeral
         start = 0  # chunks delivered so far
         try:
             if not self.acknowledged:
                 raise _Fallback
-            if self.answered:
-                pass  # a further Reply of the same request: followups only
-            elif self.update and not reply.is_error:
+            if self.answered or self.mode == "silent":
+                pass  # followups only
+            elif self.mode == "update" and not reply.is_error:
                 await self.interaction.edit_original_response(
                     content=chunks[0], view=view if len(chunks) == 1 else None
                 )
                 start = 1
-            elif not self.update and (self.ephemeral or not reply.private):
+            elif thinking and (self.ephemeral or not private):
                 # The deferred response already has the right visibility: fill it in.
                 await self.interaction.edit_original_response(
                     content=chunks[0],
@@ -157,9 +166,9 @@ class InteractionReply(Streamer):
                     view=view if len(chunks) == 1 else None,
                 )
                 files, start = [], 1
-            elif not self.update:
-                # Public "thinking…" but a private answer (an error, say): swap it for an
-                # ephemeral followup so nobody else sees it.
+            elif thinking:
+                # Public "thinking…" but a private answer (an error, a toast): swap it
+                # for an ephemeral followup so nobody else sees it.
                 with contextlib.suppress(discord.HTTPException):
                     await self.interaction.delete_original_response()
             self.answered = True

@@ -1,8 +1,13 @@
 """Telegram: python-telegram-bot in, neutral Incoming to the core, Replies out as HTML
-messages with inline keyboards, streamed as throttled edits of one placeholder.
+messages with inline keyboards.
 
-Long polling by default, a webhook when `webhook_url` is set. Sending goes through
-PTB's AIORateLimiter, which also waits out Telegram's 429 `retry_after`."""
+PTB's own machinery does the plumbing: a MessageHandler, a CallbackQueryHandler and an
+InlineQueryHandler, each non-blocking, so PTB runs every update in a task it tracks
+and awaits on stop. Each conversation keeps its arrival order (KeyedLocks, a place
+taken before the first await) while conversations run side by side. Long polling by
+default (PTB reconnects with backoff; Telegram keeps unconfirmed updates), a webhook
+when `webhook_url` is set. Sends go through TelegramLimiter: Telegram's flood limits
+kept per chat, so one busy group never slows anybody else."""
 
 from __future__ import annotations
 
@@ -14,7 +19,6 @@ from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
-    CallbackQuery,
     InlineQuery,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
@@ -24,11 +28,18 @@ from telegram import (
     User,
 )
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from adapters.base import Adapter
+from adapters.telegram_delivery import Delivery
 from adapters.telegram_inbound import (
-    Inbound,
     Media,
     Target,
     display_name,
@@ -37,33 +48,43 @@ from adapters.telegram_inbound import (
     session_of,
     topic_of,
 )
-from adapters.telegram_outbound import Ack, Outbox, Stream
+from adapters.telegram_limits import TelegramLimiter
+from adapters.telegram_outbound import Ack, Sender
+from adapters.telegram_outbox import TelegramOutbox
 from bot.config import SettingsError
 from bot.core import Core
-from bot.messages import Action, Attachment, Incoming, Progress, Reply, SessionKey
-from bot.ordering import KeyedLocks
+from bot.messages import Action, Attachment, Incoming, Reply, SessionKey
+from bot.ordering import KeyedLocks, line_of
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 OOPS = "Something went wrong on my side — try again."
+SEND_CONNECTIONS = 8
 # A button press shows a spinner until answered; answer it by then even if still writing.
 CALLBACK_ACK_S = 2.0
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+# New messages from people in private chats and groups; service notices are not Muse's.
+MESSAGES = (
+    filters.UpdateType.MESSAGE
+    & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
+    & ~filters.StatusUpdate.ALL
+)
 
 
-class TelegramAdapter(Adapter):
+class TelegramAdapter(TelegramOutbox, Adapter):
     name = "telegram"
 
-    def __init__(self, core: Core, *, rate_limiter: BaseRateLimiter[Any] | None = None) -> None:
+    def __init__(self, core: Core, *, rate_limiter: TelegramLimiter | None = None) -> None:
         super().__init__(core)
         self.cfg = core.settings.telegram
         self._rate_limiter = rate_limiter
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
-        # Updates of one conversation in arrival order, from download to the last send.
+        # Updates in arrival order, from download to the last send: a private chat's, and
+        # each member's in a group (bot.ordering.line_of, as the core orders them).
         self._order = KeyedLocks()
         self._inline_latest: dict[int, str] = {}
-        self.out = Outbox(lambda: self.bot)
+        self.sender = Sender(lambda: self.bot)
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -75,7 +96,12 @@ class TelegramAdapter(Adapter):
         builder = (
             Application.builder()
             .token(token)
-            .rate_limiter(self._rate_limiter or AIORateLimiter(max_retries=5))
+            .rate_limiter(self._rate_limiter or self._default_limiter())
+            # httpcore scans every pooled connection for each request: PTB's default of
+            # 256 makes a burst quadratic. A few keep-alive connections carry Telegram's
+            # 30 sends/s easily; a send waits for a free one rather than failing.
+            .connection_pool_size(SEND_CONNECTIONS)
+            .pool_timeout(30.0)
             .job_queue(None)
         )
         if self.cfg.base_url:
@@ -83,7 +109,9 @@ class TelegramAdapter(Adapter):
                 _file_url(self.cfg.base_url)
             )
         app = builder.build()
-        app.add_handler(TypeHandler(Update, self._on_update))
+        app.add_handler(CallbackQueryHandler(self._on_callback, block=False))
+        app.add_handler(InlineQueryHandler(self._on_inline, block=False))
+        app.add_handler(MessageHandler(MESSAGES, self._on_message, block=False))
         app.add_error_handler(self._on_error)
         try:
             await app.initialize()  # getMe: proves the token and learns our @username
@@ -103,6 +131,12 @@ class TelegramAdapter(Adapter):
             await self.stop()
             raise
         log.info("telegram: receiving as @%s", app.bot.username)
+
+    def _default_limiter(self) -> TelegramLimiter:
+        if self.cfg.flood_limits:
+            return TelegramLimiter()
+        # No pacing, but a 429 is still waited out and retried.
+        return TelegramLimiter(overall=None, per_chat=None, per_group=None)
 
     async def _receive(self, app: Application[Any, Any, Any, Any, Any, Any], token: str) -> None:
         assert app.updater is not None
@@ -127,8 +161,8 @@ class TelegramAdapter(Adapter):
             )
 
     async def stop(self) -> None:
-        """Stop receiving (confirming what was fetched), handle what is queued, let
-        in-flight replies finish, then disconnect."""
+        """Stop receiving (confirming what was fetched), handle every update already
+        fetched, let in-flight answers finish (for up to a grace period), disconnect."""
         app = self._app
         if app is None:
             return
@@ -136,8 +170,11 @@ class TelegramAdapter(Adapter):
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             if app.running:
+                # Hand the fetched updates to their handlers while PTB still tracks the
+                # tasks it creates (it stops tracking once app.stop() begins).
+                await app.update_queue.join()
+                await self.drain()
                 await app.stop()
-            await self.drain()
         finally:
             self._app = None
             await app.shutdown()
@@ -155,31 +192,47 @@ class TelegramAdapter(Adapter):
         except TelegramError as exc:
             log.warning("telegram: could not set the command menu: %s", exc)
 
-    # -- updates in ----------------------------------------------------------
+    def _track(self) -> None:
+        """Let stop() bound its wait for this handler (PTB would wait forever)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
-    async def _on_update(self, update: object, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Runs in update order: each handler is spawned at once and takes its
-        conversation's place in line before its first await, so order is kept."""
-        if not isinstance(update, Update):
+    def _delivery(
+        self, target: Target, user: User | None, ack: Ack | None = None, typing: bool = True
+    ) -> Delivery:
+        return Delivery(
+            self.sender,
+            target,
+            user,
+            show_after=self.cfg.stream_after_s,
+            interval=self.cfg.edit_interval_s,
+            ack=ack,
+            typing=typing,
+        )
+
+    # -- updates in (each handler runs in its own PTB task, in update order) --
+
+    async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None:
             return
-        if update.callback_query is not None:
-            self.spawn(self._on_callback(update.callback_query))
-        elif update.inline_query is not None:
-            self.spawn(self._on_inline(update.inline_query))
-        elif update.message is not None:
-            try:
-                inbound = parse_message(update.message, self.bot.id, self.bot.username)
-            except Exception:  # a message shape we didn't foresee: say so, don't go quiet
-                log.exception("telegram: could not read a message")
-                chat = update.message.chat
-                target = Target(chat.id, topic_of(update.message), None, is_group_chat(chat))
-                self.spawn(self.out.say(target, OOPS))
-                return
-            if inbound is not None:
-                self.spawn(self._on_message(inbound, update.message))
-
-    async def _on_message(self, inbound: Inbound, message: Message) -> None:
-        async with self._order.hold(str(inbound.session)):
+        try:
+            inbound = parse_message(message, self.bot.id, self.bot.username)
+        except Exception:  # a message shape we didn't foresee: say so, don't go quiet
+            log.exception("telegram: could not read a message")
+            chat = message.chat
+            target = Target(chat.id, topic_of(message), None, is_group_chat(chat))
+            await self.sender.say(target, OOPS)
+            return
+        if inbound is None:
+            return
+        self._track()
+        # The place in line is taken here, before the first await.
+        async with self._order.hold(
+            line_of(inbound.session, str(inbound.user.id), inbound.target.is_group)
+        ):
             try:
                 incoming = Incoming(
                     inbound.session,
@@ -190,21 +243,33 @@ class TelegramAdapter(Adapter):
                     is_group=inbound.target.is_group,
                     message_id=str(message.message_id),
                     reply_to_text=inbound.reply_to_text,
-                    attachments=await self._download(inbound.media),
+                    reply_to_id=str(inbound.reply_to_id) if inbound.reply_to_id else None,
+                    addressed=inbound.addressed,
+                    # Chatter is only ever collected as text: never fetch its files.
+                    attachments=await self._download(inbound.media, fetch=inbound.addressed),
                     raw=message,
                 )
-                await self._answer(incoming, inbound.target, inbound.user)
+                delivery = self._delivery(inbound.target, inbound.user, typing=inbound.addressed)
+                await delivery.run(self.core.handle(incoming))
             except Exception:
                 log.exception("telegram: failed to answer in %s", inbound.session)
-                await self.out.say(inbound.target, OOPS)
+                if inbound.addressed:
+                    await self.sender.say(inbound.target, OOPS)
 
-    async def _on_callback(self, query: CallbackQuery) -> None:
+    async def _on_callback(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
         ack = Ack(query)
         message = query.message
-        action = Action.decode(query.data or "")
+        try:
+            action = Action.decode(query.data or "")
+        except Exception:  # callback data is anyone's to forge: never leave a spinner
+            action = None
         if not isinstance(message, Message) or action is None:
             await ack("That button no longer works — send /help to start again.")
             return
+        self._track()
         session = session_of(message)
         group = is_group_chat(message.chat)
         # In groups, answer under the message whose button was pressed.
@@ -212,9 +277,9 @@ class TelegramAdapter(Adapter):
             message.chat.id, topic_of(message), message.message_id if group else None, group
         )
         # Don't leave the spinner turning while this conversation waits its turn.
-        timer = asyncio.get_running_loop().call_later(CALLBACK_ACK_S, lambda: self.spawn(ack()))
+        early = asyncio.get_running_loop().call_later(CALLBACK_ACK_S, lambda: self.spawn(ack()))
         try:
-            async with self._order.hold(str(session)):
+            async with self._order.hold(line_of(session, str(query.from_user.id), group)):
                 incoming = Incoming(
                     session,
                     str(query.from_user.id),
@@ -225,17 +290,24 @@ class TelegramAdapter(Adapter):
                     action=action,
                     raw=query,
                 )
-                await self._answer(incoming, target, query.from_user, ack)
+                await self._delivery(target, query.from_user, ack).run(self.core.handle(incoming))
         except Exception:
             log.exception("telegram: failed to answer a button in %s", session)
             await ack(OOPS)
-            await self.out.say(target, OOPS)
+            await self.sender.say(target, OOPS)
         finally:
-            timer.cancel()
+            early.cancel()
             await ack()
 
-    async def _on_inline(self, query: InlineQuery) -> None:
+    async def _on_inline(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """`@bot a rainy tram in Lisbon` → caption drafts; picking one posts it as the user."""
+        query = update.inline_query
+        if query is None:
+            return
+        self._track()
+        await self._answer_inline(query)
+
+    async def _answer_inline(self, query: InlineQuery) -> None:
         text = query.query.strip()
         try:
             if not text:
@@ -274,37 +346,11 @@ class TelegramAdapter(Adapter):
         except Exception:
             log.exception("telegram: inline query failed")
 
-    # -- answering -----------------------------------------------------------
-
-    async def _answer(
-        self, incoming: Incoming, target: Target, user: User, ack: Ack | None = None
-    ) -> None:
-        if not target.is_group:  # groups get ~20 messages a minute: spend them on answers
-            await self.out.typing(target)
-        stream = Stream(self.out, target, self.cfg.edit_interval_s)
-        async for out in self.core.handle(incoming):
-            if ack is not None and not ack.done:
-                # A failed button press (e.g. its draft is gone) shows as a toast too.
-                await ack(out.text if isinstance(out, Reply) and out.is_error else None)
-            if isinstance(out, Progress):
-                await stream.progress(out.text)
-            else:
-                await self.out.deliver(out, target, user, edit_id=stream.take())
-
-    async def post(
-        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
-    ) -> list[str]:
-        """Deliver a Reply outside a request (the core talking first)."""
-        chat, thread = int(key.chat_id), key.thread_id
-        # Telegram's group and supergroup ids are negative; private chats' are not.
-        target = Target(chat, int(thread) if thread else None, _int(reply_to), chat < 0)
-        return [str(i) for i in await self.out.deliver(reply, target, None)]
-
-    async def _download(self, media: tuple[Media, ...]) -> tuple[Attachment, ...]:
+    async def _download(self, media: tuple[Media, ...], fetch: bool) -> tuple[Attachment, ...]:
         """Fetch photos (the core may caption them); other kinds only need naming."""
         out = []
         for m in media:
-            if m.kind == "image" and m.file_id:
+            if fetch and m.kind == "image" and m.file_id:
                 file = await self.bot.get_file(m.file_id)
                 if (file.file_size or 0) > MAX_DOWNLOAD:
                     out.append(Attachment("file", mime=m.mime, name=m.name))
@@ -322,10 +368,6 @@ class TelegramAdapter(Adapter):
 
     def _on_poll_error(self, exc: TelegramError) -> None:
         log.warning("telegram: polling failed, retrying: %s", exc)
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.lstrip("-").isdigit() else None
 
 
 def _hint(text: str) -> InlineQueryResultsButton:

@@ -13,7 +13,6 @@ from bot.messages import Button
 from bot.text_split import split_message
 
 MAX_CHARS = 4096  # Telegram's limit per message, counted in UTF-16 code units
-PLACEHOLDER = "✍️ writing…"
 # A draft header as the core writes it: "#41 (warm) (92/2200)".
 HEADER_RE = re.compile(r"^#\d+(?: \([^()\n]*\))? \(\d+/\d+\)$")
 

@@ -1,5 +1,7 @@
 """Telegram messages in: who asked, where to answer, and whether Muse was addressed
-at all (in groups it answers commands, @mentions and replies to itself only)."""
+(in groups: a command, an @mention or a reply to Muse). Other group messages reach
+Muse only when Telegram delivers them (privacy mode off, or Muse is an admin); they go
+to the core unaddressed, which collects them only in a brainstorm session's topic."""
 
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ class Inbound:
     text: str
     reply_to_text: str | None
     media: tuple[Media, ...]
+    reply_to_id: int | None = None
+    addressed: bool = True
 
 
 def is_group_chat(chat: Chat) -> bool:
@@ -88,7 +92,8 @@ def _strip_mention(text: str, username: str) -> tuple[str, bool]:
 
 
 def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound | None:
-    """The message as Muse sees it, or None when it isn't meant for Muse."""
+    """The message as Muse sees it (`addressed` False for group chatter), or None when it
+    is nobody's business of Muse's: a bot, a service notice, another bot's command."""
     user = message.from_user
     if user is None or user.is_bot:
         return None
@@ -104,14 +109,14 @@ def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound |
             return None  # /cmd@some_other_bot, in a group it shares with us
         text = f"/{command.group(1)}{text[command.end() :]}"
     text, mentioned = _strip_mention(text, bot_username)
+    addressed = True
     if group:
         to_me = (
             replied is not None
             and replied.from_user is not None
             and (replied.from_user.id == bot_id)
         )
-        if not (command or mentioned or to_me):
-            return None  # ordinary group chatter
+        addressed = bool(command or mentioned or to_me)
     if not media and replied is not None and command:
         # "/caption …" as a reply to a photo: caption that photo.
         media = [m for m in media_of(replied) if m.kind == "image"]
@@ -125,7 +130,16 @@ def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound |
         reply_to=message.message_id if group else None,
         is_group=group,
     )
-    return Inbound(session_of(message), target, user, text, reply_to_text, tuple(media))
+    return Inbound(
+        session_of(message),
+        target,
+        user,
+        text,
+        reply_to_text,
+        tuple(media),
+        reply_to_id=replied.message_id if replied is not None else None,
+        addressed=addressed,
+    )
 
 
 def display_name(user: User) -> str:

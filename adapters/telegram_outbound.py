@@ -1,11 +1,11 @@
-"""Telegram messages out: final Replies as HTML (plain-text fallback, split at the
-limit, keyboard on the last part), streamed Progress as throttled placeholder edits,
-and button-press acknowledgements."""
+"""Telegram messages out: Replies as HTML (plain-text fallback, split at the limit,
+keyboard on the last part), edits, deletes, streamed progress (cosmetic: skipped
+rather than queued when the chat's send budget is in use) and button acknowledgements."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -21,26 +21,41 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from adapters.telegram_format import (
-    PLACEHOLDER,
+    MAX_CHARS,
     is_not_modified,
     is_parse_error,
     keyboard,
-    progress_view,
     split_text,
+    tg_len,
     to_html,
 )
 from adapters.telegram_inbound import Target
+from adapters.telegram_limits import COSMETIC
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)
 
+REMEMBERED = 4096  # recent messages whose text we know, to edit only their buttons
 
-class Outbox:
+
+class Sender:
     """Everything the adapter sends. `bot` is looked up per call: it exists only
     while the adapter runs."""
 
     def __init__(self, bot: Callable[[], Any]) -> None:
         self._bot = bot
+        # (chat, message) -> the text it shows as we sent it ("html:…" or "plain:…").
+        self._shown: OrderedDict[tuple[int, int], str] = OrderedDict()
+
+    def _remember(self, chat_id: int, message_id: int, shown: str | None) -> None:
+        key = (chat_id, message_id)
+        if shown is None:
+            self._shown.pop(key, None)
+            return
+        self._shown[key] = shown
+        self._shown.move_to_end(key)
+        if len(self._shown) > REMEMBERED:
+            self._shown.popitem(last=False)
 
     @property
     def bot(self) -> Any:
@@ -49,8 +64,8 @@ class Outbox:
     async def deliver(
         self, reply: Reply, target: Target, user: User | None, edit_id: int | None = None
     ) -> list[int]:
-        """Show a final Reply, replacing the streaming placeholder `edit_id` if any;
-        the ids of the messages that now hold it."""
+        """Show a final Reply, replacing the partial message `edit_id` if any; the ids
+        of the messages that now hold it."""
         if reply.private and target.is_group and not reply.is_error and user is not None:
             # Personal data (style, export…) goes to the person, not to the whole group.
             try:
@@ -62,24 +77,20 @@ class Outbox:
                     f"@{self.bot.username}, press Start, then ask again."
                 )
             reply = Reply(note)
-        if reply.is_empty and edit_id is not None:
-            # Done elsewhere (through the outbox): the placeholder has nothing to hold.
-            try:
-                await self.bot.delete_message(target.chat_id, edit_id)
-            except TelegramError:
-                pass
-            return []
         ids: list[int] = []
         parts = split_text(reply.text) if reply.text.strip() else []
         markup = keyboard(reply.buttons)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             if i == 0 and edit_id is not None:
-                if await self.edit(target, edit_id, part, markup if last else None):
+                if await self.edit(target.chat_id, edit_id, part, markup if last else None):
                     ids.append(edit_id)
+                    edit_id = None
                     continue
             sent = await self.send_text(target, part, markup if last else None, first=i == 0)
             ids.append(sent.message_id)
+        if edit_id is not None:  # nothing took the partial message's place: remove it
+            await self.delete(target.chat_id, edit_id)
         for attachment in reply.attachments:
             if attachment.data is not None:
                 doc = await self.bot.send_document(
@@ -91,10 +102,9 @@ class Outbox:
                 ids.append(doc.message_id)
         return ids
 
-    async def send_text(
-        self, target: Target, text: str, markup: InlineKeyboardMarkup | None, first: bool = True
-    ) -> Message:
-        """Send plain `text` as HTML; if Telegram can't parse it, send it as plain text."""
+    def _send_kwargs(
+        self, target: Target, markup: InlineKeyboardMarkup | None, first: bool
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "chat_id": target.chat_id,
             "message_thread_id": target.thread_id,
@@ -105,35 +115,94 @@ class Outbox:
             kwargs["reply_parameters"] = ReplyParameters(
                 target.reply_to, allow_sending_without_reply=True
             )
+        return kwargs
+
+    async def send_text(
+        self, target: Target, text: str, markup: InlineKeyboardMarkup | None, first: bool = True
+    ) -> Message:
+        """Send plain `text` as HTML; if Telegram can't parse it, send it as plain text."""
+        kwargs = self._send_kwargs(target, markup, first)
         try:
-            return await self.bot.send_message(  # type: ignore[no-any-return]
+            sent: Message = await self.bot.send_message(
                 text=to_html(text), parse_mode=ParseMode.HTML, **kwargs
             )
+            shown = "html:" + to_html(text)
         except BadRequest as exc:
             if not is_parse_error(exc):
                 raise
             log.warning("telegram: HTML rejected (%s); sending plain text", exc)
-            return await self.bot.send_message(text=text, **kwargs)  # type: ignore[no-any-return]
+            sent = await self.bot.send_message(text=text, **kwargs)
+            shown = "plain:" + text
+        self._remember(target.chat_id, sent.message_id, shown)
+        return sent
 
     async def edit(
-        self, target: Target, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> bool:
-        """The final edit of a placeholder; False when it can't be edited (send anew)."""
-        base = {"chat_id": target.chat_id, "message_id": message_id, "reply_markup": markup}
+        """Replace a message's text and keyboard (HTML, else plain); when only the
+        keyboard changed (a vote count), only the keyboard is sent. "Not modified" is
+        success; False when it can't be edited (gone, too old…)."""
+        if tg_len(text) > MAX_CHARS:
+            text = split_text(text)[0]
+        if self._shown.get((chat_id, message_id)) == "html:" + to_html(text):
+            return await self.edit_markup(chat_id, message_id, markup)
+        base = {"chat_id": chat_id, "message_id": message_id, "reply_markup": markup}
         try:
             try:
                 await self.bot.edit_message_text(to_html(text), parse_mode=ParseMode.HTML, **base)
+                shown = "html:" + to_html(text)
             except BadRequest as exc:
                 if not is_parse_error(exc):
                     raise
                 log.warning("telegram: HTML rejected (%s); editing as plain text", exc)
                 await self.bot.edit_message_text(text, **base)
+                shown = "plain:" + text
         except BadRequest as exc:
             if is_not_modified(exc):
                 return True
-            log.info("telegram: could not edit the placeholder (%s); sending anew", exc)
+            log.info("telegram: could not edit a message (%s)", exc)
+            self._remember(chat_id, message_id, None)
+            return False
+        self._remember(chat_id, message_id, shown)
+        return True
+
+    async def edit_markup(
+        self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+    ) -> bool:
+        """Only the buttons change (vote counts): the text is not sent again."""
+        try:
+            await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
+        except BadRequest as exc:
+            if is_not_modified(exc):
+                return True
+            log.info("telegram: could not edit buttons (%s)", exc)
             return False
         return True
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        self._remember(chat_id, message_id, None)
+        try:
+            await self.bot.delete_message(chat_id, message_id)
+        except TelegramError as exc:
+            log.info("telegram: could not delete a message (%s)", exc)
+
+    async def show_progress(self, target: Target, message_id: int | None, view: str) -> int:
+        """Partial text while writing: a new message, then edits of it. Cosmetic: raises
+        Skipped instead of waiting for the chat's send budget."""
+        if message_id is None:
+            kwargs = self._send_kwargs(target, None, True)
+            sent = await self.bot.send_message(text=view, rate_limit_args=COSMETIC, **kwargs)
+            message_id = int(sent.message_id)
+        else:
+            try:
+                await self.bot.edit_message_text(
+                    view, chat_id=target.chat_id, message_id=message_id, rate_limit_args=COSMETIC
+                )
+            except BadRequest as exc:
+                if not is_not_modified(exc):
+                    raise
+        self._remember(target.chat_id, message_id, "plain:" + view)
+        return message_id
 
     async def say(self, target: Target, text: str) -> None:
         """One line to the chat, never raising (the last resort for errors)."""
@@ -143,50 +212,16 @@ class Outbox:
             log.warning("telegram: could not send a notice: %s", exc)
 
     async def typing(self, target: Target) -> None:
+        """ "typing…" for a few seconds; cosmetic, so skipped while answers queue."""
         try:
             await self.bot.send_chat_action(
-                target.chat_id, ChatAction.TYPING, message_thread_id=target.thread_id
+                target.chat_id,
+                ChatAction.TYPING,
+                message_thread_id=target.thread_id,
+                rate_limit_args=COSMETIC,
             )
         except TelegramError:
-            pass  # cosmetic
-
-
-class Stream:
-    """Shows streamed text: a placeholder, then edits at most every `interval` seconds
-    (skipping unchanged text); the final Reply then replaces the placeholder."""
-
-    def __init__(self, outbox: Outbox, target: Target, interval: float) -> None:
-        self.outbox = outbox
-        self.target = target
-        # Groups are capped at ~20 messages a minute: edit them less often.
-        self.interval = interval * 3 if target.is_group else interval
-        self.message_id: int | None = None
-        self.shown = ""
-        self.at = 0.0
-
-    async def progress(self, text: str) -> None:
-        now = asyncio.get_running_loop().time()
-        try:
-            if self.message_id is None:
-                sent = await self.outbox.send_text(self.target, PLACEHOLDER, None)
-                self.message_id, self.shown, self.at = sent.message_id, PLACEHOLDER, now
-                return
-            view = progress_view(text)
-            if view == self.shown or now - self.at < self.interval:
-                return
-            await self.outbox.bot.edit_message_text(
-                view, chat_id=self.target.chat_id, message_id=self.message_id
-            )
-            self.shown, self.at = view, asyncio.get_running_loop().time()
-        except TelegramError as exc:
-            # A missed progress edit is harmless: the final answer follows anyway.
-            if not is_not_modified(exc):
-                log.info("telegram: progress edit skipped: %s", exc)
-
-    def take(self) -> int | None:
-        """The placeholder for the final reply to replace (once)."""
-        message_id, self.message_id, self.shown = self.message_id, None, ""
-        return message_id
+            pass
 
 
 class Ack:

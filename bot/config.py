@@ -4,24 +4,39 @@ from the environment and are masked when printed."""
 
 from __future__ import annotations
 
+import json
 import os
+import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 SECRET_FIELDS = ("llm.api_key", "telegram.token", "discord.token")
+Provider = Literal["embedded", "openai", "fake"]
+# A chat answer's token budget when llm.chat_max_tokens is not set: the embedded base
+# model rambles past a short answer and writes ~60 tokens/s on two cores; servers run
+# instruction-tuned models that answer in full and fast.
+CHAT_MAX_TOKENS = {"embedded": 250, "openai": 1024, "fake": 1024}
 
 
 class LLMSettings(BaseModel):
-    provider: Literal["embedded", "openai", "fake"] = "embedded"
+    # `model` and `model_path` are ours: pydantic before 2.10 warns about the "model_"
+    # prefix on every start unless told that no namespace is protected.
+    model_config = ConfigDict(protected_namespaces=())
+
+    provider: Provider = "embedded"
+    # Tried in order when the provider fails after its retries (e.g. ["embedded"] behind
+    # "openai"); each uses the settings below. Comma-separated in the environment.
+    fallback: Annotated[list[Provider], NoDecode] = []
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = "gemma-3-270m"
@@ -31,17 +46,35 @@ class LLMSettings(BaseModel):
     # jitter), capped at retry_max_s.
     retry_initial_s: float = Field(default=0.5, ge=0)
     retry_max_s: float = Field(default=8.0, ge=0)
+    # A 429/503's Retry-After is honoured up to this many seconds; a server asking for a
+    # longer pause is not retried (the fallback answers, or the user gets one line).
+    retry_after_max_s: float = Field(default=30.0, ge=0)
     temperature: float = Field(default=0.8, ge=0, le=2)
+    # Used by a prompt that sets no max_tokens of its own.
     max_tokens: int = Field(default=400, gt=0)
+    # A chat answer's token budget; unset: CHAT_MAX_TOKENS for the provider. An answer
+    # that reaches it says so and offers "Continue".
+    chat_max_tokens: int | None = Field(default=None, gt=0)
     # Chat (instruction-tuned servers) or few-shot completion (base models);
     # "auto" picks completion for the embedded model and chat otherwise.
     prompt_style: Literal["auto", "chat", "completion"] = "auto"
     context_tokens: int = Field(default=1200, ge=100)
+    # Generations at once; unset: 1 for the embedded model, 128 for a server.
+    concurrency: int | None = Field(default=None, ge=1)
     vision: bool = False
     # Embedded model only.
     model_path: str | None = None
     n_ctx: int = Field(default=2048, ge=256)
     n_threads: int | None = None
+
+    @field_validator("fallback", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @property
+    def chat_answer_tokens(self) -> int:
+        return self.chat_max_tokens or CHAT_MAX_TOKENS[self.provider]
 
 
 class TelegramSettings(BaseModel):
@@ -50,9 +83,15 @@ class TelegramSettings(BaseModel):
     webhook_url: str | None = None
     listen: str = "127.0.0.1"
     port: int = Field(default=8443, gt=0, lt=65536)
-    allowed_users: list[str] = []
-    admin_ids: list[str] = []
+    allowed_users: Annotated[list[str], NoDecode] = []
+    admin_ids: Annotated[list[str], NoDecode] = []
     daily_quota: int = Field(default=0, ge=0)  # 0 = unlimited
+    # An answer finished within this many seconds of its first words is sent as one
+    # message; a slower one shows its partial text from then on ("typing…" before).
+    stream_after_s: float = Field(default=0.7, ge=0)
+    # Pace sends to Telegram's flood limits (30/s, 1/s a chat, 20/min a group). Only a
+    # Bot API server without those limits (a test server, a benchmark) wants this off.
+    flood_limits: bool = True
     # Streaming: at most one message edit per this many seconds (tripled in groups,
     # which Telegram caps at ~20 messages a minute).
     edit_interval_s: float = Field(default=1.0, ge=0)
@@ -71,16 +110,32 @@ class DiscordSettings(BaseModel):
     gateway_url: str | None = None
     application_id: str | None = None
     thread_when_busy: bool = True
-    allowed_users: list[str] = []
-    admin_ids: list[str] = []
+    allowed_users: Annotated[list[str], NoDecode] = []
+    admin_ids: Annotated[list[str], NoDecode] = []
     daily_quota: int = Field(default=0, ge=0)
     # Not needed: Discord sends the content of DMs and of messages mentioning the bot.
+    # On (and enabled in the Developer Portal), plain messages in a brainstorm session's
+    # thread count as ideas; nothing else is read or kept.
     message_content: bool = False
+    # Slash commands: "auto" syncs them globally at start when they changed since the
+    # last sync, "off" never does (use `muse discord sync`), a server id syncs to that
+    # server only (instant, for testing).
+    sync: str = "auto"
+    # Streaming: at most one edit of an answer per this many seconds.
+    edit_interval_s: float = Field(default=1.0, ge=0)
 
     @field_validator("allowed_users", "admin_ids", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("sync", mode="before")
+    @classmethod
+    def _sync_mode(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text in ("auto", "off") or (text.isascii() and text.isdigit()):
+            return text
+        raise ValueError("use auto, off or a server (guild) id")
 
 
 class RateSettings(BaseModel):
@@ -157,6 +212,11 @@ def _default_toml() -> Path:
 
 
 def _split_list(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
     if isinstance(value, str):
         return [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
     if isinstance(value, int):
@@ -173,25 +233,61 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         if not path.is_file():
             raise SettingsError(f"config file not found: {path}")
         os.environ["MUSE_CONFIG"] = str(path)
+    user_file = os.environ.get("MUSE_CONFIG")
+    if user_file:
+        _refuse_secrets_in(Path(user_file).expanduser())
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        env = "MUSE_" + "__".join(str(p) for p in err["loc"]).upper()
+        names = [str(p) for p in err["loc"] if not isinstance(p, int)]  # not list indexes
+        loc = ".".join(names)
+        env = "MUSE_" + "__".join(names).upper()
         raise SettingsError(f"invalid setting {loc} ({env}): {err['msg']}") from None
     except ValueError as exc:  # e.g. a TOML syntax error
         raise SettingsError(f"invalid configuration: {exc}") from None
 
 
+def _refuse_secrets_in(path: Path) -> None:
+    """A config file gets copied, shared and committed: secrets stay in the environment."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # reported by the settings source, with its own message
+    for dotted in SECRET_FIELDS:
+        section, key = dotted.split(".")
+        table = data.get(section)
+        if isinstance(table, dict) and key in table:
+            env = f"MUSE_{section.upper()}__{key.upper()}"
+            raise SettingsError(
+                f"{path}: {dotted} is a secret and is read only from the environment — "
+                f"remove it from the file and set {env} instead"
+            )
+
+
 def masked(settings: Settings) -> dict[str, Any]:
-    """Settings as a plain dict with secrets masked, for `muse config`."""
+    """Settings as a plain dict with secrets masked, for `muse config`: the secret fields,
+    and any secret pasted into another one (a Bot API URL with the token in it)."""
     data = settings.model_dump(mode="json")
+    secrets: list[str] = []
     for dotted in SECRET_FIELDS:
         section, key = dotted.split(".")
         raw = getattr(getattr(settings, section), key)
+        if raw and raw.get_secret_value():
+            secrets.append(raw.get_secret_value())
         data[section][key] = _mask(raw.get_secret_value()) if raw else None
-    return data
+    return _scrub(data, secrets)  # type: ignore[no-any-return]
+
+
+def _scrub(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "****")
+    return value
 
 
 def _mask(secret: str) -> str:

@@ -53,9 +53,16 @@ class Context:
         return value.strip() if value and value.strip() else None
 
     async def own_draft(self, draft_id: int) -> DraftRecord:
-        """A draft this conversation may use: its own, or one the person wrote elsewhere."""
+        """A draft this conversation may use: its own — or, in a private chat, one the
+        person wrote anywhere. Never the other way round: a group reaches only the
+        group's drafts, so a draft made where some members can't look (another channel,
+        someone's DMs) never surfaces in front of them, whoever asks."""
         draft = await self.memory.draft(draft_id)
-        if draft is None or (draft.owner_id != self.owner and draft.author_id != self.person):
+        if draft is None:
+            raise NotFound(f"I can't find draft #{draft_id} among yours.")
+        here = draft.owner_id == self.owner
+        authors_own = not self.msg.is_group and draft.author_id == self.person
+        if not (here or authors_own):
             raise NotFound(f"I can't find draft #{draft_id} among yours.")
         return draft
 
@@ -79,6 +86,12 @@ class Context:
             parent_id=parent_id,
         )
 
-    async def remember(self, user_text: str, answer: str) -> None:
-        await self.memory.add_turn(self.owner, self.person, self.session, "user", user_text)
-        await self.memory.add_turn(self.owner, self.person, self.session, "assistant", answer)
+    async def remember(self, user_text: str, answer: str, *, cut: bool = False) -> int:
+        """Store the exchange; the answer's turn id. `cut`: it stopped at the token cap."""
+        return await self.memory.add_turns(
+            self.owner,
+            self.person,
+            self.session,
+            [("user", user_text), ("assistant", answer)],
+            cut=cut,
+        )

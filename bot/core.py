@@ -7,30 +7,57 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+import secrets
+from collections import Counter
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from typing import Any
 
+from cachetools import TTLCache
+
+from bot.clock import Clock, SystemClock
 from bot.commands import Registry, collect
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import BadInput, MuseError, new_ref
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
+from bot.mailbox import CURRENT as CURRENT_MAILBOX
 from bot.mailbox import Mailbox
 from bot.memory import Memory
+from bot.memory.session_records import SessionRecord
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
-from bot.ordering import KeyedLocks
+from bot.ordering import KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
-from bot.policy import Policy
+from bot.policy import ALLOW, Policy
+from bot.recovery import InboxEntry
+from bot.skills import session_buttons, session_ideas
+from bot.skills.session_runtime import SessionRuntime
 
 log = logging.getLogger(__name__)
 
-SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "next")
+SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "next", "riff", "summary")
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
 # Control characters other than tab/newline: binary junk, never meaningful text.
 JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+# Button presses that need no place in the conversation's line: a vote is one atomic
+# toggle, and must not wait behind a slow answer (a riff) in the same thread.
+UNORDERED_ACTIONS = frozenset({"vote", "idea"})
+# Session actions that cost no model work: never counted against the daily quota.
+FREE_ACTIONS = frozenset({"vote", "idea"})
+FREE_COMMANDS = frozenset({"idea"})
+SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
+# "A photo, then /caption": the last photo of a conversation is kept this long, in at
+# most this many bytes for all conversations; each photo also counts a fixed slot, which
+# bounds the number of conversations kept (64 MB / 256 KB = 256) however small the photos.
+LAST_IMAGE_TTL_S = 600.0
+LAST_IMAGE_BYTES = 64 * 1024 * 1024
+LAST_IMAGE_SLOT = 256 * 1024
+
+
+def _image_size(image: Attachment) -> int:
+    return len(image.data or b"") + LAST_IMAGE_SLOT
 
 
 def command_registry() -> Registry:
@@ -44,10 +71,26 @@ def command_registry() -> Registry:
         next_post,
         remix,
         series,
+        session,
+        session_ideas,
+        session_riff,
         variety,
     )
 
-    return collect(brainstorm, caption, remix, series, next_post, variety, chat, account, link)
+    return collect(
+        brainstorm,
+        caption,
+        remix,
+        series,
+        next_post,
+        variety,
+        chat,
+        session,
+        session_ideas,
+        session_riff,
+        account,
+        link,
+    )
 
 
 class Core:
@@ -64,11 +107,26 @@ class Core:
         self.registry: Registry = command_registry()
         self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
+        self._active: Counter[str] = Counter()  # answers in progress per conversation
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
-        # Last photo per conversation, for "a photo, then /caption".
-        self.last_image: dict[str, Attachment] = {}
+        self._warm: asyncio.Task[None] | None = None
+        # Wall-clock time for timers and expiry (tests put a hand-driven clock here).
+        self.clock: Clock = SystemClock()
+        # Last photo per conversation, for "a photo, then /caption": bounded in size,
+        # count and age (least recently stored go first).
+        self.last_image: TTLCache[str, Attachment] = TTLCache(
+            LAST_IMAGE_BYTES,
+            LAST_IMAGE_TTL_S,
+            timer=lambda: self.clock.now().timestamp(),
+            getsizeof=_image_size,
+        )
+        # Brainstorm sessions' timers and coalesced vote-count edits.
+        self.sessions = SessionRuntime(self)
+        # Tells this run's inbox entries from those an earlier (crashed) run left behind.
+        self.run_id = secrets.token_hex(6)
+        self._stopping = False
 
     @classmethod
     async def create(cls, settings: Settings, model: Any = None) -> Core:
@@ -80,13 +138,42 @@ class Core:
 
     async def start(self) -> None:
         """Work that needs the adapters' outboxes (timers, recovery): called by the
-        composition root once every adapter is attached and running."""
+        composition root once every adapter is attached and running. The embedded model
+        starts loading now, in the background, not on the first person's message, and
+        what the last run left unanswered is answered (bot/recovery.py)."""
+        from bot.recovery import recover
 
-    async def close(self) -> None:
-        if self._work:
-            await asyncio.wait(set(self._work), timeout=30)
+        self._warm = self.llm.warm_up()
+        await self.sessions.start()
+        # In the background: answering what the last run left undone may take a while.
+        self.track(recover(self))
+
+    def shutting_down(self) -> None:
+        """The composition root is stopping the adapters: an answer abandoned from now
+        on was not delivered, so its inbox entry stays for the next start."""
+        self._stopping = True
+
+    async def close(self, grace_s: float = 30.0) -> None:
+        """Let the work in progress finish (also work it starts meanwhile, like the
+        answers a recovery spawns), for up to `grace_s`, then close the memory."""
+        if self._warm is not None and not self._warm.done():
+            await asyncio.wait([self._warm])  # a load can't be interrupted mid-way
+        deadline = asyncio.get_running_loop().time() + grace_s
+        while self._work:
+            left = deadline - asyncio.get_running_loop().time()
+            _, pending = await asyncio.wait(set(self._work), timeout=max(0.0, left))
+            if pending and left <= 0:
+                break
+        await self.sessions.close()
         self.novelty.close()
         await self.memory.close()
+
+    def track(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` in the background, referenced until done and awaited by close()."""
+        task = asyncio.create_task(work)
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+        return task
 
     # -- talking first -----------------------------------------------------
 
@@ -96,6 +183,10 @@ class Core:
 
     def detach(self, platform: str) -> None:
         self._outboxes.pop(platform, None)
+
+    def platforms(self) -> list[str]:
+        """The platforms this process can post to (their adapters are attached)."""
+        return sorted(self._outboxes)
 
     def outbox(self, platform: str) -> Outbox:
         try:
@@ -116,31 +207,84 @@ class Core:
         arrival order; other conversations run concurrently. The work runs in its own
         task and reaches the caller through a Mailbox, so delivery (however slow) never
         holds up the work, and a caller that stops reading never breaks it."""
+        entry = self._receive(msg)
         box = Mailbox()
-        task = asyncio.create_task(self._produce(msg, box))
-        self._work.add(task)
-        task.add_done_callback(self._work.discard)
+        self.track(self._produce(msg, box, entry))
+        delivered = False
         try:
             async for out in box:
+                if entry is not None and isinstance(out, Reply) and not entry.delivering:
+                    await entry.mark_delivering()
                 yield out
+            # The reader asked for more after the last Reply: it has delivered them all.
+            delivered = True
         finally:
             box.abandon()
+            # Abandoned while running, the adapter has told the person (or the work
+            # failed): only an answer cut off by shutting down is left for the next start.
+            if entry is not None and (delivered or not self._stopping):
+                if delivered:
+                    await entry.done()
+                else:
+                    self.track(entry.done())
 
-    async def _produce(self, msg: Incoming, box: Mailbox) -> None:
+    def _receive(self, msg: Incoming) -> InboxEntry | None:
+        """Record the message in the inbox now, before any work, unless there is nothing
+        to come back to later (chatter Muse wasn't asked about, an inline query)."""
+        if not msg.addressed or msg.message_id is None:
+            return None
+        recording = asyncio.ensure_future(self.memory.inbox_receive(msg, self.run_id))
+        return InboxEntry(self.memory, recording)
+
+    async def _produce(
+        self, msg: Incoming, box: Mailbox, entry: InboxEntry | None = None, *, replay: bool = False
+    ) -> None:
+        CURRENT_MAILBOX.set(box)  # this task's own context: status lines go to this answer
         try:
+            if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
+                await self._answer_into(box, msg, entry, replay)
+                return
             # The place in line is taken before the first await: arrival order holds.
-            async with self._order.hold(str(msg.session)):
-                async for out in self._admitted(msg):
-                    box.put(out)
+            async with self._order.hold(line_of(msg.session, msg.user_id, msg.is_group)):
+                self._active[str(msg.session)] += 1
+                try:
+                    await self._answer_into(box, msg, entry, replay)
+                finally:
+                    self._active[str(msg.session)] -= 1
+                    if not self._active[str(msg.session)]:
+                        del self._active[str(msg.session)]
         finally:
             box.close()
 
-    async def _admitted(self, msg: Incoming) -> AsyncIterator[Outgoing]:
-        """Access, rate and quota (one place, every platform), then the answer."""
+    async def _answer_into(
+        self, box: Mailbox, msg: Incoming, entry: InboxEntry | None, replay: bool
+    ) -> None:
+        if entry is not None and await entry.duplicate():
+            return  # delivered again after a restart; the recovery answers it
+        async for out in self._admitted(msg, replay=replay):
+            box.put(out)
+
+    async def _admitted(self, msg: Incoming, *, replay: bool = False) -> AsyncIterator[Outgoing]:
+        """Access, rate and quota (one place, every platform), then the answer. A replay
+        was admitted when it arrived: it is not counted again."""
         match = COMMAND_RE.match(msg.text.lstrip())
         command = match.group(1).lower() if match and msg.action is None else None
         try:
-            verdict = await self.policy.admit(msg, command)
+            idea_for = None if command else await session_ideas.idea_target(self, msg)
+        except Exception:
+            log.exception("looking up a session for a message in %s failed", msg.session)
+            idea_for = None
+        if not msg.addressed and idea_for is None:
+            # Chatter Muse was not asked about, outside a session's own thread: nothing
+            # is answered, counted or stored.
+            return
+        free = (
+            idea_for is not None
+            or command in FREE_COMMANDS
+            or (msg.action is not None and msg.action.verb in FREE_ACTIONS)
+        )
+        try:
+            verdict = ALLOW if replay else await self.policy.admit(msg, command, free=free)
         except Exception:
             log.exception("admission failed for %s", msg.session)
             verdict = None
@@ -150,8 +294,20 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        async for out in self._guarded(msg):
+        async for out in self._guarded(msg, idea_for):
             yield out
+
+    async def replay(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+        """Answer a message again after a restart (see bot/recovery.py): no new inbox
+        entry, and no second count against the person's limits — it was admitted when
+        it arrived (a refusal is answered at once, so it never waits in the inbox)."""
+        box = Mailbox()
+        self.track(self._produce(msg, box, replay=True))
+        try:
+            async for out in box:
+                yield out
+        finally:
+            box.abandon()
 
     async def respond(self, msg: Incoming) -> list[Reply]:
         """The final replies only (no streaming) — for simple adapters and tests."""
@@ -159,13 +315,15 @@ class Core:
 
     def busy(self, msg: Incoming) -> bool:
         """True while another message of this conversation is being answered."""
-        return self._order.waiting(str(msg.session)) > 0
+        return self._active[str(msg.session)] > 0
 
     # -- routing -----------------------------------------------------------
 
-    async def _guarded(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def _guarded(
+        self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
+    ) -> AsyncIterator[Outgoing]:
         try:
-            async for out in self._route(msg):
+            async for out in self._route(msg, idea_for):
                 yield out
         except MuseError as exc:
             text = exc.user_message
@@ -174,9 +332,14 @@ class Core:
                 log.warning("ref %s: %s: %s", ref, type(exc).__name__, exc)
                 text = f"{text} (ref {ref})"
             yield Reply(text, is_error=True, private=True)
-        except Exception:
+        except (Exception, asyncio.CancelledError) as exc:
+            task = asyncio.current_task()
+            if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
+                raise  # this answer itself is being cancelled (shutting down)
+            # A bug, or a stray cancellation from a library the skill used: this person
+            # gets one line, everyone else carries on.
             ref = new_ref()
-            log.exception("ref %s: unexpected failure in %s", ref, msg.session)
+            log.error("ref %s: unexpected failure in %s", ref, msg.session, exc_info=exc)
             yield Reply(
                 f"Something went wrong on my side — try again. (ref {ref})",
                 is_error=True,
@@ -184,17 +347,11 @@ class Core:
             )
 
     async def _context(self, msg: Incoming, args: str) -> Context:
-        person = await self.memory.user_for(
-            msg.session.platform, msg.user_id, msg.user_name, "person"
+        group = f"chat:{msg.session.chat_id}" if msg.is_group else None
+        person, owner, profile = await self.memory.people_for(
+            msg.session.platform, msg.user_id, msg.user_name, group
         )
-        owner = person
-        if msg.is_group:
-            owner = await self.memory.user_for(
-                msg.session.platform, f"chat:{msg.session.chat_id}", "", "group"
-            )
-        ctx = Context(self, msg, person=person, owner=owner, args=args)
-        ctx.profile = await self.memory.profile(owner)
-        return ctx
+        return Context(self, msg, person=person, owner=owner, args=args, profile=profile)
 
     def _clean(self, text: str, notices: list[str]) -> str:
         cleaned = JUNK_RE.sub("", text)
@@ -208,22 +365,29 @@ class Core:
             notices.append(f"(Your message was long, so I used its first {limit} characters.)")
         return cleaned.strip()
 
-    async def _route(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def _route(
+        self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
+    ) -> AsyncIterator[Outgoing]:
         from bot.skills import actions, chat
 
-        if not msg.addressed:
-            # Chatter Muse was not asked about: nothing is answered or stored (a
-            # brainstorm session's own thread is the one place that collects it).
-            return
         notices: list[str] = []
         text = self._clean(msg.text, notices)
-        if msg.action is not None:
+        if idea_for is not None:
+            # A reply to a session's message, or a message in its own thread: an idea.
+            ctx = await self._context(msg, text)
+            stream = session_ideas.message_idea(ctx, *idea_for)
+        elif not msg.addressed:
+            return
+        elif msg.action is not None:
             ctx = await self._context(msg, "")
-            stream = actions.handle(ctx, msg.action)
+            if msg.action.verb in SESSION_ACTIONS:
+                stream = session_buttons.on_action(ctx, msg.action)
+            else:
+                stream = actions.handle(ctx, msg.action)
         else:
             unsupported = [a for a in msg.attachments if a.kind != "image"]
             images = [a for a in msg.attachments if a.kind == "image"]
-            if images:
+            if images and _image_size(images[-1]) <= LAST_IMAGE_BYTES:
                 self.last_image[str(msg.session)] = images[-1]
             match = COMMAND_RE.match(text)
             if match:

@@ -42,3 +42,11 @@ class LLMUnavailable(MuseError):
 class LLMRefused(MuseError):
     user_message = "My writing engine refused the request (check the model settings)."
     with_ref = True
+
+
+class LLMLeak(MuseError):
+    """The answer repeated Muse's own instructions (a prompt injection that worked):
+    withheld."""
+
+    user_message = "I keep my instructions to myself — ask me anything about your posts."
+    with_ref = True

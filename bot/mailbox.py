@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 
 from bot.messages import Outgoing, Progress
 
@@ -47,3 +48,16 @@ class Mailbox:
                 return
             self._ready.clear()
             await self._ready.wait()
+
+
+# The mailbox of the answer being worked on in this task (set by the core), so that deep
+# down — where the model queue is — a status line can reach the person.
+CURRENT: ContextVar[Mailbox | None] = ContextVar("muse_mailbox", default=None)
+
+
+def status(text: str) -> None:
+    """Show `text` where the answer will appear (e.g. "you're 3rd in line"), until the
+    answer's own words replace it. Nothing happens outside an answer's task."""
+    box = CURRENT.get()
+    if box is not None:
+        box.put(Progress(text))

@@ -6,6 +6,7 @@ back; nothing here knows about Telegram, Discord or the console.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,7 +48,14 @@ _ACTION_CODES = {
     "vote": "vt",
     "riff": "rf",
     "idea": "ai",
+    # An answer cut at the model's length limit: the id is its conversation turn.
+    "continue": "ct",
 }
+_VERBS = {code: verb for verb, code in _ACTION_CODES.items()}
+# ASCII digits only ("²".isdigit() is true, int("²") fails), and no more than SQLite's
+# integers hold: whatever a forged button carries, decoding it never raises.
+ACTION_PATTERN = r"m:(" + "|".join(_VERBS) + r"):([0-9]{1,18}):(.*)"
+_ACTION_RE = re.compile(ACTION_PATTERN, re.S)
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,17 @@ class Action:
     see the codes above), never to text; the core checks it against the presser's rights."""
 
     verb: Literal[
-        "remix", "shorter", "more", "pick", "platform", "caption", "forget", "vote", "riff", "idea"
+        "remix",
+        "shorter",
+        "more",
+        "pick",
+        "platform",
+        "caption",
+        "forget",
+        "vote",
+        "riff",
+        "idea",
+        "continue",
     ]
     draft_id: int = 0
     arg: str = ""
@@ -68,14 +86,12 @@ class Action:
 
     @classmethod
     def decode(cls, data: str) -> Action | None:
-        parts = data.split(":", 3)
-        if len(parts) != 4 or parts[0] != "m":
+        """The Action a button carries, or None for anything else (never raises)."""
+        match = _ACTION_RE.fullmatch(data) if isinstance(data, str) else None
+        if match is None:
             return None
-        verbs = {code: verb for verb, code in _ACTION_CODES.items()}
-        verb = verbs.get(parts[1])
-        if verb is None or not parts[2].isdigit():
-            return None
-        return cls(verb=verb, draft_id=int(parts[2]), arg=parts[3])  # type: ignore[arg-type]
+        verb = _VERBS[match.group(1)]
+        return cls(verb=verb, draft_id=int(match.group(2)), arg=match.group(3))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -31,3 +31,9 @@ class KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, count - 1)
+
+
+def line_of(session: object, user_id: str, is_group: bool) -> str:
+    """Which messages must be answered in arrival order: all of a private chat's; in a
+    group, each member's own — one member's slow request never holds up another's."""
+    return f"{session}|{user_id}" if is_group else str(session)

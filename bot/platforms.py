@@ -41,6 +41,28 @@ ALIASES = {
 }
 
 HASHTAG = re.compile(r"(?<![\w#])#(\w{1,100})", re.UNICODE)
+# Where a sentence (or a line) ends: a full stop, ! ? … (and CJK ones), with any closing
+# quotes or brackets, before a space or the end; or a line break.
+SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*(?=\s|$)|\n")
+# Characters a token carries, at the low end: English runs about 4, emoji, hashtags and
+# many other scripts fewer. A budget from it holds a draft at the platform's limit.
+CHARS_PER_TOKEN = 3
+# The list numbering, a label, the model's own slack.
+TOKENS_PER_DRAFT = 32
+
+
+def token_budget(platform: Platform, drafts: int = 1) -> int:
+    """Tokens for `drafts` drafts each as long as the platform allows: the model's cap
+    must never be what ends a draft the platform would take (a LinkedIn remix is 3000
+    characters; 300 tokens stopped it near 1300)."""
+    return drafts * (platform.max_chars // CHARS_PER_TOKEN + TOKENS_PER_DRAFT)
+
+
+def whole_sentences(text: str) -> str:
+    """The text up to the end of its last complete sentence or line; "" if none ends.
+    For a draft the model's token cap cut off: its unfinished end goes, never shown."""
+    ends = [m.end() for m in SENTENCE_END.finditer(text)]
+    return text[: ends[-1]].rstrip() if ends else ""
 
 
 def find_platform(word: str) -> Platform | None:
@@ -77,13 +99,16 @@ def repair(text: str, platform: Platform) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut to `limit` chars at the last sentence end, else the last word, adding an ellipsis."""
+    """Cut to `limit` chars after the last whole sentence that fits (a draft is never
+    shown cut mid-sentence); only a first sentence longer than the limit is cut at a
+    word, with an ellipsis to say so."""
     if char_count(text) <= limit:
         return text
+    # One character more: a sentence that ends exactly at the limit still ends there.
+    whole = whole_sentences(text[: limit + 1])
+    if whole and char_count(whole) <= limit:
+        return whole
     window = text[: max(limit - 1, 1)]
-    sentence_end = max(window.rfind(m) for m in (". ", "! ", "? ", ".\n", "!\n", "?\n"))
-    if sentence_end >= limit // 2:
-        return window[: sentence_end + 1].rstrip()
     space = window.rfind(" ")
     cut = window[:space] if space >= limit // 3 else window
     return cut.rstrip(" ,;:-") + "…"

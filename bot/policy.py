@@ -80,8 +80,9 @@ class Policy:
         """A Muse admin (configured), not to be confused with a group's admins."""
         return self._matches(msg, self._access(msg.session.platform)[1])
 
-    async def admit(self, msg: Incoming, command: str | None) -> Verdict:
-        """Access first, then the rate limit, then the daily quota (which is counted)."""
+    async def admit(self, msg: Incoming, command: str | None, *, free: bool = False) -> Verdict:
+        """Access first, then the rate limit, then the daily quota (which is counted;
+        `free` requests cost no model work and are not)."""
         allowed, admins, quota = self._access(msg.session.platform)
         admin = self._matches(msg, admins)
         if allowed and not admin and not self._matches(msg, allowed):
@@ -95,7 +96,7 @@ class Policy:
         refused = self._rate(msg)
         if refused is not None:
             return refused
-        if quota <= 0 or command in FREE_COMMANDS:
+        if quota <= 0 or free or command in FREE_COMMANDS:
             return ALLOW
         person = await self.memory.user_for(
             msg.session.platform, msg.user_id, msg.user_name, "person"

@@ -12,6 +12,8 @@ STOPWORDS = frozenset(
     "live get got make made like have has had will would can could not no yes so too also "
     "out up down we you me us they he she his her them i'm we're you're it's let's time".split()
 )
+# Stopwords for the on-topic check, yet what tells two posts apart (content_stems).
+NUMBER_WORDS = frozenset({"one", "two"})
 SUFFIXES = ("'s", "ing", "ed", "es", "s", "y", "ly")
 WORD_RE = re.compile(r"[a-z0-9']+")
 
@@ -29,5 +31,11 @@ def stem(word: str) -> str:
 
 
 def content_stems(text: str) -> list[str]:
-    """The stems of a text's content words, in order, repeats kept (for term counts)."""
-    return [stem(w) for w in WORD_RE.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS]
+    """The stems of a text's content words, in order, repeats kept (for term counts).
+    Numbers count, as digits or words: "Week 2" and "Week 3", "one tram" and "two trams"
+    are different posts."""
+    return [
+        stem(w)
+        for w in WORD_RE.findall(text.lower())
+        if w.isdigit() or w in NUMBER_WORDS or (len(w) > 2 and w not in STOPWORDS)
+    ]

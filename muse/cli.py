@@ -9,12 +9,13 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from logging.handlers import RotatingFileHandler
 from typing import Any
 
 from bot.config import Settings, SettingsError, load_settings, masked
 from bot.llm.build_check import BuildError
 from bot.llm.prompts import PromptError
+from bot.memory.store import StorageError
+from muse.logs import setup_logging
 
 log = logging.getLogger("muse")
 
@@ -25,7 +26,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="FILE", help="a TOML file overriding the defaults")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("chat", help="chat in this terminal (reads stdin line by line when piped)")
+    chat = sub.add_parser(
+        "chat", help="chat in this terminal (reads stdin line by line when piped)"
+    )
+    chat.add_argument(
+        "--group",
+        action="store_true",
+        help="pretend this terminal is a group chat, to try brainstorm sessions "
+        "(ben: /idea … speaks as another member)",
+    )
     run = sub.add_parser("run", help="run the bot on Telegram, Discord or both")
     run.add_argument("platform", choices=["telegram", "discord", "all"])
     sub.add_parser("config", help="print the effective settings (secrets masked)")
@@ -38,35 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--user", help="the platform user id (default: this console user)")
         if name == "forget":
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    backup = sub.add_parser(
+        "backup", help="copy the database to FILE, safely, also while Muse is running"
+    )
+    backup.add_argument("file", metavar="FILE", help="where to write the copy (replaced)")
     discord = sub.add_parser("discord", help="Discord tools")
     dsub = discord.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
     sync = dsub.add_parser("sync", help="sync the slash commands with Discord")
     sync.add_argument("--guild", help="sync to one guild only (instant) instead of globally")
     sync.add_argument("--dry-run", action="store_true", help="print the payload, send nothing")
     return parser
-
-
-def setup_logging(settings: Settings, to_stderr: bool) -> None:
-    root = logging.getLogger()
-    root.setLevel(settings.log_level)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(
-            settings.data_dir / "muse.log", maxBytes=2_000_000, backupCount=2, encoding="utf-8"
-        )
-        handler.setFormatter(fmt)
-        # Error refs must be findable in the log whatever the console level.
-        handler.setLevel(min(logging.WARNING, logging.getLevelName(settings.log_level)))
-        root.addHandler(handler)
-    except OSError as exc:
-        print(f"muse: cannot write the log in {settings.data_dir}: {exc}", file=sys.stderr)
-    if to_stderr:
-        err = logging.StreamHandler()
-        err.setFormatter(fmt)
-        root.addHandler(err)
-    for noisy in ("httpx", "httpcore", "openai", "discord", "telegram", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
 async def _with_core(settings: Settings, fn: Callable[[Any], Awaitable[int]]) -> int:
@@ -79,10 +69,10 @@ async def _with_core(settings: Settings, fn: Callable[[Any], Awaitable[int]]) ->
         await core.close()
 
 
-async def _chat(core: Any) -> int:
+async def _chat(core: Any, group: bool = False) -> int:
     from adapters.console import ConsoleAdapter
 
-    console = ConsoleAdapter(core)
+    console = ConsoleAdapter(core, group=group)
     core.attach(console.name, console)
     await core.start()
     return await console.run()
@@ -144,6 +134,7 @@ async def _run(core: Any, platform: str) -> int:
         await core.start()
         await stop.wait()
         log.warning("shutting down: finishing in-flight replies")
+        core.shutting_down()
     except Exception as exc:  # a bad token, an unreachable server: one line, not a traceback
         log.debug("start failed", exc_info=True)
         print(f"muse: {adapter.name} could not start: {exc or type(exc).__name__}", file=sys.stderr)
@@ -152,6 +143,20 @@ async def _run(core: Any, platform: str) -> int:
     for adapter in started:
         core.detach(adapter.name)
     return code
+
+
+def _backup(settings: Settings, file: str) -> int:
+    from pathlib import Path
+
+    from bot.memory.backup import backup
+
+    try:
+        report = backup(settings.db_path, Path(file))
+    except StorageError as exc:
+        print(f"muse: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,10 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         print(json.dumps(masked(settings), indent=2))
         return 0
+    if args.command == "backup":
+        return _backup(settings, args.file)
     setup_logging(settings, to_stderr=args.command in ("run", "discord"))
     try:
         if args.command == "chat":
-            return asyncio.run(_with_core(settings, _chat))
+            return asyncio.run(_with_core(settings, lambda core: _chat(core, args.group)))
         if args.command == "export":
             return asyncio.run(_with_core(settings, lambda core: _export(core, args)))
         if args.command == "forget":
@@ -182,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             from adapters.discord_sync import sync_command
 
             return asyncio.run(sync_command(settings, args.guild, args.dry_run))
-    except (PromptError, SettingsError, BuildError) as exc:
+    except (PromptError, SettingsError, BuildError, StorageError) as exc:
         print(f"muse: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -6,9 +6,10 @@ import asyncio
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core import Core
 from bot.messages import Action, Incoming, Reply, SessionKey
@@ -46,6 +47,13 @@ async def ask(core: Core, text: str = "", **kw: object) -> Reply:
 class Stopped:
     returncode: int | None = None
     stderr: str = ""
+    proc: asyncio.subprocess.Process | None = None
+
+    async def kill(self) -> None:
+        """SIGKILL: the process dies on the spot, as in a crash or an OOM kill."""
+        assert self.proc is not None
+        self.proc.kill()
+        await self.proc.wait()
 
 
 @asynccontextmanager
@@ -61,7 +69,7 @@ async def muse_run(platform: str) -> AsyncIterator[Stopped]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stopped = Stopped()
+    stopped = Stopped(proc=proc)
     try:
         yield stopped
     finally:
@@ -80,3 +88,40 @@ def muse_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+def slow_answers(
+    llm: Any,
+    monkeypatch: Any,
+    *,
+    before: Callable[[], Awaitable[object]] | None = None,
+    after_first: Callable[[], Awaitable[object]] | None = None,
+) -> None:
+    """A slow model, where the skills call it (LLMEngine.answer): every answer waits on
+    `before()` before its first words, and/or on `after_first()` right after them."""
+    from bot.llm.engine import Answer
+
+    original = llm.answer
+
+    def answer(*args: Any, **kwargs: Any) -> Answer:
+        inner = original(*args, **kwargs)
+
+        async def produce(outer: Answer) -> AsyncIterator[str]:
+            if before is not None:
+                await before()
+            first = True
+            async for text in inner:
+                outer.text = text
+                yield text
+                if first and after_first is not None:
+                    first = False
+                    await after_first()
+            outer.truncated, outer.provider, outer.style = (
+                inner.truncated,
+                inner.provider,
+                inner.style,
+            )
+
+        return Answer(produce)
+
+    monkeypatch.setattr(llm, "answer", answer)

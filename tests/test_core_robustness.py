@@ -14,6 +14,7 @@ from langchain_core.outputs import ChatGenerationChunk
 
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
+from bot.llm.userdata import CLOSE, OPEN
 from bot.messages import Attachment, Progress, Reply
 from tests.helpers import ask, message
 
@@ -85,7 +86,8 @@ class GatedModel(ScriptedChatModel):
     async def _astream(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
-        text = str(messages[-1].content)
+        # The person's words, without the data tags they reach the model in.
+        text = str(messages[-1].content).removeprefix(OPEN).removesuffix(CLOSE)
         self.__dict__["seen"].append(text)
         if "SLOW" in text:
             await self.__dict__["release"].wait()
@@ -106,6 +108,32 @@ async def test_slow_conversation_does_not_delay_another_and_order_is_kept(settin
         first, second = await asyncio.wait_for(asyncio.gather(slow, queued), 10)
         assert first[-1].text == "answer to SLOW one"
         assert second[-1].text == "answer to second in a"
+    finally:
+        await core.close()
+
+
+async def test_in_a_group_members_do_not_wait_for_each_other(settings: Any) -> None:
+    """A group is many people: one member's slow request holds up only their own next
+    one, and the group's conversation reports itself busy meanwhile."""
+    model = GatedModel()
+    core = await Core.create(settings, model=model)
+    try:
+        ana = {"chat": "g", "group": True, "user": "ana"}
+        slow = asyncio.create_task(core.respond(message("SLOW from ana", **ana)))
+        queued = asyncio.create_task(core.respond(message("ana again", **ana)))
+        ben = await asyncio.wait_for(
+            core.respond(message("hi from ben", chat="g", group=True, user="ben")), 10
+        )
+        assert ben[-1].text == "answer to hi from ben"
+        assert core.busy(message("anyone", chat="g", group=True, user="cai"))
+        assert "ana again" not in model.__dict__["seen"]  # ana's own order holds
+        model.__dict__["release"].set()
+        first, second = await asyncio.wait_for(asyncio.gather(slow, queued), 10)
+        assert [first[-1].text, second[-1].text] == [
+            "answer to SLOW from ana",
+            "answer to ana again",
+        ]
+        assert not core.busy(message("anyone", chat="g", group=True, user="cai"))
     finally:
         await core.close()
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
 from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.llm.embedded import EmbeddedLLM
+from bot.skills.chat import CUT_NOTE
 from bot.skills.common import similarity
+from tests.fakes.openai_server import closed_port
 from tests.helpers import ask
 
 pytest.importorskip("llama_cpp")
@@ -63,3 +66,35 @@ async def test_brainstorm_gives_ideas_with_hook_angle_and_format(core: Core) -> 
     ideas = re.findall(r"^#\d+ \[([^\]]+)\] (.+)\n    Angle: (.+)$", answer.text, re.M)
     assert len(ideas) >= 3, answer.text
     assert all(fmt.strip() and hook.strip() and angle.strip() for fmt, hook, angle in ideas)
+
+
+async def test_an_answer_at_the_token_cap_says_so_and_continues(
+    embedded_settings: Settings, gemma: EmbeddedLLM
+) -> None:
+    embedded_settings.llm.chat_max_tokens = 4  # cuts "Use the hashtag #" (seeded)
+    core = await Core.create(embedded_settings, model=gemma)
+    try:
+        answer = await ask(core, "How do I make my travel photos look better? Explain in detail.")
+        assert answer.text.endswith(CUT_NOTE), answer.text
+        more = await ask(core, "/continue")
+    finally:
+        await core.close()
+    assert not more.is_error and more.text.startswith("…"), more.text
+
+
+async def test_a_refused_server_falls_back_to_the_embedded_model(
+    monkeypatch: pytest.MonkeyPatch, gemma: EmbeddedLLM
+) -> None:
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    monkeypatch.setenv("MUSE_LLM__MAX_RETRIES", "1")
+    monkeypatch.setenv("MUSE_LLM__RETRY_INITIAL_S", "0.01")
+    monkeypatch.setenv("MUSE_LLM__FALLBACK", "embedded")
+    core = await Core.create(load_settings())
+    core.llm.providers[1] = replace(core.llm.providers[1], model=gemma)  # loaded once
+    try:
+        answer = await ask(core, "/caption a rainy morning in Lisbon for instagram")
+    finally:
+        await core.close()
+    assert not answer.is_error, answer.text
+    assert len(answer.drafts) >= 1 and "captions for Instagram" in answer.text

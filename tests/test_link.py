@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from bot.core import Core
-from tests.helpers import ask, muse_cli
+from bot.llm.fake import ScriptedChatModel
+from bot.messages import Action
+from tests.fakes.clock import FakeClock
+from tests.fakes.outbox import RecordingOutbox
+from tests.helpers import ask, message, muse_cli
+from tests.session_kit import Group
+from tests.test_sessions import SUMMARY, open_session
 
 CODE_RE = re.compile(r"Your code: ([A-Z0-9]{6})")
 
@@ -117,3 +124,42 @@ async def test_cli_export_and_forget_after_linking(core: Core) -> None:
     gone = muse_cli("forget", "--platform", "telegram", "--user", "111", "--yes")
     assert gone.returncode == 0 and "Deleted 5 drafts" in gone.stdout
     assert muse_cli("export", "--platform", "discord", "--user", "999").returncode == 1
+
+
+async def test_a_linked_persons_session_ideas_votes_and_waiting_messages_go_with_them(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Ideas, votes and summaries of group sessions, and messages still being answered,
+    are the person's whichever identity gave them: exported and forgotten together."""
+    core.clock = FakeClock()
+    groups = {}
+    for platform in ("telegram", "discord"):
+        outbox = RecordingOutbox(platform)
+        core.attach(platform, outbox)
+        groups[platform] = Group(core, outbox, chat=f"g-{platform}", names={"999": "Dee"})
+    tg, dc = groups["telegram"], groups["discord"]
+    tg_thread = await open_session(tg, model)  # started by "ana"
+    await tg.say("111", "/idea Retro Rain Radio", thread=tg_thread)
+    await tg.press("111", Action("vote", 1), thread=tg_thread)  # a seed
+    dc_thread = await open_session(dc, model)
+    await dc.say("999", "/idea Neon Night Diner", thread=dc_thread)
+    await dc.press("999", Action("vote", 5), thread=dc_thread)
+    model.enqueue(SUMMARY)
+    await dc.say("ana", "/session end", thread=dc_thread)  # its summary credits Dee
+    waiting = message("a question", platform="discord", user="999", chat="dm-999")
+    await core.memory.inbox_receive(replace(waiting, message_id="m1"), "an earlier run")
+    await link(core, maker=TG, joiner=DC)
+
+    person = await core.memory.find_user("telegram", "111")
+    assert person is not None
+    data = await core.memory.export(person)
+    assert [i["text"] for i in data["session_ideas"]] == ["Retro Rain Radio", "Neon Night Diner"]
+    assert len(data["session_votes"]) == 2
+    assert [m["text"] for m in data["inbox"]] == ["a question"]
+
+    await ask(core, "/forget confirm", **TG)  # type: ignore[arg-type]
+    assert all(i.author_id is None for i in await core.memory.ideas(2))  # Muse's seeds only
+    shown = await dc.line("ana", "/session show 2", thread=dc_thread)
+    assert "Dee" not in shown and "a former member" in shown
+    assert "Retro Rain Radio" not in await tg.line("ana", "/session show 1", thread=tg_thread)
+    assert await core.memory.inbox_leftovers("another run", ["discord"]) == []

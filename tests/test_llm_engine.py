@@ -170,3 +170,10 @@ async def test_errors_map_to_friendly_ones(error: BaseException, expected: type[
     eng = engine(model, provider="openai", prompt_style="completion", max_retries=1)
     with pytest.raises(expected):
         await eng.complete("chat", {"message": "hi", "profile": ""})
+
+
+async def test_stream_gives_deltas_that_add_up_to_the_answer() -> None:
+    model = TextLLM().enqueue(" Rain on the tram.\n2. Grey sky.\n3. Wet shoes.")
+    deltas = [d async for d in engine(model).stream("caption", CAPTION_VARS)]
+    assert len(deltas) >= 2 and deltas[0] == "1."
+    assert "".join(deltas) == "1. Rain on the tram.\n2. Grey sky.\n3. Wet shoes."

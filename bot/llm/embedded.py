@@ -17,7 +17,7 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.llms import LLM
-from langchain_core.outputs import GenerationChunk
+from langchain_core.outputs import GenerationChunk, LLMResult
 from pydantic import PrivateAttr
 
 from bot.errors import BadInput
@@ -70,6 +70,10 @@ class EmbeddedLLM(LLM):
     _llama: Any = PrivateAttr(default=None)
     # llama.cpp contexts are not thread-safe: one generation at a time.
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # The same, for async streams: two would deadlock on the one worker thread below
+    # (the second waits for the lock the first holds between its steps). One per event
+    # loop (an asyncio.Lock belongs to the loop it first waited in).
+    _alocks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = PrivateAttr(default_factory=dict)
     _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     # One worker thread steps the token stream, so closing it waits for the step in flight.
     _worker: ThreadPoolExecutor | None = PrivateAttr(default=None)
@@ -151,19 +155,20 @@ class EmbeddedLLM(LLM):
         with self._lock:
             llama = self.load()
             params = self._params(llama, prompt, stop, kwargs)
-            produced = False
+            finish = ""
             for part in llama(prompt, stream=True, **params):
-                text = part["choices"][0]["text"]
+                choice = part["choices"][0]
+                finish = choice.get("finish_reason") or finish
+                text = choice["text"]
                 if text:
-                    produced = True
                     chunk = GenerationChunk(text=text)
                     if run_manager:
                         run_manager.on_llm_new_token(text, chunk=chunk)
                     yield chunk
-            if not produced:
-                # An immediate stop is an empty answer, not an error (LangChain raises
-                # "No generation chunks were returned" when a stream yields nothing).
-                yield GenerationChunk(text="")
+            # How it ended ("length": at the token cap, or the context is full), like an
+            # OpenAI-compatible server says it; also keeps an immediate stop an empty
+            # answer, not an error (LangChain raises when a stream yields nothing).
+            yield GenerationChunk(text="", generation_info={"finish_reason": finish or "stop"})
 
     async def _astream(
         self,
@@ -179,22 +184,42 @@ class EmbeddedLLM(LLM):
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="muse-llm")
         worker = self._worker
         loop = asyncio.get_running_loop()
-        iterator: Generator[GenerationChunk, None, None] = self._generate_stream(
-            prompt, stop, None, **kwargs
-        )
-        done = object()
-        deadline = loop.time() + self.timeout_s if self.timeout_s else None
-        try:
-            while True:
-                step = loop.run_in_executor(worker, next, iterator, done)
-                left = None if deadline is None else max(0.0, deadline - loop.time())
-                # TimeoutError (retryable for the engine, which gives up for a local model).
-                item = await asyncio.wait_for(step, left)
-                if item is done:
-                    break
-                assert isinstance(item, GenerationChunk)
-                if run_manager and item.text:
-                    await run_manager.on_llm_new_token(item.text, chunk=item)
-                yield item
-        finally:
-            await asyncio.shield(loop.run_in_executor(worker, iterator.close))
+        for old in [other for other in self._alocks if other.is_closed()]:
+            del self._alocks[old]
+        async with self._alocks.setdefault(loop, asyncio.Lock()):
+            iterator: Generator[GenerationChunk, None, None] = self._generate_stream(
+                prompt, stop, None, **kwargs
+            )
+            done = object()
+            deadline = loop.time() + self.timeout_s if self.timeout_s else None
+            try:
+                while True:
+                    step = loop.run_in_executor(worker, next, iterator, done)
+                    left = None if deadline is None else max(0.0, deadline - loop.time())
+                    # TimeoutError (the engine does not retry a local model; fallbacks may).
+                    item = await asyncio.wait_for(step, left)
+                    if item is done:
+                        break
+                    assert isinstance(item, GenerationChunk)
+                    if run_manager and item.text:
+                        await run_manager.on_llm_new_token(item.text, chunk=item)
+                    yield item
+            finally:
+                await asyncio.shield(loop.run_in_executor(worker, iterator.close))
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """ainvoke() through the same stream: the timeout, the lock and how it ended
+        (LangChain's default would run the blocking call in a thread without them)."""
+        generations: list[list[Any]] = []
+        for prompt in prompts:
+            whole = GenerationChunk(text="")
+            async for chunk in self._astream(prompt, stop, run_manager, **kwargs):
+                whole += chunk
+            generations.append([whole])
+        return LLMResult(generations=generations)

@@ -1,148 +1,115 @@
-"""The one LLM interface the skills use: render a skill's prompt in the form the
-provider needs, run it as a LangChain chain (prompt | model | parser) with
-LangChain's retry support, and stream text deltas."""
+"""The one LLM interface the skills use: render a skill's prompt in the form each
+provider needs, run it as a LangChain chain (prompt | model | parser), and stream the
+answer — resiliently:
+
+1. The configured provider streams the answer (the user sees it grow).
+2. If that fails — before the first word or halfway — the answer is generated again,
+   without the broken part: the provider retried with backoff (LangChain's with_retry,
+   honouring Retry-After), then each fallback provider in turn (LangChain's
+   with_fallbacks, `MUSE_LLM__FALLBACK`).
+3. If all fail: one MuseError, which the core shows as one line with an error ref.
+
+An answer also says whether it stopped at the token cap (`Answer.truncated`), so skills
+never pass off a cut answer as a whole one, and can be continued (`partial=`)."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
-import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
-import httpx
-import openai
 from langchain_core.language_models import BaseLanguageModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, trim_messages
-from langchain_core.output_parsers import StrOutputParser
-from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from bot.config import LLMSettings
-from bot.errors import LLMRefused, LLMUnavailable
+from bot.errors import LLMLeak, LLMRefused, LLMUnavailable, MuseError
+from bot.llm import userdata
+from bot.llm.chains import (
+    ITEM_STOP,
+    Request,
+    build,
+    completion_prompt,
+    count_items,
+    delimited,
+    fit_history,
+    history_text,
+    wanted_items,
+)
+from bot.llm.gate import Gate, Waiting
 from bot.llm.prompts import PromptSpec
+from bot.llm.providers import Provider, build_providers, make_model
+from bot.llm.resilience import (
+    FALLBACK_ON,
+    REFUSED,
+    RETRYABLE,
+    Watch,
+    invoked,
+    pause_after_stream,
+    retried,
+)
 from bot.messages import Attachment
+
+__all__ = [
+    "Answer",
+    "LLMEngine",
+    "completion_prompt",
+    "count_items",
+    "delimited",
+    "fit_history",
+    "history_text",
+    "make_model",
+]
 
 log = logging.getLogger(__name__)
 
-# Worth another try: the server may answer next time.
-RETRYABLE = (
-    openai.APITimeoutError,
-    openai.APIConnectionError,
-    openai.RateLimitError,
-    openai.InternalServerError,
-    openai.ConflictError,
-    httpx.TimeoutException,
-    httpx.TransportError,
-    asyncio.TimeoutError,
-    ConnectionError,
-)
-# Final: retrying cannot help, and the user needs a different message.
-# (Checked after RETRYABLE, so this is every other HTTP error status: 400, 401, 403, 404,
-# 413, 422...)
-REFUSED = (openai.APIStatusError,)
+
+class Answer:
+    """One answer being generated. Iterate it for the text so far — which starts over
+    if a stream broke halfway and the answer was generated again; afterwards `.text`,
+    `.truncated` (it stopped at the token cap, not at its end), `.provider` (which
+    one answered: maybe a fallback) and its prompt `.style` (a completion-style
+    continuation goes on exactly where the text stopped; a chat model's starts anew)."""
+
+    def __init__(self, produce: Callable[[Answer], AsyncIterator[str]]) -> None:
+        self._produce = produce
+        self.text = ""
+        self.truncated = False
+        self.provider = ""
+        self.style = ""
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._produce(self)
 
 
-def make_model(settings: LLMSettings) -> BaseLanguageModel[Any]:
-    """The LangChain model behind the configured provider."""
-    if settings.provider == "fake":
-        from bot.llm.fake import ScriptedChatModel
-
-        return ScriptedChatModel()
-    if settings.provider == "openai":
-        from langchain_openai import ChatOpenAI
-
-        key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
-        return ChatOpenAI(
-            model=settings.model,
-            base_url=settings.base_url,
-            api_key=key,  # type: ignore[arg-type]
-            timeout=settings.timeout_s,
-            max_retries=0,  # retries come from LangChain's with_retry below
-            temperature=settings.temperature,
-            max_completion_tokens=settings.max_tokens,
-        )
-    from bot.llm.build_check import check_llama_build
-    from bot.llm.embedded import EmbeddedLLM
-
-    check_llama_build()
-
-    return EmbeddedLLM(
-        model_path=settings.model_path,
-        n_ctx=settings.n_ctx,
-        n_threads=settings.n_threads,
-        temperature=settings.temperature,
-        max_tokens=settings.max_tokens,
-        timeout_s=settings.timeout_s,
-    )
+def final_error(exc: BaseException) -> MuseError:
+    """The one error a user sees when every provider failed."""
+    if isinstance(exc, MuseError):
+        return exc
+    if isinstance(exc, REFUSED) and not isinstance(exc, RETRYABLE):
+        return LLMRefused(repr(exc))
+    return LLMUnavailable(repr(exc))
 
 
-# The continuation of a completion prompt: what the model wrote so far (after the primer).
-CONTINUATION = "_continuation"
-NUMBERED_RE = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]*\S", re.M)
-# Continuation rounds write one list item each: stop at its end.
-ITEM_STOP = "\n"
+# A server batches or queues requests itself (and says 429 when full, which is waited
+# out): many at once keep 200 waiting people from queueing behind a few slow answers.
+SERVER_CONCURRENCY = 128
 
 
-def completion_prompt(spec: PromptSpec) -> str:
-    """Few-shot examples + template + primer (+ the text so far, when continuing), as
-    one completion prompt. Trailing spaces are dropped (a prompt ending in a space
-    makes SentencePiece models stumble); a trailing newline of the template is kept
-    only when a primer follows it, so a template like "Muse:" continues on that line."""
-    form = spec.completion
-    template = form.template if form.primer else form.template.rstrip("\n")
-    text = (form.examples + template + form.primer).rstrip(" \t")
-    return text + "{" + CONTINUATION + "}"
+def concurrency(settings: LLMSettings) -> int:
+    """How many generations run at once: the setting, else one for the embedded model
+    (it computes on this machine's own cores), else SERVER_CONCURRENCY."""
+    if settings.concurrency:
+        return settings.concurrency
+    return 1 if settings.provider == "embedded" else SERVER_CONCURRENCY
 
 
-def count_items(text: str) -> int:
-    return len(NUMBERED_RE.findall(text))
-
-
-def wanted_items(spec: PromptSpec, variables: dict[str, Any]) -> int:
-    """How many numbered items the completion must have ("3" or e.g. "{count}")."""
-    raw = spec.completion.min_items
-    if not raw:
-        return 0
-    try:
-        return max(0, min(10, int(raw.format(**variables))))
-    except (ValueError, KeyError, IndexError):
-        return 0
-
-
-def approx_tokens(messages: Sequence[BaseMessage]) -> int:
-    """Cheap token estimate (~4 chars a token): good enough for a context budget, and
-    the same for every provider (the embedded model's tokenizer is not at hand here)."""
-    return sum(len(str(m.content)) // 4 + 1 for m in messages)
-
-
-def fit_history(history: Sequence[BaseMessage], budget_tokens: int) -> list[BaseMessage]:
-    """The newest turns that fit the budget, oldest first (LangChain's trim_messages)."""
-    if not history:
-        return []
-    return trim_messages(
-        list(history),
-        max_tokens=budget_tokens,
-        token_counter=approx_tokens,
-        strategy="last",
-        allow_partial=False,
-    )
-
-
-# A completion prompt shows each past turn on one line: multi-line replies (drafts with
-# their ids and hints) would read to a base model as the shape of an answer to copy.
-HISTORY_TURN_CHARS = 240
-
-
-def history_text(history: Sequence[BaseMessage]) -> str:
-    lines = []
-    for m in history:
-        text = " ".join(str(m.content).split())
-        if len(text) > HISTORY_TURN_CHARS:
-            text = text[: HISTORY_TURN_CHARS - 1].rsplit(" ", 1)[0] + "…"
-        lines.append(f"{'Creator' if isinstance(m, HumanMessage) else 'Muse'}: {text}\n")
-    return "".join(lines)
+def _log_load_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        # The first generation will try again and report it to the person in one line.
+        log.warning("loading the model in the background failed: %r", task.exception())
 
 
 class LLMEngine:
@@ -154,91 +121,57 @@ class LLMEngine:
     ) -> None:
         self.settings = settings
         self.prompts = prompts
-        self.model = model if model is not None else make_model(settings)
-        style = settings.prompt_style
-        if style == "auto":
-            style = "completion" if settings.provider == "embedded" else "chat"
-        self.style = style
-        # The embedded model computes on our own 2 cores: queue its generations.
-        self._gate = asyncio.Semaphore(1 if settings.provider == "embedded" else 16)
+        # The configured provider first, then its fallbacks.
+        self.providers: list[Provider] = build_providers(settings, model)
+        self.model = self.providers[0].model
+        self.gate = Gate(concurrency(settings))
+
+    def warm_up(self) -> asyncio.Task[None] | None:
+        """Start loading a local model in the background, so the first person to write
+        does not wait for it (a generation that comes sooner simply waits for the load)."""
+        aload = getattr(self.model, "aload", None)
+        if aload is None:
+            return None
+        task: asyncio.Task[None] = asyncio.create_task(aload())
+        task.add_done_callback(_log_load_failure)
+        return task
+
+    @property
+    def style(self) -> str:
+        """The configured provider's prompt style: chat | completion."""
+        return self.providers[0].style
+
+    @style.setter
+    def style(self, value: str) -> None:
+        self.providers[0] = replace(self.providers[0], style=value)
 
     @property
     def supports_vision(self) -> bool:
         return self.settings.vision and self.style == "chat"
 
-    # -- chain building ---------------------------------------------------
+    # -- the interface ------------------------------------------------------
 
-    def _chain(
+    def answer(
         self,
-        spec: PromptSpec,
+        skill: str,
         variables: dict[str, Any],
-        images: Sequence[Attachment],
+        history: Sequence[BaseMessage] = (),
+        images: Sequence[Attachment] = (),
         *,
-        extra_stop: Sequence[str] = (),
-    ) -> Runnable[dict[str, Any], str]:
-        temperature = variables.get("_temperature")
-        if temperature is None:
-            temperature = spec.temperature
-        if temperature is None:
-            temperature = self.settings.temperature
-        params: dict[str, Any] = {
-            "temperature": temperature,
-            "max_tokens": spec.max_tokens or self.settings.max_tokens,
-        }
-        if self.settings.provider == "fake":
-            clean = {k: v for k, v in variables.items() if not k.startswith("_")}
-            params = {"skill": spec.name, "variables": clean}
-        elif self.settings.provider == "openai":
-            params["max_completion_tokens"] = params.pop("max_tokens")
-        prompt: Runnable[dict[str, Any], Any]
-        if self.style == "chat":
-            if images and self.supports_vision:
-                prompt = RunnableLambda(lambda v: self._vision_messages(spec, v, images))
-            else:
-                prompt = ChatPromptTemplate.from_messages(
-                    [
-                        ("system", spec.chat.system),
-                        MessagesPlaceholder("history"),
-                        ("human", spec.chat.user),
-                    ]
-                )
-        else:
-            stop = [*spec.completion.stop, *extra_stop]
-            want = wanted_items(spec, variables)
-            if want:
-                stop.append(f"\n{want + 1}.")  # the list is complete: don't write more
-            if stop and self.settings.provider != "fake":
-                params["stop"] = stop
-            prompt = PromptTemplate.from_template(completion_prompt(spec))
-        return prompt | self.model.bind(**params) | StrOutputParser()
+        partial: str = "",
+        waiting: Waiting | None = None,
+    ) -> Answer:
+        """Generate an answer (iterate it). With `partial`, continue that answer (one cut
+        at the token cap): the text is then only what comes after it. `waiting` is told
+        the answer's place in line while other answers are being written first.
 
-    def _vision_messages(
-        self, spec: PromptSpec, v: dict[str, Any], images: Sequence[Attachment]
-    ) -> list[BaseMessage]:
-        content: list[Any] = [{"type": "text", "text": spec.chat.user.format(**v)}]
-        for img in images:
-            if img.data:
-                b64 = base64.b64encode(img.data).decode()
-                url = f"data:{img.mime or 'image/jpeg'};base64,{b64}"
-            else:
-                url = img.url or ""
-            content.append({"type": "image_url", "image_url": {"url": url}})
-        return [
-            SystemMessage(spec.chat.system.format(**v)),
-            *v["history"],
-            HumanMessage(content=content),
-        ]
-
-    def _inputs(
-        self, spec: PromptSpec, variables: dict[str, Any], history: Sequence[BaseMessage]
-    ) -> dict[str, Any]:
-        values = {name: variables.get(name, "") for name in spec.variables}
-        values[CONTINUATION] = ""
-        fitted = fit_history(history, self.settings.context_tokens)
-        values["history"] = fitted if self.style == "chat" else history_text(fitted)
-        return values
-
-    # -- running ----------------------------------------------------------
+        Completion style: the answer starts with the prompt's primer, and a numbered
+        list that ends early (fewer than the form's `min_items`) is continued, one
+        primed item at a time ("...\\n3."), instead of being generated again."""
+        request = Request(
+            self.prompts[skill], dict(variables), tuple(history), tuple(images), partial
+        )
+        return Answer(lambda answer: self._produce(request, answer, waiting))
 
     async def stream(
         self,
@@ -247,68 +180,15 @@ class LLMEngine:
         history: Sequence[BaseMessage] = (),
         images: Sequence[Attachment] = (),
     ) -> AsyncIterator[str]:
-        """Yield text deltas. A retryable failure before the first token falls back
-        to the retried, non-streaming call; any final failure becomes a MuseError.
-
-        Completion style: the answer starts with the prompt's primer, and a numbered
-        list that ends early (fewer than the form's `min_items`) is continued, one
-        primed item at a time ("...\n3."), instead of being generated again."""
-        spec = self.prompts[skill]
-        variables = dict(variables)
-        chain = self._chain(spec, variables, images)
-        inputs = self._inputs(spec, variables, history)
-        completion = self.style == "completion"
-        primer = spec.completion.primer.rstrip(" \t") if completion else ""
-        async with self._gate:
-            text = ""
-            async for delta in self._run(chain, inputs, primer):
-                text += delta
-                yield delta
-            want = wanted_items(spec, variables) if completion else 0
-            if count_items(text) >= want:
-                return
-            more = self._chain(spec, variables, images, extra_stop=[ITEM_STOP])
-            for _ in range(want):
-                have = count_items(text)
-                if have >= want:
-                    break
-                body = text[len(primer) :]
-                cue = f"{have + 1}." if body.endswith("\n") else f"\n{have + 1}."
-                added = ""
-                async for delta in self._run(more, {**inputs, CONTINUATION: body + cue}, ""):
-                    added += delta
-                if not added.strip():
-                    break
-                text += cue + added
-                yield cue + added
-
-    async def _run(
-        self, chain: Runnable[dict[str, Any], str], inputs: dict[str, Any], primer: str
-    ) -> AsyncIterator[str]:
-        """One generation: stream it, or fall back to the retried call."""
-        started = False
-        try:
-            async for delta in chain.astream(inputs):
-                if not delta:
-                    continue  # e.g. the role-only first chunk of an OpenAI stream
-                if not started and primer:
-                    yield primer
-                started = True
-                yield delta
-            if not started and primer:
-                yield primer
-            return
-        except RETRYABLE as exc:
-            if started:
-                raise LLMUnavailable(f"stream broke: {exc!r}") from exc
-            if self.settings.provider == "embedded" or self.settings.max_retries == 0:
-                # The local model timed out (timeout_s for the whole generation):
-                # it would only time out again.
-                raise LLMUnavailable(repr(exc)) from exc
-            log.info("llm stream failed before output (%s); retrying", type(exc).__name__)
-        except REFUSED as exc:
-            raise LLMRefused(repr(exc)) from exc
-        yield primer + await self._invoke_with_retry(chain, inputs)
+        """The answer as text deltas (for callers that only append). An answer that
+        starts over after a broken stream cannot be told that way: it fails instead —
+        use answer(), which yields the text so far."""
+        shown = ""
+        async for text in self.answer(skill, variables, history, images):
+            if not text.startswith(shown):
+                raise LLMUnavailable("the stream broke and the answer started over")
+            yield text[len(shown) :]
+            shown = text
 
     async def complete(
         self,
@@ -317,25 +197,115 @@ class LLMEngine:
         history: Sequence[BaseMessage] = (),
         images: Sequence[Attachment] = (),
     ) -> str:
-        return "".join([d async for d in self.stream(skill, variables, history, images)])
+        answer = self.answer(skill, variables, history, images)
+        async for _ in answer:
+            pass
+        return answer.text
 
-    async def _invoke_with_retry(
-        self, chain: Runnable[dict[str, Any], str], inputs: dict[str, Any]
-    ) -> str:
-        """The streaming call was attempt one: up to `max_retries` more, LangChain's way."""
-        retrying = chain.with_retry(
-            retry_if_exception_type=RETRYABLE,
-            stop_after_attempt=max(1, self.settings.max_retries),
-            wait_exponential_jitter=True,
-            exponential_jitter_params={
-                "initial": self.settings.retry_initial_s,
-                "max": self.settings.retry_max_s,
-                "jitter": self.settings.retry_initial_s,
-            },
-        )
+    # -- producing ----------------------------------------------------------
+
+    async def _produce(
+        self, request: Request, answer: Answer, waiting: Waiting | None
+    ) -> AsyncIterator[str]:
+        # What an injected "print your system prompt" would get out: never shown.
+        protected = userdata.fragments(request.spec.chat.system)
+        async with self.gate.slot(waiting):
+            watch = Watch()
+            async for text in self._generate(request, watch, self.providers):
+                if userdata.leaked(text, protected):
+                    raise LLMLeak(f"{request.spec.name}: the answer repeated the system prompt")
+                answer.text = text
+                yield text
+            answer.truncated = watch.truncated
+            answer.provider = watch.provider or self.providers[0].name
+            answer.style = next(
+                (p.style for p in self.providers if p.name == answer.provider), self.style
+            )
+            if not request.partial and not answer.truncated:
+                async for text in self._complete_list(request, answer):
+                    yield text
+
+    async def _complete_list(self, request: Request, answer: Answer) -> AsyncIterator[str]:
+        """A base model's numbered list that ended early: prime the next number and let
+        the provider that wrote it go on, one item a round (best effort: a failed round
+        leaves the list as it is)."""
+        provider = next((p for p in self.providers if p.name == answer.provider), None)
+        if provider is None or provider.style != "completion":
+            return
+        want = wanted_items(request.spec, request.variables)
+        for _ in range(want):
+            have = count_items(answer.text)
+            if have >= want:
+                return
+            cue = f"{have + 1}." if answer.text.endswith("\n") else f"\n{have + 1}."
+            more = request.with_partial(answer.text + cue, extra_stop=[ITEM_STOP])
+            added = ""
+            try:
+                async for text in self._generate(more, Watch(), [provider]):
+                    added = text
+            except MuseError as exc:
+                log.info("llm: list continuation failed (%s); keeping %d items", exc, have)
+                return
+            if not added.strip():
+                return
+            answer.text += cue + added
+            yield answer.text
+
+    async def _generate(
+        self, request: Request, watch: Watch, providers: Sequence[Provider]
+    ) -> AsyncIterator[str]:
+        """The text so far of one generation: streamed from the first provider; after a
+        failure, generated again by the retried provider and then its fallbacks."""
+        config: RunnableConfig = {"callbacks": [watch]}
+        first = providers[0]
+        text = ""
         try:
-            return await retrying.ainvoke(inputs)
-        except RETRYABLE as exc:
-            raise LLMUnavailable(repr(exc)) from exc
-        except REFUSED as exc:
-            raise LLMRefused(repr(exc)) from exc
+            async for delta in build(request, first).astream({}, config):
+                if delta:
+                    text += delta
+                    yield text
+            return
+        except FALLBACK_ON as exc:
+            error: BaseException = exc
+            where = f"after {len(text)} characters" if text else "before any text"
+            log.info("llm: %s failed %s (%s)", first.name, where, type(exc).__name__)
+        retry_first = await pause_after_stream(error, self.settings)
+        rest = self._recovery(request, providers, error, retry_first=retry_first)
+        if rest is None:
+            raise final_error(error) from error
+        text = ""
+        try:
+            async for delta in rest.astream({}, config):
+                if delta:
+                    text += delta
+                    yield text
+        except FALLBACK_ON as exc:
+            raise final_error(exc) from exc
+
+    def _recovery(
+        self,
+        request: Request,
+        providers: Sequence[Provider],
+        error: BaseException,
+        *,
+        retry_first: bool = True,
+    ) -> Runnable[dict[str, Any], str] | None:
+        """What runs after the first streamed try failed: that provider retried (a
+        server, on a retryable failure; its first try counted), then each fallback
+        (servers retried too; local models streamed once — they'd only fail again)."""
+        steps: list[Runnable[dict[str, Any], str]] = []
+        attempts = self.settings.max_retries
+        first = providers[0]
+        if retry_first and first.name != "embedded" and isinstance(error, RETRYABLE) and attempts:
+            steps.append(invoked(retried(build(request, first), self.settings, attempts)))
+        for provider in providers[1:]:
+            chain = build(request, provider)
+            if provider.name == "embedded":
+                steps.append(chain)
+            else:
+                steps.append(invoked(retried(chain, self.settings, 1 + attempts)))
+        if not steps:
+            return None
+        if len(steps) == 1:
+            return steps[0]
+        return steps[0].with_fallbacks(steps[1:], exceptions_to_handle=FALLBACK_ON)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -58,6 +58,16 @@ class ScriptedChatModel(BaseChatModel):
             return item
         return self._shaped(kwargs.get("skill", "chat"), kwargs.get("variables") or {})
 
+    @staticmethod
+    def _capped(text: str, kwargs: dict[str, Any]) -> tuple[str, str]:
+        """Like a server, stop at the answer's token budget (4 characters a token, at a
+        word end) and say how it ended."""
+        cap = int(kwargs.get("max_tokens") or 0) * 4
+        if not cap or len(text) <= cap:
+            return text, "stop"
+        cut = text[:cap]
+        return (cut.rsplit(" ", 1)[0] if " " in cut else cut), "length"
+
     def _shaped(self, skill: str, v: dict[str, Any]) -> str:
         n = self._count
         subject = str(v.get("description") or v.get("topic") or v.get("source") or "")
@@ -82,6 +92,19 @@ class ScriptedChatModel(BaseChatModel):
                 f"Next: {OPENERS[n % len(OPENERS)]} part {n} of {v.get('series_name')}"
                 f" (take {n})\nWhy: it follows {str(v.get('posted') or 'the premise')[:80]}."
             )
+        if skill == "riff":
+            idea = str(v.get("idea") or "the idea")
+            return "\n".join(
+                f"{i + 1}. {idea}, {OPENERS[(n + i) % len(OPENERS)].rstrip(':').lower()} take {n}"
+                for i in range(3)
+            )
+        if skill == "summary":
+            first = str(v.get("top") or "the first idea")
+            return (
+                f"Themes: {subject} from several angles\n"
+                f"Decision: go with {first}\n"
+                "Open questions: who makes it, and by when?"
+            )
         if skill == "remix":
             how = str(v.get("instructions") or "").strip()
             return f"{OPENERS[n % len(OPENERS)]} {subject} ({how or 'remixed'})"
@@ -94,8 +117,9 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = self._answer(messages, kwargs)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        text, finish = self._capped(self._answer(messages, kwargs), kwargs)
+        message = AIMessage(content=text, response_metadata={"finish_reason": finish})
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
         self,
@@ -104,9 +128,24 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        text = self._answer(messages, kwargs)
+        text, finish = self._capped(self._answer(messages, kwargs), kwargs)
         for piece in re.findall(r"\S+\s*|\s+", text):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+        end = AIMessageChunk(content="", response_metadata={"finish_reason": finish})
+        yield ChatGenerationChunk(message=end)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """Natively async: LangChain would otherwise step the sync stream in a thread."""
+        for chunk in self._stream(messages, stop, None, **kwargs):
+            if run_manager and chunk.text:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk

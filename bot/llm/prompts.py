@@ -2,6 +2,9 @@
 
 Each skill has a chat form (system + user, for instruction-tuned servers) and a
 few-shot completion form (for the embedded base model, which has no chat template).
+User text is data: in the chat form it must sit between the <creator_input> tags (checked
+here); in the completion form each value stays on its labelled line (the engine flattens
+it). See bot/llm/userdata.py.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.llm.userdata import CLOSE, OPEN, undelimited
 
 # Filled in by the engine itself, so templates may use them without declaring.
 BUILTIN_VARIABLES = {"history"}
@@ -26,6 +31,8 @@ class ChatForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     system: str = Field(min_length=1)
     user: str = Field(min_length=1)
+    # Sent after an answer that stopped at the token cap, to have it go on (/continue).
+    resume: str = "Continue exactly where your last answer stopped. Don't repeat anything."
 
 
 class CompletionForm(BaseModel):
@@ -41,6 +48,10 @@ class CompletionForm(BaseModel):
     # such as "{count}". When the model stops early, the engine primes the next number
     # ("3.") and lets it continue, one item at a time.
     min_items: str = ""
+    # Variables that are whole lines of the template or nothing ("{series}Post: …": the
+    # value ends with its own line break). Flattened like every value, with that final
+    # line break kept: what follows it is the template's, never the person's.
+    lines: list[str] = []
 
 
 class PromptSpec(BaseModel):
@@ -48,6 +59,9 @@ class PromptSpec(BaseModel):
     name: str = ""
     description: str = Field(min_length=1)
     variables: list[str]
+    # Variables Muse fills itself (numbers, platform names): the only ones a chat form
+    # may use outside the <creator_input> tags. Everything else is treated as user text.
+    trusted: list[str] = []
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, gt=0)
     chat: ChatForm
@@ -74,6 +88,17 @@ def _check(spec: PromptSpec, label: str) -> None:
         unknown = sorted(used - known)
         if unknown:
             raise PromptError(f"{label}: field {field}: undeclared variable {{{unknown[0]}}}")
+    for field, names in (("trusted", spec.trusted), ("completion.lines", spec.completion.lines)):
+        strangers = sorted(set(names) - set(spec.variables))
+        if strangers:
+            raise PromptError(f"{label}: field {field}: undeclared variable {{{strangers[0]}}}")
+    for field, text in (("chat.system", spec.chat.system), ("chat.user", spec.chat.user)):
+        problems = undelimited(text, spec.trusted)
+        if problems:
+            raise PromptError(
+                f"{label}: field {field}: user text must sit between {OPEN} and {CLOSE} "
+                f"(or be listed in trusted): {problems[0]}"
+            )
 
 
 def load_prompt(path: Path) -> PromptSpec:

@@ -14,29 +14,82 @@ RECENT_TURNS = 60
 
 
 class Conversation(Store):
-    async def add_turn(self, owner: int, author: int, session: str, role: str, text: str) -> None:
-        record = {
-            "owner_id": owner,
-            "author_id": author,
-            "session": session,
-            "role": role,
-            "text": text,
-            "created_at": now(),
-        }
-        await self._run(lambda db: db.table("turns").insert(record))
+    async def add_turn(
+        self, owner: int, author: int, session: str, role: str, text: str, *, cut: bool = False
+    ) -> int:
+        """Store one turn; its id. `cut`: an answer that stopped at the token cap."""
+        return await self.add_turns(owner, author, session, [(role, text)], cut=cut)
 
-    async def recent_turns(self, owner: int, session: str, limit: int = RECENT_TURNS) -> list[Turn]:
-        """The newest `limit` turns of one conversation, oldest first."""
+    async def add_turns(
+        self,
+        owner: int,
+        author: int,
+        session: str,
+        turns: list[tuple[str, str]],
+        *,
+        cut: bool = False,
+    ) -> int:
+        """Several turns (role, text) in one transaction — a question and its answer —
+        and the last one's id; `cut` marks the last one as stopped at the token cap."""
+        at = now()
+        records = [
+            {
+                "owner_id": owner,
+                "author_id": author,
+                "session": session,
+                "role": role,
+                "text": text,
+                "created_at": at,
+                "cut": int(cut and i == len(turns) - 1),
+            }
+            for i, (role, text) in enumerate(turns)
+        ]
+
+        def do(db: sqlite_utils.Database) -> int:
+            with db.conn:
+                db.table("turns").insert_all(records)
+            row = db.execute("select last_insert_rowid()").fetchone()
+            return int(row[0])
+
+        return await self._run(do)
+
+    async def recent_turns(
+        self, owner: int, session: str, limit: int = RECENT_TURNS, *, before: int | None = None
+    ) -> list[Turn]:
+        """The newest `limit` turns of one conversation (older than turn `before`, if
+        given), oldest first."""
 
         def do(db: sqlite_utils.Database) -> list[Turn]:
             cursor = db.execute(
-                "select role, text from turns where owner_id = ? and session = ? "
-                "order by id desc limit ?",
-                [owner, session, limit],
+                "select id, role, text, cut from turns where owner_id = ? and session = ? "
+                "and id < ? order by id desc limit ?",
+                [owner, session, before if before is not None else 2**62, limit],
             )
-            return [Turn(role, text) for role, text in cursor][::-1]
+            return [Turn(role, text, id, bool(cut)) for id, role, text, cut in cursor][::-1]
 
         return await self._run(do)
+
+    async def last_answer(
+        self, owner: int, session: str, turn_id: int | None = None
+    ) -> Turn | None:
+        """This conversation's latest answer, or its answer `turn_id` (None if that is
+        not one of its answers: ids in buttons are checked, never trusted)."""
+
+        def do(db: sqlite_utils.Database) -> Turn | None:
+            row = db.execute(
+                "select id, role, text, cut from turns where owner_id = ? and session = ? "
+                "and role = 'assistant' and (? is null or id = ?) order by id desc limit 1",
+                [owner, session, turn_id, turn_id],
+            ).fetchone()
+            return Turn(row[1], row[2], row[0], bool(row[3])) if row else None
+
+        return await self._run(do)
+
+    async def update_answer(self, turn_id: int, text: str, *, cut: bool) -> None:
+        """An answer continued: its whole text now, and whether it is still cut."""
+        await self._run(
+            lambda db: db.table("turns").update(turn_id, {"text": text, "cut": int(cut)})
+        )
 
     def _export(self, db: sqlite_utils.Database, person: int) -> dict[str, Any]:
         data = super()._export(db, person)

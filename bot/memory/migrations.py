@@ -71,6 +71,168 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("usage").create({"user_id": int, "day": str, "count": int}, pk=("user_id", "day"))
 
 
+def m501_discord_channels_own_their_data(db: sqlite_utils.Database) -> None:
+    """Discord servers used to be one owner ("chat:<server>", sessions
+    "discord:<server>:<channel>"); now each channel is its own owner ("chat:<channel>",
+    sessions "discord:<channel>"), so a draft made in a private channel can't be reached
+    from another. Move what each server owner holds to the channel it was made in —
+    drafts, turns (the history continues) and a copy of the server's style — so nothing
+    made before the change is lost, and nothing leaks across channels afterwards."""
+    servers = db.execute(
+        "select user_id, external_id from identities "
+        "where platform = 'discord' and external_id like 'chat:%'"
+    ).fetchall()
+    for server_owner, external in servers:
+        server = external.removeprefix("chat:")
+        sessions = db.execute(
+            "select session from drafts where owner_id = ? "
+            "union select session from turns where owner_id = ?",
+            [server_owner, server_owner],
+        ).fetchall()
+        style = db.execute("select * from profiles where user_id = ?", [server_owner]).fetchone()
+        for (session,) in sessions:
+            parts = (session or "").split(":")
+            if len(parts) != 3 or parts[:2] != ["discord", server]:
+                continue
+            owner = _discord_channel_owner(db, parts[2])
+            for table in ("drafts", "turns"):
+                db.execute(
+                    f"update {table} set owner_id = ?, session = ? "
+                    "where owner_id = ? and session = ?",
+                    [owner, f"discord:{parts[2]}", server_owner, session],
+                )
+            if style is not None:
+                db.execute(
+                    "insert or ignore into profiles select ?, voice, audience, platforms, "
+                    "avoid, updated_at from profiles where user_id = ?",
+                    [owner, server_owner],
+                )
+
+
+def _discord_channel_owner(db: sqlite_utils.Database, channel: str) -> int:
+    external = f"chat:{channel}"
+    row = db.execute(
+        "select user_id from identities where platform = 'discord' and external_id = ?",
+        [external],
+    ).fetchone()
+    if row:
+        return int(row[0])
+    uid = db.table("users").insert({"kind": "group", "display_name": "", "created_at": _now()})
+    db.table("identities").insert(
+        {"platform": "discord", "external_id": external, "user_id": uid.last_pk}
+    )
+    return int(uid.last_pk)  # type: ignore[arg-type]
+
+
+def m101_sessions(db: sqlite_utils.Database) -> None:
+    """Group brainstorm sessions: the session, its ideas, votes, and every message it posted
+    (so a reply to any of them is an idea). Timers are `ends_at` rows."""
+    db.table("sessions").create(
+        {
+            "id": int,
+            "owner_id": int,  # the group
+            "platform": str,
+            "chat_id": str,  # where it runs (its own thread/topic, or where it was started)
+            "thread_id": str,
+            "run_key": str,  # str(SessionKey) of where it runs: one open session per key
+            "origin_chat_id": str,  # where /session start was sent
+            "origin_thread_id": str,
+            "own_space": int,  # 1: it has its own thread/topic
+            "opening_id": str,  # the opening message (in place, posts reply to it)
+            "topic": str,
+            "starter_id": int,  # null once the starter used /forget
+            "starter_name": str,
+            "started_at": str,  # ISO 8601, UTC
+            "ends_at": str,
+            "closed_at": str,
+            "status": str,  # open | closed
+            "summary": str,  # JSON: data part (ids, counts, author ids) + model part
+        },
+        pk="id",
+        foreign_keys=[("owner_id", "users", "id"), ("starter_id", "users", "id")],
+    )
+    db.execute(
+        "create unique index sessions_one_open_per_place on sessions(run_key) where status = 'open'"
+    )
+    db.table("sessions").create_index(["owner_id", "id"])
+    db.table("sessions").create_index(["status", "ends_at"])
+    db.table("ideas").create(
+        {
+            "id": int,
+            "session_id": int,
+            "author_id": int,  # null: Muse's own idea (a seed or a riff)
+            "author_name": str,  # the name shown at the time
+            "text": str,
+            "parent_id": int,  # riffs: the idea they vary
+            "via": str,  # seed | command | reply | thread | riff
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("session_id", "sessions", "id"),
+            ("author_id", "users", "id"),
+            ("parent_id", "ideas", "id"),
+        ],
+    )
+    db.table("ideas").create_index(["session_id", "id"])
+    db.table("ideas").create_index(["author_id"])
+    db.table("votes").create(
+        {"idea_id": int, "voter_id": int, "created_at": str},
+        pk=("idea_id", "voter_id"),
+        foreign_keys=[("idea_id", "ideas", "id"), ("voter_id", "users", "id")],
+    )
+    db.table("votes").create_index(["voter_id"])
+    db.table("session_messages").create(
+        {
+            "platform": str,
+            "chat_id": str,
+            "message_id": str,
+            "session_id": int,
+            "idea_id": int,  # the idea this message shows (with its vote button), if any
+        },
+        pk=("platform", "chat_id", "message_id"),
+        foreign_keys=[("session_id", "sessions", "id"), ("idea_id", "ideas", "id")],
+    )
+    db.table("session_messages").create_index(["session_id"])
+    db.table("session_messages").create_index(["idea_id"])
+
+
+def m301_turns_cut(db: sqlite_utils.Database) -> None:
+    """An answer that stopped at the model's token cap, so /continue can go on with it."""
+    db.table("turns").add_column("cut", int, not_null_default=0)
+
+
+def m601_inbox(db: sqlite_utils.Database) -> None:
+    """Messages being answered (bot/memory/inbox.py): a row lives from a message's arrival
+    until its answer is delivered. `sender_id` is the platform's id of the sender."""
+    db.table("inbox").create(
+        {
+            "id": int,
+            "run": str,  # the process run working on it
+            "platform": str,
+            "chat_id": str,
+            "thread_id": str,
+            "sender_id": str,
+            "sender_name": str,
+            "sender_handle": str,
+            "is_group": int,
+            "message_id": str,
+            "text": str,
+            "reply_to_text": str,
+            "reply_to_id": str,
+            "options": str,  # JSON pairs
+            "action": str,  # an encoded button press, or ""
+            "media": int,
+            "state": str,
+            "attempts": int,
+            "received_at": str,
+        },
+        pk="id",
+    )
+    db.table("inbox").create_index(["platform", "chat_id", "message_id"])
+    db.table("inbox").create_index(["platform", "sender_id"])
+
+
 def m201_link_codes(db: sqlite_utils.Database) -> None:
     """One-time codes that join two identities into one person; kept as a hash, deleted
     when used or expired."""
@@ -138,9 +300,13 @@ def m203_embeddings(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Migration] = [
     m001_initial,
+    m101_sessions,
     m201_link_codes,
     m202_series_and_posts,
     m203_embeddings,
+    m301_turns_cut,
+    m501_discord_channels_own_their_data,
+    m601_inbox,
 ]
 
 

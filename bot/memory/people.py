@@ -26,42 +26,23 @@ class People(Store):
 
     async def user_for(self, platform: str, external_id: str, name: str, kind: str) -> int:
         """The user id behind a platform identity; created on first sight."""
+        return await self._run(lambda db: _user_id(db, platform, external_id, name, kind))
 
-        def do(db: sqlite_utils.Database) -> int:
-            row = db.execute(
-                "select user_id from identities where platform = ? and external_id = ?",
-                [platform, external_id],
-            ).fetchone()
-            if row:
-                return int(row[0])
-            # Same thread as the lookup above, so no one else can create it in between.
-            with db.conn:
-                uid = (
-                    db.table("users")
-                    .insert({"kind": kind, "display_name": name, "created_at": now()})
-                    .last_pk
-                )
-                db.table("identities").insert(
-                    {"platform": platform, "external_id": external_id, "user_id": uid}
-                )
-            return int(uid)  # type: ignore[arg-type]
+    async def people_for(
+        self, platform: str, external_id: str, name: str, group: str | None
+    ) -> tuple[int, int, Profile]:
+        """(person, owner, owner's profile) for one message, in one trip to the database:
+        the owner is the group conversation `group` if given, else the person."""
+
+        def do(db: sqlite_utils.Database) -> tuple[int, int, Profile]:
+            person = _user_id(db, platform, external_id, name, "person")
+            owner = person if group is None else _user_id(db, platform, group, "", "group")
+            return person, owner, _profile(db, owner)
 
         return await self._run(do)
 
     async def profile(self, user_id: int) -> Profile:
-        def do(db: sqlite_utils.Database) -> Profile:
-            found = list(db.table("profiles").rows_where("user_id = ?", [user_id]))
-            if not found:
-                return Profile()
-            r = found[0]
-            return Profile(
-                voice=r["voice"] or "",
-                audience=r["audience"] or "",
-                platforms=tuple(json.loads(r["platforms"] or "[]")),
-                avoid=tuple(json.loads(r["avoid"] or "[]")),
-            )
-
-        return await self._run(do)
+        return await self._run(lambda db: _profile(db, user_id))
 
     async def save_profile(self, user_id: int, profile: Profile) -> None:
         record = {
@@ -120,3 +101,40 @@ class People(Store):
             db.execute(f"delete from {table} where user_id = ?", [person])
         db.execute("delete from users where id = ?", [person])
         return counts
+
+
+def _user_id(
+    db: sqlite_utils.Database, platform: str, external_id: str, name: str, kind: str
+) -> int:
+    row = db.execute(
+        "select user_id from identities where platform = ? and external_id = ?",
+        [platform, external_id],
+    ).fetchone()
+    if row:
+        return int(row[0])
+    # On the memory's one thread, so no one else can create it in between.
+    with db.conn:
+        uid = (
+            db.table("users")
+            .insert({"kind": kind, "display_name": name, "created_at": now()})
+            .last_pk
+        )
+        db.table("identities").insert(
+            {"platform": platform, "external_id": external_id, "user_id": uid}
+        )
+    return int(uid)  # type: ignore[arg-type]
+
+
+def _profile(db: sqlite_utils.Database, user_id: int) -> Profile:
+    found = db.execute(
+        "select voice, audience, platforms, avoid from profiles where user_id = ?", [user_id]
+    ).fetchone()
+    if not found:
+        return Profile()
+    voice, audience, platforms, avoid = found
+    return Profile(
+        voice=voice or "",
+        audience=audience or "",
+        platforms=tuple(json.loads(platforms or "[]")),
+        avoid=tuple(json.loads(avoid or "[]")),
+    )

@@ -21,6 +21,9 @@ class Profile:
 class Turn:
     role: str
     text: str
+    id: int = 0
+    # An answer that stopped at the model's token cap (it can be continued).
+    cut: bool = False
 
 
 @dataclass(frozen=True)

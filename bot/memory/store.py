@@ -12,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import sqlite_utils
 
-from bot.memory.migrations import migrate
+from bot.memory.migrations import MIGRATIONS, migrate
 
 T = TypeVar("T")
+BUSY_TIMEOUT_MS = 5000
 
 
 def now() -> str:
@@ -29,6 +31,58 @@ def rows(db: sqlite_utils.Database, sql: str, *args: Any) -> list[dict[str, Any]
     cur = db.execute(sql, list(args))
     cols = [c[0] for c in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+class StorageError(Exception):
+    """The database can't be used as it is: one line saying why and what to do."""
+
+
+def readonly_uri(path: Path) -> str:
+    """A URI that opens the database without writing anything: `mode=ro` when it has a
+    write-ahead log (a running or killed Muse left one: its last commits are there);
+    otherwise `immutable`, which unlike `mode=ro` creates no -wal/-shm files beside it."""
+    wal = path.with_name(path.name + "-wal")
+    flag = "mode=ro" if wal.exists() else "immutable=1"
+    return f"file:{quote(str(path.absolute()))}?{flag}"
+
+
+def check_database(path: Path) -> None:
+    """Refuse, without writing a byte, a file this Muse must not touch: a damaged one, or
+    one a newer Muse has migrated (this version can't know what its changes mean).
+
+    Read-only, see `readonly_uri`."""
+    where = f"the database {path}"
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
+        try:
+            problem = " ".join(str(conn.execute("PRAGMA quick_check(1)").fetchone()[0]).split())
+            if problem != "ok":
+                raise StorageError(f"{where} is damaged ({problem}). {UNTOUCHED}")
+            tables = {row[0] for row in conn.execute("select name from sqlite_master")}
+            done = (
+                {row[0] for row in conn.execute("select name from _migrations")}
+                if "_migrations" in tables
+                else set()
+            )
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:  # can't open or read it: not its content
+        raise StorageError(f"can't read {where}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"{where} is damaged ({exc}). {UNTOUCHED}") from None
+    unknown = sorted(done - {m.__name__ for m in MIGRATIONS})
+    if unknown:
+        raise StorageError(
+            f"{where} was written by a newer Muse (its changes {', '.join(unknown)} are "
+            "unknown here): upgrade Muse, or set MUSE_DATA_DIR to another folder. "
+            "Muse left the file untouched."
+        )
+
+
+UNTOUCHED = (
+    "Muse left the file untouched: restore a copy made with `muse backup`, or move the "
+    "file away to start afresh."
+)
 
 
 class Store:
@@ -50,12 +104,23 @@ class Store:
     async def open(self) -> list[str]:
         def do_open() -> list[str]:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), check_same_thread=False)
-            self._db = sqlite_utils.Database(conn)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            return migrate(self._db)
+            if self.path.exists() and self.path.stat().st_size > 0:
+                check_database(self.path)  # before anything could write to it
+            try:
+                conn = sqlite3.connect(str(self.path), check_same_thread=False)
+                self._db = sqlite_utils.Database(conn)
+                # Another process (a backup, `muse export`) may hold a lock for a moment:
+                # wait for it rather than fail with "database is locked".
+                self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                # Readers never block the writer, nor the writer the readers.
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                # WAL + NORMAL: a commit survives a crash or kill of Muse (only an OS crash
+                # or power cut can lose the last ones), without an fsync per commit.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                return migrate(self._db)
+            except sqlite3.Error as exc:
+                raise StorageError(f"can't use the database {self.path}: {exc}") from None
 
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, do_open)

@@ -39,11 +39,13 @@ def pick(
     threshold: float,
     min_relevance: float | None = None,
     diversity: float = DIVERSITY,
+    ranked: bool = True,
 ) -> Pick:
     """Choose up to `n` rows of `pool`: first fresh on-topic ones by MMR, then fresh
     off-topic ones, and only then repeats of `known` (least close first), which the
     caller marks. A candidate at `threshold` or above to one already chosen is a twin
-    and never shown."""
+    and never shown. `ranked` False: relevance can't be judged (e.g. word overlap on a
+    chat model's paraphrases), so the fresh ones keep the pool's order — the model's own."""
     size = len(pool)
     if size == 0 or n <= 0:
         return Pick(())
@@ -68,8 +70,10 @@ def pick(
         while left and len(chosen) < n:
             if least_close_first:
                 best = min(left, key=lambda i: (nearest_sim[i], -relevance[i]))
-            else:
+            elif ranked:
                 best = max(left, key=lambda i: mmr(i))
+            else:
+                best = left[0]
             left.remove(best)
             if chosen and max(between[best, j] for j in chosen) >= threshold:
                 twins.add(best)

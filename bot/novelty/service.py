@@ -209,6 +209,7 @@ class Picker(Generic[T]):
             self.n,
             self.novelty.threshold(self.embedder),
             self.embedder.min_relevance if self.relevance else None,
+            ranked=self.relevance,
         )
 
     @property

@@ -154,9 +154,12 @@ def draft_id(text: str, example: str) -> int:
 async def export(ctx: Context) -> AsyncIterator[Outgoing]:
     data = await ctx.memory.export(ctx.person)
     blob = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    ideas, votes = len(data.get("session_ideas", [])), len(data.get("session_votes", []))
+    group = f", {counted(ideas, 'idea')} and {counted(votes, 'vote')} in group sessions"
+    group = group if ideas or votes else ""
     yield Reply(
         f"Here is everything I keep about you: {len(data['drafts'])} drafts, "
-        f"{len(data['turns'])} messages, your style. It's yours.",
+        f"{len(data['turns'])} messages{group}, your style. It's yours.",
         attachments=(Attachment("file", blob, "application/json", "muse-export.json"),),
         private=True,
     )
@@ -173,17 +176,29 @@ async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
         yield await erase(ctx)
         return
     yield Reply(
-        "This deletes your style, your conversation history and all your drafts, for good. "
+        "This deletes your style, your conversation history, all your drafts and your ideas "
+        "and votes in group sessions, for good. "
         "Sure? Press the button, or send /forget confirm.",
         buttons=((Button("Yes, delete everything", Action("forget")),),),
         private=True,
     )
 
 
+def counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 async def erase(ctx: Context) -> Reply:
     counts = await ctx.memory.forget(ctx.person)
+    ideas, votes = counts.get("session_ideas", 0), counts.get("session_votes", 0)
+    group = (
+        f", {counted(ideas, 'idea')} and {counted(votes, 'vote')} in group sessions "
+        "(summaries now credit “a former member”)"
+        if ideas or votes
+        else ""
+    )
     return Reply(
-        f"Done — I deleted {counts.get('drafts', 0)} drafts, {counts.get('turns', 0)} messages "
-        "and your style. I no longer know you.",
+        f"Done — I deleted {counts.get('drafts', 0)} drafts, {counts.get('turns', 0)} messages"
+        f"{group} and your style. I no longer know you.",
         private=True,
     )

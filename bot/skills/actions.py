@@ -1,4 +1,4 @@
-"""Button presses: remix, shorter, more like this, pick, platform switch."""
+"""Button presses: remix, shorter, more like this, pick, platform switch, continue."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.messages import Action, Outgoing
 from bot.platforms import PLATFORMS, find_platform
 from bot.skills.account import erase, picked
 from bot.skills.caption import pick_tones, write_captions
+from bot.skills.chat import resume
 from bot.skills.remix import remix_text
 
 GONE = "That draft is gone; send /caption again for fresh ones."
@@ -32,6 +33,10 @@ async def more_like(ctx: Context, draft: DraftRecord) -> AsyncIterator[Outgoing]
 async def handle(ctx: Context, action: Action) -> AsyncIterator[Outgoing]:
     if action.verb == "forget":
         yield await erase(ctx)
+        return
+    if action.verb == "continue":  # its id is an answer's, not a draft's
+        async for out in resume(ctx, action.draft_id):
+            yield out
         return
     try:
         draft = await ctx.own_draft(action.draft_id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.llm.engine import Answer
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.novelty import Picker, embed_text
 from bot.skills.common import parse_items, stream_text
@@ -19,6 +20,8 @@ MAX_COUNT = 10
 # so it comes in the same generation), three on a server.
 EXTRA_BASE = 1
 EXTRA_CHAT = 3
+# One idea line (hook | angle | format) is 25-40 tokens; room for one more as slack.
+IDEA_TOKENS = 60
 FORMATS = (
     "reel",
     "carousel",
@@ -108,13 +111,21 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     relevance = base_model or ctx.novelty.semantic
     picker: Picker[Idea] = await ctx.novelty.picker(ctx.owner, topic, count, relevance=relevance)
     for attempt in range(2):
-        variables: dict[str, object] = {"topic": topic, "count": ask}
+        variables: dict[str, object] = {
+            "topic": topic,
+            "count": ask,
+            "_max_tokens": IDEA_TOKENS * (ask + 1),
+        }
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
-        async for progress in stream_text(ctx, "brainstorm", variables, out=out):
+        answers: list[Answer] = []
+        async for progress in stream_text(ctx, "brainstorm", variables, out=out, answers=answers):
             yield progress
-        parsed = [i for i in (parse_idea(x) for x in parse_items(out[0])) if i]
+        items = parse_items(out[0])
+        if answers[0].truncated:
+            items = items[:-1]  # stopped at the token cap: the last idea is unfinished
+        parsed = [i for i in (parse_idea(x) for x in items) if i]
         await picker.add([(embed_text("idea", i.as_text()), i) for i in parsed])
         # The slow base model generates again for repeats only: its ideas on topic are
         # shown first, but a second list costs more time than it adds (bench/README.md).

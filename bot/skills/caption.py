@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.llm.engine import Answer
 from bot.messages import Attachment, Outgoing
 from bot.novelty import Picker
 from bot.platforms import PLATFORMS, Platform, repair
@@ -14,7 +15,7 @@ from bot.skills.common import (
     DRAFT_REF_RE,
     avoid_filter,
     drafts_reply,
-    parse_items,
+    finished_items,
     platform_vars,
     resolve_platform,
     split_tone,
@@ -23,8 +24,9 @@ from bot.skills.common import (
 
 TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "playful")
 # The order the few-shot examples in prompts/caption.yaml teach the embedded model:
-# a warm one, a joke, a sensory one.
+# a warm one, a joke, a sensory one (and a fourth in no one tone: no label).
 DEFAULT_TONES = ("warm", "witty", "poetic")
+EXAMPLE_TONES = (*DEFAULT_TONES, "")
 # Captions shown, and asked for beyond that so the pick has a choice: one more on the
 # slow embedded model (its examples show four, so it comes in the same generation), two
 # on a chat server.
@@ -91,6 +93,19 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
         yield out
 
 
+def labelled(items: list[str], tones: Sequence[str], avoid: Sequence[str]) -> list[tuple[str, str]]:
+    """Captions with the tone each was written in: the prompt asks for one caption per
+    tone, in order, so the model's n-th caption is the n-th tone — as long as it wrote no
+    more captions than tones (a list that stops early is still in order). More than that:
+    no telling which is which, so no labels."""
+    labels = list(tones[: len(items)]) if len(items) <= len(tones) else [""] * len(items)
+    texts = avoid_filter(items, avoid)
+    if len(texts) == len(items):  # none dropped (banned words maybe stripped in place)
+        return list(zip(texts, labels, strict=True))
+    label_of = dict(zip(items, labels, strict=True))
+    return [(t, label_of[t]) for t in texts]
+
+
 async def write_captions(
     ctx: Context,
     description: str,
@@ -101,13 +116,17 @@ async def write_captions(
     like: str = "",
     images: Sequence[Attachment] = (),
 ) -> AsyncIterator[Outgoing]:
-    """Ask for a few more captions than are shown, repair them to the platform's limits,
-    and pick: on topic first, then different from each other, then different from what
-    the creator already has (bot.novelty). Too few good ones: generate again, once; a
-    caption still too close to an earlier draft is shown marked "close to #12"."""
+    """Ask for a few more captions than are shown, repair them to the platform's limits
+    (an answer cut at the token cap keeps only whole sentences), and pick: on topic
+    first, then different from each other, then different from what the creator already
+    has (bot.novelty). Too few good ones: generate again, once; a caption still too close
+    to an earlier draft is shown marked "close to #12". Each caption keeps its tone label
+    through all of that (never given by its final position)."""
     base_model = ctx.llm.style == "completion"
     ask = SHOWN + (EXTRA_BASE if base_model else EXTRA_CHAT)
     labels = [*tones, *(t for t in DEFAULT_TONES + TONES if t not in tones)][:ask]
+    # The base model is never told tones: its few-shot examples teach EXAMPLE_TONES' order.
+    written_in = EXAMPLE_TONES[:ask] if base_model else tuple(labels)
     exclude = [("draft", parent_id)] if parent_id else []
     # Word overlap judges relevance only for the base model (see LexicalEmbedder).
     relevance = base_model or ctx.novelty.semantic
@@ -115,7 +134,7 @@ async def write_captions(
         ctx.owner, description, SHOWN, exclude, relevance=relevance
     )
     variables = {
-        **platform_vars(platform),
+        **platform_vars(platform, drafts=ask),
         "description": description,
         "tones": ", ".join(labels),
         "count": ask,
@@ -125,11 +144,19 @@ async def write_captions(
         if attempt:
             variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
         out: list[str] = []
-        async for progress in stream_text(ctx, "caption", variables, images=images, out=out):
+        answers: list[Answer] = []
+        async for progress in stream_text(
+            ctx, "caption", variables, images=images, out=out, answers=answers
+        ):
             yield progress
-        items = avoid_filter(parse_items(out[0]), ctx.profile.avoid)
-        fitted = [repair(item, platform) for item in items]
-        await picker.add([(t, labels[i] if i < len(labels) else "") for i, t in enumerate(fitted)])
+        items = finished_items(out[0], answers[0])
+        await picker.add(
+            [
+                (repair(text, platform), tone)
+                for text, tone in labelled(items, written_in, ctx.profile.avoid)
+                if text.strip()
+            ]
+        )
         if picker.complete:
             break
     chosen = picker.chosen()

@@ -1,18 +1,95 @@
-"""Free text: a conversation that remembers the recent turns and the creator's style."""
+"""Free text: a conversation that remembers the recent turns and the creator's style.
+
+An answer that stops at the token budget (`MUSE_LLM__CHAT_MAX_TOKENS`) says so and
+offers Continue (a button, or /continue), which goes on where it stopped."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from bot.commands import command
 from bot.context import Context
-from bot.messages import Outgoing, Reply
+from bot.errors import BadInput
+from bot.llm.engine import Answer
+from bot.memory.records import Turn
+from bot.messages import Action, Button, Outgoing, Reply
 from bot.skills.common import stream_text
+
+LISTENING = "I'm listening — tell me more about the post you have in mind."
+CUT_NOTE = "✂️ That's where my answer length limit stopped me — press Continue, or send /continue."
+NOTHING_CUT = "There's nothing to continue — my last answer here was complete."
+GONE = "That answer can't be continued any more — ask me again."
+MORE = "…"
+
+
+def answer_reply(text: str, cut: bool, turn_id: int) -> Reply:
+    if not cut:
+        return Reply(text)
+    return Reply(
+        f"{text}\n\n{CUT_NOTE}",
+        buttons=((Button("Continue ▸", Action("continue", turn_id)),),),
+    )
 
 
 async def chat(ctx: Context) -> AsyncIterator[Outgoing]:
     out: list[str] = []
-    async for progress in stream_text(ctx, "chat", {"message": ctx.args}, out=out):
+    answers: list[Answer] = []
+    variables = {"message": ctx.args, "_max_tokens": ctx.settings.llm.chat_answer_tokens}
+    async for progress in stream_text(ctx, "chat", variables, out=out, answers=answers):
         yield progress
-    answer = out[0].strip() or "I'm listening — tell me more about the post you have in mind."
-    await ctx.remember(ctx.args, answer)
-    yield Reply(answer)
+    text = out[0].strip()
+    cut = bool(text) and answers[0].truncated
+    turn_id = await ctx.remember(ctx.args, text or LISTENING, cut=cut)
+    yield answer_reply(text or LISTENING, cut, turn_id)
+
+
+@command("continue", "Go on with an answer that stopped at my length limit.")
+async def continue_(ctx: Context) -> AsyncIterator[Outgoing]:
+    async for out in resume(ctx, None):
+        yield out
+
+
+def joined(before: str, after: str, style: str) -> str:
+    """The whole answer: a completion model continues the very text (even mid-word); a
+    chat model's continuation is a new message, so words get a space between them."""
+    if style == "completion" or not after or after[0].isspace() or not before:
+        return before + after
+    return before + ("" if not after[0].isalnum() else " ") + after
+
+
+async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
+    """Continue this conversation's latest answer (or answer `turn_id`, from its
+    button) if it was cut: the same question and history, the answer so far, and the
+    model goes on from there. The stored answer grows; it may be cut again."""
+    answer = await ctx.memory.last_answer(ctx.owner, ctx.session, turn_id)
+    if answer is None:
+        raise BadInput(GONE if turn_id is not None else NOTHING_CUT)
+    if not answer.cut:
+        raise BadInput(NOTHING_CUT)
+    earlier = await ctx.memory.recent_turns(ctx.owner, ctx.session, before=answer.id)
+    question: Turn | None = earlier.pop() if earlier and earlier[-1].role == "user" else None
+    variables = {
+        "message": question.text if question else "",
+        "_max_tokens": ctx.settings.llm.chat_answer_tokens,
+    }
+    out: list[str] = []
+    answers: list[Answer] = []
+    async for progress in stream_text(
+        ctx,
+        "chat",
+        variables,
+        out=out,
+        answers=answers,
+        history=earlier,
+        partial=answer.text,
+        shown=lambda text: MORE + text.lstrip(),
+    ):
+        yield progress
+    more = out[0]
+    if not more.strip():
+        await ctx.memory.update_answer(answer.id, answer.text, cut=False)
+        yield Reply("That was all I had to say on it — ask me anything else.")
+        return
+    cut = answers[0].truncated
+    await ctx.memory.update_answer(answer.id, joined(answer.text, more, answers[0].style), cut=cut)
+    yield answer_reply(MORE + more.strip(), cut, answer.id)

@@ -4,15 +4,24 @@ filtering, and the reply that shows drafts with their buttons."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from bot.context import Context
+from bot.llm.engine import Answer
+from bot.mailbox import status
 from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
-from bot.platforms import DEFAULT_PLATFORM, PLATFORMS, Platform, find_platform
+from bot.platforms import (
+    DEFAULT_PLATFORM,
+    PLATFORMS,
+    Platform,
+    find_platform,
+    token_budget,
+    whole_sentences,
+)
 from bot.words import STOPWORDS, stem, words
 
 ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*\S)\s*$")
@@ -23,18 +32,32 @@ FOR_PLATFORM_RE = re.compile(
 TONE_RE = re.compile(r"(?:^|[\s,;])tone\s*[:=]?\s*([\w][\w ,'-]{0,40})\s*$", re.I)
 
 
+def _last_match(
+    pattern: re.Pattern[str], text: str, accept: Callable[[re.Match[str]], bool] = bool
+) -> re.Match[str] | None:
+    """Of the matches of an end-anchored `pattern`, the one that starts furthest right
+    (and that `accept`s): "a trip to rome for x" is for X, though the leftmost match,
+    " to rome for x", names no platform."""
+    found = None
+    pos = 0
+    while (match := pattern.search(text, pos)) is not None:
+        if accept(match):
+            found = match
+        pos = match.start() + 1
+    return found
+
+
 def split_platform(text: str, default: str | None = None) -> tuple[str, Platform | None]:
     """'a tram ride, for instagram' -> ('a tram ride', Instagram)."""
-    match = FOR_PLATFORM_RE.search(text)
+    match = _last_match(FOR_PLATFORM_RE, text, lambda m: find_platform(m.group(1)) is not None)
     if match:
-        platform = find_platform(match.group(1))
-        if platform:
-            return text[: match.start()].rstrip(" ,;"), platform
+        return text[: match.start()].rstrip(" ,;"), find_platform(match.group(1))
     return text, PLATFORMS.get(default) if default else None
 
 
 def split_tone(text: str) -> tuple[str, str | None]:
-    match = TONE_RE.search(text)
+    """'a tone poem about rain, tone: playful' -> ('a tone poem about rain', 'playful')."""
+    match = _last_match(TONE_RE, text)
     if match:
         return text[: match.start()].rstrip(" ,;"), match.group(1).strip()
     return text, None
@@ -88,6 +111,17 @@ def similarity(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb)
 
 
+def novel(candidates: Sequence[str], existing: Sequence[str], threshold: float = 0.8) -> list[str]:
+    """Keep candidates that differ (by shared words) from each other and from `existing`:
+    the quick check for session seeds and riffs, which live in a group's session rather
+    than in a creator's drafts (bot/novelty compares those by meaning)."""
+    kept: list[str] = []
+    for text in candidates:
+        if all(similarity(text, other) < threshold for other in [*existing, *kept]):
+            kept.append(text)
+    return kept
+
+
 def on_topic(text: str, subject: str, min_shared: int = 1) -> bool:
     """Does the draft mention the subject: at least `min_shared` of its content words
     (fewer if the subject has fewer)?"""
@@ -131,11 +165,17 @@ async def stream_text(
     with_history: bool = True,
     images: Sequence[Attachment] = (),
     out: list[str],
+    answers: list[Answer] | None = None,
+    history: Sequence[Turn] | None = None,
+    partial: str = "",
+    shown: Callable[[str], str] = lambda text: text,
 ) -> AsyncIterator[Progress]:
-    """Run a skill's prompt, yielding Progress as text arrives; the full text lands in `out`."""
-    history = (
-        to_messages(await ctx.memory.recent_turns(ctx.owner, ctx.session)) if with_history else []
-    )
+    """Run a skill's prompt, yielding Progress as text arrives (as `shown` presents it);
+    the full text lands in `out`, and the Answer (was it cut at the token cap?) in
+    `answers` if given. `history`: these turns instead of the conversation's latest;
+    `partial`: continue that answer (the text is then only what follows it)."""
+    if history is None:
+        history = await ctx.memory.recent_turns(ctx.owner, ctx.session) if with_history else []
     variables = {
         "profile": profile_text(ctx.profile),
         # Short forms for the few-shot (completion) prompts of the embedded model.
@@ -148,21 +188,43 @@ async def stream_text(
 
         # A running series frames every draft: its premise and latest published posts.
         variables["series"] = await series_context(ctx)
-    text = ""
-    async for delta in ctx.llm.stream(skill, variables, history, images):
-        text += delta
+    answer = ctx.llm.answer(
+        skill, variables, to_messages(history), images, partial=partial, waiting=in_line
+    )
+    async for text in answer:
         if text.strip():
-            yield Progress(text)
-    out.append(text)
+            yield Progress(shown(text))
+    out.append(answer.text)
+    if answers is not None:
+        answers.append(answer)
 
 
-def platform_vars(platform: Platform) -> dict[str, Any]:
-    """What every platform-aware prompt is told about the target."""
+def in_line(place: int) -> None:
+    """Tell the person where their answer is in the model's queue (instead of silence)."""
+    ahead = "one answer" if place == 1 else f"{place} answers"
+    status(f"⏳ You're in line: {ahead} to write before yours. I'll start on it right after.")
+
+
+def platform_vars(platform: Platform, drafts: int = 1) -> dict[str, Any]:
+    """What every platform-aware prompt is told about the target, and a token budget
+    that holds `drafts` drafts as long as the platform allows."""
     return {
         "platform": platform.name,
         "max_chars": platform.max_chars,
         "hashtags": platform.good_hashtags,
+        "_max_tokens": token_budget(platform, drafts),
     }
+
+
+def finished_items(text: str, answer: Answer) -> list[str]:
+    """The answer's list items, none shown cut off: if the answer stopped at the token
+    cap, its last item is unfinished and keeps only its whole sentences ("" if none).
+    (Cut back rather than continued: the budget holds drafts as long as the platform
+    allows, so a cut one is over the limit anyway and repair() would shorten it.)"""
+    items = parse_items(text)
+    if answer.truncated and items:
+        items[-1] = whole_sentences(items[-1])
+    return items
 
 
 def counted(draft: DraftRecord, platform: Platform) -> str:

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.llm.engine import Answer
 from bot.messages import Outgoing
 from bot.novelty import Picker
 from bot.platforms import PLATFORMS, Platform, find_platform, repair
 from bot.skills.caption import TONES
 from bot.skills.common import (
     drafts_reply,
-    parse_items,
+    finished_items,
     platform_vars,
     resolve_platform,
     split_platform,
@@ -80,15 +81,17 @@ async def remix_text(
 ) -> AsyncIterator[Outgoing]:
     """Rewrite `source` for `platform`. A chat server writes two rewrites and the pick
     keeps the one most faithful to the source yet unlike earlier drafts (the draft being
-    remixed aside). The small base model (completion style) writes one at a time and
-    sometimes copies a few-shot example instead: a rewrite unrelated to the source is
-    retried, and if none is faithful the creator gets their own text fitted to the
-    platform, told so, rather than someone else's post."""
+    remixed aside); it tries once more only when the answer held nothing usable (e.g. one
+    long sentence cut at the token cap). The small base model (completion style) writes
+    one at a time and sometimes copies a few-shot example instead: a rewrite unrelated to
+    the source is retried, and if none is faithful the creator gets their own text fitted
+    to the platform, told so, rather than someone else's post."""
     base_model = ctx.llm.style == "completion"
+    count = 1 if base_model else VARIANTS_CHAT
     variables: dict[str, object] = {
-        **platform_vars(platform),
+        **platform_vars(platform, drafts=count),
         "source": source,
-        "count": 1 if base_model else VARIANTS_CHAT,
+        "count": count,
         "instructions": instructions or "keep the message, make it feel native to the platform",
     }
     exclude = [("draft", parent_id)] if parent_id else []
@@ -96,18 +99,20 @@ async def remix_text(
     picker: Picker[str] = await ctx.novelty.picker(
         ctx.owner, source, 1, exclude, relevance=relevance
     )
-    for attempt in range(3 if base_model else 1):
+    for attempt in range(3 if base_model else 2):
         if attempt:
             variables["_temperature"] = min(1.2, ctx.settings.llm.temperature + 0.2 * attempt)
         out: list[str] = []
-        async for progress in stream_text(ctx, "remix", variables, out=out):
+        answers: list[Answer] = []
+        async for progress in stream_text(ctx, "remix", variables, out=out, answers=answers):
             yield progress
-        items = parse_items(out[0])[: 1 if base_model else VARIANTS_CHAT]
-        await picker.add([(repair(t, platform), t) for t in items])
-        faithful = [c for c in picker.chosen() if c.on_topic]
-        # A close one is marked, not retried, on the slow model: remixes of one source
-        # are alike by design.
-        if picker.complete or (base_model and faithful):
+        items = finished_items(out[0], answers[0])[:count]
+        await picker.add([(repair(t, platform), t) for t in items if t.strip()])
+        chosen = picker.chosen()
+        # A close one is marked, not retried: remixes of one source are alike by design.
+        # The base model retries an unfaithful one; a chat model only an empty answer.
+        usable = [c for c in chosen if c.on_topic] if base_model else chosen
+        if picker.complete or usable:
             break
     chosen = picker.chosen()
     note = ""

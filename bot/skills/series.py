@@ -49,11 +49,10 @@ def render_series(series: SeriesRecord, posts: Sequence[PostRecord], style: str)
     if published:
         lines.append("Already published in it, oldest first:")
         lines += [f"- {p}" for p in published]
-        lines.append(
-            "This post continues the series: build on what was published, never repeat it."
-        )
     else:
-        lines.append("Nothing published in it yet: this could be its opening post.")
+        lines.append("Nothing published in it yet.")
+    # Data only (it sits between the prompt's data tags); what to do with it is said by
+    # the prompt itself.
     return "\n".join(lines) + "\n"
 
 

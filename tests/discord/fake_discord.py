@@ -12,19 +12,32 @@ from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
-from tests.discord.fake_payloads import FakeInteraction, snowflake
+from tests.discord.fake_payloads import PERMISSIONS, FakeInteraction, snowflake
 from tests.discord.fake_rest import Rest
 from tests.fakes.loopback import serve_on_loopback
 
 T = TypeVar("T")
 API = "/api/v10"
+MESSAGE_CONTENT = 1 << 15
 
 
 class FakeDiscord(Rest):
     def __init__(self) -> None:
         super().__init__()
         self.identified: list[dict[str, Any]] = []
+        # Gateway faults a test can cause: refuse the next N connections (HTTP 503),
+        # hold new connections until released, or refuse to RESUME sessions.
+        self.refuse_connections = 0
+        self.refused = 0
+        self.resumable = True
+        self.resumed = 0
+        self._accepting = asyncio.Event()
+        self._accepting.set()
         self._socket: web.WebSocketResponse | None = None
+        self._dropped: web.WebSocketResponse | None = None
+        # The gateway session: its id and every event sent in it (replayed on RESUME).
+        self._session: str | None = None
+        self._events: list[dict[str, Any]] = []
         self._seq = 0
         self._ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -54,62 +67,111 @@ class FakeDiscord(Rest):
 
     # -- gateway ---------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_connections > 0:
+            self.refuse_connections -= 1
+            self.refused += 1
+            return web.Response(status=503, text="gateway unavailable")
+        await self._accepting.wait()
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                continue
-            data = json.loads(msg.data)
-            if data["op"] == 1:
-                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
-            elif data["op"] == 2:
-                self.identified.append(data["d"])
-                self._socket, self._seq = ws, 0
-                await self._send_ready(ws)
-                self._ready.set()
-            elif data["op"] == 6:  # RESUME: not kept, ask for a fresh session
-                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
-        if self._socket is ws:
-            self._socket = None
-            self._ready.clear()
+        try:
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT:
+                    await self._on_gateway_frame(ws, json.loads(msg.data))
+        finally:
+            if self._socket is ws:
+                self._socket = None
+                self._ready.clear()
+                if ws is not self._dropped:
+                    self._session = None  # the client said goodbye: nothing to resume
         return ws
 
-    async def _send_ready(self, ws: web.WebSocketResponse) -> None:
-        await self._dispatch_to(
-            ws,
-            "READY",
-            {
-                "v": 10,
-                "user": self.bot,
-                "guilds": [{"id": self.guild_id, "unavailable": True}],
-                "session_id": "fake-session",
-                "resume_gateway_url": self.gateway_url,
-                "application": {"id": self.app_id, "flags": 0},
-                "private_channels": [],
-            },
-        )
-        await self._dispatch_to(ws, "GUILD_CREATE", self.guild_payload())
+    async def _on_gateway_frame(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        if data["op"] == 1:
+            await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+        elif data["op"] == 2:  # IDENTIFY: a new session
+            self.identified.append(data["d"])
+            self._session = f"fake-session-{len(self.identified)}"
+            self._events, self._seq = [], 0
+            self._socket = ws
+            await self._send_ready()
+            self._ready.set()
+        elif data["op"] == 6:  # RESUME: replay what the client missed, then go on
+            asked = data["d"]
+            if not self.resumable or asked.get("session_id") != self._session:
+                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+                return
+            self.resumed += 1
+            i = 0
+            while i < len(self._events):  # events may still be added while we send
+                if self._events[i]["s"] > (asked.get("seq") or 0):
+                    await ws.send_json(self._events[i])
+                i += 1
+            self._socket = ws
+            await self._send(self._frame("RESUMED", {}))
+            self._ready.set()
 
-    async def _dispatch_to(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
+    async def _send_ready(self) -> None:
+        ready = {
+            "v": 10,
+            "user": self.bot,
+            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "session_id": self._session,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": self.app_id, "flags": 0},
+            "private_channels": [],
+        }
+        await self._send(self._frame("READY", ready))
+        await self._send(self._frame("GUILD_CREATE", self.guild_payload()))
+
+    def _frame(self, event: str, data: Any) -> dict[str, Any]:
         self._seq += 1
-        await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
+        self._events.append(frame)
+        return frame
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        if self._socket is not None:
+            await self._socket.send_json(frame)
 
     async def dispatch(self, event: str, data: Any) -> None:
-        await asyncio.wait_for(self._ready.wait(), 10)
-        assert self._socket is not None
-        await self._dispatch_to(self._socket, event, data)
+        """Send a gateway event. While a session is only disconnected (not ended), the
+        event is kept for its RESUME, as Discord does."""
+        if self._session is None:
+            await asyncio.wait_for(self._ready.wait(), 10)
+        await self._send(self._frame(event, data))
 
     async def drop_connection(self) -> None:
-        """Close the gateway socket (as when the bot process dies)."""
+        """Close the gateway socket from Discord's side (a network fault): the session
+        stays resumable."""
         if self._socket is not None:
+            self._dropped = self._socket
             await self._socket.close()
+
+    def hold_gateway(self) -> None:
+        """New gateway connections wait (Discord unreachable) until release_gateway()."""
+        self._accepting.clear()
+
+    def release_gateway(self) -> None:
+        self._accepting.set()
+
+    @property
+    def connected(self) -> bool:
+        return self._socket is not None
 
     # -- what users do ------------------------------------------------------------
 
     def _interaction(
-        self, kind: int, data: dict[str, Any], user: dict[str, Any], dm: bool, **extra: Any
+        self,
+        kind: int,
+        data: dict[str, Any],
+        user: dict[str, Any],
+        dm: bool,
+        *,
+        channel: str | None = None,
+        **extra: Any,
     ) -> FakeInteraction:
         interaction_id, token = snowflake(), "itok-" + snowflake()
         payload: dict[str, Any] = {
@@ -119,7 +181,7 @@ class FakeDiscord(Rest):
             "token": token,
             "version": 1,
             "data": data,
-            "app_permissions": "2248473465835073",
+            "app_permissions": PERMISSIONS,
             "locale": "en-US",
             "attachment_size_limit": 10 * 1024 * 1024,
             "entitlements": [],
@@ -127,18 +189,19 @@ class FakeDiscord(Rest):
             **extra,
         }
         if dm:
-            channel = self.dm_channel(user)
+            dm_channel = self.dm_channel(user)
             payload.update(
-                channel_id=channel,
-                channel={"id": channel, "type": 1, "recipients": [user]},
+                channel_id=dm_channel,
+                channel={"id": dm_channel, "type": 1, "recipients": [user]},
                 user=user,
                 context=1,
             )
         else:
+            where = channel or self.channel_id
             payload.update(
                 guild_id=self.guild_id,
-                channel_id=self.channel_id,
-                channel=self.channel_payload(),
+                channel_id=where,
+                channel=self.channel_payload(where),
                 member=self.member(user),
                 guild_locale="en-US",
                 context=0,
@@ -147,6 +210,20 @@ class FakeDiscord(Rest):
         self.interactions[token] = interaction
         return interaction
 
+    async def add_channel(self, name: str) -> str:
+        """A new text channel in the server (e.g. a private one some members can't see)."""
+        cid = snowflake()
+        self.channels[cid] = self._text_channel(cid, name)
+        await self.dispatch("CHANNEL_CREATE", self.channels[cid])
+        return cid
+
+    async def add_thread(self, parent: str, name: str, *, private: bool = False) -> str:
+        """A thread members opened themselves (Muse is told through the gateway)."""
+        thread = self.thread_payload(parent, name, private=private)
+        self.threads.append(thread)
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return str(thread["id"])
+
     async def send_slash(
         self,
         name: str,
@@ -154,14 +231,15 @@ class FakeDiscord(Rest):
         *,
         user: str = "alice",
         dm: bool = False,
+        channel: str | None = None,
+        sub: str | None = None,
     ) -> FakeInteraction:
-        data = {
-            "id": snowflake(),
-            "name": name,
-            "type": 1,
-            "options": [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()],
-        }
-        interaction = self._interaction(2, data, self.user(name=user), dm)
+        """A user runs /name [sub] with string options, in #general, `channel` or a DM."""
+        values = [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()]
+        if sub is not None:
+            values = [{"name": sub, "type": 1, "options": values}]
+        data = {"id": snowflake(), "name": name, "type": 1, "options": values}
+        interaction = self._interaction(2, data, self.user(name=user), dm, channel=channel)
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
@@ -175,7 +253,9 @@ class FakeDiscord(Rest):
             "target_id": target["id"],
             "resolved": {"messages": {target["id"]: target}},
         }
-        interaction = self._interaction(2, data, self.user(name=user), dm=False)
+        interaction = self._interaction(
+            2, data, self.user(name=user), dm=False, channel=target["channel_id"]
+        )
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
@@ -186,7 +266,9 @@ class FakeDiscord(Rest):
         assert custom_id in shown, "Discord only sends presses of buttons on the message"
         data = {"custom_id": custom_id, "component_type": 2}
         dm = "guild_id" not in message
-        interaction = self._interaction(3, data, self.user(name=user), dm, message=message)
+        interaction = self._interaction(
+            3, data, self.user(name=user), dm, channel=message["channel_id"], message=message
+        )
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
@@ -207,7 +289,8 @@ class FakeDiscord(Rest):
                 )
         data = {"custom_id": modal["custom_id"], "components": rows}
         dm = "guild_id" not in opened_by.payload
-        interaction = self._interaction(5, data, self.user(name=user), dm)
+        where = opened_by.payload["channel_id"]
+        interaction = self._interaction(5, data, self.user(name=user), dm, channel=where)
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
@@ -218,24 +301,36 @@ class FakeDiscord(Rest):
         user: str = "alice",
         mention: bool = True,
         dm: bool = False,
+        channel: str | None = None,
         reference: dict[str, Any] | None = None,
+        ping: bool = True,
     ) -> dict[str, Any]:
-        """A user posts a message (mentioning the bot in the guild channel, or in a DM)."""
+        """A user posts a message: in #general (or `channel`, a channel or thread) with or
+        without @mentioning the bot, or in a DM. `reference` makes it a reply; a reply
+        to the bot pings it (puts it in mentions) unless `ping=False`. Like Discord, the
+        text of a guild message that doesn't mention the bot is withheld unless the bot
+        asked for the Message Content intent."""
         author = self.user(name=user)
-        channel = self.dm_channel(author) if dm else self.channel_id
+        where = self.dm_channel(author) if dm else (channel or self.channel_id)
         if mention and not dm:
             content = f"<@{self.bot['id']}> {content}"
-        extra: dict[str, Any] = {"mentions": [self.bot] if mention and not dm else []}
+        pinged = bool(reference and ping and reference["author"]["id"] == self.bot["id"])
+        mentions = [self.bot] if (mention or pinged) and not dm else []
+        if not dm and not mentions and not self.message_content_intent():
+            content = ""
+        extra: dict[str, Any] = {"mentions": mentions}
         if not dm:
             extra["member"] = {k: v for k, v in self.member(author).items() if k != "user"}
         if reference is not None:
-            extra["message_reference"] = {"message_id": reference["id"], "channel_id": channel}
+            extra["message_reference"] = {"message_id": reference["id"], "channel_id": where}
             extra["referenced_message"] = reference
-        message = self.make_message(
-            channel, author, {"content": content}, guild=not dm, extra=extra
-        )
+        message = self.make_message(where, author, {"content": content}, guild=not dm, extra=extra)
         await self.dispatch("MESSAGE_CREATE", message)
         return message
+
+    def message_content_intent(self) -> bool:
+        """Did the connected client ask for the privileged Message Content intent?"""
+        return bool(self.identified and self.identified[-1]["intents"] & MESSAGE_CONTENT)
 
     # -- what tests read ------------------------------------------------------------
 

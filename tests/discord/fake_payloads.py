@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 EPHEMERAL = 64
 LOADING = 128
-PERMISSIONS = "2248473465835073"
+PERMISSIONS = "2248473465835073"  # an ordinary member: read, write, threads, no moderation
+MANAGE_THREADS = 1 << 34
+MODERATOR = str(int(PERMISSIONS) | MANAGE_THREADS)
 _ids = itertools.count(1_100_000_000_000_000_000)
 
 
@@ -51,6 +54,14 @@ class FakeInteraction:
     followups: list[dict[str, Any]] = field(default_factory=list)
     modal: dict[str, Any] | None = None
     expired: bool = False
+    # When Discord sent it and when the bot acknowledged it (time.monotonic()): the
+    # 3-second rule, for benchmarks.
+    created_at: float = field(default_factory=time.monotonic)
+    acked_at: float | None = None
+
+    @property
+    def ack_s(self) -> float | None:
+        return None if self.acked_at is None else self.acked_at - self.created_at
 
     @property
     def callback_types(self) -> list[int]:
@@ -73,6 +84,13 @@ class Payloads:
         self.bot = user_payload(snowflake(), "Muse", bot=True)
         self.guild_id = snowflake()
         self.channel_id = snowflake()
+        self.moderator_role = snowflake()
+        # Guild text channels by id (the first is #general), and threads.
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.channels[self.channel_id] = self._text_channel(self.channel_id, "general")
+        self.threads: list[dict[str, Any]] = []
+        # Users (ids) with Manage Threads: moderators of the server.
+        self.moderators: set[str] = set()
         self.users: dict[str, dict[str, Any]] = {}
         self.dm_channels: dict[str, str] = {}  # user id -> channel id
         self.messages: dict[str, dict[str, Any]] = {}
@@ -88,23 +106,25 @@ class Payloads:
         return snowflake()
 
     def member(self, user: dict[str, Any]) -> dict[str, Any]:
+        moderator = user["id"] in self.moderators
         return {
             "user": user,
-            "roles": [],
+            "roles": [self.moderator_role] if moderator else [],
             "joined_at": now(),
             "deaf": False,
             "mute": False,
             "flags": 0,
-            "permissions": "2248473465835073",
+            # In an interaction: the member's permissions in the channel.
+            "permissions": MODERATOR if moderator else PERMISSIONS,
         }
 
-    def channel_payload(self, channel_id: str | None = None) -> dict[str, Any]:
+    def _text_channel(self, channel_id: str, name: str) -> dict[str, Any]:
         return {
-            "id": channel_id or self.channel_id,
+            "id": channel_id,
             "type": 0,
             "guild_id": self.guild_id,
-            "name": "general",
-            "position": 0,
+            "name": name,
+            "position": len(getattr(self, "channels", {})),
             "permission_overwrites": [],
             "nsfw": False,
             "parent_id": None,
@@ -112,6 +132,37 @@ class Payloads:
             "last_message_id": None,
             "rate_limit_per_user": 0,
             "flags": 0,
+        }
+
+    def channel_payload(self, channel_id: str | None = None) -> dict[str, Any]:
+        """A guild channel or thread, as Discord describes it."""
+        cid = channel_id or self.channel_id
+        for thread in self.threads:
+            if thread["id"] == cid:
+                return thread
+        return self.channels[cid]
+
+    def is_guild_channel(self, channel_id: str) -> bool:
+        return channel_id in self.channels or any(t["id"] == channel_id for t in self.threads)
+
+    def thread_payload(self, parent: str, name: str, *, private: bool = False) -> dict[str, Any]:
+        return {
+            "id": snowflake(),
+            "type": 12 if private else 11,
+            "guild_id": self.guild_id,
+            "parent_id": parent,
+            "name": name,
+            "owner_id": self.bot["id"],
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": now(),
+                "locked": False,
+            },
         }
 
     def guild_payload(self) -> dict[str, Any]:
@@ -128,19 +179,25 @@ class Payloads:
             "stickers": [],
             "roles": [
                 {
-                    "id": self.guild_id,
-                    "name": "@everyone",
-                    "permissions": "2248473465835073",
-                    "position": 0,
+                    "id": role_id,
+                    "name": name,
+                    "permissions": permissions,
+                    "position": position,
                     "color": 0,
                     "hoist": False,
                     "managed": False,
                     "mentionable": False,
                     "flags": 0,
                 }
+                for position, (role_id, name, permissions) in enumerate(
+                    [
+                        (self.guild_id, "@everyone", PERMISSIONS),
+                        (self.moderator_role, "Moderators", str(MANAGE_THREADS)),
+                    ]
+                )
             ],
-            "channels": [self.channel_payload()],
-            "threads": [],
+            "channels": list(self.channels.values()),
+            "threads": list(self.threads),
             "members": [self.member(self.bot)],
             "voice_states": [],
             "presences": [],

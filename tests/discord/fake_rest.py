@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +15,6 @@ from tests.discord.fake_payloads import (
     Call,
     FakeInteraction,
     Payloads,
-    now,
     snowflake,
     user_payload,
 )
@@ -27,17 +27,23 @@ class Rest(Payloads):
         self.unhandled: list[str] = []
         self.interactions: dict[str, FakeInteraction] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
-        self.threads: list[dict[str, Any]] = []
         self.forbidden_channels: set[str] = set()
+        # Channels where the bot may post but lacks Create Public Threads.
+        self.no_threads: set[str] = set()
         # Simulate a token that dies right after the defer (a model slower than 15 min).
         self.expire_after_ack = False
         # Answer this many message/webhook writes with 429 before accepting them.
         self.rate_limits = 0
         self.rate_limited = 0
+        # Answer command sync with 403 (the bot was invited without applications.commands).
+        self.refuse_sync = False
         self.token = "fake-bot-token"
 
     @property
     def gateway_url(self) -> str:  # the server half (FakeDiscord) knows its port
+        raise NotImplementedError
+
+    async def dispatch(self, event: str, data: Any) -> None:  # sent by the server half
         raise NotImplementedError
 
     async def _read(self, request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
@@ -110,13 +116,19 @@ class Rest(Payloads):
         if p[0] == "webhooks" and len(p) >= 3:
             return self._webhook(method, p, body, files)
         if p[0] == "channels":
-            return self._channel(method, p, body, files)
+            return await self._channel(method, p, body, files)
+        if p[0] == "guilds" and len(p) == 4 and p[2] == "members" and method == "GET":
+            if p[1] != self.guild_id or p[3] not in self.users:
+                raise _Error(404, 10007, "Unknown Member")
+            return _json(self.member(self.users[p[3]]))
         if p == ["users", "@me", "channels"] and method == "POST":
             rid = str(body["recipient_id"])
             user = self.users.get(rid) or user_payload(rid, "someone")
             cid = self.dm_channel(user)
             return _json({"id": cid, "type": 1, "recipients": [user]})
         if p[0] == "applications" and method == "PUT" and p[-1] == "commands":
+            if self.refuse_sync:
+                raise _Error(403, 50001, "Missing Access")
             scope = p[3] if len(p) == 5 else "global"
             self.commands[scope] = [{**c, "id": snowflake(), "application_id": p[1]} for c in body]
             return _json(self.commands[scope])
@@ -154,6 +166,7 @@ class Rest(Payloads):
         if interaction.callbacks:
             raise _Error(400, 40060, "Interaction has already been acknowledged.")
         interaction.callbacks.append(body)
+        interaction.acked_at = time.monotonic()
         interaction.expired = self.expire_after_ack
         kind, data = body["type"], body.get("data") or {}
         resource: dict[str, Any] = {"type": kind}
@@ -220,13 +233,20 @@ class Rest(Payloads):
             return _json(target)
         raise _Error(404, 0, "unknown webhook route")
 
-    def _channel(
+    async def _channel(
         self, method: str, p: list[str], body: dict[str, Any], files: list[tuple[str, bytes]]
     ) -> web.StreamResponse:
         cid = p[1]
         if cid in self.forbidden_channels and method != "GET":
             raise _Error(403, 50013, "Missing Permissions")
-        guild = cid == self.channel_id or any(t["id"] == cid for t in self.threads)
+        guild = self.is_guild_channel(cid)
+        if len(p) == 2 and method == "GET":
+            if guild:
+                return _json(self.channel_payload(cid))
+            dm = next((u for u, c in self.dm_channels.items() if c == cid), None)
+            if dm is None:
+                raise _Error(404, 10003, "Unknown Channel")
+            return _json({"id": cid, "type": 1, "recipients": [self.users[dm]]})
         if len(p) == 3 and p[2] == "typing":
             return web.Response(status=204)
         if len(p) == 3 and p[2] == "messages" and method == "POST":
@@ -235,7 +255,7 @@ class Rest(Payloads):
             return _json(message)
         if len(p) == 4 and p[2] == "messages":
             target = self.messages.get(p[3])
-            if target is None:
+            if target is None or target["channel_id"] != cid:
                 raise _Error(404, 10008, "Unknown Message")
             if method == "DELETE":
                 target["deleted"] = True
@@ -247,26 +267,21 @@ class Rest(Payloads):
             target["edits"] = target.get("edits", 0) + 1
             target.setdefault("history", []).append(target["content"])
             return _json(target)
-        if len(p) == 5 and p[4] == "threads" and method == "POST":
-            thread = {
-                "id": snowflake(),
-                "type": 11,
-                "guild_id": self.guild_id,
-                "parent_id": cid,
-                "name": body.get("name", "thread"),
-                "owner_id": self.bot["id"],
-                "message_count": 0,
-                "member_count": 1,
-                "rate_limit_per_user": 0,
-                "flags": 0,
-                "thread_metadata": {
-                    "archived": False,
-                    "auto_archive_duration": body.get("auto_archive_duration", 1440),
-                    "archive_timestamp": now(),
-                    "locked": False,
-                },
-            }
+        threads = (len(p) == 5 and p[4] == "threads") or (len(p) == 3 and p[2] == "threads")
+        if threads and method == "POST":
+            if cid in self.no_threads:
+                raise _Error(403, 50013, "Missing Permissions")
+            if cid not in self.channels:
+                raise _Error(400, 50024, "Cannot execute action on this channel type")
+            private = body.get("type") == 12 or (len(p) == 3 and body.get("type") is None)
+            thread = self.thread_payload(cid, body.get("name", "thread"), private=private)
+            thread["thread_metadata"]["auto_archive_duration"] = body.get(
+                "auto_archive_duration", 1440
+            )
+            if len(p) == 5:
+                thread["id"] = p[3]  # a thread from a message takes the message's id
             self.threads.append(thread)
+            await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
             return _json(thread)
         raise _Error(404, 0, "unknown channel route")
 

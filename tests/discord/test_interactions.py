@@ -89,8 +89,9 @@ async def test_context_menu_remix(adapter: DiscordAdapter, fake: FakeDiscord) ->
 
 
 async def test_long_answer_is_split_at_boundaries(
-    adapter: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, model: ScriptedChatModel
 ) -> None:
+    core.settings.llm.chat_max_tokens = 2000  # a budget this long answer fits in
     paragraphs = [f"Paragraph {n}. " + ("Sentence words here. " * 24).strip() for n in range(10)]
     model.enqueue("\n\n".join(paragraphs))
     assert len("\n\n".join(paragraphs)) > 5000
@@ -235,3 +236,45 @@ async def test_daily_quota_refusal_is_ephemeral(
     await fake.wait_for(lambda: second.followups)
     assert "today's 1 requests" in second.text()
     assert second.followups[-1]["flags"] & EPHEMERAL
+
+
+async def test_a_command_discord_has_but_muse_no_longer_knows(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    i = await fake.send_slash("oldcommand", {"x": "1"})  # synced by an older Muse
+    await fake.wait_for(lambda: i.callbacks)
+    assert i.callback_types == [4]
+    assert i.callbacks[0]["data"]["flags"] & EPHEMERAL
+    assert "changed" in i.callbacks[0]["data"]["content"]
+    ok = await fake.send_slash("help")  # and the client goes on
+    await fake.wait_for(lambda: finished(ok, "/caption"))
+
+
+async def test_a_button_muse_cannot_read_gets_an_answer(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    odd = {"type": 2, "style": 2, "label": "?", "custom_id": "m:zz:1:"}
+    message = fake.make_message(
+        fake.channel_id,
+        fake.bot,
+        {"content": "old", "components": [{"type": 1, "components": [odd]}]},
+    )
+    press = await fake.press_button("m:zz:1:", message)
+    await fake.wait_for(lambda: press.callbacks)
+    assert press.callback_types == [4] and press.callbacks[0]["data"]["flags"] & EPHEMERAL
+    assert "doesn't work any more" in press.callbacks[0]["data"]["content"]
+
+
+async def test_a_forged_button_gets_one_clear_line(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    i = await fake.send_slash("help", {})
+    await fake.wait_for(lambda: finished(i, "Here is what I can do"))
+    assert i.original is not None
+    for custom_id in ("m:pk:²:", "m:pk:٣:", "m:zz:1:"):
+        forged = {"type": 2, "style": 2, "label": "Pick", "custom_id": custom_id}
+        message = {**i.original, "components": [{"type": 1, "components": [forged]}]}
+        press = await fake.press_button(custom_id, message)
+        await fake.wait_for(lambda p=press: p.callbacks)  # type: ignore[misc]
+        assert "doesn't work any more" in press.callbacks[0]["data"]["content"]
+        assert press.callbacks[0]["data"]["flags"] & EPHEMERAL

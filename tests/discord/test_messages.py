@@ -12,6 +12,7 @@ import pytest
 
 from adapters.discord import DiscordAdapter
 from bot.core import Core
+from bot.llm.engine import Answer
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Reply, SessionKey
 from tests.discord.fake_discord import FakeDiscord
@@ -21,16 +22,23 @@ from tests.discord.fake_payloads import EPHEMERAL, LOADING
 def gate_model(core: Core, monkeypatch: pytest.MonkeyPatch) -> tuple[asyncio.Event, list[int]]:
     """Hold the first model call until the returned event is set."""
     gate, calls = asyncio.Event(), [0]
-    original: Callable[..., AsyncIterator[str]] = core.llm.stream
+    original: Callable[..., Answer] = core.llm.answer
 
-    async def held(*args: Any, **kwargs: Any) -> AsyncIterator[str]:
+    def held(*args: Any, **kwargs: Any) -> Answer:
         calls[0] += 1
-        if calls[0] == 1:
-            await gate.wait()
-        async for delta in original(*args, **kwargs):
-            yield delta
+        hold, inner = calls[0] == 1, original(*args, **kwargs)
 
-    monkeypatch.setattr(core.llm, "stream", held)
+        async def produce(outer: Answer) -> AsyncIterator[str]:
+            if hold:
+                await gate.wait()
+            async for text in inner:
+                outer.text = text
+                yield text
+            outer.truncated, outer.provider = inner.truncated, inner.provider
+
+        return Answer(produce)
+
+    monkeypatch.setattr(core.llm, "answer", held)
     return gate, calls
 
 
@@ -90,15 +98,18 @@ async def test_slow_model_is_deferred_and_streamed(
 ) -> None:
     gate, started = asyncio.Event(), asyncio.Event()
 
-    async def slow(*args: Any, **kwargs: Any) -> AsyncIterator[str]:
+    async def slow(answer: Answer) -> AsyncIterator[str]:
         started.set()
         await gate.wait()  # a model that has not produced a word yet
         hooks = ("Desk tour", "Coffee ritual", "Cable chaos", "Plant corner", "Night shift")
         for n in range(40):
             await asyncio.sleep(0.02)
-            yield f"{n + 1}. Hook: {hooks[n]} | Angle: story | Format: reel\n" if n < 5 else " "
+            answer.text += (
+                f"{n + 1}. Hook: {hooks[n]} | Angle: story | Format: reel\n" if n < 5 else " "
+            )
+            yield answer.text
 
-    monkeypatch.setattr(core.llm, "stream", slow)
+    monkeypatch.setattr(core.llm, "answer", lambda *args, **kwargs: Answer(slow))
     i = await fake.send_slash("brainstorm", {"topic": "studio tour"})
     await asyncio.wait_for(started.wait(), 10)
     assert i.callback_types == [5]  # acknowledged before the model said anything

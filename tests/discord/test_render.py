@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
+import discord
+
 from adapters.discord import intents
-from adapters.discord_commands import build_payload, context_menu_target, slash_input
+from adapters.discord_commands import build_tree, command_payload, slash_text
 from adapters.discord_render import MuseButton, build_view, split_text
+from adapters.discord_sync import NoAnswers, cli_tree
+from bot.commands import CommandSpec, Param, Sub
 from bot.core import command_registry
 from bot.messages import Action, Button
 
@@ -26,7 +31,8 @@ def test_split_prefers_paragraphs_then_sentences_then_words() -> None:
     assert split_text("short") == ["short"]
 
 
-def test_view_is_trimmed_to_discord_limits_and_round_trips() -> None:
+async def test_view_is_trimmed_to_discord_limits_and_round_trips() -> None:
+    # async: discord.py before 2.5 makes a View only inside a running event loop
     rows = tuple(
         tuple(Button(f"B{r}{c}", Action("remix", r * 10 + c)) for c in range(7)) for r in range(7)
     )
@@ -52,24 +58,61 @@ def test_slash_options_become_text_and_options() -> None:
     registry = command_registry()
     caption = registry.get("caption")
     assert caption is not None
-    data = {
-        "options": [
-            {"name": "description", "type": 3, "value": "a tram"},
-            {"name": "tone", "type": 3, "value": "hype"},
-        ]
-    }
-    assert slash_input(caption, data) == (
+    values = {"description": "a tram", "tone": "hype"}
+    assert slash_text(caption, None, values) == (
         "/caption a tram",
-        (("description", "a tram"), ("tone", "hype")),
+        {"description": "a tram", "tone": "hype"},
     )
     pick = registry.get("pick")
     assert pick is not None
-    assert slash_input(pick, {"options": [{"name": "args", "type": 3, "value": "#7"}]}) == (
-        "/pick #7",
-        (),
-    )
-    payload = {c["name"]: c for c in build_payload(registry.visible())}
+    assert slash_text(pick, None, {"args": "#7"}) == ("/pick #7", {})
+    _, tree = cli_tree()
+    payload = {c["name"]: c for c in command_payload(tree)}
     assert [o["name"] for o in payload["pick"]["options"]] == ["args"]
     assert payload["history"]["options"] == []
-    menu: dict[str, Any] = {"target_id": "5", "resolved": {"messages": {"5": {"content": "hello"}}}}
-    assert context_menu_target(menu) == "hello"
+
+
+def test_subcommands_become_a_group_from_the_registry() -> None:
+    """Any command with `subs` is a slash command group, built generically."""
+    registry = command_registry()
+    spec = CommandSpec(
+        name="plan",
+        summary="Plan things together.",
+        usage="/plan start|end",
+        handler=_never,
+        subs=(
+            Sub(
+                "start",
+                "Start a plan.",
+                "/plan start <topic> [minutes]",
+                (
+                    Param("topic", "What about", required=True, rest=True),
+                    Param("minutes", "How long", choices=("15", "30")),
+                ),
+            ),
+            Sub("end", "End it.", "/plan end"),
+            Sub("show", "Show one.", "/plan show <id>"),
+        ),
+    )
+    registry.add(spec)
+    client = discord.Client(intents=discord.Intents.none())
+    tree = build_tree(client, registry, NoAnswers())
+    plan = next(c for c in command_payload(tree) if c["name"] == "plan")
+    subs = {o["name"]: o for o in plan["options"]}
+    assert {o["type"] for o in plan["options"]} == {1}  # SUB_COMMAND
+    assert [o["name"] for o in subs["start"]["options"]] == ["topic", "minutes"]
+    assert subs["start"]["options"][0]["required"] is True
+    assert [c["value"] for c in subs["start"]["options"][1]["choices"]] == ["15", "30"]
+    assert subs["end"]["options"] == []
+    assert [o["name"] for o in subs["show"]["options"]] == ["args"]
+    start = spec.subs[0]
+    assert slash_text(spec, start, {"topic": "cozy games", "minutes": "15"}) == (
+        "/plan start cozy games",
+        {"topic": "cozy games", "minutes": "15"},
+    )
+    assert slash_text(spec, spec.subs[2], {"args": "4"}) == ("/plan show 4", {})
+
+
+async def _never(ctx: Any) -> AsyncIterator[Any]:
+    raise AssertionError("not called")
+    yield

@@ -63,17 +63,6 @@ async def test_style_form_opened_before_a_restart_still_saves(
         await core.close()
 
 
-async def test_reconnects_after_the_gateway_drops(
-    adapter: DiscordAdapter, fake: FakeDiscord
-) -> None:
-    await fake.drop_connection()
-    # discord.py tries to RESUME, the fake refuses, and it identifies afresh — through
-    # the configured gateway, not discord.gg.
-    await fake.wait_for(lambda: len(fake.identified) == 2, limit_s=30)
-    i = await fake.send_slash("help")
-    await fake.wait_for(lambda: "/caption" in i.text())
-
-
 async def test_bad_token_fails_start_cleanly(
     core: Core, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:

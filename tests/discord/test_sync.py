@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from bot.core import command_registry
+from adapters.discord import DiscordAdapter
+from bot.commands import CommandSpec
+from bot.config import Settings, SettingsError, load_settings
+from bot.core import Core, command_registry
+from bot.messages import Reply
 from bot.platforms import PLATFORMS
 from muse.cli import main
 from tests.discord.fake_discord import FakeDiscord
@@ -23,10 +29,15 @@ def test_dry_run_prints_every_command(
     for spec in registry.visible():
         command = by_name[spec.name]
         assert command["type"] == 1 and command["description"] == spec.summary
-        declared = {p.name for p in spec.params}
-        assert declared <= {o["name"] for o in command["options"]}
-        required = [o["required"] for o in command["options"]]
-        assert required == sorted(required, reverse=True)  # required options first
+        # A command with subcommands has them as its options, each with its params.
+        subs = {o["name"]: o for o in command["options"] if o["type"] == 1}
+        assert set(subs) == {sub.name for sub in spec.subs}
+        for params, options in [(spec.params, command["options"])] * (not spec.subs) + [
+            (sub.params, subs[sub.name]["options"]) for sub in spec.subs
+        ]:
+            assert {p.name for p in params} <= {o["name"] for o in options}
+            required = [o["required"] for o in options]
+            assert required == sorted(required, reverse=True)  # required options first
     for name in ("brainstorm", "caption", "remix", "style", "history", "export", "forget", "help"):
         assert name in by_name
     assert "start" not in by_name  # hidden
@@ -40,7 +51,9 @@ def test_dry_run_prints_every_command(
         "platforms",
         "avoid",
     }
-    assert {"type": 3, "name": "Remix with Muse", "contexts": [0, 1]} in payload
+    (menu,) = [c for c in payload if c["type"] == 3]
+    assert menu["name"] == "Remix with Muse" and menu["contexts"] == [0, 1]
+    assert all(c["contexts"] == [0, 1] for c in payload)  # servers and DMs with Muse
     assert not fake.calls  # no network
 
 
@@ -60,3 +73,83 @@ async def test_sync_puts_the_commands(
     assert code == 0
     assert {c["name"] for c in fake.commands["global"]} == {c["name"] for c in saved}
     assert "Synced" in capsys.readouterr().out
+
+
+def command_puts(fake: FakeDiscord) -> list[str]:
+    return [c.path for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")]
+
+
+async def start_and_stop(core: Core) -> None:
+    bot = DiscordAdapter(core)
+    await bot.start()
+    await bot.stop()
+
+
+async def _note(ctx: Any) -> AsyncIterator[Any]:
+    yield Reply("noted")
+
+
+async def test_start_syncs_only_when_the_commands_changed(core: Core, fake: FakeDiscord) -> None:
+    await start_and_stop(core)
+    assert command_puts(fake) == [f"/applications/{fake.app_id}/commands"]
+    assert "caption" in {c["name"] for c in fake.commands["global"]}
+    await start_and_stop(core)  # same commands: nothing sent
+    assert len(command_puts(fake)) == 1
+    core.registry.add(CommandSpec("note", "Keep a note.", "/note <text>", handler=_note))
+    await start_and_stop(core)  # a new command: synced again
+    assert len(command_puts(fake)) == 2
+    assert "note" in {c["name"] for c in fake.commands["global"]}
+
+
+async def test_sync_off_never_syncs(
+    core: Core, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core.settings.discord, "sync", "off")
+    await start_and_stop(core)
+    core.registry.add(CommandSpec("note", "Keep a note.", "/note <text>", handler=_note))
+    await start_and_stop(core)
+    assert command_puts(fake) == []
+
+
+async def test_sync_to_one_server(settings: Settings, fake: FakeDiscord) -> None:
+    settings.discord.sync = fake.guild_id
+    core = await Core.create(settings)
+    try:
+        await start_and_stop(core)
+        await start_and_stop(core)
+    finally:
+        await core.close()
+    assert command_puts(fake) == [f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands"]
+    assert all("contexts" not in c for c in fake.commands[fake.guild_id])
+
+
+def test_sync_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUSE_DISCORD__SYNC", "sometimes")
+    with pytest.raises(SettingsError, match="MUSE_DISCORD__SYNC"):
+        load_settings()
+    monkeypatch.setenv("MUSE_DISCORD__SYNC", "OFF")
+    assert load_settings().discord.sync == "off"
+
+
+async def test_manual_sync_counts_as_synced(core: Core, fake: FakeDiscord) -> None:
+    assert await asyncio.to_thread(main, ["discord", "sync"]) == 0
+    await start_and_stop(core)  # `muse discord sync` already sent these
+    assert len(command_puts(fake)) == 1
+
+
+async def test_a_refused_sync_does_not_stop_the_bot(
+    core: Core, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.refuse_sync = True
+    bot = DiscordAdapter(core)
+    await bot.start()
+    try:
+        i = await fake.send_slash("help")
+        await fake.wait_for(lambda: "/caption" in i.text())
+    finally:
+        await bot.stop()
+    assert "could not sync the slash commands" in caplog.text
+    await start_and_stop(core)  # not remembered as synced: tried again next start
+    fake.refuse_sync = False
+    await start_and_stop(core)
+    assert "caption" in {c["name"] for c in fake.commands["global"]}

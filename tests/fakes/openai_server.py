@@ -3,9 +3,18 @@
 `POST /v1/chat/completions` answers as JSON, or as SSE chunks (`data: {...}` then
 `data: [DONE]`) when the request asks to stream. Each request takes the next step
 of a script (then the default answer); every request is recorded so tests can
-check what was sent. `POST /v1/embeddings` answers with word-count vectors (texts that
-share words are alike), as floats or base64, recorded in `embedding_requests`; set
-`embeddings_status` to make it fail (e.g. 404, a server without embeddings).
+check what was sent. Like a real server it stops at the request's token cap
+(`max_completion_tokens`/`max_tokens`, counted here as 4 characters a token) and says
+so with `finish_reason: "length"`. `POST /v1/embeddings` answers with word-count vectors
+(texts that share words are alike), as floats or base64, recorded in
+`embedding_requests`; set `embeddings_status` to make it fail (e.g. 404, a server
+without embeddings).
+
+Faults to inject, each really happening on the wire: `hang` (a timeout),
+`rate_limited` (429 with Retry-After), `server_error`/`status` (5xx and others),
+`malformed` (a body that is not JSON), `empty` (no answer in a 200), `broken` (the
+connection dropped halfway through the answer). A refused connection is a closed port:
+see `closed_port()`.
 
     server = FakeOpenAI()
     base_url = await server.start()          # http://127.0.0.1:PORT/v1
@@ -20,6 +29,8 @@ import asyncio
 import base64
 import json
 import re
+import socket
+import time
 import zlib
 from collections import deque
 from dataclasses import dataclass, field
@@ -41,11 +52,13 @@ DEFAULT_ANSWER = (
 class Step:
     """What the server does with one request."""
 
-    kind: str  # "reply" | "error" | "hang"
+    kind: str  # "reply" | "error" | "hang" | "malformed" | "empty" | "broken"
     text: str = ""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    # "broken": how many pieces of the answer go out before the connection drops.
+    after: int = 0
 
 
 def reply(text: str = DEFAULT_ANSWER) -> Step:
@@ -53,12 +66,39 @@ def reply(text: str = DEFAULT_ANSWER) -> Step:
     return Step("reply", text)
 
 
-def rate_limited(retry_after: float = 0) -> Step:
-    return Step("error", "Rate limit reached", 429, {"retry-after": str(retry_after)})
+def rate_limited(retry_after: float | str = 0, header: str = "retry-after") -> Step:
+    """429; `header` may be "retry-after" (seconds or an HTTP date) or "retry-after-ms"."""
+    return Step("error", "Rate limit reached", 429, {header: str(retry_after)})
 
 
 def server_error() -> Step:
     return Step("error", "The server had an error", 500)
+
+
+def status(code: int, text: str = "Something went wrong") -> Step:
+    return Step("error", text, code)
+
+
+def malformed() -> Step:
+    """200, but the body (or the stream's first event) is not JSON."""
+    return Step("malformed")
+
+
+def empty() -> Step:
+    """200 with no answer in it (no choices; a stream with no content)."""
+    return Step("empty")
+
+
+def broken(text: str = DEFAULT_ANSWER, after: int = 3) -> Step:
+    """Start answering, then drop the connection after `after` pieces of the text."""
+    return Step("broken", text, after=after)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def unauthorized() -> Step:
@@ -75,6 +115,8 @@ class Recorded:
     path: str
     headers: dict[str, str]
     json: dict[str, Any]
+    # time.monotonic() when the request arrived (for "waited at least as asked").
+    at: float = 0.0
 
     @property
     def streamed(self) -> bool:
@@ -98,16 +140,27 @@ class Recorded:
 class FakeOpenAI:
     def __init__(self, default: str = DEFAULT_ANSWER) -> None:
         self.default = default
+        # Seconds every answer takes before its first byte (a slow model, for benchmarks).
+        self.latency_s = 0.0
+        # A server's own cap on answer tokens, below what was asked (Ollama's
+        # num_predict, llama.cpp's n_predict); None: only the request's cap.
+        self.token_cap: int | None = None
         self.script: deque[Step] = deque()
         self.requests: list[Recorded] = []
         self.embedding_requests: list[Recorded] = []
         self.embeddings_status = 200
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+        self._arrived = asyncio.Condition()
         self.port = 0
 
     def enqueue(self, *steps: Step) -> None:
         self.script.extend(steps)
+
+    async def wait_for_requests(self, count: int, within: float = 30.0) -> None:
+        """Until `count` requests have arrived (e.g. a model call is under way)."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.requests) >= count)
 
     @property
     def base_url(self) -> str:
@@ -127,40 +180,55 @@ class FakeOpenAI:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        self.requests.append(Recorded(request.path, dict(request.headers), body))
+        self.requests.append(Recorded(request.path, dict(request.headers), body, time.monotonic()))
+        async with self._arrived:
+            self._arrived.notify_all()
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
         step = self.script.popleft() if self.script else reply(self.default)
         if step.kind == "hang":
             try:
                 await asyncio.wait_for(self._closing.wait(), step.seconds)
             except TimeoutError:
                 pass
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the client went away (e.g. was killed)
             step = reply(self.default)
         if step.kind == "error":
             error = {"error": {"message": step.text, "type": "fake_error", "code": step.status}}
             return web.json_response(error, status=step.status, headers=step.headers)
+        if step.kind == "malformed" and not body.get("stream"):
+            cut_json = '{"id": "chatcmpl-fake", "choi'
+            return web.Response(text=cut_json, content_type="application/json")
         model = body.get("model", "fake-model")
+        text, finish = self._capped(step.text, body, self.token_cap)
         if body.get("stream"):
-            return await self._stream(request, model, step.text)
+            return await self._stream(request, model, text, finish, step)
+        if step.kind == "broken":
+            return await self._drop_midway(request, text)
+        choices = [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": finish,
+            }
+        ]
         return web.json_response(
             {
                 "id": "chatcmpl-fake",
                 "object": "chat.completion",
                 "created": 0,
                 "model": model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": step.text},
-                        "finish_reason": "stop",
-                    }
-                ],
+                "choices": [] if step.kind == "empty" else choices,
                 "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
             }
         )
 
     async def _embeddings(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.embedding_requests.append(Recorded(request.path, dict(request.headers), body))
+        self.embedding_requests.append(
+            Recorded(request.path, dict(request.headers), body, time.monotonic())
+        )
         if self.embeddings_status != 200:
             error = {"error": {"message": "no such endpoint", "type": "fake_error"}}
             return web.json_response(error, status=self.embeddings_status)
@@ -177,9 +245,45 @@ class FakeOpenAI:
             {"object": "list", "data": data, "model": body.get("model"), "usage": usage}
         )
 
-    async def _stream(self, request: web.Request, model: str, text: str) -> web.StreamResponse:
+    @staticmethod
+    def _capped(text: str, body: dict[str, Any], own: int | None) -> tuple[str, str]:
+        """The answer within the token cap (4 characters a token here, and like a real
+        tokenizer's, the cut falls at the end of a word)."""
+        caps = [
+            int(c) for c in (body.get("max_completion_tokens"), body.get("max_tokens"), own) if c
+        ]
+        cap = min(caps) if caps else None
+        if cap and len(text) > cap * 4:
+            cut = text[: int(cap) * 4]
+            return (cut.rsplit(" ", 1)[0] if " " in cut else cut), "length"
+        return text, "stop"
+
+    async def _drop_midway(self, request: web.Request, text: str) -> web.StreamResponse:
+        """Promise a whole JSON body, send half of it, and drop the connection."""
+        data = json.dumps({"choices": [{"message": {"content": text}}]}).encode()
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = len(data)
+        await response.prepare(request)
+        await response.write(data[: len(data) // 2])
+        self._drop(request)
+        return response
+
+    @staticmethod
+    def _drop(request: web.Request) -> None:
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def _stream(
+        self, request: web.Request, model: str, text: str, finish: str, step: Step
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
+        if step.kind == "malformed":
+            await response.write(b"data: {this is not json\n\n")
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+            return response
 
         async def send(delta: dict[str, Any], finish: str | None = None) -> None:
             chunk = {
@@ -192,10 +296,14 @@ class FakeOpenAI:
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
         await send({"role": "assistant", "content": ""})
-        for piece in re.findall(r"\S+\s*|\s+", text):
+        pieces = [] if step.kind == "empty" else re.findall(r"\S+\s*|\s+", text)
+        for n, piece in enumerate(pieces):
+            if step.kind == "broken" and n == step.after:
+                self._drop(request)
+                return response
             await send({"content": piece})
             await asyncio.sleep(0)
-        await send({}, "stop")
+        await send({}, finish)
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response

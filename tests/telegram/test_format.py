@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.telegram_format import MAX_CHARS, split_text, tg_len, to_html
-from tests.telegram.fake_bot_api import ApiError, parse_html
+from tests.telegram.fake_wire import ApiError, parse_html
 
 
 def rendered_ok(part: str) -> None:

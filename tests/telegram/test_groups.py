@@ -4,7 +4,7 @@ as a reply to the asking message; personal answers go to a private chat."""
 from __future__ import annotations
 
 from bot.messages import Incoming, SessionKey
-from tests.telegram.conftest import Harness, final
+from tests.telegram.conftest import Harness, Held, final, partial
 
 GROUP = -100500
 
@@ -44,14 +44,17 @@ async def test_commands_with_and_without_bot_name(tg: Harness, seen: list[Incomi
     await final(fake, GROUP, "Picked #1 ✓")
 
 
-async def test_forum_topic_keeps_its_thread(tg: Harness, seen: list[Incoming]) -> None:
+async def test_forum_topic_keeps_its_thread(tg: Harness, seen: list[Incoming], held: Held) -> None:
     fake = tg.fake
     forum = fake.group(GROUP, forum=True)
     asking = await fake.push_message("/caption a cosy stream setup", chat=forum, thread_id=77)
+    writing = await partial(fake, GROUP)  # a slow answer shows its words in the topic too
+    assert writing.thread_id == 77 and writing.reply_to == asking["message_id"]
+    held.release.set()
     answer = await final(fake, GROUP, "3 captions")
+    assert answer.message_id == writing.message_id
     assert seen[0].session == SessionKey("telegram", str(GROUP), "77")
     assert answer.thread_id == 77 and answer.reply_to == asking["message_id"]
-    assert answer.edits  # streamed into the placeholder, which was in the topic too
     await fake.press_button(answer, "Shorter")
     remix = await final(fake, GROUP, "Remix from #")
     assert remix.thread_id == 77
@@ -68,3 +71,77 @@ async def test_personal_answers_go_to_a_private_chat(tg: Harness) -> None:
     await fake.push_message("/export", chat=group, user=fake.user(222, "bob", "Bob"))
     await final(fake, GROUP, "open a chat with @muse_test_bot")
     assert not any(m.document for m in fake.sent)
+
+
+async def test_chatter_reaches_muse_unaddressed_when_telegram_delivers_it(
+    tg: Harness, seen: list[Incoming]
+) -> None:
+    """Privacy mode off (or Muse an admin): plain group messages reach the core marked
+    unaddressed; Muse answers nothing, asks no model and fetches no photo."""
+    fake = tg.fake
+    fake.privacy = False
+    group = fake.group(GROUP)
+    bob = fake.user(222, "bob", "Bob")
+    first = await fake.push_message("what about a behind-the-scenes reel?", chat=group, user=bob)
+    await fake.push_message("love it", chat=group, reply_to=first["message_id"])
+    await fake.push_message("our set", chat=group, user=bob, photo=b"jpeg bytes")
+    await fake.push_message("@muse_test_bot what do you think?", chat=group)
+    await final(fake, GROUP, "Noted: what do you think?")
+    assert [(m.text, m.addressed) for m in seen] == [
+        ("what about a behind-the-scenes reel?", False),
+        ("love it", False),
+        ("our set", False),
+        ("what do you think?", True),
+    ]
+    assert seen[1].reply_to_id == str(first["message_id"]) and seen[1].reply_to_text
+    assert seen[2].attachments[0].kind == "image" and seen[2].attachments[0].data is None
+    assert not fake.of("getFile") and len(tg.model.calls) == 1
+    assert len(fake.messages(GROUP)) == 1 and not fake.of("sendChatAction")
+
+
+async def test_an_admin_bot_gets_chatter_even_in_privacy_mode(
+    tg: Harness, seen: list[Incoming]
+) -> None:
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("before Muse was admin", chat=group)
+    fake.make_bot_admin(GROUP)
+    await fake.push_message("after", chat=group)
+    await fake.push_message("/help", chat=group)
+    await final(fake, GROUP, "Here is what I can do")
+    assert [(m.text, m.addressed) for m in seen] == [("after", False), ("/help", True)]
+
+
+async def test_replies_carry_the_replied_message_id(tg: Harness, seen: list[Incoming]) -> None:
+    fake = tg.fake
+    group = fake.group(GROUP)
+    bob = fake.user(222, "bob", "Bob")
+    other = await fake.push_message("a post draft about trams", chat=group, user=bob)
+    await fake.push_message("/remix for x", chat=group, reply_to=other["message_id"])
+    muse = await final(fake, GROUP, "Remix for X")
+    await fake.push_message("shorter please", chat=group, reply_to=muse.message_id)
+    await final(fake, GROUP, "Noted: shorter please")
+    assert [m.reply_to_id for m in seen] == [str(other["message_id"]), str(muse.message_id)]
+    assert all(m.addressed for m in seen)
+
+
+async def test_in_a_topic_the_creation_notice_is_not_a_reply(
+    tg: Harness, seen: list[Incoming]
+) -> None:
+    """Telegram makes every topic message "reply" to the topic's creation notice:
+    that is no reply to anyone (and no reason for Muse to answer)."""
+    fake = tg.fake
+    fake.privacy = False
+    forum = fake.group(GROUP, forum=True)
+    topic = fake.topic(forum, "Friday stream")
+    await fake.push_message("a plain idea in the topic", chat=forum, thread_id=topic)
+    await fake.push_message("/help", chat=forum, thread_id=topic)
+    help_msg = await final(fake, GROUP, "Here is what I can do")
+    await fake.push_message("thanks!", chat=forum, thread_id=topic, reply_to=help_msg.message_id)
+    await final(fake, GROUP, "Noted: thanks!")
+    assert [(m.addressed, m.reply_to_id) for m in seen] == [
+        (False, None),
+        (True, None),
+        (True, str(help_msg.message_id)),
+    ]
+    assert {m.session for m in seen} == {SessionKey("telegram", str(GROUP), str(topic))}

@@ -51,7 +51,7 @@ async def test_webhook_mode_accepts_posted_updates(fake: FakeBotAPI, core: Core)
 
 async def test_stop_finishes_in_flight_replies_and_loses_nothing(tg: Harness) -> None:
     fake = tg.fake
-    gate = fake.hold("sendChatAction")  # the answer is under way but stuck
+    gate = fake.hold("sendMessage")  # the answer is under way but stuck
     first = await fake.push_message("first")
     await fake.wait_for(lambda: fake.held)
     stopping = asyncio.create_task(tg.adapter.stop())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from adapters.telegram import TelegramAdapter
 from bot.config import Settings
 from bot.core import Core
-from tests.telegram.conftest import Harness, fast_limiter, final, is_final
+from tests.telegram.conftest import Harness, Held, fast_limiter, final, is_final, partial
 from tests.telegram.fake_bot_api import FakeBotAPI
 
 ALICE = 111
@@ -26,12 +28,27 @@ async def test_start_and_help_and_command_menu(tg: Harness) -> None:
     assert fake.texts(ALICE)[1].startswith("Here is what I can do")
 
 
-async def test_caption_streams_then_buttons_work(tg: Harness) -> None:
+async def test_a_ready_answer_is_one_message(tg: Harness) -> None:
+    """No typing action, no placeholder, no edit: one sendMessage, the answer."""
     fake = tg.fake
+    tg.adapter.cfg.edit_interval_s = 0
     await fake.push_message("/caption a rainy tram in Lisbon for x")
     answer = await final(fake, ALICE, "3 captions for X")
-    # Streamed: the placeholder was edited with partial text before the final answer.
-    assert answer.edits[:-1] and all(e.endswith("✍️") for e in answer.edits[:-1])
+    assert len(fake.sent_to(ALICE)) == 1 and not answer.edits
+    assert not fake.of("sendChatAction") and not fake.of("editMessageText")
+    assert not fake.of("deleteMessage")
+
+
+async def test_a_slow_answer_streams_then_buttons_work(tg: Harness, held: Held) -> None:
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon for x")
+    writing = await partial(fake, ALICE)
+    assert writing.text.endswith("✍️") and not writing.buttons
+    held.release.set()
+    answer = await final(fake, ALICE, "3 captions for X")
+    # The final answer took the partial message's place: one message, edited.
+    assert answer.message_id == writing.message_id and answer.edits[-1] == answer.text
+    assert len(fake.sent_to(ALICE)) == 1
     assert answer.text.count("\n#") == 3
     assert re.search(r"<b>#1 \(warm\) \(\d+/280\)</b>", answer.raw)
     labels = [label for row in answer.buttons for label, _ in row]
@@ -56,6 +73,17 @@ async def test_button_whose_draft_is_gone(tg: Harness) -> None:
     gone = await final(fake, ALICE, "That draft is gone")
     assert fake.callback_answers[query]["text"].startswith("That draft is gone")
     assert gone.text.startswith("That draft is gone")
+
+
+@pytest.mark.parametrize("data", ["m:rx:²:", "m:zz:1:", "garbage", "m:rx:1"])
+async def test_forged_button_data_gets_one_line(tg: Harness, data: str) -> None:
+    fake = tg.fake
+    await fake.push_message("/help")
+    help_msg = await final(fake, ALICE, "Here is what I can do")
+    query = await fake.press_button(help_msg, data=data)
+    answer = await fake.wait_for(lambda: fake.callback_answers.get(query))
+    assert answer["text"].startswith("That button no longer works")
+    assert len(fake.messages(ALICE)) == 1
 
 
 async def test_buttons_work_after_a_restart(fake: FakeBotAPI, settings: Settings) -> None:
@@ -100,6 +128,7 @@ async def test_remix_as_a_reply_uses_the_replied_message(tg: Harness) -> None:
 
 async def test_long_answer_is_split_at_paragraphs_with_escaping(tg: Harness) -> None:
     fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 4000  # a budget this long answer fits in
     paragraph = " ".join(
         f"Sentence {i} compares a<b & c>d for the tram-28 crowd." for i in range(8)
     )
@@ -229,3 +258,14 @@ async def test_every_command_answers_something(tg: Harness) -> None:
         await fake.wait_for(lambda: answered() >= n)  # noqa: B023 (awaited right here)
     await fake.push_message("/nonsense")
     await final(fake, ALICE, "I don't know /nonsense")
+
+
+async def test_a_forged_button_gets_one_line_and_no_spinner(tg: Harness) -> None:
+    fake = tg.fake
+    await fake.push_message("/help")
+    help_msg = await final(fake, ALICE, "Here is what I can do")
+    for data in ("m:pk:²:", "m:rx:99999999999999999999:", "m:zz:1:"):
+        query = await fake.press_button(help_msg, data=data)
+        answered = await fake.wait_for(lambda q=query: fake.callback_answers.get(q))  # type: ignore[misc]
+        assert answered["text"] == "That button no longer works — send /help to start again."
+    assert (await fake.push_message("/help")) and await final(fake, ALICE, "Here is what I can do")

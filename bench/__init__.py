@@ -1,0 +1,1 @@
+"""Muse's benchmarks: `python bench/run.py` runs every figure; each fig_*.py runs alone."""

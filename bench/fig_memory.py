@@ -1,0 +1,151 @@
+"""Figure 6 — memory scale: building one message's context with 1,000,000 stored turns
+(100,000 users) vs an empty database; RSS of an idle `muse run` without the embedded
+model; RSS growth after 10,000 distinct users.
+
+    python bench/fig_memory.py [--turns 1000000] [--users 100000]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Row, muse_env, percentile, rss_mb
+from bot.config import load_settings
+from bot.core import Core
+from bot.llm.engine import fit_history
+from bot.messages import Incoming, SessionKey
+from bot.skills.common import to_messages
+
+SAMPLES = 2000
+
+
+def fill(db_path: Path, turns: int, users: int) -> None:
+    """Bulk-load users, identities and turns straight into SQLite: a fixture, fast."""
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.executemany(
+            "insert into users (id, kind, display_name, created_at) values (?, 'person', ?, '')",
+            ((u, f"user{u}") for u in range(1, users + 1)),
+        )
+        conn.executemany(
+            "insert into identities (platform, external_id, user_id) values ('telegram', ?, ?)",
+            ((str(u), u) for u in range(1, users + 1)),
+        )
+        text = "a stored turn about rainy trams and warm coffee " * 2
+        conn.executemany(
+            "insert into turns (owner_id, author_id, session, role, text, created_at) "
+            "values (?, ?, ?, ?, ?, '')",
+            (
+                (u, u, f"telegram:{u}", "user" if i % 2 == 0 else "assistant", text)
+                for i in range(turns)
+                for u in (i % users + 1,)
+            ),
+        )
+    conn.close()
+
+
+async def context_times(core: Core, users: int) -> list[float]:
+    """Seconds to build what one message's answer needs: the person, their style and
+    the recent turns fitted to the budget (Core._context + history, as skills do)."""
+    times = []
+    rng = random.Random(7)
+    for _ in range(SAMPLES):
+        uid = str(rng.randint(1, users))
+        msg = Incoming(SessionKey("telegram", uid), uid, text="hello", user_name=f"user{uid}")
+        start = time.perf_counter()
+        ctx = await core._context(msg, msg.text)
+        turns = await core.memory.recent_turns(ctx.owner, ctx.session)
+        fit_history(to_messages(turns), core.settings.llm.context_tokens)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+async def measure_context(turns: int, users: int) -> list[Row]:
+    results = {}
+    for label, n_turns, n_users in (("empty", 0, 1), ("full", turns, users)):
+        with muse_env(llm__provider="fake") as data:
+            settings = load_settings()
+            core = await Core.create(settings)  # creates the schema
+            await core.close()
+            if n_turns:
+                await asyncio.to_thread(fill, settings.db_path, n_turns, n_users)
+            core = await Core.create(settings)
+            try:
+                times = await context_times(core, n_users)
+            finally:
+                await core.close()
+            results[label] = percentile(times, 99) * 1000
+            del data
+    full, empty = results["full"], results["empty"]
+    return [
+        Row(
+            "6",
+            f"context build p99, {turns:,} turns / {users:,} users",
+            "ms",
+            full,
+            empty,
+            "< 5 ms and ≤ 2× empty",
+            full < 5 and full <= 2 * empty,
+            "reference = the same on an empty database",
+        )
+    ]
+
+
+async def measure_growth(users: int) -> list[Row]:
+    """RSS growth of a process running the core after `users` distinct people wrote once."""
+    with muse_env(llm__provider="fake", rate__per_minute="0"):
+        core = await Core.create(load_settings())
+        try:
+            # Warm up: first use imports and caches what every answer needs.
+            for i in range(50):
+                await core.respond(Incoming(SessionKey("telegram", f"w{i}"), f"w{i}", text="hi"))
+            before = rss_mb()
+            for i in range(users):
+                msg = Incoming(SessionKey("telegram", str(i)), str(i), text=f"hello {i}")
+                await core.respond(msg)
+            after = rss_mb()
+        finally:
+            await core.close()
+    grown = after - before
+    return [
+        Row(
+            "6",
+            f"RSS growth after {users:,} distinct users",
+            "MB",
+            grown,
+            None,
+            "< 50 MB",
+            grown < 50,
+        )
+    ]
+
+
+async def run(quick: bool) -> list[Row]:
+    if quick:
+        return await measure_context(100_000, 10_000) + await measure_growth(1_000)
+    return await measure_context(1_000_000, 100_000) + await measure_growth(10_000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--growth-users", type=int, default=10_000)
+    args = parser.parse_args()
+    from bench.run import print_rows
+
+    rows = asyncio.run(measure_context(args.turns, args.users))
+    rows += asyncio.run(measure_growth(args.growth_users))
+    print_rows(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Run Muse's benchmark figures and print one table (figure, Muse, reference, ratio,
+target, met?), then write everything as JSON.
+
+    python bench/run.py                 # every figure
+    python bench/run.py --only 5 6      # some of them
+    python bench/run.py --quick         # smaller sizes, for a first look
+
+Figures are measured, never asserted: the test suite does not run this."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Row, machine
+
+# figure -> (module, what it measures, full-size and quick-size runner)
+FIGURES: dict[str, tuple[str, str]] = {
+    "2d": ("bench.fig_discord_ack", "Discord: a burst of slash commands acknowledged"),
+    "5": ("bench.fig_overhead", "core overhead per message"),
+    "6": ("bench.fig_memory", "memory scale"),
+    "7": ("bench.fig_embedded", "embedded model vs llama-cpp-python"),
+}
+
+
+def runner(figure: str, quick: bool) -> Callable[[], Awaitable[list[Row]]]:
+    module = importlib.import_module(FIGURES[figure][0])
+    return lambda: module.run(quick)  # type: ignore[no-any-return]
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def print_rows(rows: list[Row]) -> None:
+    head = f"{'fig':<4}{'what':<52}{'unit':<7}{'Muse':>9}{'ref':>9}{'ratio':>7}  {'target':<24}met"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        met = {True: "yes", False: "NO", None: "—"}[r.met]
+        print(
+            f"{r.figure:<4}{r.what[:51]:<52}{r.unit:<7}{fmt(r.muse):>9}{fmt(r.reference):>9}"
+            f"{fmt(r.ratio):>7}  {r.target[:23]:<24}{met}"
+        )
+        if r.note:
+            print(f"{'':<4}  ↳ {r.note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", choices=sorted(FIGURES), help="figures to run")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--json", default="bench/results.json", help="where to write JSON")
+    args = parser.parse_args()
+    rows: list[Row] = []
+    started = time.time()
+    for figure in args.only or sorted(FIGURES):
+        print(f"… figure {figure}: {FIGURES[figure][1]}", file=sys.stderr, flush=True)
+        rows += asyncio.run(runner(figure, args.quick)())
+    print_rows(rows)
+    result = {
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
+        "seconds": round(time.time() - started, 1),
+        "quick": args.quick,
+        "rows": [r.as_dict() for r in rows],
+    }
+    Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

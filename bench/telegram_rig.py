@@ -1,0 +1,133 @@
+"""A bot process (Muse's `muse run telegram`, or the bare echo bot) against the fake
+Bot API and the fake OpenAI-compatible server from tests/, with users that write to it
+and a clock on when their answers arrive. The fakes run in this process; the bot runs
+in its own, so its CPU time is its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from bench.common import ROOT, cpu_seconds, rss_mb
+from tests.fakes.openai_server import FakeOpenAI
+from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, Sent
+
+ANSWER = "Noted: that's a good start. What should the first line say?"
+FIRST_USER = 5000
+
+
+@dataclass
+class Rig:
+    fake: FakeBotAPI
+    model: FakeOpenAI
+    proc: asyncio.subprocess.Process
+    marker: str  # text that only a finished answer contains
+    arrived: dict[int, float] = field(default_factory=dict)  # chat -> when answered
+
+    def answered(self, chat_id: int) -> bool:
+        return chat_id in self.arrived
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+    def rss(self) -> float:
+        return rss_mb(self.proc.pid)
+
+    def _scan(self) -> None:
+        """Note when each chat's finished answer first shows (placeholders and streamed
+        views end with ✍️; the finished text contains the marker)."""
+        now = time.perf_counter()
+        for sent in self.fake.sent:
+            if sent.chat_id not in self.arrived and _finished(sent, self.marker):
+                self.arrived[sent.chat_id] = now
+
+    async def until(self, predicate: Callable[[], bool], within: float = 300.0) -> None:
+        def check() -> bool:
+            self._scan()
+            return predicate()
+
+        await self.fake.wait_for(check, within)
+
+    async def burst(self, users: int, text: str = "hello number {i}") -> float:
+        """`users` different people write one message each at once; seconds until every
+        one of them has a finished answer."""
+        start = time.perf_counter()
+        for i in range(users):
+            uid = FIRST_USER + i
+            user = self.fake.user(uid, f"user{uid}", f"User {i}")
+            await self.fake.push_message(text.format(i=i), user=user)
+        chats = [FIRST_USER + i for i in range(users)]
+        await self.until(lambda: all(self.answered(c) for c in chats))
+        return max(self.arrived[c] for c in chats) - start
+
+
+def _finished(sent: Sent, marker: str) -> bool:
+    return marker in sent.text and not sent.text.rstrip().endswith("✍️")
+
+
+@contextlib.asynccontextmanager
+async def running(
+    bot: str = "muse",
+    *,
+    limits: bool = False,
+    model_delay_s: float = 0.0,
+    env: dict[str, str] | None = None,
+) -> AsyncIterator[Rig]:
+    """`bot` = "muse" (the real `muse run telegram`) or "echo" (bench/echo_bot.py)."""
+    fake = FakeBotAPI()
+    await fake.start()
+    if limits:
+        fake.enforce_limits()
+    model = FakeOpenAI(default=ANSWER)
+    model.latency_s = model_delay_s
+    await model.start()
+    data = tempfile.mkdtemp(prefix="muse-bench-")
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("MUSE_")}
+    child_env.update(
+        MUSE_DATA_DIR=data,
+        MUSE_TELEGRAM__TOKEN=TOKEN,
+        MUSE_TELEGRAM__BASE_URL=fake.base_url,
+        MUSE_LLM__PROVIDER="openai",
+        MUSE_LLM__BASE_URL=model.base_url,
+        MUSE_LLM__MODEL="fake-model",
+        PYTHONPATH=str(ROOT),
+        **(env or {}),
+    )
+    args = ["-m", "muse", "run", "telegram"] if bot == "muse" else [str(ROOT / "bench/echo_bot.py")]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        cwd=str(ROOT),
+        env=child_env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    rig = Rig(fake, model, proc, "Noted:")
+    try:
+        # Ready once it polls: both bots delete any webhook right before polling.
+        await fake.wait_for(lambda: fake.of("deleteWebhook") or proc.returncode is not None, 120)
+        if proc.returncode is not None:
+            raise RuntimeError(f"{bot} did not start: {await _stderr(proc)}")
+        await fake.wait_for(lambda: fake.of("getUpdates") or True, 5)
+        yield rig
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), 30)
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        await model.close()
+        await fake.stop()
+
+
+async def _stderr(proc: asyncio.subprocess.Process) -> str:
+    assert proc.stderr is not None
+    return (await proc.stderr.read()).decode(errors="replace")[-2000:]

@@ -1,0 +1,260 @@
+"""One provider's chain for one prompt: its inputs (user text delimited for that
+prompt style), the prompt form it needs (chat messages or a few-shot completion), the
+model with this answer's parameters, and the text out — primed, and refused if a server
+sent nothing."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    trim_messages,
+)
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
+
+from bot.llm import userdata
+from bot.llm.prompts import PromptSpec
+from bot.llm.providers import Provider
+from bot.llm.resilience import EmptyAnswer
+from bot.messages import Attachment
+
+# The continuation of a completion prompt: what the model wrote so far (after the primer).
+CONTINUATION = "_continuation"
+# Chat form, continuing an answer cut at the token cap: the cut answer, then the ask.
+RESUME = "_resume"
+NUMBERED_RE = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]*\S", re.M)
+# Continuation rounds write one list item each: stop at its end.
+ITEM_STOP = "\n"
+# A completion prompt shows each past turn on one line: multi-line replies (drafts with
+# their ids and hints) would read to a base model as the shape of an answer to copy.
+HISTORY_TURN_CHARS = 240
+
+
+def completion_prompt(spec: PromptSpec) -> str:
+    """Few-shot examples + template + primer (+ the text so far, when continuing), as
+    one completion prompt. Trailing spaces are dropped (a prompt ending in a space
+    makes SentencePiece models stumble); a trailing newline of the template is kept
+    only when a primer follows it, so a template like "Muse:" continues on that line."""
+    form = spec.completion
+    template = form.template if form.primer else form.template.rstrip("\n")
+    text = (form.examples + template + form.primer).rstrip(" \t")
+    return text + "{" + CONTINUATION + "}"
+
+
+def count_items(text: str) -> int:
+    return len(NUMBERED_RE.findall(text))
+
+
+def wanted_items(spec: PromptSpec, variables: dict[str, Any]) -> int:
+    """How many numbered items the completion must have ("3" or e.g. "{count}")."""
+    raw = spec.completion.min_items
+    if not raw:
+        return 0
+    try:
+        return max(0, min(10, int(raw.format(**variables))))
+    except (ValueError, KeyError, IndexError):
+        return 0
+
+
+def approx_tokens(messages: Sequence[BaseMessage]) -> int:
+    """Cheap token estimate (~4 chars a token): good enough for a context budget, and
+    the same for every provider (the embedded model's tokenizer is not at hand here)."""
+    return sum(len(str(m.content)) // 4 + 1 for m in messages)
+
+
+def fit_history(history: Sequence[BaseMessage], budget_tokens: int) -> list[BaseMessage]:
+    """The newest turns that fit the budget, oldest first (LangChain's trim_messages)."""
+    if not history:
+        return []
+    return trim_messages(
+        list(history),
+        max_tokens=budget_tokens,
+        token_counter=approx_tokens,
+        strategy="last",
+        allow_partial=False,
+    )
+
+
+def history_text(history: Sequence[BaseMessage]) -> str:
+    lines = []
+    for m in history:
+        text = userdata.flatten(str(m.content))
+        if len(text) > HISTORY_TURN_CHARS:
+            text = text[: HISTORY_TURN_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        lines.append(f"{'Creator' if isinstance(m, HumanMessage) else 'Muse'}: {text}\n")
+    return "".join(lines)
+
+
+def delimited(history: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """Earlier turns for a chat prompt: the creator's between the data tags, Muse's own
+    with any look-alike tags made inert."""
+    out: list[BaseMessage] = []
+    for m in history:
+        text = str(m.content)
+        if isinstance(m, HumanMessage):
+            out.append(HumanMessage(userdata.wrap(text)))
+        else:
+            out.append(m.model_copy(update={"content": userdata.neutralise(text)}))
+    return out
+
+
+@dataclass(frozen=True)
+class Request:
+    """One generation asked of the model layer, whichever provider runs it."""
+
+    spec: PromptSpec
+    variables: dict[str, Any]
+    history: Sequence[BaseMessage] = ()
+    images: Sequence[Attachment] = ()
+    # The answer so far, to be continued (an answer cut at the token cap, or a list
+    # that ended early); the model's output is only what comes after it.
+    partial: str = ""
+    extra_stop: Sequence[str] = field(default=())
+
+    def with_partial(self, partial: str, extra_stop: Sequence[str] = ()) -> Request:
+        return Request(self.spec, self.variables, self.history, self.images, partial, extra_stop)
+
+
+def primer(spec: PromptSpec, provider: Provider) -> str:
+    return spec.completion.primer.rstrip(" \t") if provider.style == "completion" else ""
+
+
+def inputs(request: Request, provider: Provider) -> dict[str, Any]:
+    """The prompt's values for this provider's style. User text is made safe to delimit:
+    look-alikes of the data tags neutralised (chat), line breaks flattened (completion)."""
+    spec, variables = request.spec, request.variables
+    values = {name: variables.get(name, "") for name in spec.variables}
+    for name, value in values.items():
+        if isinstance(value, str) and name not in spec.trusted:
+            clean = userdata.neutralise(value)
+            if provider.style == "chat":
+                values[name] = clean
+            else:
+                flat = userdata.flatten(clean)
+                values[name] = flat + "\n" if flat and name in spec.completion.lines else flat
+    fitted = fit_history(request.history, provider.settings.context_tokens)
+    if provider.style == "chat":
+        values["history"] = delimited(fitted)
+        values[RESUME] = (
+            [AIMessage(userdata.neutralise(request.partial)), HumanMessage(spec.chat.resume)]
+            if request.partial
+            else []
+        )
+    else:
+        values["history"] = history_text(fitted)
+        first = primer(spec, provider)
+        body = request.partial.removeprefix(first) if first else request.partial
+        if body and not first and not body[0].isspace():
+            body = " " + body  # "Muse:" + " the answer so far"
+        values[CONTINUATION] = body
+    return values
+
+
+def build(request: Request, provider: Provider) -> Runnable[dict[str, Any], str]:
+    """prepare inputs | prompt | model with this answer's parameters | text, tagged with
+    the provider's name (resilience.Watch reads it)."""
+    spec, variables = request.spec, request.variables
+    temperature = variables.get("_temperature")
+    if temperature is None:
+        temperature = spec.temperature
+    if temperature is None:
+        temperature = provider.settings.temperature
+    budget = variables.get("_max_tokens") or spec.max_tokens or provider.settings.max_tokens
+    params: dict[str, Any] = {"temperature": temperature, "max_tokens": budget}
+    if provider.name == "fake":
+        clean = {k: v for k, v in variables.items() if not k.startswith("_")}
+        params = {"skill": spec.name, "variables": clean, "max_tokens": budget}
+    elif provider.name == "openai":
+        params["max_completion_tokens"] = params.pop("max_tokens")
+    prompt: Runnable[dict[str, Any], Any]
+    if provider.style == "chat":
+        if request.images and provider.settings.vision:
+            images = request.images
+            prompt = RunnableLambda(lambda v: vision_messages(spec, v, images))
+        else:
+            prompt = ChatPromptTemplate.from_messages(
+                [
+                    ("system", spec.chat.system),
+                    MessagesPlaceholder("history"),
+                    ("human", spec.chat.user),
+                    MessagesPlaceholder(RESUME),
+                ]
+            )
+    else:
+        stop = [*spec.completion.stop, *request.extra_stop]
+        want = wanted_items(spec, variables)
+        if want:
+            stop.append(f"\n{want + 1}.")  # the list is complete: don't write more
+        if stop and provider.name != "fake":
+            params["stop"] = stop
+        prompt = PromptTemplate.from_template(completion_prompt(spec))
+    prepare: Runnable[Any, dict[str, Any]] = RunnableLambda(
+        lambda _: inputs(request, provider), name="muse-inputs"
+    )
+    finish = finished(primer(spec, provider) if not request.partial else "", provider.remote)
+    chain = prepare | prompt | provider.model.bind(**params) | StrOutputParser() | finish
+    return chain.with_config(tags=[f"provider:{provider.name}"], run_name=provider.name)
+
+
+def finished(first: str, remote: bool) -> Runnable[str, str]:
+    """The model's text, after `first` (the primer it was prompted with); a server that
+    sent no text at all raises EmptyAnswer (retried, then the next provider)."""
+
+    def check(seen: bool) -> None:
+        if remote and not seen:
+            raise EmptyAnswer("the server answered with no text")
+
+    def sync(chunks: Iterator[str]) -> Iterator[str]:
+        seen = False
+        for chunk in chunks:
+            if chunk and not seen:
+                seen = True
+                yield first
+            if chunk:
+                yield chunk
+        check(seen)
+        if not seen:
+            yield first
+
+    async def asyn(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+        seen = False
+        async for chunk in chunks:
+            if chunk and not seen:
+                seen = True
+                yield first
+            if chunk:
+                yield chunk
+        check(seen)
+        if not seen:
+            yield first
+
+    return RunnableGenerator(sync, asyn, name="muse-text")
+
+
+def vision_messages(
+    spec: PromptSpec, v: dict[str, Any], images: Sequence[Attachment]
+) -> list[BaseMessage]:
+    content: list[Any] = [{"type": "text", "text": spec.chat.user.format(**v)}]
+    for img in images:
+        if img.data:
+            b64 = base64.b64encode(img.data).decode()
+            url = f"data:{img.mime or 'image/jpeg'};base64,{b64}"
+        else:
+            url = img.url or ""
+        content.append({"type": "image_url", "image_url": {"url": url}})
+    return [
+        SystemMessage(spec.chat.system.format(**v)),
+        *v["history"],
+        HumanMessage(content=content),
+        *v[RESUME],
+    ]

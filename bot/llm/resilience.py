@@ -1,0 +1,215 @@
+"""What the model layer does when a model misbehaves: which failures are worth another
+try, LangChain's retry with a wait that honours a server's Retry-After, and a callback
+that notes how the answer ended (at the token cap?) and which provider gave it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import openai
+from langchain_core.callbacks import AsyncCallbackHandler
+from langchain_core.outputs import ChatGeneration, LLMResult
+from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables.retry import RunnableRetry
+from tenacity import RetryCallState
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base, wait_none
+
+from bot.config import LLMSettings
+from bot.errors import BadInput
+
+try:  # openai >= 3 talks through httpx2; its stream errors may surface unwrapped
+    import httpx2
+
+    _HTTPX2: tuple[type[BaseException], ...] = (httpx2.TimeoutException, httpx2.TransportError)
+except ImportError:  # pragma: no cover
+    _HTTPX2 = ()
+
+log = logging.getLogger(__name__)
+
+
+class EmptyAnswer(Exception):
+    """A server answered 200 with no text: treated as a failed call, not as an answer."""
+
+
+# A server that answered with something that is not a chat completion: a body that is not
+# JSON, or JSON without choices (LangChain then indexes a missing first generation).
+MALFORMED: tuple[type[BaseException], ...] = (
+    json.JSONDecodeError,
+    openai.APIResponseValidationError,
+    IndexError,
+    EmptyAnswer,
+)
+# Worth another try: the server may answer next time.
+RETRYABLE: tuple[type[BaseException], ...] = (
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    openai.RateLimitError,
+    openai.InternalServerError,
+    openai.ConflictError,
+    httpx.TimeoutException,
+    httpx.TransportError,
+    *_HTTPX2,
+    asyncio.TimeoutError,
+    ConnectionError,
+    *MALFORMED,
+)
+# Final for this provider: retrying cannot help (every other HTTP status: 400, 401, 403,
+# 404, 413, 422...). Checked after RETRYABLE.
+REFUSED: tuple[type[BaseException], ...] = (openai.APIStatusError,)
+# When the next provider in the fallback chain gets its turn: any failure of the model,
+# including a prompt too long for the embedded model (BadInput) that a server may take.
+FALLBACK_ON: tuple[type[BaseException], ...] = (*RETRYABLE, *REFUSED, BadInput)
+
+
+def retry_after_seconds(exc: BaseException | None) -> float | None:
+    """The pause a server asked for (`retry-after-ms`, or `retry-after` in seconds or as
+    an HTTP date) on the error's response; None if it didn't say."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    try:
+        if headers.get("retry-after-ms"):
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        raw = headers.get("retry-after")
+        if not raw:
+            return None
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            when = parsedate_to_datetime(raw)
+            return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _last_error(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome and state.outcome.failed else None
+
+
+class HonourRetryAfter(wait_base):
+    """The backoff, but never less than the server's Retry-After."""
+
+    def __init__(self, backoff: wait_base) -> None:
+        self.backoff = backoff
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        wait = self.backoff(retry_state)
+        asked = retry_after_seconds(_last_error(retry_state))
+        if asked is not None and asked > wait:
+            log.info("llm: waiting %.1f s as the server asked (Retry-After)", asked)
+            return asked
+        return wait
+
+
+class AskedTooLong(stop_base):
+    """Stop retrying when the server asks for a longer pause than we are willing to wait:
+    the next provider (or the one-line apology) is better than a long silence."""
+
+    def __init__(self, max_pause_s: float) -> None:
+        self.max_pause_s = max_pause_s
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        asked = retry_after_seconds(_last_error(retry_state))
+        return asked is not None and asked > self.max_pause_s
+
+
+class RetryHonouringRetryAfter(RunnableRetry):  # type: ignore[type-arg]
+    """LangChain's with_retry (tenacity underneath), with one change: the wait between
+    attempts honours a server's Retry-After, and a pause longer than `max_pause_s` ends
+    the retries. with_retry exposes only the exponential-jitter parameters, so this
+    overrides the one place RunnableRetry builds its tenacity arguments."""
+
+    max_pause_s: float = 30.0
+
+    @property
+    def _kwargs_retrying(self) -> dict[str, Any]:
+        kwargs = dict(super()._kwargs_retrying)
+        kwargs["wait"] = HonourRetryAfter(kwargs.get("wait") or wait_none())
+        stop = AskedTooLong(self.max_pause_s)
+        kwargs["stop"] = kwargs["stop"] | stop if "stop" in kwargs else stop
+        return kwargs
+
+
+def retried(
+    runnable: Runnable[Any, Any], settings: LLMSettings, attempts: int
+) -> Runnable[Any, Any]:
+    """`runnable` tried up to `attempts` times on RETRYABLE failures, with exponential
+    backoff and jitter (LangChain's RunnableRetry), honouring Retry-After."""
+    return RetryHonouringRetryAfter(
+        bound=runnable,
+        kwargs={},
+        config={},
+        retry_exception_types=RETRYABLE,
+        max_attempt_number=max(1, attempts),
+        wait_exponential_jitter=True,
+        exponential_jitter_params={
+            "initial": settings.retry_initial_s,
+            "max": settings.retry_max_s,
+            "jitter": settings.retry_initial_s,
+        },
+        max_pause_s=settings.retry_after_max_s,
+    )
+
+
+async def pause_after_stream(error: BaseException, settings: LLMSettings) -> bool:
+    """Between the streamed first try (outside tenacity's loop) and the retried calls:
+    wait the server's Retry-After, if any. False when it asked for longer than we wait
+    (`retry_after_max_s`): don't retry that provider."""
+    asked = retry_after_seconds(error)
+    if asked is None:
+        return True
+    if asked > settings.retry_after_max_s:
+        log.info("llm: the server asked for %.0f s; not waiting that long", asked)
+        return False
+    log.info("llm: waiting %.1f s as the server asked (Retry-After)", asked)
+    await asyncio.sleep(asked)
+    return True
+
+
+def invoked(runnable: Runnable[Any, Any]) -> Runnable[Any, Any]:
+    """Streaming `runnable` as one invocation: LangChain retries only invoke(), so inside
+    a fallback chain that is streamed, a retried step must be invoked, not streamed."""
+
+    async def call(value: Any, config: Any) -> Any:
+        return await runnable.ainvoke(value, config)
+
+    return RunnableLambda(call, name=runnable.get_name())
+
+
+class Watch(AsyncCallbackHandler):
+    """Notes, for one answer, how the model's last successful run ended and which
+    provider ran it (the chains are tagged "provider:<name>")."""
+
+    def __init__(self) -> None:
+        self.finish_reason = ""
+        self.provider = ""
+
+    async def on_llm_end(
+        self, response: LLMResult, *, tags: list[str] | None = None, **_: Any
+    ) -> None:
+        reason = ""
+        for gens in response.generations:
+            for gen in gens:
+                info = gen.generation_info or {}
+                reason = str(info.get("finish_reason") or reason)
+                if isinstance(gen, ChatGeneration):
+                    meta = gen.message.response_metadata or {}
+                    reason = str(meta.get("finish_reason") or reason)
+        self.finish_reason = reason
+        for tag in tags or []:
+            if tag.startswith("provider:"):
+                self.provider = tag.removeprefix("provider:")
+
+    @property
+    def truncated(self) -> bool:
+        """Stopped at the token cap (OpenAI-compatible servers and llama.cpp both say
+        "length"), not at the end of what it had to say."""
+        return self.finish_reason == "length"

@@ -1,0 +1,402 @@
+"""Group brainstorm sessions: sessions, their ideas and votes, and the messages they
+posted. Every check that must not race (one open session per place, no idea or vote
+once closed, one vote per person per idea) runs in one call on the memory's thread."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from bot.memory.session_records import (
+    FORMER_MEMBER,
+    IdeaRecord,
+    SessionRecord,
+    idea_record,
+    iso_time,
+    session_record,
+)
+from bot.memory.store import Store, now, rows
+from bot.messages import SessionKey
+
+IDEA_SQL = """
+select i.*, (select count(*) from votes v where v.idea_id = i.id) as votes,
+       p.author_name as parent_author,
+       (select m.message_id from session_messages m where m.idea_id = i.id
+        order by m.rowid desc limit 1) as message_id
+from ideas i left join ideas p on p.id = i.parent_id
+"""
+
+
+class SessionBusy(Exception):
+    """Another session is already open in that place."""
+
+    def __init__(self, existing: SessionRecord | None) -> None:
+        super().__init__("a session is already open there")
+        self.existing = existing
+
+
+SESSION_SQL = (
+    "select s.*, (select count(*) from ideas i where i.session_id = s.id) as idea_count "
+    "from sessions s"
+)
+
+
+def _session(db: sqlite_utils.Database, where: str, *args: Any) -> SessionRecord | None:
+    found = rows(db, f"{SESSION_SQL} where {where}", *args)
+    return session_record(found[0]) if found else None
+
+
+def _is_open(db: sqlite_utils.Database, session_id: int) -> bool:
+    row = db.execute("select status from sessions where id = ?", [session_id]).fetchone()
+    return bool(row and row[0] == "open")
+
+
+class SessionStore(Store):
+    async def open_session(
+        self,
+        *,
+        owner: int,
+        key: SessionKey,
+        origin: SessionKey,
+        own_space: bool,
+        topic: str,
+        starter: int,
+        starter_name: str,
+        started_at: datetime,
+        ends_at: datetime,
+    ) -> SessionRecord:
+        """A new open session where `key` points; SessionBusy if one is open there."""
+
+        def do(db: sqlite_utils.Database) -> SessionRecord:
+            record = {
+                "owner_id": owner,
+                "platform": key.platform,
+                "chat_id": key.chat_id,
+                "thread_id": key.thread_id,
+                "run_key": str(key),
+                "origin_chat_id": origin.chat_id,
+                "origin_thread_id": origin.thread_id,
+                "own_space": int(own_space),
+                "opening_id": None,
+                "topic": topic,
+                "starter_id": starter,
+                "starter_name": starter_name,
+                "started_at": iso_time(started_at),
+                "ends_at": iso_time(ends_at),
+                "closed_at": None,
+                "status": "open",
+                "summary": None,
+            }
+            try:
+                with db.conn:
+                    pk = db.table("sessions").insert(record).last_pk
+            except sqlite3.IntegrityError:
+                raise SessionBusy(
+                    _session(db, "s.run_key = ? and s.status = 'open'", str(key))
+                ) from None
+            found = _session(db, "s.id = ?", pk)
+            assert found is not None
+            return found
+
+        return await self._run(do)
+
+    async def session(self, session_id: int) -> SessionRecord | None:
+        return await self._run(lambda db: _session(db, "s.id = ?", session_id))
+
+    async def session_at(self, key: SessionKey) -> SessionRecord | None:
+        """The open session running in exactly this conversation."""
+        return await self._run(
+            lambda db: _session(db, "s.run_key = ? and s.status = 'open'", str(key))
+        )
+
+    async def last_session_at(self, key: SessionKey) -> SessionRecord | None:
+        """The newest session that ran in exactly this conversation, open or closed."""
+        return await self._run(
+            lambda db: _session(db, "s.run_key = ? order by s.id desc limit 1", str(key))
+        )
+
+    async def open_sessions_in_chat(self, platform: str, chat_id: str) -> list[SessionRecord]:
+        def do(db: sqlite_utils.Database) -> list[SessionRecord]:
+            found = rows(
+                db,
+                f"{SESSION_SQL} where s.platform = ? and s.chat_id = ? and s.status = 'open' "
+                "order by s.id",
+                platform,
+                chat_id,
+            )
+            return [session_record(r) for r in found]
+
+        return await self._run(do)
+
+    async def sessions_to_resume(self) -> list[SessionRecord]:
+        """Open sessions (to re-arm or close) and closed ones whose summary never got
+        written (Muse stopped while closing them)."""
+
+        def do(db: sqlite_utils.Database) -> list[SessionRecord]:
+            found = rows(
+                db,
+                f"{SESSION_SQL} where s.status = 'open' "
+                "or (s.status = 'closed' and s.summary is null) order by s.ends_at",
+            )
+            return [session_record(r) for r in found]
+
+        return await self._run(do)
+
+    async def group_sessions(self, owner: int, limit: int = 15) -> list[SessionRecord]:
+        def do(db: sqlite_utils.Database) -> list[SessionRecord]:
+            found = rows(
+                db, f"{SESSION_SQL} where s.owner_id = ? order by s.id desc limit ?", owner, limit
+            )
+            return [session_record(r) for r in found]
+
+        return await self._run(do)
+
+    async def set_opening(self, session_id: int, message_id: str) -> None:
+        await self._run(
+            lambda db: db.table("sessions").update(session_id, {"opening_id": message_id})
+        )
+
+    async def close_session(self, session_id: int, at: datetime) -> SessionRecord | None:
+        """Close an open session; None if it was not open (someone else closed it)."""
+
+        def do(db: sqlite_utils.Database) -> SessionRecord | None:
+            with db.conn:
+                changed = db.execute(
+                    "update sessions set status = 'closed', closed_at = ? "
+                    "where id = ? and status = 'open'",
+                    [iso_time(at), session_id],
+                ).rowcount
+            return _session(db, "s.id = ?", session_id) if changed else None
+
+        return await self._run(do)
+
+    async def save_summary(self, session_id: int, summary: dict[str, Any]) -> None:
+        blob = json.dumps(summary, ensure_ascii=False)
+        await self._run(lambda db: db.table("sessions").update(session_id, {"summary": blob}))
+
+    async def add_session_messages(
+        self, session: SessionRecord, message_ids: list[str], idea_id: int | None = None
+    ) -> None:
+        records = [
+            {
+                "platform": session.key.platform,
+                "chat_id": session.key.chat_id,
+                "message_id": mid,
+                "session_id": session.id,
+                "idea_id": idea_id,
+            }
+            for mid in message_ids
+        ]
+        if records:
+            await self._run(
+                lambda db: db.table("session_messages").upsert_all(
+                    records, pk=("platform", "chat_id", "message_id")
+                )
+            )
+
+    async def session_of_message(
+        self, key: SessionKey, message_id: str
+    ) -> tuple[SessionRecord, int | None] | None:
+        """The session (and idea) a message of this chat belongs to, if Muse posted it."""
+
+        def do(db: sqlite_utils.Database) -> tuple[SessionRecord, int | None] | None:
+            row = db.execute(
+                "select session_id, idea_id from session_messages "
+                "where platform = ? and chat_id = ? and message_id = ?",
+                [key.platform, key.chat_id, message_id],
+            ).fetchone()
+            if row is None:
+                return None
+            session = _session(db, "s.id = ?", row[0])
+            return (session, row[1]) if session else None
+
+        return await self._run(do)
+
+    async def session_message_ids(self, session_id: int) -> list[tuple[str, int | None]]:
+        """(message id, idea id) of everything the session posted, oldest first."""
+
+        def do(db: sqlite_utils.Database) -> list[tuple[str, int | None]]:
+            cur = db.execute(
+                "select message_id, idea_id from session_messages where session_id = ? "
+                "order by rowid",
+                [session_id],
+            )
+            return [(str(m), i) for m, i in cur]
+
+        return await self._run(do)
+
+    async def add_idea(
+        self,
+        session_id: int,
+        *,
+        author: int | None,
+        author_name: str,
+        text: str,
+        via: str,
+        parent_id: int | None = None,
+    ) -> IdeaRecord | None:
+        """Store an idea; None if the session is no longer open."""
+
+        def do(db: sqlite_utils.Database) -> IdeaRecord | None:
+            with db.conn:
+                if not _is_open(db, session_id):
+                    return None
+                pk = (
+                    db.table("ideas")
+                    .insert(
+                        {
+                            "session_id": session_id,
+                            "author_id": author,
+                            "author_name": author_name,
+                            "text": text,
+                            "parent_id": parent_id,
+                            "via": via,
+                            "created_at": now(),
+                        }
+                    )
+                    .last_pk
+                )
+            return _idea(db, pk)
+
+        return await self._run(do)
+
+    async def idea(self, idea_id: int) -> IdeaRecord | None:
+        return await self._run(lambda db: _idea(db, idea_id))
+
+    async def ideas(self, session_id: int) -> list[IdeaRecord]:
+        """A session's ideas, oldest first, with their vote counts."""
+
+        def do(db: sqlite_utils.Database) -> list[IdeaRecord]:
+            found = rows(db, f"{IDEA_SQL} where i.session_id = ? order by i.id", session_id)
+            return [idea_record(r) for r in found]
+
+        return await self._run(do)
+
+    async def toggle_vote(self, idea_id: int, voter: int) -> tuple[bool, int] | None:
+        """Vote, or take the vote back if there is one: (voted now, the idea's votes).
+        None if the idea is gone or its session is closed."""
+
+        def do(db: sqlite_utils.Database) -> tuple[bool, int] | None:
+            with db.conn:
+                row = db.execute("select session_id from ideas where id = ?", [idea_id]).fetchone()
+                if row is None or not _is_open(db, row[0]):
+                    return None
+                taken_back = db.execute(
+                    "delete from votes where idea_id = ? and voter_id = ?", [idea_id, voter]
+                ).rowcount
+                if not taken_back:
+                    db.table("votes").insert(
+                        {"idea_id": idea_id, "voter_id": voter, "created_at": now()}
+                    )
+                count = db.execute(
+                    "select count(*) from votes where idea_id = ?", [idea_id]
+                ).fetchone()[0]
+            return (not taken_back, int(count))
+
+        return await self._run(do)
+
+    async def vote_total(self, session_id: int) -> int:
+        def do(db: sqlite_utils.Database) -> int:
+            row = db.execute(
+                "select count(*) from votes v join ideas i on i.id = v.idea_id "
+                "where i.session_id = ?",
+                [session_id],
+            ).fetchone()
+            return int(row[0])
+
+        return await self._run(do)
+
+    # -- export / forget ---------------------------------------------------
+
+    def _export(self, db: sqlite_utils.Database, person: int) -> dict[str, Any]:
+        data = super()._export(db, person)
+        data["session_ideas"] = rows(
+            db,
+            "select i.id, i.session_id, s.topic as session_topic, i.text, i.parent_id, i.via, "
+            "i.author_name, i.created_at from ideas i join sessions s on s.id = i.session_id "
+            "where i.author_id = ? order by i.id",
+            person,
+        )
+        data["session_votes"] = rows(
+            db,
+            "select v.idea_id, i.session_id, v.created_at from votes v "
+            "join ideas i on i.id = v.idea_id where v.voter_id = ? order by v.rowid",
+            person,
+        )
+        data["sessions_started"] = rows(
+            db,
+            "select id, topic, started_at, ends_at, status from sessions where starter_id = ? "
+            "order by id",
+            person,
+        )
+        return data
+
+    def _forget(self, db: sqlite_utils.Database, person: int) -> dict[str, int]:
+        mine = "(select id from ideas where author_id = ?)"
+        votes = db.execute("delete from votes where voter_id = ?", [person]).rowcount
+        # Others' votes on their ideas go with the ideas; riffs on them stay, detached.
+        db.execute(f"delete from votes where idea_id in {mine}", [person])
+        db.execute(f"update ideas set parent_id = null where parent_id in {mine}", [person])
+        # The message stays in the chat: a reply to it still counts for the session.
+        db.execute(f"update session_messages set idea_id = null where idea_id in {mine}", [person])
+        ideas = db.execute("delete from ideas where author_id = ?", [person]).rowcount
+        db.execute(
+            "update sessions set starter_id = null, starter_name = ? where starter_id = ?",
+            [FORMER_MEMBER, person],
+        )
+        for sid, blob in db.execute(
+            "select id, summary from sessions where summary is not null"
+        ).fetchall():
+            summary = json.loads(blob)
+            if anonymise(summary, person):
+                db.execute(
+                    "update sessions set summary = ? where id = ?",
+                    [json.dumps(summary, ensure_ascii=False), sid],
+                )
+        return {"session_ideas": ideas, "session_votes": votes, **super()._forget(db, person)}
+
+    def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
+        # Ideas, votes (a vote both identities gave counts once) and starters move with
+        # the base sweep of user columns; stored summaries name authors by id inside their
+        # JSON, so a later /forget of the linked person still finds their entries.
+        for sid, blob in db.execute(
+            "select id, summary from sessions where summary is not null"
+        ).fetchall():
+            summary = json.loads(blob)
+            if reassign(summary, gone, keep):
+                db.execute(
+                    "update sessions set summary = ? where id = ?",
+                    [json.dumps(summary, ensure_ascii=False), sid],
+                )
+        super()._merge(db, keep, gone)
+
+
+def reassign(summary: dict[str, Any], gone: int, keep: int) -> bool:
+    """Credit entries of user `gone` in a stored summary to `keep` (two identities linked)."""
+    changed = False
+    for entry in [*summary.get("top", []), *summary.get("contributors", [])]:
+        if entry.get("author_id") == gone:
+            entry["author_id"] = keep
+            changed = True
+    return changed
+
+
+def anonymise(summary: dict[str, Any], person: int) -> bool:
+    """Credit the person's entries in a stored summary to "a former member"."""
+    changed = False
+    for entry in [*summary.get("top", []), *summary.get("contributors", [])]:
+        if entry.get("author_id") == person:
+            entry["author_id"] = None
+            entry["author"] = FORMER_MEMBER
+            entry["former"] = True
+            changed = True
+    return changed
+
+
+def _idea(db: sqlite_utils.Database, idea_id: Any) -> IdeaRecord | None:
+    found = rows(db, f"{IDEA_SQL} where i.id = ?", idea_id)
+    return idea_record(found[0]) if found else None

@@ -1,0 +1,169 @@
+"""Nothing asked is left unanswered by a crash.
+
+While a message is answered, `InboxEntry` keeps its inbox row up to date: recorded on
+arrival, "delivering" once the first part of the answer goes to the adapter, deleted
+when the adapter has delivered all of it. Whatever rows a run leaves behind (a SIGKILL,
+a power cut, a shutdown that cut an answer off) are the messages that never got their
+answer; at the next start `recover()` answers each one again, or, when answering again
+could repeat or surprise (part of the answer was already out, an earlier try died too,
+it is old, its photo wasn't kept), tells the person it was interrupted. Either way they
+get exactly one answer or one line, through the outbox, as a reply to their message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.memory.inbox import DUPLICATE, NEW, Pending
+from bot.messages import Action, Incoming, Reply
+from bot.outbox import NoOutbox
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.memory import Memory
+
+log = logging.getLogger(__name__)
+
+# Answered again only while the answer is still timely; older ones get the line.
+REPLAY_WITHIN_S = 15 * 60
+# A message whose answer can't be posted at all (the chat is gone) is dropped after this
+# many starts.
+GIVE_UP_AFTER = 5
+VOTE_PREFIX = Action("vote").encode().rsplit(":", 2)[0] + ":"
+RESUMED = "(Sorry for the wait — I was restarted while answering this.)"
+COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})")
+
+
+class InboxEntry:
+    """One message's inbox row, seen from the answer in progress. It never raises: a
+    failing inbox must not keep anyone from their answer (the failure is logged)."""
+
+    def __init__(self, memory: Memory, recording: asyncio.Future[int]) -> None:
+        self.memory = memory
+        self._recording = recording
+        self.delivering = False
+        recording.add_done_callback(_log_failure)
+
+    async def _id(self) -> int | None:
+        try:
+            # Shielded: a reader that goes away must not cancel the recording itself.
+            return await asyncio.shield(self._recording)
+        except Exception:
+            return None  # logged once, by the recording's own callback
+
+    async def duplicate(self) -> bool:
+        """The platform delivered this message again and a recovery is answering it."""
+        return await self._id() == DUPLICATE
+
+    async def mark_delivering(self) -> None:
+        self.delivering = True
+        entry = await self._id()
+        if entry:
+            try:
+                await self.memory.inbox_delivering(entry)
+            except Exception:
+                log.warning("inbox: could not mark entry %s", entry, exc_info=True)
+
+    async def done(self) -> None:
+        entry = await self._id()
+        if entry:
+            try:
+                await self.memory.inbox_done(entry)
+            except Exception:
+                log.warning("inbox: could not close entry %s", entry, exc_info=True)
+
+
+def _log_failure(recording: asyncio.Future[int]) -> None:
+    if not recording.cancelled() and recording.exception() is not None:
+        log.warning("inbox: a message could not be recorded", exc_info=recording.exception())
+
+
+async def recover(core: Core) -> None:
+    """Deal with every message earlier runs left unanswered on the running platforms."""
+    try:
+        pending = await core.memory.inbox_leftovers(core.run_id, core.platforms())
+    except Exception:
+        log.exception("recovery: could not read the inbox")
+        return
+    if pending:
+        log.warning("recovery: %d message(s) were left unanswered by the last stop", len(pending))
+    for p in pending:
+        core.track(_recover_one(core, p))
+
+
+async def _recover_one(core: Core, p: Pending) -> None:
+    try:
+        msg = p.incoming()
+        if msg is not None and replayable(p):
+            await _replay(core, p, msg)
+        else:
+            await _post_back(core, p, Reply(interrupted(p)))
+        await core.memory.inbox_done(p.id)
+    except Exception:
+        # No user text in the log: the id and the conversation are enough to find it.
+        log.exception("recovery: could not answer inbox entry %s in %s", p.id, p.key)
+        if p.attempts + 1 >= GIVE_UP_AFTER:
+            log.warning("recovery: giving up on inbox entry %s", p.id)
+            try:
+                await core.memory.inbox_done(p.id)
+            except Exception:
+                log.warning("inbox: could not close entry %s", p.id, exc_info=True)
+
+
+def replayable(p: Pending) -> bool:
+    """Answer again only what no one has seen a part of, that no earlier try died on (a
+    message that crashes Muse must not crash it on every start), that is recent, and
+    that means the same the second time (a vote toggles: again would take it back)."""
+    if p.action.startswith(VOTE_PREFIX):
+        return False
+    return p.state == NEW and p.attempts <= 1 and p.age_s() <= REPLAY_WITHIN_S
+
+
+async def _replay(core: Core, p: Pending, msg: Incoming) -> None:
+    first = True
+    async for out in core.replay(msg):
+        if not isinstance(out, Reply) or out.is_empty:
+            continue
+        if out.private and msg.is_group and not out.is_error:
+            # Personal answers never go to a group, and the adapter's way to the person
+            # (a DM, an ephemeral reply) belonged to the lost request.
+            out = Reply(interrupted(p, personal=True))
+        elif first:
+            out = replace(out, text=f"{RESUMED}\n{out.text}")
+        first = False
+        await _post_back(core, p, out)
+
+
+async def _post_back(core: Core, p: Pending, reply: Reply) -> None:
+    """As a reply to the person's message where the platform can, else plainly (e.g. a
+    Discord slash command's id is no message to reply to)."""
+    try:
+        await core.post(p.key, reply, reply_to=p.message_id)
+    except NoOutbox:
+        raise
+    except Exception as exc:
+        log.info("recovery: could not answer as a reply (%s); posting plainly", exc)
+        await core.post(p.key, reply)
+
+
+def interrupted(p: Pending, *, personal: bool = False) -> str:
+    who = f", {p.sender_name}" if p.is_group and p.sender_name else ""
+    again = "send it again"
+    command = COMMAND.match(p.text.lstrip())
+    if p.action:
+        what, again = "your button press", "press it again"
+    elif command:
+        what = f"your /{command.group(1).lower()}"
+    elif p.media:
+        what = "your photo"
+    else:
+        what = "your message"
+    if personal:
+        return (
+            f"Sorry{who} — I was restarted while answering {what}. It's personal, so "
+            "please ask again and I'll answer you privately."
+        )
+    return f"Sorry{who} — I was restarted while answering {what} and lost my place. Please {again}."

@@ -1,0 +1,286 @@
+"""Group brainstorm sessions: /session start|shortlist|end|list|show. Ideas come in
+through session_ideas (/idea, replies, the session's own thread), riffs through
+session_riff, votes through session_buttons."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.commands import Param, Sub, command
+from bot.context import Context
+from bot.errors import BadInput, NotFound
+from bot.memory.session_records import SessionRecord
+from bot.memory.sessions import SessionBusy
+from bot.messages import Outgoing, Progress, Reply
+from bot.outbox import NoOutbox
+from bot.skills.session_close import close_session
+from bot.skills.session_ideas import (
+    START_EXAMPLE,
+    author_name,
+    group_only,
+    link_to,
+    seed_ideas,
+)
+from bot.skills.session_render import (
+    clock_time,
+    heading,
+    list_line,
+    opening_reply,
+    shortlist_text,
+    summary_text,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MINUTES = 30
+MIN_MINUTES, MAX_MINUTES = 5, 1440
+TOPIC_MAX_CHARS = 200
+DURATION_RE = re.compile(r"(?:^|\s)(\d{1,4})\s*(m|mins?|minutes?|h|hrs?|hours?)?\s*$", re.I)
+ID_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
+SUBS = (
+    Sub(
+        "start",
+        "Start a group brainstorm: ideas, votes, and a summary at the end.",
+        "/session start <topic> [minutes, 5-1440]",
+        params=(
+            Param("topic", "What the group brainstorms", required=True, rest=True),
+            Param("minutes", "How long it runs (5-1440, default 30)"),
+        ),
+    ),
+    Sub(
+        "shortlist",
+        "The session's top ideas so far, by votes, with their authors.",
+        "/session shortlist [id]",
+        params=(Param("id", "A session id (default: the one running here)"),),
+    ),
+    Sub(
+        "end",
+        "End the session now and post its summary (its starter or a group admin).",
+        "/session end [id]",
+        params=(Param("id", "A session id (default: the one running here)"),),
+    ),
+    Sub("list", "This group's sessions, newest first.", "/session list"),
+    Sub(
+        "show",
+        "A session's summary and top ideas.",
+        "/session show <id>",
+        params=(Param("id", "The session id, from /session list", required=True),),
+    ),
+)
+
+
+def parse_start(text: str) -> tuple[str, int | None]:
+    """'names for our stream 20' -> ('names for our stream', 20); '… 2h' -> 120. A bare
+    number above the maximum stays in the topic (a year: 'best of 2024')."""
+    text = text.strip()
+    match = DURATION_RE.search(text)
+    if not match:
+        return text, None
+    minutes = _minutes(match)
+    if match.group(2) is None and minutes > MAX_MINUTES:
+        return text, None
+    return text[: match.start()].strip(), minutes
+
+
+def _minutes(match: re.Match[str]) -> int:
+    n = int(match.group(1))
+    unit = (match.group(2) or "m").lower()
+    return n * 60 if unit.startswith("h") else n
+
+
+def session_id_of(text: str, example: str) -> int:
+    match = ID_RE.match(text.strip())
+    if not match or match.group(2).strip():
+        raise BadInput(f"Which session? e.g. {example} — /session list has their ids.")
+    return int(match.group(1))
+
+
+# -- /session ----------------------------------------------------------------
+
+
+@command(
+    "session",
+    "Group brainstorm sessions: start one, see the shortlist, end it, list and show them.",
+    usage="/session start|shortlist|end|list|show …",
+    subs=SUBS,
+)
+async def session_command(ctx: Context) -> AsyncIterator[Outgoing]:
+    group_only(ctx)
+    sub, _, rest = ctx.args.strip().partition(" ")
+    sub, rest = sub.lower(), rest.strip()
+    handlers = {"start": start, "shortlist": shortlist, "end": end, "list": listing, "show": show}
+    if sub not in handlers:
+        lead = f"I don't know /session {sub}. " if sub else ""
+        usage = "\n".join(f"{s.usage} — {s.summary}" for s in SUBS)
+        if sub:
+            raise BadInput(f"{lead}Try:\n{usage}")
+        yield Reply(usage)
+        return
+    async for out in handlers[sub](ctx, rest):
+        yield out
+
+
+async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
+    topic, minutes = parse_start(rest)
+    if ctx.option("topic"):
+        topic = ctx.option("topic")  # type: ignore[assignment]
+    if ctx.option("minutes"):
+        raw = ctx.option("minutes") or ""
+        if not raw.isdigit():
+            raise BadInput(f"Minutes must be a whole number from {MIN_MINUTES} to {MAX_MINUTES}.")
+        minutes = int(raw)
+    topic = " ".join(topic.split())[:TOPIC_MAX_CHARS]
+    if not topic:
+        raise BadInput(f"What should we brainstorm? e.g. {START_EXAMPLE}")
+    minutes = DEFAULT_MINUTES if minutes is None else minutes
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise BadInput(
+            f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h), e.g. {START_EXAMPLE}"
+        )
+    here = ctx.msg.session
+    running = await ctx.memory.session_at(here)
+    if running:
+        yield Reply(busy_text(ctx, running))
+        return
+    try:
+        outbox = ctx.core.outbox(here.platform)
+    except NoOutbox:
+        raise BadInput("Sessions can't run here: I can't post in this chat on my own.") from None
+    try:
+        thread = await outbox.open_thread(here, f"💡 {topic}"[:100])
+    except Exception:
+        log.warning("opening a thread for a session failed in %s", here)
+        log.debug("open_thread failure", exc_info=True)
+        thread = None
+    now = ctx.core.clock.now()
+    try:
+        session = await ctx.memory.open_session(
+            owner=ctx.owner,
+            key=thread or here,
+            origin=here,
+            own_space=thread is not None,
+            topic=topic,
+            starter=ctx.person,
+            starter_name=author_name(ctx.msg),
+            started_at=now,
+            ends_at=now + timedelta(minutes=minutes),
+        )
+    except SessionBusy as busy:
+        if busy.existing is None:
+            raise
+        yield Reply(busy_text(ctx, busy.existing))
+        return
+    ids = await ctx.core.post(session.key, opening_reply(session, now, minutes))
+    if ids:
+        await ctx.memory.set_opening(session.id, ids[0])
+        await ctx.memory.add_session_messages(session, ids)
+        session = replace(session, opening_id=ids[0])
+    ctx.core.sessions.timers.arm(session)
+    async for progress in seed_ideas(ctx, session):
+        yield progress
+    if session.own_space:
+        yield Reply(
+            f"{heading(session)} — until {clock_time(session.ends_at, now)}, in its own "
+            f"thread: {link_to(ctx, session)}. Bring your ideas there!"
+        )
+    else:
+        yield Reply("")  # the opening and the seeds went out as the session's own messages
+
+
+def busy_text(ctx: Context, running: SessionRecord) -> str:
+    until = clock_time(running.ends_at, ctx.core.clock.now())
+    return (
+        f"A session is already running here: {heading(running)}, until {until} — "
+        f"{link_to(ctx, running)}. Add ideas to it, or end it first with /session end."
+    )
+
+
+async def resolve(ctx: Context, rest: str, example: str) -> SessionRecord:
+    """The session a command means: the id given (in this group), else the one running
+    here, else the only one running in this chat."""
+    ident = ctx.option("id") or rest
+    if ident:
+        wanted = session_id_of(ident, example)
+        found = await ctx.memory.session(wanted)
+        if found is None or found.owner_id != ctx.owner:
+            raise NotFound(f"I can't find session #{wanted} in this group — see /session list.")
+        return found
+    here = await ctx.memory.session_at(ctx.msg.session)
+    if here:
+        return here
+    running = await ctx.memory.open_sessions_in_chat(
+        ctx.msg.session.platform, ctx.msg.session.chat_id
+    )
+    if len(running) == 1:
+        return running[0]
+    if running:
+        ids = ", ".join(f"#{s.id}" for s in running)
+        raise BadInput(f"Several sessions are running in this group ({ids}) — say which: {example}")
+    raise BadInput(f"No session is running here — start one: {START_EXAMPLE}")
+
+
+async def shortlist(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
+    session = await resolve(ctx, rest, "/session shortlist 3")
+    ideas = await ctx.memory.ideas(session.id)
+    yield Reply(shortlist_text(session, ideas, ctx.core.clock.now()))
+
+
+async def may_end(ctx: Context, session: SessionRecord) -> bool:
+    if ctx.person == session.starter_id or ctx.core.policy.is_admin(ctx.msg):
+        return True
+    try:
+        return await ctx.core.outbox(ctx.msg.session.platform).is_admin(
+            ctx.msg.session, ctx.msg.user_id
+        )
+    except Exception:
+        log.warning("is_admin failed in %s", ctx.msg.session)
+        return False
+
+
+async def end(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
+    session = await resolve(ctx, rest, "/session end 3")
+    if not session.is_open:
+        yield Reply(f"Session #{session.id} is already closed — /session show {session.id}.")
+        return
+    if not await may_end(ctx, session):
+        until = clock_time(session.ends_at, ctx.core.clock.now())
+        raise BadInput(
+            f"Only {session.starter_name}, who started session #{session.id}, or a group admin "
+            f"can end it early — it ends on its own at {until}."
+        )
+    yield Progress(f"Closing session #{session.id} and writing its summary…")
+    closed = await close_session(ctx.core, session.id)
+    if closed is None:
+        yield Reply(f"Session #{session.id} is already closed — /session show {session.id}.")
+    elif ctx.msg.session == session.key:
+        yield Reply("")  # the summary was posted here
+    else:
+        yield Reply(f"{heading(session)} is closed — its summary: {link_to(ctx, session)}")
+
+
+async def listing(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
+    sessions = await ctx.memory.group_sessions(ctx.owner)
+    if not sessions:
+        yield Reply(f"No sessions in this group yet — start one: {START_EXAMPLE}")
+        return
+    now = ctx.core.clock.now()
+    lines = ["Sessions in this group (newest first):", *(list_line(s, now) for s in sessions)]
+    lines.append("/session show <id> brings one back.")
+    yield Reply("\n".join(lines))
+
+
+async def show(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
+    if not (ctx.option("id") or rest):
+        raise BadInput("Which session? e.g. /session show 3 — /session list has their ids.")
+    session = await resolve(ctx, rest, "/session show 3")
+    if session.is_open:
+        ideas = await ctx.memory.ideas(session.id)
+        yield Reply(shortlist_text(session, ideas, ctx.core.clock.now()))
+    elif session.summary is None:
+        yield Reply(f"{heading(session)} is closing — its summary is on its way.")
+    else:
+        yield Reply(summary_text(session, session.summary))

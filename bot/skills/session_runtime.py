@@ -1,0 +1,183 @@
+"""What brainstorm sessions do without anyone asking: timers that close them (re-armed
+at start from the `ends_at` rows, so they survive restarts) and vote counts refreshed
+on the buttons, coalesced so a burst of votes becomes one edit per message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.memory.session_records import SessionRecord
+from bot.ordering import KeyedLocks
+from bot.outbox import NoOutbox
+from bot.skills.session_render import idea_reply, opening_closed
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+# Votes landing within this window after the first one share one edit per message.
+EDIT_DELAY_S = 2.0
+
+
+class VoteEdits:
+    """Dirty idea messages, edited once per window with the count read at edit time (so
+    an edit always shows the truth, however many votes came in between)."""
+
+    def __init__(self, core: Core, delay_s: float = EDIT_DELAY_S) -> None:
+        self.core = core
+        self.delay_s = delay_s
+        self._pending: dict[int, int] = {}  # idea id -> session id
+        self._task: asyncio.Task[None] | None = None
+        # One session's edits never overlap: the closing edits always land last.
+        self._locks = KeyedLocks()
+
+    def touch(self, session_id: int, idea_id: int) -> None:
+        self._pending[idea_id] = session_id
+        if self._task is None:
+            self._task = asyncio.create_task(self._later())
+
+    async def _later(self) -> None:
+        try:
+            while self._pending:
+                clock = self.core.clock
+                await clock.sleep_until(clock.now() + timedelta(seconds=self.delay_s))
+                await self.flush()
+        finally:
+            self._task = None
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    async def flush(self) -> None:
+        """Edit every message whose count changed since the last flush, now."""
+        pending, self._pending = self._pending, {}
+        for idea_id, session_id in pending.items():
+            async with self._locks.hold(str(session_id)):
+                await self._refresh(idea_id)
+
+    async def _refresh(self, idea_id: int) -> None:
+        idea = await self.core.memory.idea(idea_id)
+        if idea is None or idea.message_id is None:
+            return
+        session = await self.core.memory.session(idea.session_id)
+        if session is None:
+            return
+        await self._edit(session, idea.message_id, idea_reply(idea, session.is_open))
+
+    async def closed(self, session: SessionRecord) -> None:
+        """The session is closed: every idea's buttons say so, with the final counts."""
+        async with self._locks.hold(str(session.id)):
+            for idea_id in [i for i, s in self._pending.items() if s == session.id]:
+                del self._pending[idea_id]
+            if session.opening_id:
+                await self._edit(session, session.opening_id, opening_closed(session))
+            for idea in await self.core.memory.ideas(session.id):
+                if idea.message_id:
+                    await self._edit(session, idea.message_id, idea_reply(idea, False))
+
+    async def _edit(self, session: SessionRecord, message_id: str, reply: Any) -> None:
+        try:
+            done = await self.core.outbox(session.key.platform).edit(session.key, message_id, reply)
+        except NoOutbox:
+            return
+        except Exception:
+            log.warning("session %s: editing message %s failed", session.id, message_id)
+            log.debug("edit failure", exc_info=True)
+            return
+        if not done:
+            log.info("session %s: message %s could not be edited", session.id, message_id)
+
+    async def close(self) -> None:
+        """Shutting down: send what is pending (best effort), stop the timer."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.flush()
+
+
+class SessionTimers:
+    """One task per open session, sleeping until its end; plus the closing work itself
+    (which may run long: a summary from the model), kept so close() can stop it."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._timers: dict[int, asyncio.Task[None]] = {}
+        self._work: set[asyncio.Task[Any]] = set()
+
+    def arm(self, session: SessionRecord) -> None:
+        self.cancel(session.id)
+        self._timers[session.id] = asyncio.create_task(self._expire(session))
+
+    def cancel(self, session_id: int) -> None:
+        task = self._timers.pop(session_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    def armed(self, session_id: int) -> bool:
+        return session_id in self._timers
+
+    async def _expire(self, session: SessionRecord) -> None:
+        await self.core.clock.sleep_until(session.ends_at)
+        self._timers.pop(session.id, None)
+        from bot.skills.session_close import close_session
+
+        await self._guard(close_session(self.core, session.id), session.id)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], session_id: int) -> None:
+        task = asyncio.create_task(self._guard(coro, session_id))
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+
+    @staticmethod
+    async def _guard(coro: Coroutine[Any, Any, Any], session_id: int) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("closing session %s failed", session_id)
+
+    async def resume(self) -> None:
+        """At start: re-arm running sessions, close those that ended while Muse was
+        down, finish closings that were interrupted — for the platforms served now
+        (a session elsewhere waits until its platform runs again)."""
+        from bot.skills.session_close import close_session, finish
+
+        now = self.core.clock.now()
+        for session in await self.core.memory.sessions_to_resume():
+            try:
+                self.core.outbox(session.key.platform)
+            except NoOutbox:
+                continue
+            if not session.is_open:
+                self.spawn(finish(self.core, session), session.id)
+            elif session.ends_at > now:
+                self.arm(session)
+            else:
+                self.spawn(close_session(self.core, session.id), session.id)
+
+    async def close(self) -> None:
+        tasks = [*self._timers.values(), *self._work]
+        self._timers.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class SessionRuntime:
+    def __init__(self, core: Core) -> None:
+        self.edits = VoteEdits(core)
+        self.timers = SessionTimers(core)
+
+    async def start(self) -> None:
+        await self.timers.resume()
+
+    async def close(self) -> None:
+        await self.timers.close()
+        await self.edits.close()

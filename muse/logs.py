@@ -1,0 +1,92 @@
+"""Logging for the `muse` command: a rotating file in the data dir (and stderr for the
+bots), with every secret Muse knows removed from every line, whoever wrote it.
+
+Libraries log URLs and errors verbatim, and a Telegram Bot API URL contains the bot
+token; a misconfigured model server may echo the API key in its error. Redacting at the
+handler catches all of it, at every level, including tracebacks."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from logging.handlers import RotatingFileHandler
+from urllib.parse import quote
+
+from bot.config import Settings
+
+# Libraries that log every request (URLs with tokens in them) below WARNING.
+NOISY = ("httpx", "httpcore", "openai", "discord", "telegram", "apscheduler", "aiohttp")
+MASK = "[secret]"
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret in the settings, with the forms it takes in URLs."""
+    found: list[str] = []
+    for secret in (settings.telegram.token, settings.discord.token, settings.llm.api_key):
+        if secret is not None and secret.get_secret_value():
+            value = secret.get_secret_value()
+            found += [value, quote(value, safe="")]
+    token = settings.telegram.token
+    if token is not None and token.get_secret_value():
+        from adapters.telegram import webhook_secret
+
+        found.append(webhook_secret(token.get_secret_value()))
+    return found
+
+
+class Redact(logging.Filter):
+    """Replaces secrets in a record's message, traceback and stack with MASK."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        # Longest first, so a secret that contains another is masked whole. Very short
+        # values would mask ordinary words; no real token or key is that short.
+        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        clean = self.clean(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # Formatted here, once: formatters reuse exc_text instead of formatting again.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.clean(record.stack_info)
+        return True
+
+
+def setup_logging(settings: Settings, to_stderr: bool) -> None:
+    root = logging.getLogger()
+    root.setLevel(settings.log_level)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact = Redact(secrets_of(settings))
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = RotatingFileHandler(
+            settings.data_dir / "muse.log", maxBytes=2_000_000, backupCount=2, encoding="utf-8"
+        )
+        handler.setFormatter(fmt)
+        handler.addFilter(redact)
+        # Error refs must be findable in the log whatever the console level.
+        handler.setLevel(min(logging.WARNING, logging.getLevelName(settings.log_level)))
+        root.addHandler(handler)
+    except OSError as exc:
+        print(f"muse: cannot write the log in {settings.data_dir}: {exc}", file=sys.stderr)
+    if to_stderr:
+        err = logging.StreamHandler()
+        err.setFormatter(fmt)
+        err.addFilter(redact)
+        root.addHandler(err)
+    for noisy in NOISY:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,157 @@
+"""The fake's groups: who is an admin, forum topics, and which group messages reach the
+bot at all (privacy mode, as @BotFather's /setprivacy sets it)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from tests.telegram.fake_wire import ApiError
+
+BOT = {
+    "id": 1000,
+    "is_bot": True,
+    "first_name": "Muse",
+    "username": "muse_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": True,
+}
+ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_pin_messages",
+    "can_manage_topics",
+)
+
+
+class Chats:
+    """State and Bot API methods about chats; mixed into FakeBotAPI."""
+
+    def __init__(self) -> None:
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.members: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, user) -> ChatMember
+        self.topics: dict[tuple[int, int], str] = {}  # (chat, thread) -> name
+        # Privacy mode on (a new bot's default): in groups the bot gets only commands,
+        # @mentions and replies to its messages — unless it is an admin there.
+        self.privacy = True
+        self._ids: itertools.count[int] = itertools.count(1)
+
+    # -- set up by tests -----------------------------------------------------
+
+    def group(self, chat_id: int = -100500, forum: bool = False, title: str = "Creators") -> Any:
+        """A supergroup (a forum when `forum`); the chat object messages carry."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title, "is_forum": forum}
+        self.chats[chat_id] = chat
+        return chat
+
+    def set_member(
+        self, chat_id: int, user: dict[str, Any], status: str = "administrator", **rights: bool
+    ) -> None:
+        """`status`: creator | administrator | member; administrators get `rights`
+        (every other right False, like a freshly promoted admin)."""
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({right: bool(rights.get(right, False)) for right in ADMIN_RIGHTS})
+        self.members[(chat_id, user["id"])] = member
+
+    def make_bot_admin(self, chat_id: int, **rights: bool) -> None:
+        self.set_member(chat_id, BOT, "administrator", **rights)
+
+    # -- rules ---------------------------------------------------------------
+
+    def member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        known = self.members.get((chat_id, user_id))
+        if known is not None:
+            return known
+        user = BOT if user_id == BOT["id"] else {"id": user_id, "is_bot": False, "first_name": "?"}
+        return {"status": "member", "user": user}
+
+    def bot_is_admin(self, chat_id: int) -> bool:
+        return self.member(chat_id, BOT["id"])["status"] in ("administrator", "creator")
+
+    def delivered_to_bot(self, message: dict[str, Any]) -> bool:
+        """What Telegram sends a bot from a group, per privacy mode."""
+        chat = message["chat"]
+        if chat.get("type") not in ("group", "supergroup"):
+            return True
+        if not self.privacy or self.bot_is_admin(chat["id"]):
+            return True
+        text = str(message.get("text") or message.get("caption") or "")
+        if text.startswith("/"):
+            command = text.split()[0]
+            return "@" not in command or command.lower().endswith("@" + BOT["username"])
+        if f"@{BOT['username']}".lower() in text.lower():
+            return True
+        replied = message.get("reply_to_message") or {}
+        # In a topic every message "replies" to the topic's creation: that doesn't count.
+        return replied.get("from", {}).get("id") == BOT["id"] and (
+            "forum_topic_created" not in replied
+        )
+
+    def check_thread(self, chat_id: int, thread_id: Any) -> None:
+        chat = self.chats.get(chat_id, {})
+        if thread_id and chat.get("is_forum") and (chat_id, int(thread_id)) not in self.topics:
+            raise ApiError(400, "Bad Request: message thread not found")
+
+    # -- Bot API methods -----------------------------------------------------
+
+    async def _m_getChatMember(self, p: dict[str, Any]) -> Any:
+        chat_id, user_id = int(p["chat_id"]), int(p["user_id"])
+        if chat_id not in self.chats and chat_id < 0:
+            raise ApiError(400, "Bad Request: chat not found")
+        return self.member(chat_id, user_id)
+
+    async def _m_getChat(self, p: dict[str, Any]) -> Any:
+        chat_id = int(p["chat_id"])
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            if chat_id < 0:
+                raise ApiError(400, "Bad Request: chat not found")
+            chat = {"id": chat_id, "type": "private", "first_name": "User"}
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
+
+    async def _m_createForumTopic(self, p: dict[str, Any]) -> Any:
+        chat_id = int(p["chat_id"])
+        chat = self.chats.get(chat_id)
+        if chat is None or not chat.get("is_forum"):
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        me = self.member(chat_id, BOT["id"])
+        if not (me["status"] == "creator" or me.get("can_manage_topics")):
+            raise ApiError(400, "Bad Request: not enough rights to create a topic")
+        name = str(p.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "Bad Request: TOPIC_TITLE_EMPTY")
+        thread_id = next(self._ids)
+        self.topics[(chat_id, thread_id)] = name
+        color = int(p.get("icon_color") or 7322096)
+        self.record_service(
+            chat,
+            {
+                "message_id": thread_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": BOT,
+                "message_thread_id": thread_id,
+                "is_topic_message": True,
+                "forum_topic_created": {"name": name, "icon_color": color},
+            },
+        )
+        return {"message_thread_id": thread_id, "name": name, "icon_color": color}
+
+    def record_service(self, chat: dict[str, Any], message: dict[str, Any]) -> None:
+        """Overridden by the API: keep a service message in the chat's history."""
+        raise NotImplementedError

@@ -1,0 +1,89 @@
+"""`muse run telegram` killed with SIGKILL while the model is writing: the next start
+answers the message, or says it was interrupted — exactly once, never silence."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import Settings
+from bot.recovery import RESUMED
+from tests.fakes.openai_server import FakeOpenAI, hang
+from tests.helpers import muse_run
+from tests.telegram.conftest import final
+from tests.telegram.fake_bot_api import FakeBotAPI
+
+ALICE = 111
+ANSWER = "Golden hour on the tram tracks: shoot low and let the rails lead the eye."
+
+
+@pytest.fixture
+async def slow_model(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeOpenAI]:
+    """A real OpenAI-compatible server (local) that the bot process talks to; each
+    `hang()` step keeps one request waiting, as a slow model does."""
+    server = FakeOpenAI(default=ANSWER)
+    await server.start()
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", server.base_url)
+    yield server
+    await server.close()
+
+
+def answers(fake: FakeBotAPI, needle: str) -> list[str]:
+    return [m.text for m in fake.messages(ALICE) if needle in m.text]
+
+
+async def ask_and_see_the_end(fake: FakeBotAPI) -> None:
+    """A later message answered: anything still to come for the earlier one came before."""
+    await fake.push_message("/help")
+    await final(fake, ALICE, "Here is what I can do", within=60)
+
+
+async def test_killed_while_writing_the_answer_comes_once_after_the_restart(
+    fake: FakeBotAPI, slow_model: FakeOpenAI
+) -> None:
+    slow_model.enqueue(hang(600))
+    async with muse_run("telegram") as first:
+        asked = await fake.push_message("any tips for tram photos at sunset?")
+        await slow_model.wait_for_requests(1, within=60)  # the model is writing
+        await first.kill()
+    assert answers(fake, "Golden hour") == []
+
+    async with muse_run("telegram") as second:
+        answer = await final(fake, ALICE, "Golden hour", within=60)
+        assert answer.text.startswith(RESUMED) and ANSWER in answer.text
+        assert answer.reply_to == asked["message_id"]  # shown as the answer to that message
+        await ask_and_see_the_end(fake)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert answers(fake, "Golden hour") == [answer.text]
+    assert answers(fake, "restarted") == [answer.text]
+
+
+async def test_killed_again_while_answering_it_again_it_says_interrupted_once(
+    fake: FakeBotAPI, slow_model: FakeOpenAI
+) -> None:
+    slow_model.enqueue(hang(600), hang(600))
+    async with muse_run("telegram") as first:
+        asked = await fake.push_message("/brainstorm night trams")
+        await slow_model.wait_for_requests(1, within=60)
+        await first.kill()
+    # The message itself kills Muse (say): the next start dies on it too...
+    async with muse_run("telegram") as second:
+        await slow_model.wait_for_requests(2, within=60)
+        await second.kill()
+    # ...so the one after says so instead of trying a third time.
+    async with muse_run("telegram") as third:
+        line = await final(fake, ALICE, "restarted", within=60)
+        await ask_and_see_the_end(fake)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert line.text == (
+        "Sorry — I was restarted while answering your /brainstorm and lost my place. "
+        "Please send it again."
+    )
+    assert line.reply_to == asked["message_id"]
+    assert answers(fake, "restarted") == [line.text]
+    assert answers(fake, "Golden hour") == answers(fake, "ideas for") == []
+    assert len(slow_model.requests) == 2

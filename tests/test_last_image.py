@@ -1,0 +1,39 @@
+""" "A photo, then /caption": the photo is remembered for a while, not for ever, and not
+for every conversation at once."""
+
+from __future__ import annotations
+
+from bot.core import LAST_IMAGE_BYTES, LAST_IMAGE_TTL_S, Core
+from bot.messages import Attachment
+from tests.fakes.clock import FakeClock
+from tests.helpers import ask
+
+REMEMBERED = "This model can't see photos"  # the photo was found (no vision here)
+FORGOTTEN = "Tell me what the post shows"  # no photo and no words
+
+
+def photo(n: int = 0) -> Attachment:
+    return Attachment("image", data=b"\xff\xd8" + bytes([n % 256]) * 1024, mime="image/jpeg")
+
+
+async def test_a_photo_is_remembered_for_the_next_caption(core: Core) -> None:
+    await ask(core, "/help", attachments=(photo(),))
+    assert (await ask(core, "/caption")).text.startswith(REMEMBERED)
+
+
+async def test_a_photo_is_forgotten_after_a_while(core: Core) -> None:
+    clock = core.clock = FakeClock()
+    await ask(core, "/help", attachments=(photo(),))
+    clock.advance(seconds=LAST_IMAGE_TTL_S + 1)
+    assert (await ask(core, "/caption")).text.startswith(FORGOTTEN)
+
+
+async def test_photos_of_many_conversations_stay_within_a_bound(core: Core) -> None:
+    await ask(core, "/help", attachments=(photo(),), chat="first")
+    for n in range(300):
+        await ask(core, "/help", attachments=(photo(n),), chat=f"chat-{n}", user=f"u{n}")
+        assert core.last_image.currsize <= LAST_IMAGE_BYTES
+    assert len(core.last_image) < 300
+    # The oldest went first; the newest is still there.
+    assert (await ask(core, "/caption", chat="first")).text.startswith(FORGOTTEN)
+    assert (await ask(core, "/caption", chat="chat-299", user="u299")).text.startswith(REMEMBERED)

@@ -1,0 +1,78 @@
+"""One generation at a time (the embedded model): whoever waits is told their place in
+line at once, and again as it moves — never left in silence."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import Settings
+from bot.core import Core
+from bot.llm.gate import Gate
+from bot.messages import Progress, Reply
+from tests.helpers import message
+from tests.test_core_robustness import GatedModel
+
+
+async def settled(condition: Callable[[], bool], turns: int = 10_000) -> None:
+    """Let the other tasks run (no time passes) until `condition` holds."""
+    for _ in range(turns):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition never held")
+
+
+async def test_the_fifth_in_line_is_told_so_at_once_and_answered_in_turn(
+    settings: Settings,
+) -> None:
+    settings.llm.concurrency = 1  # as with the embedded model
+    model = GatedModel()
+    core = await Core.create(settings, model=model)
+    try:
+        seen: dict[str, list[Any]] = {}
+
+        async def ask(user: str, text: str) -> None:
+            seen[user] = []
+            async for out in core.handle(message(text, user=user, chat=user)):
+                seen[user].append(out)
+
+        first = asyncio.create_task(ask("u0", "SLOW the first one"))
+        await asyncio.sleep(0)
+        await settled(lambda: core.llm.gate.running > 0)  # the first answer holds the model
+        others = [asyncio.create_task(ask(f"u{n}", f"request {n}")) for n in range(1, 5)]
+        await settled(lambda: core.llm.gate.waiting == 4)
+        await asyncio.sleep(0)
+        fifth = [o for o in seen["u4"] if isinstance(o, Progress)]
+        assert fifth and "4 answers to write before yours" in fifth[-1].text
+        assert not any(isinstance(o, Reply) for o in seen["u4"])  # told, not yet answered
+        model.__dict__["release"].set()
+        await asyncio.wait_for(asyncio.gather(first, *others), 10)
+        assert model.__dict__["seen"][1:] == [f"request {n}" for n in range(1, 5)]  # in turn
+        assert seen["u4"][-1].text == "answer to request 4"
+    finally:
+        await core.close()
+
+
+async def test_the_place_in_line_moves_and_a_waiter_who_leaves_is_forgotten() -> None:
+    gate = Gate(1)
+    told: dict[str, list[int]] = {"b": [], "c": [], "d": []}
+    release = asyncio.Event()
+
+    async def use(name: str) -> None:
+        async with gate.slot(told[name].append if name in told else None):
+            if name == "a":
+                await release.wait()
+
+    a = asyncio.create_task(use("a"))
+    await asyncio.sleep(0)
+    waiters = {n: asyncio.create_task(use(n)) for n in "bcd"}
+    await asyncio.sleep(0)
+    assert told == {"b": [1], "c": [2], "d": [3]}
+    waiters["b"].cancel()  # b gives up: the others move up
+    await asyncio.sleep(0)
+    assert told["c"] == [2, 1] and told["d"] == [3, 2]
+    release.set()
+    await asyncio.gather(a, waiters["c"], waiters["d"])
+    assert gate.running == 0 and gate.waiting == 0

@@ -1,0 +1,75 @@
+"""API keys and tokens never show: not in the log (even at DEBUG, even in tracebacks), not
+in an error reply, not in `muse config`, and never read from a config file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from tests.fakes.openai_server import FakeOpenAI, Step
+from tests.helpers import muse_cli
+
+KEY = "sk-proj-Muse0123456789secretKEYvalue"
+
+
+@pytest.fixture
+async def echoing_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeOpenAI]:
+    """A model server that refuses the key and, like some proxies, quotes it back."""
+    server = FakeOpenAI()
+    await server.start()
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", server.base_url)
+    monkeypatch.setenv("MUSE_LLM__API_KEY", KEY)
+    monkeypatch.setenv("MUSE_LOG_LEVEL", "DEBUG")
+    yield server
+    await server.close()
+
+
+async def test_a_key_the_server_quotes_back_stays_out_of_the_log_and_the_reply(
+    echoing_server: FakeOpenAI, settings: Settings
+) -> None:
+    echoing_server.enqueue(Step("error", f"Incorrect API key provided: {KEY}", 401))
+    # In a thread: the fake server runs on this test's event loop.
+    result = await asyncio.to_thread(muse_cli, "chat", stdin="hello\n")
+    assert result.returncode == 0, result.stderr
+    assert "refused the request" in result.stdout  # one clear line for the person
+    assert echoing_server.requests[0].headers["Authorization"] == f"Bearer {KEY}"
+    log = await asyncio.to_thread((settings.data_dir / "muse.log").read_text)
+    assert "DEBUG" in log and "Incorrect API key provided: [secret]" in log  # logged, masked
+    for text in (result.stdout, result.stderr, log):
+        assert KEY not in text and KEY[8:] not in text
+
+
+def test_muse_config_masks_secrets_wherever_they_were_pasted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = "123456:AAH-the-real-bot-token-xyz"
+    monkeypatch.setenv("MUSE_TELEGRAM__TOKEN", token)
+    monkeypatch.setenv("MUSE_DISCORD__TOKEN", "MTIzNDU2.discord-token-value")
+    monkeypatch.setenv("MUSE_LLM__API_KEY", KEY)
+    # The whole Bot API URL pasted where only its base belongs: token included.
+    monkeypatch.setenv("MUSE_TELEGRAM__BASE_URL", f"https://api.telegram.org/bot{token}/")
+    result = muse_cli("config")
+    assert result.returncode == 0, result.stderr
+    for secret in (token, "discord-token-value", KEY, "the-real-bot-token"):
+        assert secret not in result.stdout
+    data = json.loads(result.stdout)
+    assert data["telegram"]["base_url"] == "https://api.telegram.org/bot****/"
+    assert data["discord"]["token"].startswith("****")
+
+
+def test_a_secret_in_a_config_file_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "my.toml"
+    config.write_text('[telegram]\ntoken = "123456:AAH-the-real-bot-token-xyz"\n')
+    result = muse_cli("--config", str(config), "config")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"muse: {config}: telegram.token is a secret and is read only from the environment "
+        "— remove it from the file and set MUSE_TELEGRAM__TOKEN instead"
+    )
+    assert "the-real-bot-token" not in result.stdout + result.stderr
