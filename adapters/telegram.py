@@ -134,9 +134,11 @@ class TelegramAdapter(TelegramOutbox, Adapter):
 
     def _default_limiter(self) -> TelegramLimiter:
         if self.cfg.flood_limits:
-            return TelegramLimiter()
+            return TelegramLimiter(connections=SEND_CONNECTIONS)
         # No pacing, but a 429 is still waited out and retried.
-        return TelegramLimiter(overall=None, per_chat=None, per_group=None)
+        return TelegramLimiter(
+            overall=None, per_chat=None, per_group=None, connections=SEND_CONNECTIONS
+        )
 
     async def _receive(self, app: Application[Any, Any, Any, Any, Any, Any], token: str) -> None:
         assert app.updater is not None

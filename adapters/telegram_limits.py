@@ -121,8 +121,13 @@ class TelegramLimiter(BaseRateLimiter[str]):
         per_chat: Limit | None = PER_CHAT,
         per_group: Limit | None = PER_GROUP,
         max_retries: int = 5,
+        connections: int = 8,
     ) -> None:
         self.overall = Window(overall) if overall else None
+        # Requests on the wire at once, at most the HTTP pool's connections: httpcore
+        # scans its whole queue for each request, so a burst of 200 queued in the pool
+        # costs quadratic time; queued here, each waits in O(1).
+        self._wire = asyncio.Semaphore(connections)
         self.per_chat, self.per_group = per_chat, per_group
         self.max_retries = max_retries
         self._chats: dict[str, Window] = {}
@@ -203,7 +208,7 @@ class TelegramLimiter(BaseRateLimiter[str]):
         if cosmetic and (self._busy >= BUSY or not self._half_free(self.overall)):
             raise Skipped()
         if chat_id is None or not is_limited(endpoint):
-            return await callback(*args, **kwargs)
+            return await self._call(callback, args, kwargs)
         if cosmetic:
             return await self._send(str(chat_id), callback, args, kwargs, cosmetic=True)
         self._busy += 1
@@ -211,6 +216,12 @@ class TelegramLimiter(BaseRateLimiter[str]):
             return await self._send(str(chat_id), callback, args, kwargs, cosmetic=False)
         finally:
             self._busy -= 1
+
+    async def _call(
+        self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        async with self._wire:
+            return await callback(*args, **kwargs)
 
     async def _send(
         self,
@@ -228,7 +239,7 @@ class TelegramLimiter(BaseRateLimiter[str]):
             taken = self._take_now(windows) if cosmetic else await self._take(windows)
             unreachable = 0.0
             try:
-                return await callback(*args, **kwargs)
+                return await self._call(callback, args, kwargs)
             except RetryAfter as exc:
                 if cosmetic or attempt >= self.max_retries:
                     raise

@@ -25,7 +25,11 @@ from bench.common import Row, machine
 
 # figure -> (module, what it measures, full-size and quick-size runner)
 FIGURES: dict[str, tuple[str, str]] = {
+    "1": ("bench.fig_throughput", "throughput vs a bare PTB echo bot"),
+    "2": ("bench.fig_limits", "Telegram: 200 people under its flood limits"),
     "2d": ("bench.fig_discord_ack", "Discord: a burst of slash commands acknowledged"),
+    "3": ("bench.fig_slow_model", "a slow model and many people; the embedded queue"),
+    "4": ("bench.fig_isolation", "a rate-limited group vs a private chat"),
     "5": ("bench.fig_overhead", "core overhead per message"),
     "6": ("bench.fig_memory", "memory scale"),
     "7": ("bench.fig_embedded", "embedded model vs llama-cpp-python"),

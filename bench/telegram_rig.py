@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -17,6 +18,9 @@ from dataclasses import dataclass, field
 from bench.common import ROOT, cpu_seconds, rss_mb
 from tests.fakes.openai_server import FakeOpenAI
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, Sent
+
+# A bot process stopped mid-request drops its connections: not news worth a traceback.
+logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
 
 ANSWER = "Noted: that's a good start. What should the first line say?"
 FIRST_USER = 5000

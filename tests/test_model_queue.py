@@ -4,8 +4,10 @@ line at once, and again as it moves — never left in silence."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from typing import Any
+
+from langchain_core.outputs import ChatGenerationChunk
 
 from bot.config import Settings
 from bot.core import Core
@@ -15,35 +17,40 @@ from tests.helpers import message
 from tests.test_core_robustness import GatedModel
 
 
-async def settled(condition: Callable[[], bool], turns: int = 10_000) -> None:
-    """Let the other tasks run (no time passes) until `condition` holds."""
-    for _ in range(turns):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("the condition never held")
+class StartedModel(GatedModel):
+    """A GatedModel that also says when its first (held) answer has started."""
+
+    def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
+        self.__dict__["started"] = asyncio.Event()
+
+    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        self.__dict__["started"].set()
+        async for chunk in super()._astream(*args, **kwargs):
+            yield chunk
 
 
 async def test_the_fifth_in_line_is_told_so_at_once_and_answered_in_turn(
     settings: Settings,
 ) -> None:
     settings.llm.concurrency = 1  # as with the embedded model
-    model = GatedModel()
+    model = StartedModel()
     core = await Core.create(settings, model=model)
     try:
         seen: dict[str, list[Any]] = {}
+        fifth_told = asyncio.Event()
 
         async def ask(user: str, text: str) -> None:
             seen[user] = []
             async for out in core.handle(message(text, user=user, chat=user)):
                 seen[user].append(out)
+                if user == "u4" and isinstance(out, Progress):
+                    fifth_told.set()
 
         first = asyncio.create_task(ask("u0", "SLOW the first one"))
-        await asyncio.sleep(0)
-        await settled(lambda: core.llm.gate.running > 0)  # the first answer holds the model
+        await asyncio.wait_for(model.__dict__["started"].wait(), 10)  # it holds the model
         others = [asyncio.create_task(ask(f"u{n}", f"request {n}")) for n in range(1, 5)]
-        await settled(lambda: core.llm.gate.waiting == 4)
-        await asyncio.sleep(0)
+        await asyncio.wait_for(fifth_told.wait(), 10)
         fifth = [o for o in seen["u4"] if isinstance(o, Progress)]
         assert fifth and "4 answers to write before yours" in fifth[-1].text
         assert not any(isinstance(o, Reply) for o in seen["u4"])  # told, not yet answered
