@@ -19,8 +19,9 @@ if __package__ in (None, ""):
 from bench.common import Row, median, muse_env
 from bot.config import load_settings
 from bot.core import Core
+from bot.llm.chains import CONTINUATION, completion_prompt
 from bot.llm.embedded import EmbeddedLLM
-from bot.llm.engine import CONTINUATION, LLMEngine, completion_prompt
+from bot.llm.engine import LLMEngine
 from bot.platforms import PLATFORMS
 from bot.skills.common import platform_vars
 
@@ -33,6 +34,8 @@ VARIABLES = {
     "profile": "No style set yet: write in a natural, friendly voice.",
     "voice": "natural, friendly",
     "audience": "everyone",
+    "count": 3,
+    "series": "",
 }
 
 
@@ -89,7 +92,8 @@ async def measure(runs: int) -> list[Row]:
             llama = model.load()
             spec = core.llm.prompts["caption"]
             prompt = completion_prompt(spec).replace("{" + CONTINUATION + "}", "")
-            prompt = prompt.format(**{**VARIABLES, "history": ""})
+            values = {name: VARIABLES.get(name, "") for name in spec.variables}
+            prompt = prompt.format(**values, history="")
             stop = [*spec.completion.stop, "\n4."]  # as the engine asks for 3 items
             muse_ttft, muse_tps, direct_ttft, direct_tps = [], [], [], []
             for _ in range(runs):

@@ -20,7 +20,7 @@ if __package__ in (None, ""):
 from bench.common import Row, muse_env, percentile, rss_mb
 from bot.config import load_settings
 from bot.core import Core
-from bot.llm.engine import fit_history
+from bot.llm.chains import fit_history
 from bot.messages import Incoming, SessionKey
 from bot.skills.common import to_messages
 
@@ -70,7 +70,9 @@ async def context_times(core: Core, users: int) -> list[float]:
 
 async def measure_context(turns: int, users: int) -> list[Row]:
     results = {}
-    for label, n_turns, n_users in (("empty", 0, 1), ("full", turns, users)):
+    per_user = max(1, turns // users)
+    sizes = (("empty", 0, 1), ("small", per_user * 100, 100), ("full", turns, users))
+    for label, n_turns, n_users in sizes:
         with muse_env(llm__provider="fake") as data:
             settings = load_settings()
             core = await Core.create(settings)  # creates the schema
@@ -84,7 +86,7 @@ async def measure_context(turns: int, users: int) -> list[Row]:
                 await core.close()
             results[label] = percentile(times, 99) * 1000
             del data
-    full, empty = results["full"], results["empty"]
+    full, empty, small = results["full"], results["empty"], results["small"]
     return [
         Row(
             "6",
@@ -94,8 +96,31 @@ async def measure_context(turns: int, users: int) -> list[Row]:
             empty,
             "< 5 ms and ≤ 2× empty",
             full < 5 and full <= 2 * empty,
-            "reference = the same on an empty database",
-        )
+            "reference = the same on an empty database (a person with no turns yet)",
+        ),
+        Row(
+            "6",
+            f"context build p99, {turns:,} turns / {users:,} users",
+            "ms",
+            full,
+            small,
+            "≤ 2× small",
+            full <= 2 * small,
+            f"reference = the same {per_user} turns a person in a database of 100 people",
+        ),
+    ]
+
+
+async def measure_idle() -> list[Row]:
+    """RSS of the real `muse run telegram` (a model server, not the embedded model),
+    started and idle."""
+    from bench.telegram_rig import running
+
+    async with running("muse") as rig:
+        await asyncio.sleep(2.0)  # let start-up finish (command menu, recovery, warm-up)
+        idle = rig.rss()
+    return [
+        Row("6", "RSS of an idle `muse run telegram`", "MB", idle, None, "< 150 MB", idle < 150)
     ]
 
 
@@ -130,8 +155,10 @@ async def measure_growth(users: int) -> list[Row]:
 
 async def run(quick: bool) -> list[Row]:
     if quick:
-        return await measure_context(100_000, 10_000) + await measure_growth(1_000)
-    return await measure_context(1_000_000, 100_000) + await measure_growth(10_000)
+        rows = await measure_context(100_000, 10_000) + await measure_growth(1_000)
+    else:
+        rows = await measure_context(1_000_000, 100_000) + await measure_growth(10_000)
+    return rows + await measure_idle()
 
 
 def main() -> None:
@@ -144,6 +171,7 @@ def main() -> None:
 
     rows = asyncio.run(measure_context(args.turns, args.users))
     rows += asyncio.run(measure_growth(args.growth_users))
+    rows += asyncio.run(measure_idle())
     print_rows(rows)
 
 

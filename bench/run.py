@@ -15,8 +15,9 @@ import importlib
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,7 +37,7 @@ FIGURES: dict[str, tuple[str, str]] = {
 }
 
 
-def runner(figure: str, quick: bool) -> Callable[[], Awaitable[list[Row]]]:
+def runner(figure: str, quick: bool) -> Callable[[], Coroutine[Any, Any, list[Row]]]:
     module = importlib.import_module(FIGURES[figure][0])
     return lambda: module.run(quick)  # type: ignore[no-any-return]
 
@@ -71,7 +72,13 @@ def main() -> None:
     started = time.time()
     for figure in args.only or sorted(FIGURES):
         print(f"… figure {figure}: {FIGURES[figure][1]}", file=sys.stderr, flush=True)
-        rows += asyncio.run(runner(figure, args.quick)())
+        try:
+            rows += asyncio.run(runner(figure, args.quick)())
+        except Exception as exc:  # one broken figure must not lose the others' results
+            print(f"figure {figure} failed: {exc!r}", file=sys.stderr, flush=True)
+            rows.append(
+                Row(figure, FIGURES[figure][1], "", None, None, "", False, f"failed: {exc!r}")
+            )
     print_rows(rows)
     result = {
         "machine": machine(),

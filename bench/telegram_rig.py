@@ -83,7 +83,8 @@ async def running(
     model_delay_s: float = 0.0,
     env: dict[str, str] | None = None,
 ) -> AsyncIterator[Rig]:
-    """`bot` = "muse" (the real `muse run telegram`) or "echo" (bench/echo_bot.py)."""
+    """`bot` = "muse" (the real `muse run telegram`), "echo" (bench/echo_bot.py) or "gpt"
+    (bench/gpt_bot.py)."""
     fake = FakeBotAPI()
     await fake.start()
     if limits:
@@ -103,7 +104,8 @@ async def running(
         PYTHONPATH=str(ROOT),
         **(env or {}),
     )
-    args = ["-m", "muse", "run", "telegram"] if bot == "muse" else [str(ROOT / "bench/echo_bot.py")]
+    script = [str(ROOT / f"bench/{bot}_bot.py")]
+    args = ["-m", "muse", "run", "telegram"] if bot == "muse" else script
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         *args,
@@ -113,25 +115,43 @@ async def running(
         stderr=asyncio.subprocess.PIPE,
     )
     rig = Rig(fake, model, proc, "Noted:")
+    # Read its stderr as it comes: a bot that logs a lot (the echo bot's 429 tracebacks)
+    # would otherwise fill the pipe and block, and then never finish shutting down.
+    tail = _Tail()
+    drain = asyncio.create_task(tail.read(proc))
     try:
         # Ready once it polls: both bots delete any webhook right before polling.
         await fake.wait_for(lambda: fake.of("deleteWebhook") or proc.returncode is not None, 120)
         if proc.returncode is not None:
-            raise RuntimeError(f"{bot} did not start: {await _stderr(proc)}")
+            await drain
+            raise RuntimeError(f"{bot} did not start: {tail.text()}")
         await fake.wait_for(lambda: fake.of("getUpdates") or True, 5)
         yield rig
     finally:
         if proc.returncode is None:
             proc.terminate()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), 30)
+                await asyncio.wait_for(proc.wait(), 10)
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+        await drain
         await model.close()
         await fake.stop()
 
 
-async def _stderr(proc: asyncio.subprocess.Process) -> str:
-    assert proc.stderr is not None
-    return (await proc.stderr.read()).decode(errors="replace")[-2000:]
+class _Tail:
+    """The last few kilobytes a process wrote to stderr."""
+
+    def __init__(self, keep: int = 4000) -> None:
+        self._buf = bytearray()
+        self._keep = keep
+
+    async def read(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stderr is not None
+        while chunk := await proc.stderr.read(65536):
+            self._buf += chunk
+            del self._buf[: -self._keep]
+
+    def text(self) -> str:
+        return self._buf.decode(errors="replace")

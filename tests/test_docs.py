@@ -22,3 +22,28 @@ def test_ci_runs_the_readme_test_command() -> None:
     commands = [line for line in quick.strip().splitlines() if line.strip()]
     assert len(commands) == 2
     assert commands[1] in ci and "muse chat" in commands[0]
+
+
+def _setting_names() -> set[str]:
+    from pydantic import BaseModel
+
+    from bot.config import Settings
+
+    names = set()
+    for name, field in Settings.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names |= {f"MUSE_{name}__{sub}".upper() for sub in kind.model_fields}
+        else:
+            names.add(f"MUSE_{name}".upper())
+    return names
+
+
+def test_every_setting_the_readme_names_exists_and_every_setting_is_documented() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    named = set(re.findall(r"MUSE_[A-Z0-9_]*[A-Z0-9]", readme))
+    real = _setting_names()
+    assert named - real == set(), "README names settings Muse doesn't have"
+    assert real - named == set(), "settings the README doesn't mention"

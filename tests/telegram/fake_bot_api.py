@@ -73,7 +73,9 @@ class FakeBotAPI(Messages, Chats):
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner, self.port = await serve_on_loopback(app, port=self.port, access_log=None)
+        self._runner, self.port = await serve_on_loopback(
+            app, port=self.port, access_log=None, shutdown_timeout=1.0
+        )
 
     async def stop(self) -> None:
         for hold in self.holds.values():

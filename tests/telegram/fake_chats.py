@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.telegram.fake_wire import ApiError
 
-BOT = {
+BOT: dict[str, Any] = {
     "id": 1000,
     "is_bot": True,
     "first_name": "Muse",
