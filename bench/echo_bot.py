@@ -5,10 +5,16 @@ It answers every text message with one message, keeps nothing and calls no model
 
 from __future__ import annotations
 
-import os
+import sys
+from pathlib import Path
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.reference_bot import serve
 
 
 async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -16,18 +22,5 @@ async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
     await update.message.reply_text("Noted: " + update.message.text)
 
 
-def main() -> None:
-    app = (
-        Application.builder()
-        .token(os.environ["MUSE_TELEGRAM__TOKEN"])
-        .base_url(os.environ["MUSE_TELEGRAM__BASE_URL"])
-        .job_queue(None)
-        .build()
-    )
-    # Non-blocking: updates are answered concurrently, as Muse does.
-    app.add_handler(MessageHandler(filters.TEXT, echo, block=False))
-    app.run_polling(allowed_updates=[Update.MESSAGE])
-
-
 if __name__ == "__main__":
-    main()
+    serve(echo)

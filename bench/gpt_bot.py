@@ -9,12 +9,19 @@ No database, no streaming, no prompts, no policy: what the bots in issue #10's t
 from __future__ import annotations
 
 import os
+import sys
 from collections import defaultdict, deque
+from pathlib import Path
 from typing import Any
 
 from openai import AsyncOpenAI
 from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.reference_bot import serve
 
 client = AsyncOpenAI(base_url=os.environ["MUSE_LLM__BASE_URL"], api_key="bench")
 history: defaultdict[int, deque[Any]] = defaultdict(lambda: deque(maxlen=10))
@@ -32,17 +39,5 @@ async def answer(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
     await update.message.reply_text(text)
 
 
-def main() -> None:
-    app = (
-        Application.builder()
-        .token(os.environ["MUSE_TELEGRAM__TOKEN"])
-        .base_url(os.environ["MUSE_TELEGRAM__BASE_URL"])
-        .job_queue(None)
-        .build()
-    )
-    app.add_handler(MessageHandler(filters.TEXT, answer, block=False))
-    app.run_polling(allowed_updates=[Update.MESSAGE])
-
-
 if __name__ == "__main__":
-    main()
+    serve(answer)

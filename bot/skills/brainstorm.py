@@ -16,9 +16,10 @@ from bot.skills.common import parse_items, stream_text
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 10
-# Ideas asked for beyond the count: one on the slow embedded model (its examples show six,
-# so it comes in the same generation), three on a server.
-EXTRA_BASE = 1
+# Ideas asked for beyond the count, for the pick to choose from: three on a server; none
+# on the slow embedded model (measured: +1 idea cost 1.5× the answer time and added
+# nothing on topic, bench/README.md).
+EXTRA_BASE = 0
 EXTRA_CHAT = 3
 # One idea line (hook | angle | format) is 25-40 tokens; room for one more as slack.
 IDEA_TOKENS = 60
@@ -106,7 +107,6 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     if not topic.strip():
         raise BadInput("What should we brainstorm? e.g. /brainstorm rainy-day content for a café")
     base_model = ctx.llm.style == "completion"
-    # A few more than asked, so the pick has a choice (fewer on the slow embedded model).
     ask = count + (EXTRA_BASE if base_model else EXTRA_CHAT)
     relevance = base_model or ctx.novelty.semantic
     picker: Picker[Idea] = await ctx.novelty.picker(ctx.owner, topic, count, relevance=relevance)
