@@ -6,7 +6,9 @@ sends are spent only where they show something: an answer that is ready within
 action, no placeholder, no edit. A slower one shows its partial text after that delay,
 edited at most every `interval` seconds by a separate task whose sends are cosmetic (never
 queued), and the final answer then takes that message's place. While nothing at all
-has arrived for `show_after` seconds, the chat shows "typing…"."""
+has arrived for `show_after` seconds, the chat shows "typing…". While many answers are
+under way at once, partial text is not shown at all (only "typing…"): those sends and
+edits would cost the CPU and the send budget the answers themselves need."""
 
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ log = logging.getLogger(__name__)
 
 TYPING_EVERY_S = 4.5  # Telegram shows a chat action for ~5 s
 RETRY_SKIPPED_S = 0.5  # a skipped progress edit is tried again after this
+# From this many answers under way at once, partial text is not shown (measured: under a
+# burst of 200, the previews cost ≈ 12% of the bot's CPU, bench/README.md).
+BUSY_ANSWERS = 16
 
 
 class Delivery:
@@ -54,6 +59,7 @@ class Delivery:
     async def run(self, stream: AsyncIterator[Outgoing]) -> None:
         progress: Progressive | None = None
         typing = asyncio.create_task(self._typing_while_silent())
+        self.sender.answering += 1
         try:
             async for out in stream:
                 typing.cancel()
@@ -66,6 +72,7 @@ class Delivery:
                 progress = None
                 await self._final(out, edit_id)
         finally:
+            self.sender.answering -= 1
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await typing
@@ -114,6 +121,7 @@ class Progressive:
         self.shown = ""
         self.message_id: int | None = None
         self._new = asyncio.Event()
+        self._typed = -TYPING_EVERY_S  # when "typing…" was last sent in place of text
         self._sending = False
         self._stopping = False
         self._task = asyncio.create_task(self._run())
@@ -143,7 +151,14 @@ class Progressive:
             self._new.clear()
             view = progress_view(self.text)
             pause = self.interval
-            if view != self.shown:
+            if self.sender.answering >= BUSY_ANSWERS and self.message_id is None:
+                self._new.set()  # busy: "typing…" only, for now
+                now = asyncio.get_running_loop().time()
+                if now - self._typed >= TYPING_EVERY_S:
+                    self._typed = now
+                    await self.sender.typing(self.target)
+                pause = max(pause, RETRY_SKIPPED_S)
+            elif view != self.shown:
                 self._sending = True
                 try:
                     self.message_id = await self.sender.show_progress(

@@ -44,6 +44,7 @@ class Sender:
 
     def __init__(self, bot: Callable[[], Any]) -> None:
         self._bot = bot
+        self.answering = 0  # answers being delivered right now (telegram_delivery)
         # (chat, message) -> the text it shows as we sent it ("html:…" or "plain:…").
         self._shown: OrderedDict[tuple[int, int], str] = OrderedDict()
 

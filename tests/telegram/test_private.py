@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from adapters import telegram_delivery
 from adapters.telegram import TelegramAdapter
 from bot.config import Settings
 from bot.core import Core
@@ -63,6 +64,25 @@ async def test_a_slow_answer_streams_then_buttons_work(tg: Harness, held: Held) 
     query = await fake.press_button(answer, "LinkedIn")
     remix = await final(fake, ALICE, "Remix from #1 for LinkedIn")
     assert remix.buttons and query in fake.callback_answers
+
+
+async def test_when_many_answers_are_under_way_they_show_typing_not_partial_text(
+    tg: Harness, held: Held, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Previews cost the sends and CPU the answers need: past BUSY_ANSWERS at once, a
+    slow answer shows "typing…" and arrives as one message."""
+    monkeypatch.setattr(telegram_delivery, "BUSY_ANSWERS", 3)
+    fake = tg.fake
+    people = [501, 502, 503]
+    for uid in people:
+        await fake.push_message("/caption a rainy tram in Lisbon for x", user=fake.user(uid))
+    typing_in = lambda: {int(c.params["chat_id"]) for c in fake.of("sendChatAction")}  # noqa: E731
+    await fake.wait_for(lambda: typing_in() >= set(people))
+    assert not any(m for uid in people for m in fake.messages(uid))  # no partial text
+    held.release.set()
+    for uid in people:
+        answer = await final(fake, uid, "3 captions for X")
+        assert len(fake.sent_to(uid)) == 1 and not answer.edits
 
 
 async def test_button_whose_draft_is_gone(tg: Harness) -> None:
