@@ -38,7 +38,7 @@ async def many_people(users: int) -> Row:
         MODEL_S,
         "≤ 2.5 s",
         seconds <= 2.5,
-        "reference = one answer's model time; MUSE_LLM__CONCURRENCY unset (128 for a server)",
+        "reference = one answer's model time; MUSE_LLM__CONCURRENCY unset (256 for a server)",
     )
 
 

@@ -59,7 +59,7 @@ class LLMSettings(BaseModel):
     # "auto" picks completion for the embedded model and chat otherwise.
     prompt_style: Literal["auto", "chat", "completion"] = "auto"
     context_tokens: int = Field(default=1200, ge=100)
-    # Generations at once; unset: 1 for the embedded model, 128 for a server.
+    # Generations at once; unset: 1 for the embedded model, 256 for a server.
     concurrency: int | None = Field(default=None, ge=1)
     vision: bool = False
     # Embedded model only.

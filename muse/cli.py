@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import signal
@@ -132,6 +133,12 @@ async def _run(core: Any, platform: str) -> int:
             core.attach(adapter.name, adapter)
             log.warning("%s adapter running", adapter.name)
         await core.start()
+        # What start-up made (modules, settings, prompts) lives as long as the process:
+        # kept out of the garbage collector's scans; and fewer, larger young-generation
+        # collections, since every streamed answer makes thousands of short-lived
+        # objects (measured: 12.2 -> 10.7 ms of CPU an answer, bench/README.md).
+        gc.freeze()
+        gc.set_threshold(20_000, 50, 50)
         await stop.wait()
         log.warning("shutting down: finishing in-flight replies")
         core.shutting_down()

@@ -95,7 +95,9 @@ def final_error(exc: BaseException) -> MuseError:
 
 # A server batches or queues requests itself (and says 429 when full, which is waited
 # out): many at once keep 200 waiting people from queueing behind a few slow answers.
-SERVER_CONCURRENCY = 128
+# 256 stays within what servers take by default (Ollama queues up to 512); with 128,
+# 200 people on a 1 s model took two rounds (3.2 s vs 2.7 s, bench/README.md).
+SERVER_CONCURRENCY = 256
 
 
 def concurrency(settings: LLMSettings) -> int:
