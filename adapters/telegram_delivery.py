@@ -7,8 +7,9 @@ action, no placeholder, no edit. A slower one shows its partial text after that 
 edited at most every `interval` seconds by a separate task whose sends are cosmetic (never
 queued), and the final answer then takes that message's place. While nothing at all
 has arrived for `show_after` seconds, the chat shows "typing…". While many answers are
-under way at once, partial text is not shown at all (only "typing…"): those sends and
-edits would cost the CPU and the send budget the answers themselves need."""
+under way at once, partial text is not shown at all (only "typing…"; a notice such as
+the place in line still is): those sends and edits would cost the CPU and the send
+budget the answers themselves need."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class Delivery:
                 if isinstance(out, Progress):
                     if progress is None:
                         progress = Progressive(self.sender, self.target, self)
-                    progress.update(out.text)
+                    progress.update(out.text, out.notice)
                     continue
                 edit_id = await progress.finish() if progress is not None else None
                 progress = None
@@ -118,6 +119,7 @@ class Progressive:
         self.show_after = delivery.show_after
         self.interval = delivery.interval
         self.text = ""
+        self.notice = False  # the text is a word about the answer, not the answer
         self.shown = ""
         self.message_id: int | None = None
         self._new = asyncio.Event()
@@ -126,8 +128,9 @@ class Progressive:
         self._stopping = False
         self._task = asyncio.create_task(self._run())
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, notice: bool = False) -> None:
         self.text = text
+        self.notice = notice
         self._new.set()
 
     async def finish(self) -> int | None:
@@ -151,7 +154,8 @@ class Progressive:
             self._new.clear()
             view = progress_view(self.text)
             pause = self.interval
-            if self.sender.answering >= BUSY_ANSWERS and self.message_id is None:
+            busy = self.sender.answering >= BUSY_ANSWERS
+            if busy and self.message_id is None and not self.notice:
                 self._new.set()  # busy: "typing…" only, for now
                 now = asyncio.get_running_loop().time()
                 if now - self._typed >= TYPING_EVERY_S:

@@ -60,4 +60,4 @@ def status(text: str) -> None:
     answer's own words replace it. Nothing happens outside an answer's task."""
     box = CURRENT.get()
     if box is not None:
-        box.put(Progress(text))
+        box.put(Progress(text, notice=True))

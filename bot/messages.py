@@ -169,9 +169,11 @@ class Reply:
 
 @dataclass(frozen=True)
 class Progress:
-    """Text streamed so far (cumulative), shown before the final Reply."""
+    """Text streamed so far (cumulative), shown before the final Reply; or, with
+    `notice`, a word about the answer (e.g. its place in line) rather than its text."""
 
     text: str
+    notice: bool = False
 
 
 Outgoing = Progress | Reply

@@ -252,7 +252,7 @@ async def end(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
             f"Only {session.starter_name}, who started session #{session.id}, or a group admin "
             f"can end it early — it ends on its own at {until}."
         )
-    yield Progress(f"Closing session #{session.id} and writing its summary…")
+    yield Progress(f"Closing session #{session.id} and writing its summary…", notice=True)
     closed = await close_session(ctx.core, session.id)
     if closed is None:
         yield Reply(f"Session #{session.id} is already closed — /session show {session.id}.")

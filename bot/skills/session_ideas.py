@@ -67,7 +67,9 @@ async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Prog
     """Muse's own opening ideas, from the brainstorm prompt with the group's /style (and
     its active series); each posted and stored as an idea by Muse. A model failure
     leaves the session without seeds, never without a start."""
-    yield Progress(f"💡 Session #{session.id} is open — thinking of {SEEDS} seed ideas…")
+    yield Progress(
+        f"💡 Session #{session.id} is open — thinking of {SEEDS} seed ideas…", notice=True
+    )
     # The group's running series (/series) steers the seeds, as it does a brainstorm.
     variables = {"topic": session.topic, "count": SEEDS, "series": await series_context(ctx)}
     out: list[str] = []

@@ -109,7 +109,7 @@ async def riff(
             return
         raise NotFound(checked)
     idea, session = checked
-    yield Progress(f"🔀 Riffing on #{idea.id}…")
+    yield Progress(f"🔀 Riffing on #{idea.id}…", notice=True)
     texts = await riff_texts(ctx, session, idea, direction)
     if not texts:
         raise MuseError(

@@ -85,6 +85,30 @@ async def test_when_many_answers_are_under_way_they_show_typing_not_partial_text
         assert len(fake.sent_to(uid)) == 1 and not answer.edits
 
 
+@pytest.fixture
+def one_at_a_time(settings: Settings) -> None:
+    settings.llm.concurrency = 1  # as with the embedded model: the others wait in line
+
+
+async def test_when_busy_the_place_in_line_is_still_shown(
+    one_at_a_time: None, tg: Harness, held: Held, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telegram_delivery, "BUSY_ANSWERS", 2)
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon for x", user=fake.user(601))
+    await held.started.wait()  # 601's answer holds the one model slot
+    for uid in (602, 603):
+        await fake.push_message("/caption a dog on the beach for x", user=fake.user(uid))
+
+    def told(uid: int) -> bool:
+        return any("You're in line" in m.text for m in fake.messages(uid))
+
+    await fake.wait_for(lambda: told(602) and told(603))
+    held.release.set()
+    for uid in (601, 602, 603):
+        await final(fake, uid, "3 captions for X")
+
+
 async def test_button_whose_draft_is_gone(tg: Harness) -> None:
     fake = tg.fake
     await fake.push_message("/help")
