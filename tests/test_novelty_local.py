@@ -108,3 +108,35 @@ async def test_off_topic_captions_go_last_with_the_real_embedder(
     texts = [d.text for d in reply.drafts]
     assert len(texts) == 3 and all("croissant" in t.lower() for t in texts), texts
     assert not any("brush it off" in t or "coffee" in t.lower() for t in texts)
+
+
+@pytest.fixture
+async def base_core(muse_env: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Core]:
+    """Prompted as the embedded base model is: few-shot completion."""
+    monkeypatch.setenv("MUSE_EMBEDDINGS__PROVIDER", "local")
+    monkeypatch.setenv("MUSE_LLM__PROMPT_STYLE", "completion")
+    core = await Core.create(load_settings())
+    yield core
+    await core.close()
+
+
+async def test_ideas_about_a_few_shot_example_instead_of_the_topic_are_not_shown(
+    base_core: Core,
+) -> None:
+    """Seen on the embedded model: asked about slow travel in Lisbon, it wrote ideas about
+    learning the guitar, the topic of one of its few-shot examples."""
+    model = base_core.llm.model
+    assert isinstance(model, ScriptedChatModel)
+    model.enqueue(
+        " 15 days in Lisbon | Angle: short-term story | Format: video\n"
+        "2. Hook: How I'm learning to play guitar on a plane | Angle: short lesson "
+        "| Format: short video\n"
+        "3. Hook: Guitar lessons from a child | Angle: beginner song | Format: live",
+        " Slow mornings in Alfama cafés | Angle: mood piece | Format: photo\n"
+        "2. Hook: The tram 28 ride at dawn | Angle: behind the scenes | Format: reel\n"
+        "3. Hook: 40 songs of my cheap guitar | Angle: beginner song | Format: carousel",
+    )
+    reply = await ask(base_core, "/brainstorm a week of slow travel in Lisbon 3")
+    shown = hooks(reply.text)
+    assert not any("guitar" in h.lower() for h in shown), shown
+    assert len(shown) == 3 and "15 days in Lisbon" in shown

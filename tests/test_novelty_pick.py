@@ -86,6 +86,14 @@ def test_off_topic_candidates_come_last() -> None:
     assert result.chosen == (1, 0) and result.off_topic == (0,) and not result.complete
 
 
+def test_copies_of_an_example_are_never_shown_and_the_pick_is_not_filled() -> None:
+    pool = np.stack([unit(1, 0.1, 0, 0), unit(1, 0, 0.2, 0), unit(0.3, 0, 0, 1)])
+    copies = np.array([False, True, False])
+    result = pick(Q, pool, np.zeros((0, 4)), n=3, threshold=0.95, copies=copies)
+    assert 1 not in result.chosen and result.copies == (1,)
+    assert len(result.chosen) == 2 and not result.filled  # so the skill asks again
+
+
 TRAM = unit(1, 0, 0, 0, 0, 0, 0, 0)
 TABLE = {
     "tram at dawn": TRAM,  # the request

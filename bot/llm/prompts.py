@@ -9,6 +9,7 @@ it). See bot/llm/userdata.py.
 
 from __future__ import annotations
 
+import re
 import string
 from importlib import resources
 from pathlib import Path
@@ -35,6 +36,9 @@ class ChatForm(BaseModel):
     resume: str = "Continue exactly where your last answer stopped. Don't repeat anything."
 
 
+SUBJECT_RE = re.compile(r"^(?:Topic|Post|Series):[ \t]*(.+)$", re.M)
+
+
 class CompletionForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Few-shot examples, written exactly as the model should continue them.
@@ -48,6 +52,13 @@ class CompletionForm(BaseModel):
     # such as "{count}". When the model stops early, the engine primes the next number
     # ("3.") and lets it continue, one item at a time.
     min_items: str = ""
+
+    def subjects(self) -> list[str]:
+        """What each few-shot example is about (its Topic/Post/Series lines): a base
+        model sometimes copies an example instead of following the request, and a
+        candidate closer to one of these than to the request is such a copy."""
+        return [m.group(1).strip() for m in SUBJECT_RE.finditer(self.examples)]
+
     # Variables that are whole lines of the template or nothing ("{series}Post: …": the
     # value ends with its own line break). Flattened like every value, with that final
     # line break kept: what follows it is the template's, never the person's.

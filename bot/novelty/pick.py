@@ -29,6 +29,8 @@ class Pick:
     repeats: tuple[int, ...] = ()
     twins: tuple[int, ...] = ()
     off_topic: tuple[int, ...] = ()
+    # Left out: copies of the model's own few-shot examples, never shown.
+    copies: tuple[int, ...] = ()
 
 
 def pick(
@@ -40,12 +42,14 @@ def pick(
     min_relevance: float | None = None,
     diversity: float = DIVERSITY,
     ranked: bool = True,
+    copies: np.ndarray | None = None,
 ) -> Pick:
     """Choose up to `n` rows of `pool`: first fresh on-topic ones by MMR, then fresh
     off-topic ones, and only then repeats of `known` (least close first), which the
     caller marks. A candidate at `threshold` or above to one already chosen is a twin
     and never shown. `ranked` False: relevance can't be judged (e.g. word overlap on a
-    chat model's paraphrases), so the fresh ones keep the pool's order — the model's own."""
+    chat model's paraphrases), so the fresh ones keep the pool's order — the model's own.
+    `copies` (a boolean per row) marks candidates that are never shown at all."""
     size = len(pool)
     if size == 0 or n <= 0:
         return Pick(())
@@ -84,19 +88,21 @@ def pick(
         overlap = max((between[i, j] for j in chosen), default=0.0)
         return float((1 - diversity) * relevance[i] - diversity * overlap)
 
-    fresh = [i for i in range(size) if not repeat[i]]
+    shown = [i for i in range(size) if copies is None or not copies[i]]
+    fresh = [i for i in shown if not repeat[i]]
     take([i for i in fresh if on_topic[i]])
     complete = len(chosen) >= n
     take([i for i in fresh if not on_topic[i]])
     filled = len(chosen) >= n
-    take([i for i in range(size) if repeat[i]], least_close_first=True)
+    take([i for i in shown if repeat[i]], least_close_first=True)
     close = {i: int(nearest[i]) for i in chosen if repeat[i]}
     return Pick(
         chosen=tuple(chosen),
         close=close,
         complete=complete,
         filled=filled,
-        repeats=tuple(i for i in range(size) if repeat[i] and i not in chosen),
+        repeats=tuple(i for i in shown if repeat[i] and i not in chosen),
         twins=tuple(sorted(twins)),
         off_topic=tuple(i for i in range(size) if not on_topic[i]),
+        copies=tuple(i for i in range(size) if copies is not None and copies[i]),
     )

@@ -56,6 +56,8 @@ class Novelty:
         self._embedder = embedder
         self._lexical = LexicalEmbedder()
         self._down_until = 0.0
+        # (embedder, texts) -> vectors of fixed texts (few-shot example subjects).
+        self._fixed: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -132,13 +134,24 @@ class Novelty:
         exclude: Sequence[Key] = (),
         *,
         relevance: bool = True,
+        unlike: Sequence[str] = (),
     ) -> Picker[T]:
         """A picker for one request: `n` to show, `exclude` the items a candidate may
         resemble (e.g. the draft being remixed); `relevance` False when the request is only
-        a loose frame (a series' premise) rather than what every candidate must be about."""
-        found: Picker[T] = Picker(self, owner, request, n, exclude, relevance)
+        a loose frame (a series' premise) rather than what every candidate must be about;
+        `unlike` the subjects of the prompt's few-shot examples: a candidate closer to one
+        of them than to the request copies an example and is never shown (judged only by
+        an embedder that compares meaning)."""
+        found: Picker[T] = Picker(self, owner, request, n, exclude, relevance, unlike)
         await found.start()
         return found
+
+    async def fixed(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors of texts that never change (embedded once per embedder)."""
+        key = (embedder.name, tuple(texts))
+        if key not in self._fixed:
+            self._fixed[key] = await embedder.embed(texts, query=True)
+        return self._fixed[key]
 
     def close(self) -> None:
         if self._embedder is not None:
@@ -166,10 +179,13 @@ class Picker(Generic[T]):
         n: int,
         exclude: Sequence[Key],
         relevance: bool = True,
+        unlike: Sequence[str] = (),
     ) -> None:
         self.novelty, self.owner, self.request, self.n = novelty, owner, request, n
         self.exclude = tuple(exclude)
         self.relevance = relevance
+        self.unlike = tuple(unlike)
+        self.examples = np.zeros((0, 0), dtype=np.float32)
         self.items: list[T] = []
         self.texts: list[str] = []
         self.embedder: Embedder = novelty.current()
@@ -182,6 +198,23 @@ class Picker(Generic[T]):
         self.embedder, query = await self.novelty.embed([self.request], query=True)
         self.query = query[0]
         self.known = await self.novelty.known(self.owner, self.embedder, self.exclude)
+        await self._examples()
+
+    async def _examples(self) -> None:
+        if self.unlike and self.embedder.semantic:
+            try:
+                self.examples = await self.novelty.fixed(self.embedder, self.unlike)
+            except Exception as exc:  # judged without them: nothing is lost but the check
+                log.warning("could not embed the example subjects: %s", exc)
+                self.examples = np.zeros((0, 0), dtype=np.float32)
+        else:
+            self.examples = np.zeros((0, 0), dtype=np.float32)
+
+    def _copies(self) -> np.ndarray | None:
+        if not len(self.examples) or not len(self.pool):
+            return None
+        to_examples = (self.pool @ self.examples.T).max(axis=1)
+        return np.asarray(to_examples > self.pool @ self.query)
 
     async def add(self, candidates: Sequence[tuple[str, T]]) -> None:
         """More candidates (text to compare, the skill's item); exact repeats are skipped."""
@@ -199,6 +232,7 @@ class Picker(Generic[T]):
             self.query = (await embedder.embed([self.request], query=True))[0]
             self.known = await self.novelty.known(self.owner, embedder, self.exclude)
             self.pool = await embedder.embed(self.texts) if self.texts else self.pool[:0]
+            await self._examples()
         self.texts += [t for t, _ in new]
         self.items += [i for _, i in new]
         self.pool = vectors if not len(self.pool) else np.vstack([self.pool, vectors])
@@ -210,6 +244,7 @@ class Picker(Generic[T]):
             self.novelty.threshold(self.embedder),
             self.embedder.min_relevance if self.relevance else None,
             ranked=self.relevance,
+            copies=self._copies(),
         )
 
     @property
@@ -224,8 +259,9 @@ class Picker(Generic[T]):
 
     @property
     def dropped(self) -> int:
-        """Candidates left out as repeats of earlier items or of each other."""
-        return len(self._pick.repeats) + len(self._pick.twins)
+        """Candidates left out as repeats of earlier items or of each other, or as
+        copies of a few-shot example."""
+        return len(self._pick.repeats) + len(self._pick.twins) + len(self._pick.copies)
 
     def chosen(self) -> list[Choice[T]]:
         out = []

@@ -109,7 +109,11 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     base_model = ctx.llm.style == "completion"
     ask = count + (EXTRA_BASE if base_model else EXTRA_CHAT)
     relevance = base_model or ctx.novelty.semantic
-    picker: Picker[Idea] = await ctx.novelty.picker(ctx.owner, topic, count, relevance=relevance)
+    # The base model sometimes writes about its few-shot examples' topics instead.
+    unlike = ctx.llm.prompts["brainstorm"].completion.subjects() if base_model else []
+    picker: Picker[Idea] = await ctx.novelty.picker(
+        ctx.owner, topic, count, relevance=relevance, unlike=unlike
+    )
     for attempt in range(2):
         variables: dict[str, object] = {
             "topic": topic,

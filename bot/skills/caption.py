@@ -130,8 +130,10 @@ async def write_captions(
     exclude = [("draft", parent_id)] if parent_id else []
     # Word overlap judges relevance only for the base model (see LexicalEmbedder).
     relevance = base_model or ctx.novelty.semantic
+    # The base model sometimes captions one of its few-shot examples' posts instead.
+    unlike = ctx.llm.prompts["caption"].completion.subjects() if base_model else []
     picker: Picker[str] = await ctx.novelty.picker(
-        ctx.owner, description, SHOWN, exclude, relevance=relevance
+        ctx.owner, description, SHOWN, exclude, relevance=relevance, unlike=unlike
     )
     variables = {
         **platform_vars(platform, drafts=ask),
