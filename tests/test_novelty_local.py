@@ -140,3 +140,17 @@ async def test_ideas_about_a_few_shot_example_instead_of_the_topic_are_not_shown
     shown = hooks(reply.text)
     assert not any("guitar" in h.lower() for h in shown), shown
     assert len(shown) == 3 and "15 days in Lisbon" in shown
+
+
+async def test_asked_about_an_example_s_own_topic_its_ideas_are_kept(base_core: Core) -> None:
+    """Learning the guitar is a few-shot example's topic: asked for it, guitar ideas are
+    what was asked, not a copy."""
+    model = base_core.llm.model
+    assert isinstance(model, ScriptedChatModel)
+    model.enqueue(
+        " How I'm learning to play guitar on a plane | Angle: short lesson | Format: reel\n"
+        "2. Hook: Guitar lessons from a child | Angle: beginner song | Format: live\n"
+        "3. Hook: 40 songs of my cheap guitar | Angle: beginner song | Format: carousel"
+    )
+    reply = await ask(base_core, "/brainstorm learning guitar as an adult 3")
+    assert len(hooks(reply.text)) == 3, reply.text

@@ -201,14 +201,19 @@ class Picker(Generic[T]):
         await self._examples()
 
     async def _examples(self) -> None:
-        if self.unlike and self.embedder.semantic:
-            try:
-                self.examples = await self.novelty.fixed(self.embedder, self.unlike)
-            except Exception as exc:  # judged without them: nothing is lost but the check
-                log.warning("could not embed the example subjects: %s", exc)
-                self.examples = np.zeros((0, 0), dtype=np.float32)
-        else:
-            self.examples = np.zeros((0, 0), dtype=np.float32)
+        self.examples = np.zeros((0, 0), dtype=np.float32)
+        if not self.unlike or not self.embedder.semantic:
+            return
+        try:
+            examples = await self.novelty.fixed(self.embedder, self.unlike)
+        except Exception as exc:  # judged without them: nothing is lost but the check
+            log.warning("could not embed the example subjects: %s", exc)
+            return
+        # An example about what was asked (ramen, asked for ramen) is no wrong turn.
+        related = self.embedder.min_relevance
+        if related is not None:
+            examples = examples[examples @ self.query < related]
+        self.examples = examples
 
     def _copies(self) -> np.ndarray | None:
         if not len(self.examples) or not len(self.pool):
