@@ -1,9 +1,14 @@
-"""The README stays true to the code: every command and the CI command are in it."""
+"""The README stays true to the code: every command, every setting and the CI command are
+in it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from pydantic import BaseModel
+
+from bot.config import Settings
 from bot.core import Core
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,10 +30,6 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def _setting_names() -> set[str]:
-    from pydantic import BaseModel
-
-    from bot.config import Settings
-
     names = set()
     for name, field in Settings.model_fields.items():
         kind = field.annotation
@@ -40,8 +41,6 @@ def _setting_names() -> set[str]:
 
 
 def test_every_setting_the_readme_names_exists_and_every_setting_is_documented() -> None:
-    import re
-
     readme = (ROOT / "README.md").read_text()
     named = set(re.findall(r"MUSE_[A-Z0-9_]*[A-Z0-9]", readme))
     real = _setting_names()

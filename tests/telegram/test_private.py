@@ -76,7 +76,10 @@ async def test_when_many_answers_are_under_way_they_show_typing_not_partial_text
     people = [501, 502, 503]
     for uid in people:
         await fake.push_message("/caption a rainy tram in Lisbon for x", user=fake.user(uid))
-    typing_in = lambda: {int(c.params["chat_id"]) for c in fake.of("sendChatAction")}  # noqa: E731
+
+    def typing_in() -> set[int]:
+        return {int(c.params["chat_id"]) for c in fake.of("sendChatAction")}
+
     await fake.wait_for(lambda: typing_in() >= set(people))
     assert not any(m for uid in people for m in fake.messages(uid))  # no partial text
     held.release.set()
