@@ -10,6 +10,7 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
+from tests.fakes.openai_server import FakeOpenAI
 
 
 @pytest.fixture(autouse=True)
@@ -45,3 +46,15 @@ def model(core: Core) -> ScriptedChatModel:
     """The scripted model behind `core`: enqueue() answers, read .calls."""
     assert isinstance(core.llm.model, ScriptedChatModel)
     return core.llm.model
+
+
+@pytest.fixture
+async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeOpenAI]:
+    """The fake OpenAI-compatible server, with Muse pointed at it (provider openai);
+    a test's own fixtures add the other MUSE_LLM__* settings it needs."""
+    fake = FakeOpenAI()
+    await fake.start()
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", fake.base_url)
+    yield fake
+    await fake.close()

@@ -11,6 +11,17 @@ from bot.messages import Action, Incoming, Reply, SessionKey
 from tests.fakes.outbox import Posted, RecordingOutbox
 
 IDEA_RE = re.compile(r"^#(\d+) ")
+# What the scripted model answers for a session's seed ideas and for its summary.
+SEEDS = (
+    "1. Hook: Pixel Picnic Live | Angle: cozy | Format: live\n"
+    "2. Hook: Cozy Code Corner | Angle: warm | Format: live\n"
+    "3. Hook: Friday Night Devlog | Angle: honest | Format: video"
+)
+SUMMARY = (
+    "Themes: cozy evenings and retro radio\n"
+    "Decision: go with Cozy Code Radio, with a jingle\n"
+    "Open questions: does it work for the video titles too?"
+)
 _message_ids = itertools.count(1)
 
 

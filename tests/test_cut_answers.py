@@ -25,22 +25,9 @@ LONG = (
 
 
 @pytest.fixture
-async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    for key, value in {
-        "MUSE_LLM__PROVIDER": "openai",
-        "MUSE_LLM__BASE_URL": fake.base_url,
-        "MUSE_LLM__MODEL": "muse-test-model",
-        "MUSE_LLM__CHAT_MAX_TOKENS": "25",  # 100 characters on the fake server
-    }.items():
-        monkeypatch.setenv(key, value)
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def core(server: FakeOpenAI) -> AsyncIterator[Core]:
+async def core(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Core]:
+    monkeypatch.setenv("MUSE_LLM__MODEL", "muse-test-model")
+    monkeypatch.setenv("MUSE_LLM__CHAT_MAX_TOKENS", "25")  # 100 characters on the fake server
     core = await Core.create(load_settings())
     yield core
     await core.close()

@@ -36,16 +36,6 @@ ENDS_A_SENTENCE = re.compile(r"[.!?…][\"'”’)]*$")
 
 
 @pytest.fixture
-async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
-    monkeypatch.setenv("MUSE_LLM__BASE_URL", fake.base_url)
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def core(server: FakeOpenAI) -> AsyncIterator[Core]:
     core = await Core.create(load_settings())
     yield core

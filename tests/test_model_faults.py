@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -54,18 +54,8 @@ FAULTS: dict[str, Callable[[], Step]] = {
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 def env(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for key, value in {
-        "MUSE_LLM__PROVIDER": "openai",
-        "MUSE_LLM__BASE_URL": server.base_url,
         "MUSE_LLM__API_KEY": "sk-test-faults-1234",
         "MUSE_LLM__MODEL": "muse-test-model",
         "MUSE_LLM__TIMEOUT_S": "0.3",
@@ -96,6 +86,15 @@ def one_clear_line(answer: Reply, caplog: pytest.LogCaptureFixture) -> None:
     assert ref and f"ref {ref.group(1)}" in caplog.text
 
 
+def lasting(fault: str, env: pytest.MonkeyPatch, server: FakeOpenAI) -> None:
+    """The server fails every try (or can't be reached at all); "fake" is the fallback."""
+    env.setenv("MUSE_LLM__FALLBACK", "fake")
+    if fault == "refused":
+        env.setenv("MUSE_LLM__BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    else:
+        server.enqueue(*[FAULTS[fault]() for _ in range(5)])
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 async def test_a_fault_is_retried_and_the_user_gets_the_answer(
     fault: str, env: pytest.MonkeyPatch, server: FakeOpenAI
@@ -117,11 +116,7 @@ async def test_a_fault_is_retried_and_the_user_gets_the_answer(
 async def test_a_lasting_fault_falls_back_to_the_next_provider(
     fault: str, env: pytest.MonkeyPatch, server: FakeOpenAI
 ) -> None:
-    env.setenv("MUSE_LLM__FALLBACK", "fake")
-    if fault == "refused":
-        env.setenv("MUSE_LLM__BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
-    else:
-        server.enqueue(*[FAULTS[fault]() for _ in range(5)])
+    lasting(fault, env, server)
     core = await start_core()
     try:
         fallback_model(core).enqueue("1. Tram one\n2. Tram two\n3. Tram three")
@@ -139,11 +134,7 @@ async def test_a_lasting_fault_falls_back_to_the_next_provider(
 async def test_when_everything_fails_the_user_gets_one_line_with_a_ref(
     fault: str, env: pytest.MonkeyPatch, server: FakeOpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    env.setenv("MUSE_LLM__FALLBACK", "fake")
-    if fault == "refused":
-        env.setenv("MUSE_LLM__BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
-    else:
-        server.enqueue(*[FAULTS[fault]() for _ in range(5)])
+    lasting(fault, env, server)
     core = await start_core()
     try:
         fallback_model(core).enqueue(*[ConnectionError("the fallback is down too")] * 5)

@@ -20,20 +20,10 @@ from tests.test_novelty_pick import TABLE, TableEmbedder
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def openai_core(
     server: FakeOpenAI, muse_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Core]:
     for key, value in {
-        "MUSE_LLM__PROVIDER": "openai",
-        "MUSE_LLM__BASE_URL": server.base_url,
         "MUSE_LLM__API_KEY": "sk-test-embed-1234",
         "MUSE_LLM__MAX_RETRIES": "0",
         "MUSE_EMBEDDINGS__PROVIDER": "openai",

@@ -28,18 +28,8 @@ CAPTION = "/caption a rainy morning in Lisbon for instagram"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 def openai_env(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
     for key, value in {
-        "MUSE_LLM__PROVIDER": "openai",
-        "MUSE_LLM__BASE_URL": server.base_url,
         "MUSE_LLM__API_KEY": KEY,
         "MUSE_LLM__MODEL": "muse-test-model",
         "MUSE_LLM__TIMEOUT_S": "5",

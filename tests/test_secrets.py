@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,11 @@ KEY = "sk-proj-Muse0123456789secretKEYvalue"
 
 
 @pytest.fixture
-async def echoing_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeOpenAI]:
+def echoing_server(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
     """A model server that refuses the key and, like some proxies, quotes it back."""
-    server = FakeOpenAI()
-    await server.start()
-    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
-    monkeypatch.setenv("MUSE_LLM__BASE_URL", server.base_url)
     monkeypatch.setenv("MUSE_LLM__API_KEY", KEY)
     monkeypatch.setenv("MUSE_LOG_LEVEL", "DEBUG")
-    yield server
-    await server.close()
+    return server
 
 
 async def test_a_key_the_server_quotes_back_stays_out_of_the_log_and_the_reply(

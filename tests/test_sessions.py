@@ -16,18 +16,7 @@ from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Incoming, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
-from tests.session_kit import Group, idea_posts
-
-SEEDS = (
-    "1. Hook: Pixel Picnic Live | Angle: cozy | Format: live\n"
-    "2. Hook: Cozy Code Corner | Angle: warm | Format: live\n"
-    "3. Hook: Friday Night Devlog | Angle: honest | Format: video"
-)
-SUMMARY = (
-    "Themes: cozy evenings and retro radio\n"
-    "Decision: go with Cozy Code Radio, with a jingle\n"
-    "Open questions: does it work for the video titles too?"
-)
+from tests.session_kit import SEEDS, SUMMARY, Group, idea_posts
 
 
 @pytest.fixture

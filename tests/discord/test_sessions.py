@@ -7,7 +7,6 @@ refused."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,18 +19,7 @@ from bot.llm.fake import ScriptedChatModel
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.fake_payloads import EPHEMERAL, FakeInteraction
 from tests.fakes.clock import FakeClock
-
-SEEDS = (
-    "1. Hook: Pixel Picnic Live | Angle: cozy | Format: live\n"
-    "2. Hook: Cozy Code Corner | Angle: warm | Format: live\n"
-    "3. Hook: Friday Night Devlog | Angle: honest | Format: video"
-)
-SUMMARY = (
-    "Themes: cozy evenings and retro radio\n"
-    "Decision: go with Cozy Code Radio, with a jingle\n"
-    "Open questions: does it work for the video titles too?"
-)
-IDEA_RE = re.compile(r"^#(\d+) ")
+from tests.session_kit import IDEA_RE, SEEDS, SUMMARY
 
 
 @pytest.fixture

@@ -16,22 +16,13 @@ from bot.config import Settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from tests.fakes.clock import FakeClock
+from tests.session_kit import SEEDS, SUMMARY
 from tests.telegram.conftest import fast_limiter, final
 from tests.telegram.fake_bot_api import FakeBotAPI, Sent
 
 FORUM = -1001234567890  # a supergroup with topics
 PLAIN = -1009876543210  # a supergroup without
 ALICE, BOB, CAT, DAN = 111, 222, 333, 444
-SEEDS = (
-    "1. Hook: Pixel Picnic Live | Angle: cozy | Format: live\n"
-    "2. Hook: Cozy Code Corner | Angle: warm | Format: live\n"
-    "3. Hook: Friday Night Devlog | Angle: honest | Format: video"
-)
-SUMMARY = (
-    "Themes: cozy evenings and retro radio\n"
-    "Decision: go with Cozy Code Radio, with a jingle\n"
-    "Open questions: does it work for the video titles too?"
-)
 
 
 @dataclass
