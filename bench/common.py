@@ -1,14 +1,17 @@
-"""What every benchmark figure shares: a result row, a temporary data dir with the
-environment Muse reads, percentiles, and process CPU/RSS readings."""
+"""What every benchmark figure shares: a result row and its table, a temporary data dir
+with the environment Muse reads, percentiles, process CPU/RSS readings, and the command
+line of a figure run alone."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
 import os
 import statistics
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -99,3 +102,34 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     return {"cpus": os.cpu_count(), "cpu": model, "python": sys.version.split()[0]}
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def print_rows(rows: list[Row]) -> None:
+    head = f"{'fig':<4}{'what':<52}{'unit':<7}{'Muse':>9}{'ref':>9}{'ratio':>7}  {'target':<24}met"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        met = {True: "yes", False: "NO", None: "—"}[r.met]
+        print(
+            f"{r.figure:<4}{r.what[:51]:<52}{r.unit:<7}{fmt(r.muse):>9}{fmt(r.reference):>9}"
+            f"{fmt(r.ratio):>7}  {r.target[:23]:<24}{met}"
+        )
+        if r.note:
+            print(f"{'':<4}  ↳ {r.note}")
+
+
+def run_alone(
+    measure: Callable[[int], Coroutine[Any, Any, list[Row]]], option: str, default: int
+) -> None:
+    """A figure's own command line (`python bench/fig_limits.py --users 50`): one size
+    option, and the same table the suite prints."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument(option, type=int, default=default)
+    size = vars(parser.parse_args())[option.lstrip("-").replace("-", "_")]
+    print_rows(asyncio.run(measure(size)))

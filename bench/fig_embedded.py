@@ -6,7 +6,6 @@ prompt and settings; and that the model loads at start, in the background.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import time
@@ -16,7 +15,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, median, muse_env
+from bench.common import Row, median, muse_env, run_alone
 from bot.config import load_settings
 from bot.core import Core
 from bot.llm.chains import CONTINUATION, completion_prompt
@@ -145,14 +144,5 @@ async def run(quick: bool) -> list[Row]:
     return await measure(2 if quick else 5)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    from bench.run import print_rows
-
-    print_rows(asyncio.run(measure(args.runs)))
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(measure, "--runs", 5)

@@ -17,7 +17,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, median
+from bench.common import Row, median, print_rows
 from bench.telegram_rig import Rig, running
 
 GROUP = -100500
@@ -98,8 +98,6 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    from bench.run import print_rows
-
     print_rows(asyncio.run(measure(args.rounds)) + asyncio.run(measure_flood(args.rounds)))
 
 

@@ -7,7 +7,6 @@ against the least time the limits allow; the bare echo bot (no pacing) for refer
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import math
@@ -17,7 +16,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row
+from bench.common import Row, run_alone
 from bench.telegram_rig import FIRST_USER, running
 
 OVERALL_PER_S = 30
@@ -69,14 +68,5 @@ async def run(quick: bool) -> list[Row]:
     return await measure(200)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=200)
-    args = parser.parse_args()
-    from bench.run import print_rows
-
-    print_rows(asyncio.run(measure(args.users)))
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(measure, "--users", 200)

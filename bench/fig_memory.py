@@ -17,7 +17,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, muse_env, percentile, rss_mb
+from bench.common import Row, muse_env, percentile, print_rows, rss_mb
 from bot.config import load_settings
 from bot.core import Core
 from bot.llm.chains import fit_history
@@ -167,8 +167,6 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--growth-users", type=int, default=10_000)
     args = parser.parse_args()
-    from bench.run import print_rows
-
     rows = asyncio.run(measure_context(args.turns, args.users))
     rows += asyncio.run(measure_growth(args.growth_users))
     rows += asyncio.run(measure_idle())

@@ -5,8 +5,6 @@ model answers instantly (the scripted fake model, in process), p50 and p99.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
 import time
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, muse_env, percentile
+from bench.common import Row, muse_env, percentile, run_alone
 from bot.config import load_settings
 from bot.core import Core
 from bot.messages import Incoming, SessionKey
@@ -46,14 +44,5 @@ async def run(quick: bool) -> list[Row]:
     return await measure(500 if quick else 2000)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--messages", type=int, default=2000)
-    args = parser.parse_args()
-    from bench.run import print_rows
-
-    print_rows(asyncio.run(measure(args.messages)))
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(measure, "--messages", 2000)

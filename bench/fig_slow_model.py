@@ -7,7 +7,6 @@ writes one answer at a time: how soon the 5th person in line is told so.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, muse_env
+from bench.common import Row, muse_env, run_alone
 from bench.telegram_rig import running
 from bot.config import load_settings
 from bot.core import Core
@@ -87,14 +86,5 @@ async def run(quick: bool) -> list[Row]:
     return await measure(200)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=200)
-    args = parser.parse_args()
-    from bench.run import print_rows
-
-    print_rows(asyncio.run(measure(args.users)))
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(measure, "--users", 200)

@@ -17,7 +17,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, median
+from bench.common import Row, median, print_rows
 from bench.telegram_rig import running
 
 
@@ -94,8 +94,6 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    from bench.run import print_rows
-
     print_rows(asyncio.run(measure(args.users, args.rounds)))
 
 

@@ -22,7 +22,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, machine
+from bench.common import Row, machine, print_rows
 
 # figure -> (module, what it measures, full-size and quick-size runner)
 FIGURES: dict[str, tuple[str, str]] = {
@@ -40,26 +40,6 @@ FIGURES: dict[str, tuple[str, str]] = {
 def runner(figure: str, quick: bool) -> Callable[[], Coroutine[Any, Any, list[Row]]]:
     module = importlib.import_module(FIGURES[figure][0])
     return lambda: module.run(quick)  # type: ignore[no-any-return]
-
-
-def fmt(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def print_rows(rows: list[Row]) -> None:
-    head = f"{'fig':<4}{'what':<52}{'unit':<7}{'Muse':>9}{'ref':>9}{'ratio':>7}  {'target':<24}met"
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        met = {True: "yes", False: "NO", None: "—"}[r.met]
-        print(
-            f"{r.figure:<4}{r.what[:51]:<52}{r.unit:<7}{fmt(r.muse):>9}{fmt(r.reference):>9}"
-            f"{fmt(r.ratio):>7}  {r.target[:23]:<24}{met}"
-        )
-        if r.note:
-            print(f"{'':<4}  ↳ {r.note}")
 
 
 def main() -> None:

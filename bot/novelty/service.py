@@ -262,12 +262,6 @@ class Picker(Generic[T]):
         """Enough fresh, distinct candidates, whether on topic or not."""
         return self._pick.filled
 
-    @property
-    def dropped(self) -> int:
-        """Candidates left out as repeats of earlier items or of each other, or as
-        copies of a few-shot example."""
-        return len(self._pick.repeats) + len(self._pick.twins) + len(self._pick.copies)
-
     def chosen(self) -> list[Choice[T]]:
         out = []
         for i in self._pick.chosen:
