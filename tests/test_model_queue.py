@@ -4,17 +4,20 @@ line at once, and again as it moves — never left in silence."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import numpy as np
 from langchain_core.outputs import ChatGenerationChunk
 
 from bot.config import Settings
 from bot.core import Core
 from bot.llm.gate import Gate
 from bot.messages import Progress, Reply
+from bot.novelty import Novelty
 from tests.helpers import message
 from tests.test_core_robustness import GatedModel
+from tests.test_novelty_pick import TableEmbedder
 
 
 class StartedModel(GatedModel):
@@ -58,6 +61,55 @@ async def test_the_fifth_in_line_is_told_so_at_once_and_answered_in_turn(
         await asyncio.wait_for(asyncio.gather(first, *others), 10)
         assert model.__dict__["seen"][1:] == [f"request {n}" for n in range(1, 5)]  # in turn
         assert seen["u4"][-1].text == "answer to request 4"
+    finally:
+        await core.close()
+
+
+class HeldEmbedder(TableEmbedder):
+    """An embedder busy until released (the local one shares the CPU with the model)."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.release = asyncio.Event()
+
+    async def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
+        await self.release.wait()
+        return await super().embed(texts, query=query)
+
+
+async def test_waiting_for_the_embedder_does_not_keep_anyone_out_of_the_line(
+    settings: Settings,
+) -> None:
+    """Captions are checked for novelty by an embedder; while it is busy, five people
+    asking at once still join the model's line and hear their place at once."""
+    settings.llm.concurrency = 1
+    model = StartedModel()
+    core = await Core.create(settings, model=model)
+    embedder = HeldEmbedder()
+    core.novelty = Novelty(core.settings, core.memory, embedder)
+    try:
+        told = asyncio.Event()
+        outs: dict[int, list[Any]] = {}
+
+        async def ask(n: int) -> None:
+            text = f"/caption {'SLOW ' if n == 0 else ''}a tram at dawn, take {n}"
+            outs[n] = []
+            async for out in core.handle(message(text, user=f"u{n}", chat=f"u{n}")):
+                outs[n].append(out)
+                if n == 4 and isinstance(out, Progress):
+                    told.set()
+
+        people = []
+        for n in range(5):
+            people.append(asyncio.create_task(ask(n)))
+            await asyncio.sleep(0)  # the 5th is 5th
+        await asyncio.wait_for(told.wait(), 10)
+        assert "4 answers to write before yours" in outs[4][-1].text
+        assert not embedder.calls  # nothing embedded yet: nobody waited for it
+        embedder.release.set()
+        model.__dict__["release"].set()
+        await asyncio.wait_for(asyncio.gather(*people), 10)
+        assert all(isinstance(outs[n][-1], Reply) for n in range(5))
     finally:
         await core.close()
 

@@ -2,7 +2,9 @@
 provider needs, run it as a LangChain chain (prompt | model | parser), and stream the
 answer — resiliently:
 
-1. The configured provider streams the answer (the user sees it grow).
+1. The configured provider streams the answer (the user sees it grow) — unless nobody
+   would watch it grow: a server asked for many answers at once, or a caller that only
+   wants the result (`complete`), gets each answer whole, in one response.
 2. If that fails — before the first word or halfway — the answer is generated again,
    without the broken part: the provider retried with backoff (LangChain's with_retry,
    honouring Retry-After), then each fallback provider in turn (LangChain's
@@ -98,6 +100,13 @@ def final_error(exc: BaseException) -> MuseError:
 # 256 stays within what servers take by default (Ollama queues up to 512); with 128,
 # 200 people on a 1 s model took two rounds (3.2 s vs 2.7 s, bench/README.md).
 SERVER_CONCURRENCY = 256
+# From this many generations at once, a server is asked for whole answers rather than
+# token streams. Under such a burst the chat apps show "typing…", not partial text
+# (Telegram's own threshold: adapters/telegram_delivery.BUSY_ANSWERS), while a stream
+# costs CPU for every token of every answer (SSE events, a chunk object and callbacks
+# each): measured on 200 answers at once, 10 → 6.6 ms of the bot's CPU an answer, and
+# 200 answers of a 1 s model 2.7 → 2.0 s (bench/README.md).
+WHOLE_FROM = 16
 
 
 def concurrency(settings: LLMSettings) -> int:
@@ -162,10 +171,13 @@ class LLMEngine:
         *,
         partial: str = "",
         waiting: Waiting | None = None,
+        stream: bool = True,
     ) -> Answer:
         """Generate an answer (iterate it). With `partial`, continue that answer (one cut
         at the token cap): the text is then only what comes after it. `waiting` is told
         the answer's place in line while other answers are being written first.
+        `stream=False`: nobody watches it grow, so it comes whole (also when a server
+        is writing WHOLE_FROM answers at once).
 
         Completion style: the answer starts with the prompt's primer, and a numbered
         list that ends early (fewer than the form's `min_items`) is continued, one
@@ -173,7 +185,7 @@ class LLMEngine:
         request = Request(
             self.prompts[skill], dict(variables), tuple(history), tuple(images), partial
         )
-        return Answer(lambda answer: self._produce(request, answer, waiting))
+        return Answer(lambda answer: self._produce(request, answer, waiting, stream))
 
     async def stream(
         self,
@@ -199,7 +211,7 @@ class LLMEngine:
         history: Sequence[BaseMessage] = (),
         images: Sequence[Attachment] = (),
     ) -> str:
-        answer = self.answer(skill, variables, history, images)
+        answer = self.answer(skill, variables, history, images, stream=False)
         async for _ in answer:
             pass
         return answer.text
@@ -207,13 +219,15 @@ class LLMEngine:
     # -- producing ----------------------------------------------------------
 
     async def _produce(
-        self, request: Request, answer: Answer, waiting: Waiting | None
+        self, request: Request, answer: Answer, waiting: Waiting | None, stream: bool
     ) -> AsyncIterator[str]:
         # What an injected "print your system prompt" would get out: never shown.
         protected = userdata.fragments(request.spec.chat.system)
         async with self.gate.slot(waiting):
             watch = Watch()
-            async for text in self._generate(request, watch, self.providers):
+            busy = self.providers[0].remote and self.gate.running >= WHOLE_FROM
+            whole = busy or not stream
+            async for text in self._generate(request, watch, self.providers, whole=whole):
                 if userdata.leaked(text, protected):
                     raise LLMLeak(f"{request.spec.name}: the answer repeated the system prompt")
                 answer.text = text
@@ -254,14 +268,25 @@ class LLMEngine:
             yield answer.text
 
     async def _generate(
-        self, request: Request, watch: Watch, providers: Sequence[Provider]
+        self,
+        request: Request,
+        watch: Watch,
+        providers: Sequence[Provider],
+        *,
+        whole: bool = False,
     ) -> AsyncIterator[str]:
-        """The text so far of one generation: streamed from the first provider; after a
-        failure, generated again by the retried provider and then its fallbacks."""
+        """The text so far of one generation: streamed from the first provider (or, if
+        `whole`, in one piece); after a failure, generated again by the retried provider
+        and then its fallbacks."""
         config: RunnableConfig = {"callbacks": [watch]}
         first = providers[0]
         text = ""
         try:
+            if whole:
+                text = await build(request, first).ainvoke({}, config)
+                if text:
+                    yield text
+                return
             async for delta in build(request, first).astream({}, config):
                 if delta:
                     text += delta

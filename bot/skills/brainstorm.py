@@ -111,7 +111,7 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes writes about its few-shot examples' topics instead.
     unlike = ctx.llm.prompts["brainstorm"].completion.subjects() if base_model else []
-    picker: Picker[Idea] = await ctx.novelty.picker(
+    picker: Picker[Idea] = ctx.novelty.picker(
         ctx.owner, topic, count, relevance=relevance, unlike=unlike
     )
     for attempt in range(2):

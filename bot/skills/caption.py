@@ -132,7 +132,7 @@ async def write_captions(
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes captions one of its few-shot examples' posts instead.
     unlike = ctx.llm.prompts["caption"].completion.subjects() if base_model else []
-    picker: Picker[str] = await ctx.novelty.picker(
+    picker: Picker[str] = ctx.novelty.picker(
         ctx.owner, description, SHOWN, exclude, relevance=relevance, unlike=unlike
     )
     variables = {

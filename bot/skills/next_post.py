@@ -57,7 +57,7 @@ async def next_(ctx: Context) -> AsyncIterator[Outgoing]:
         or "- nothing yet: suggest the opening post",
         "posted": "; ".join(f'"{one_line(p)}"' for p in published) or "nothing yet",
     }
-    picker: Picker[tuple[str, str]] = await ctx.novelty.picker(
+    picker: Picker[tuple[str, str]] = ctx.novelty.picker(
         ctx.owner, f"{series.name}: {series.premise}", 1, relevance=False
     )
     for attempt in range(2):

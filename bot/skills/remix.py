@@ -96,9 +96,7 @@ async def remix_text(
     }
     exclude = [("draft", parent_id)] if parent_id else []
     relevance = base_model or ctx.novelty.semantic
-    picker: Picker[str] = await ctx.novelty.picker(
-        ctx.owner, source, 1, exclude, relevance=relevance
-    )
+    picker: Picker[str] = ctx.novelty.picker(ctx.owner, source, 1, exclude, relevance=relevance)
     for attempt in range(3 if base_model else 2):
         if attempt:
             variables["_temperature"] = min(1.2, ctx.settings.llm.temperature + 0.2 * attempt)

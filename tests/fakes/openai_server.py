@@ -14,7 +14,7 @@ Faults to inject, each really happening on the wire: `hang` (a timeout),
 `rate_limited` (429 with Retry-After), `server_error`/`status` (5xx and others),
 `malformed` (a body that is not JSON), `empty` (no answer in a 200), `broken` (the
 connection dropped halfway through the answer). A refused connection is a closed port:
-see `closed_port()`.
+see `closed_port()`. `hold()` keeps every answer back until `release()`.
 
     server = FakeOpenAI()
     base_url = await server.start()          # http://127.0.0.1:PORT/v1
@@ -152,10 +152,19 @@ class FakeOpenAI:
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self._arrived = asyncio.Condition()
+        self._released = asyncio.Event()
+        self._released.set()
         self.port = 0
 
     def enqueue(self, *steps: Step) -> None:
         self.script.extend(steps)
+
+    def hold(self) -> None:
+        """Let requests arrive but answer none until release(): many under way at once."""
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
 
     async def wait_for_requests(self, count: int, within: float = 30.0) -> None:
         """Until `count` requests have arrived (e.g. a model call is under way)."""
@@ -183,6 +192,7 @@ class FakeOpenAI:
         self.requests.append(Recorded(request.path, dict(request.headers), body, time.monotonic()))
         async with self._arrived:
             self._arrived.notify_all()
+        await self._released.wait()
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
         step = self.script.popleft() if self.script else reply(self.default)
