@@ -106,7 +106,9 @@ def _style(action: Action | None) -> discord.ButtonStyle:
 
 def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
     """Buttons as a timeout-free View of dynamic items; extra rows/buttons are trimmed
-    to Discord's 5x5 rather than failing the whole message."""
+    to Discord's 5x5 rather than failing the whole message. An empty row takes no row
+    of Discord's five (found by Hypothesis: five empty rows hid a sixth's buttons)."""
+    rows = tuple(row for row in rows if row)
     if not rows:
         return None
     view = discord.ui.View(timeout=None)

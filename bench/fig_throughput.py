@@ -18,7 +18,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Row, cpu_seconds, median, print_rows
-from bench.telegram_rig import running
+from bench.telegram_rig import FIRST_USER, running
 
 
 async def one(bot: str, users: int) -> tuple[float, float, float]:
@@ -26,8 +26,8 @@ async def one(bot: str, users: int) -> tuple[float, float, float]:
     answer) for one burst. The fakes (Bot API, model server, the users) run in this
     process, on the same two cores as the bot."""
     async with running(bot, env={"MUSE_TELEGRAM__FLOOD_LIMITS": "false"}) as rig:
-        await rig.burst(5, text="warm-up {i}")  # imports, first queries, connections
-        rig.arrived.clear()
+        # Imports, first queries, connections; other people than the measured ones.
+        await rig.burst(5, text="warm-up {i}", first=FIRST_USER + users)
         cpu, fakes = rig.cpu(), cpu_seconds()
         seconds = await rig.burst(users)
         return users / seconds, (rig.cpu() - cpu) / users, (cpu_seconds() - fakes) / users

@@ -33,6 +33,8 @@ class Rig:
     proc: asyncio.subprocess.Process
     marker: str  # text that only a finished answer contains
     arrived: dict[int, float] = field(default_factory=dict)  # chat -> when answered
+    log: _Tail | None = None  # the bot's stderr, for a figure that fails
+    asked: set[int] = field(default_factory=set)  # chats that wrote in a burst
 
     def answered(self, chat_id: int) -> bool:
         return chat_id in self.arrived
@@ -56,17 +58,34 @@ class Rig:
             self._scan()
             return predicate()
 
-        await self.fake.wait_for(check, within)
+        try:
+            await self.fake.wait_for(check, within)
+        except TimeoutError:
+            raise TimeoutError(f"not there after {within:.0f} s: {self.missing()}") from None
 
-    async def burst(self, users: int, text: str = "hello number {i}") -> float:
-        """`users` different people write one message each at once; seconds until every
-        one of them has a finished answer."""
+    def missing(self) -> str:
+        """What the people still without an answer got, and the bot's last words."""
+        waiting = sorted(self.asked - set(self.arrived))
+        example = waiting[0] if waiting else None
+        got = [m.text[:60] for m in self.fake.sent if m.chat_id == example]
+        log = self.log.text()[-600:] if self.log else ""
+        return (
+            f"{len(waiting)} waiting, e.g. chat {example} got {got}; "
+            f"bot exit {self.proc.returncode}; {log}"
+        )
+
+    async def burst(
+        self, users: int, text: str = "hello number {i}", first: int = FIRST_USER
+    ) -> float:
+        """`users` different people (ids from `first`) write one message each at once;
+        seconds until every one of them has a finished answer."""
         start = time.perf_counter()
         for i in range(users):
-            uid = FIRST_USER + i
+            uid = first + i
             user = self.fake.user(uid, f"user{uid}", f"User {i}")
             await self.fake.push_message(text.format(i=i), user=user)
-        chats = [FIRST_USER + i for i in range(users)]
+        chats = [first + i for i in range(users)]
+        self.asked.update(chats)
         await self.until(lambda: all(self.answered(c) for c in chats))
         return max(self.arrived[c] for c in chats) - start
 
@@ -114,10 +133,10 @@ async def running(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-    rig = Rig(fake, model, proc, "Noted:")
     # Read its stderr as it comes: a bot that logs a lot (the echo bot's 429 tracebacks)
     # would otherwise fill the pipe and block, and then never finish shutting down.
     tail = _Tail()
+    rig = Rig(fake, model, proc, "Noted:", log=tail)
     drain = asyncio.create_task(tail.read(proc))
     try:
         # Ready once it polls: both bots delete any webhook right before polling.

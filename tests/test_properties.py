@@ -216,7 +216,8 @@ ACTIONS = st.builds(
 
 
 @given(st.lists(st.lists(st.tuples(TEXT, ACTIONS), max_size=8), max_size=8))
-@example([[("", Action("pick", 1))], [("\r", Action("more", 2))]])  # blank labels: refused
+@example([[("", Action("pick", 1))], [("\r", Action("more", 2))]])  # blank labels: "…"
+@example([[], [], [], [], [], [("Pick", Action("pick", 1))]])  # empty rows take no room
 @settings(max_examples=60)  # each example starts an event loop (a View needs one)
 def test_discord_buttons_always_fit_discords_rules(rows: list[list[tuple[str, Action]]]) -> None:
     async def render() -> list[dict[str, Any]] | None:  # a View needs a running loop
