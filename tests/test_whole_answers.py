@@ -54,7 +54,6 @@ async def test_a_burst_comes_whole_with_everything_a_stream_has(
         assert seen[-1].buttons, "a cut answer offers Continue"
     whole = [r for r in server.requests if not r.streamed]
     assert len(whole) == PEOPLE - WHOLE_FROM + 1  # from the 16th answer under way
-    assert all(r.streamed for r in server.requests[:3])
     # Those answers arrived in one piece; the others grew as they were written.
     grew = [seen for seen in outs.values() if len({o.text for o in seen[:-1]}) > 1]
     assert len(grew) == PEOPLE - len(whole)
