@@ -76,16 +76,19 @@ async def test_unexpected_failure_is_one_line_not_a_traceback(
 
 
 class GatedModel(ScriptedChatModel):
-    """Holds any prompt mentioning 'SLOW' until released: a slow LLM call."""
+    """Holds any prompt mentioning 'SLOW' until released: a slow LLM call. `started` is
+    set once the first prompt has reached it."""
 
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
         self.__dict__["release"] = asyncio.Event()
+        self.__dict__["started"] = asyncio.Event()
         self.__dict__["seen"] = []
 
     async def _astream(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
+        self.__dict__["started"].set()
         # The person's words, without the data tags they reach the model in.
         text = str(messages[-1].content).removeprefix(OPEN).removesuffix(CLOSE)
         self.__dict__["seen"].append(text)

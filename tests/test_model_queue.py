@@ -4,11 +4,10 @@ line at once, and again as it moves — never left in silence."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from langchain_core.outputs import ChatGenerationChunk
 
 from bot.config import Settings
 from bot.core import Core
@@ -20,24 +19,11 @@ from tests.test_core_robustness import GatedModel
 from tests.test_novelty_pick import TableEmbedder
 
 
-class StartedModel(GatedModel):
-    """A GatedModel that also says when its first (held) answer has started."""
-
-    def model_post_init(self, context: Any) -> None:
-        super().model_post_init(context)
-        self.__dict__["started"] = asyncio.Event()
-
-    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
-        self.__dict__["started"].set()
-        async for chunk in super()._astream(*args, **kwargs):
-            yield chunk
-
-
 async def test_the_fifth_in_line_is_told_so_at_once_and_answered_in_turn(
     settings: Settings,
 ) -> None:
     settings.llm.concurrency = 1  # as with the embedded model
-    model = StartedModel()
+    model = GatedModel()
     core = await Core.create(settings, model=model)
     try:
         seen: dict[str, list[Any]] = {}
@@ -83,7 +69,7 @@ async def test_waiting_for_the_embedder_does_not_keep_anyone_out_of_the_line(
     """Captions are checked for novelty by an embedder; while it is busy, five people
     asking at once still join the model's line and hear their place at once."""
     settings.llm.concurrency = 1
-    model = StartedModel()
+    model = GatedModel()
     core = await Core.create(settings, model=model)
     embedder = HeldEmbedder()
     core.novelty = Novelty(core.settings, core.memory, embedder)

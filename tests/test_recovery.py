@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from langchain_core.outputs import ChatGenerationChunk
 
 import bot.recovery
 from bot.config import Settings
@@ -58,19 +56,6 @@ class RecordingOutbox:
         return None
 
 
-class SlowModel(GatedModel):
-    """Holds prompts mentioning SLOW; `asked` is set once the first prompt arrives."""
-
-    def model_post_init(self, context: Any) -> None:
-        super().model_post_init(context)
-        self.__dict__["asked"] = asyncio.Event()
-
-    async def _astream(self, *args: Any, **kw: Any) -> AsyncIterator[ChatGenerationChunk]:
-        self.__dict__["asked"].set()
-        async for chunk in super()._astream(*args, **kw):
-            yield chunk
-
-
 def telegram(text: str = "", *, mid: str = "501", **kw: Any) -> Incoming:
     return message(text, platform="telegram", chat="111", user="111", message_id=mid, **kw)
 
@@ -79,7 +64,7 @@ async def cut_off(settings: Settings, *msgs: Incoming, after_first_reply: bool =
     """A run that stops while answering: during the (slow) model call for the first of
     `msgs` — the others waiting in line behind it — or while the adapter is delivering
     the first part of its answer."""
-    model = SlowModel()
+    model = GatedModel()
     core = await Core.create(settings, model=model)
     reading = asyncio.Event()
 
@@ -95,7 +80,7 @@ async def cut_off(settings: Settings, *msgs: Incoming, after_first_reply: bool =
             model.__dict__["release"].set()
             await asyncio.wait_for(reading.wait(), 10)
         else:
-            await asyncio.wait_for(model.__dict__["asked"].wait(), 10)
+            await asyncio.wait_for(model.__dict__["started"].wait(), 10)
         core.shutting_down()
         for consumer in consumers:
             consumer.cancel()
