@@ -214,9 +214,14 @@ class Picker(Generic[T]):
             await self._setup
 
     async def _start(self) -> None:
-        self.embedder, query = await self.novelty.embed([self.request], query=True)
-        self.query = query[0]
-        self.known = await self.novelty.known(self.owner, self.embedder, self.exclude)
+        embedder, query = await self.novelty.embed([self.request], query=True)
+        await self._judge_with(embedder, query[0])
+
+    async def _judge_with(self, embedder: Embedder, query: np.ndarray) -> None:
+        """What candidates are compared with, all under one embedder: the request, the
+        owner's earlier items and the few-shot examples."""
+        self.embedder, self.query = embedder, query
+        self.known = await self.novelty.known(self.owner, embedder, self.exclude)
         await self._examples()
 
     async def _examples(self) -> None:
@@ -253,11 +258,8 @@ class Picker(Generic[T]):
             return
         embedder, vectors = await self.novelty.embed([t for t, _ in new], embedder=self.embedder)
         if embedder is not self.embedder:  # the embedder failed mid-request: start over
-            self.embedder = embedder
-            self.query = (await embedder.embed([self.request], query=True))[0]
-            self.known = await self.novelty.known(self.owner, embedder, self.exclude)
+            await self._judge_with(embedder, (await embedder.embed([self.request], query=True))[0])
             self.pool = await embedder.embed(self.texts) if self.texts else self.pool[:0]
-            await self._examples()
         self.texts += [t for t, _ in new]
         self.items += [i for _, i in new]
         self.pool = vectors if not len(self.pool) else np.vstack([self.pool, vectors])
