@@ -43,6 +43,7 @@ LIMITED_EXTRA = frozenset(
     {"copyMessage", "copyMessages", "forwardMessage", "forwardMessages", "createForumTopic"}
 )
 COSMETIC = "cosmetic"  # rate_limit_args for sends that may be skipped (progress edits)
+SHUTDOWN_WAIT_S = 5.0  # at shutdown, the longest wait for requests nobody waits for
 UNREACHABLE_MAX_S = 30.0  # the longest pause between tries while Telegram is unreachable
 # Answers waiting for or in a send at once: from this many on, cosmetic sends are skipped.
 BUSY = 8
@@ -128,6 +129,7 @@ class TelegramLimiter(BaseRateLimiter[str]):
         # scans its whole queue for each request, so a burst of 200 queued in the pool
         # costs quadratic time; queued here, each waits in O(1).
         self._wire = asyncio.Semaphore(connections)
+        self._on_wire: set[asyncio.Future[Any]] = set()
         self.per_chat, self.per_group = per_chat, per_group
         self.max_retries = max_retries
         self._chats: dict[str, Window] = {}
@@ -139,7 +141,10 @@ class TelegramLimiter(BaseRateLimiter[str]):
         pass
 
     async def shutdown(self) -> None:
-        pass
+        """Let requests whose callers stopped waiting end before PTB closes its HTTP
+        client (it shuts the limiter down first)."""
+        if self._on_wire:
+            await asyncio.wait(self._on_wire, timeout=SHUTDOWN_WAIT_S)
 
     def _window(self, table: dict[str, Window], key: str, limit: Limit) -> Window:
         window = table.get(key)
@@ -220,8 +225,22 @@ class TelegramLimiter(BaseRateLimiter[str]):
     async def _call(
         self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: dict[str, Any]
     ) -> Any:
-        async with self._wire:
-            return await callback(*args, **kwargs)
+        """Send one request. Once started it is never cancelled: a caller that stops
+        waiting ("typing…" no longer needed, a button's early acknowledgement) leaves it
+        to end on its own. httpx's pool (httpcore 1.0.9) can lose the connection of a
+        request cancelled at the wrong moment for good (encode/httpcore#1093); after a
+        few such losses every send waits for a connection that never comes."""
+        await self._wire.acquire()
+        request = asyncio.ensure_future(callback(*args, **kwargs))
+        self._on_wire.add(request)
+        request.add_done_callback(self._ended)
+        return await asyncio.shield(request)
+
+    def _ended(self, request: asyncio.Future[Any]) -> None:
+        self._on_wire.discard(request)
+        self._wire.release()
+        if not request.cancelled():
+            request.exception()  # retrieved: its caller may have stopped waiting
 
     async def _send(
         self,

@@ -8,6 +8,7 @@ enforcing the limits itself."""
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from typing import Any
 
@@ -15,9 +16,10 @@ import pytest
 from telegram.error import RetryAfter
 
 from adapters.telegram import TelegramAdapter
+from adapters.telegram_inbound import Target
 from adapters.telegram_limits import COSMETIC, Skipped, TelegramLimiter
 from bot.core import Core
-from tests.telegram.conftest import final
+from tests.telegram.conftest import Harness, final
 from tests.telegram.fake_bot_api import FakeBotAPI
 
 HOUR = 3600.0
@@ -148,6 +150,32 @@ async def test_a_request_cancelled_while_waiting_gives_its_place_back() -> None:
     assert window.used == 1 and not window._waiters
 
 
+async def test_a_request_its_caller_stops_waiting_for_still_ends_on_its_own() -> None:
+    """A "typing…" no longer needed stops being waited for, but its request is never
+    cut off mid-way; it keeps its place on the wire until it has really ended."""
+    limiter = TelegramLimiter(overall=None, per_chat=None, per_group=None, connections=1)
+    reply = asyncio.Event()
+    ended: list[str] = []
+
+    async def request() -> dict[str, Any]:
+        await reply.wait()
+        ended.append("typing")
+        return {"ok": True}
+
+    typing = asyncio.create_task(
+        limiter.process_request(request, (), {}, "sendChatAction", {"chat_id": 111}, COSMETIC)
+    )
+    await settle()
+    await cancel(typing)
+    requests = Requests(limiter)
+    answer = requests.send(111, "answer")
+    await settle()
+    assert requests.sent == [] and ended == []  # the one connection is still in use
+    reply.set()
+    await answer
+    assert ended == ["typing"] and requests.sent == ["answer"]
+
+
 async def test_requests_that_are_not_sends_are_never_held() -> None:
     requests = Requests(TelegramLimiter(overall=(1, HOUR), per_chat=(1, HOUR), per_group=None))
     await requests.send(111, "answer")
@@ -207,3 +235,20 @@ async def test_a_rate_limited_group_never_delays_a_private_chat(
         # Stopping waits for the group's queued answer: it is sent, not dropped.
         await fake.wait_for(lambda: len(fake.messages(-100500)) == 3, within=60)
         await task
+
+
+async def test_typing_cut_short_again_and_again_never_stops_the_answers(tg: Harness) -> None:
+    """ "typing…" is cut short whenever an answer arrives while it is on its way, at any
+    moment of its request. With the real python-telegram-bot and httpx, hundreds of those
+    must not use up the bot's connections (a request cancelled at the wrong moment can
+    keep its connection for good: encode/httpcore#1093): the next answer still comes."""
+    moments = random.Random(1)
+    for _ in range(40):
+        typing = [asyncio.create_task(tg.adapter.sender.typing(Target(111))) for _ in range(30)]
+        for task in typing:
+            for _ in range(moments.randint(0, 12)):
+                await asyncio.sleep(0)
+            task.cancel()
+        await asyncio.gather(*typing, return_exceptions=True)
+    await tg.fake.push_message("are you still there?")
+    await final(tg.fake, 111, "Noted: are you still there?")
