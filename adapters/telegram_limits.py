@@ -226,8 +226,8 @@ class TelegramLimiter(BaseRateLimiter[str]):
         self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: dict[str, Any]
     ) -> Any:
         """Send one request. Once started it is never cancelled: a caller that stops
-        waiting ("typing…" no longer needed, a button's early acknowledgement) leaves it
-        to end on its own. httpx's pool (httpcore 1.0.9) can lose the connection of a
+        waiting ("typing…" no longer needed, a reply cut off at shutdown) leaves it to
+        end on its own. httpx's pool (httpcore 1.0.9) can lose the connection of a
         request cancelled at the wrong moment for good (encode/httpcore#1093); after a
         few such losses every send waits for a connection that never comes."""
         await self._wire.acquire()
