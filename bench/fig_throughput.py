@@ -51,7 +51,7 @@ async def measure(users: int = 200, rounds: int = 3) -> list[Row]:
     budget = 1000 / (0.8 * e)
     # Spread perfectly over every CPU (separate processes, no cost to talk), a bot and
     # the fakes could answer at most (CPUs × 1 s) a second ÷ their CPU per answer.
-    ncpu = len(os.sched_getaffinity(0))
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     mf, gf = (median(fakes[b]) * 1000 for b in ("muse", "gpt"))
     muse_cap, gpt_cap = ncpu * 1000 / (mc + mf), ncpu * 1000 / (gc + gf)
     return [
