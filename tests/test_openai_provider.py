@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.messages import Attachment, Progress, Reply
 from tests.fakes.openai_server import (
@@ -42,10 +41,9 @@ def openai_env(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenA
 
 
 @pytest.fixture
-async def core(openai_env: FakeOpenAI) -> AsyncIterator[Core]:
-    core = await Core.create(load_settings())
-    yield core
-    await core.close()
+def settings(openai_env: FakeOpenAI) -> Settings:
+    """The shared `core` fixture runs on these."""
+    return load_settings()
 
 
 async def test_streamed_captions_arrive_as_progress_then_reply(

@@ -6,11 +6,10 @@ has: the full text, "cut at the token cap", retries. A lone answer still streams
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.llm.engine import WHOLE_FROM
 from bot.messages import Progress, Reply
@@ -23,13 +22,12 @@ PEOPLE = WHOLE_FROM + 4
 
 
 @pytest.fixture
-async def core(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Core]:
+def settings(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The shared `core` fixture runs on these."""
     monkeypatch.setenv("MUSE_LLM__CHAT_MAX_TOKENS", "25")  # LONG is cut at 100 characters
     monkeypatch.setenv("MUSE_LLM__RETRY_INITIAL_S", "0.01")
     monkeypatch.setenv("MUSE_LLM__RETRY_MAX_S", "0.05")
-    core = await Core.create(load_settings())
-    yield core
-    await core.close()
+    return load_settings()
 
 
 async def test_a_burst_comes_whole_with_everything_a_stream_has(
