@@ -63,10 +63,10 @@ def fill(db_path: Path, turns: int, users: int) -> None:
         )
         text = "a stored turn about rainy trams and warm coffee " * 2
         conn.executemany(
-            "insert into turns (owner_id, author_id, session, role, text, created_at) "
-            "values (?, ?, ?, ?, ?, '')",
+            "insert into turns (id, owner_id, author_id, session, role, text, created_at) "
+            "values (?, ?, ?, ?, ?, ?, '')",
             (
-                (u, u, f"telegram:{u}", "user" if i % 2 == 0 else "assistant", text)
+                (i + 1, u, u, f"telegram:{u}", "user" if i % 2 == 0 else "assistant", text)
                 for i in range(turns)
                 for u in (i % users + 1,)
             ),

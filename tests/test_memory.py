@@ -59,6 +59,9 @@ async def test_context_is_cut_to_the_token_budget_newest_first(settings: Setting
             (t.split()[1] for t in texts), key=int
         )  # returned oldest first
         assert await memory.recent_turns(me, "other") == []
+        # A conversation that fits the budget is kept whole, in order.
+        whole = fit_history(to_messages(await memory.recent_turns(me, "s", limit=5)), 300)
+        assert [str(t.content).split()[1] for t in whole] == ["45", "46", "47", "48", "49"]
     finally:
         await memory.close()
 

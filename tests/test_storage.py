@@ -97,8 +97,9 @@ def test_a_database_left_by_a_killed_muse_opens_with_its_last_commits(
     writer.execute("PRAGMA wal_autocheckpoint=0")  # keep the commit in the log
     with writer:
         writer.execute(
-            "insert into turns (owner_id, author_id, session, role, text, created_at) "
-            "values (1, 1, 'telegram:111', 'user', 'said just before the kill', '')"
+            "insert into turns (id, owner_id, author_id, session, role, text, created_at) "
+            "values ((select max(id) + 1 from turns), 1, 1, 'telegram:111', 'user', "
+            "'said just before the kill', '')"
         )
     copies = {p.name: p.read_bytes() for p in settings.data_dir.glob("muse.db*")}
     writer.close()

@@ -74,8 +74,10 @@ def approx_tokens(messages: Sequence[BaseMessage]) -> int:
 
 def fit_history(history: Sequence[BaseMessage], budget_tokens: int) -> list[BaseMessage]:
     """The newest turns that fit the budget, oldest first (LangChain's trim_messages)."""
-    if not history:
-        return []
+    if approx_tokens(history) <= budget_tokens:
+        # Most conversations fit whole: trim_messages would return them as they are, after
+        # ten times the work (it is a measurable part of building an answer's context).
+        return list(history)
     return trim_messages(
         list(history),
         max_tokens=budget_tokens,

@@ -33,22 +33,23 @@ class Conversation(Store):
         and the last one's id; `cut` marks the last one as stopped at the token cap."""
         at = now()
         records = [
-            {
-                "owner_id": owner,
-                "author_id": author,
-                "session": session,
-                "role": role,
-                "text": text,
-                "created_at": at,
-                "cut": int(cut and i == len(turns) - 1),
-            }
+            (owner, author, session, role, text, at, int(cut and i == len(turns) - 1))
             for i, (role, text) in enumerate(turns)
         ]
 
         def do(db: sqlite_utils.Database) -> int:
+            # The table is kept by conversation and has no rowid (migration m701): each
+            # turn is numbered max(id) + 1 in the statement that writes it, so two
+            # processes writing at once can't take the same number.
             with db.conn:
-                db.table("turns").insert_all(records)
-            row = db.execute("select last_insert_rowid()").fetchone()
+                db.conn.executemany(
+                    "insert into turns (id, owner_id, author_id, session, role, text, "
+                    "created_at, cut) values "
+                    "((select coalesce(max(id), 0) + 1 from turns), ?, ?, ?, ?, ?, ?, ?)",
+                    records,
+                )
+                # Still inside the write transaction: the newest id is the last one written.
+                row = db.execute("select max(id) from turns").fetchone()
             return int(row[0])
 
         return await self._run(do)
@@ -87,9 +88,14 @@ class Conversation(Store):
 
     async def update_answer(self, turn_id: int, text: str, *, cut: bool) -> None:
         """An answer continued: its whole text now, and whether it is still cut."""
-        await self._run(
-            lambda db: db.table("turns").update(turn_id, {"text": text, "cut": int(cut)})
-        )
+
+        def do(db: sqlite_utils.Database) -> None:
+            with db.conn:
+                db.execute(
+                    "update turns set text = ?, cut = ? where id = ?", [text, int(cut), turn_id]
+                )
+
+        await self._run(do)
 
     def _export(self, db: sqlite_utils.Database, person: int) -> dict[str, Any]:
         data = super()._export(db, person)
