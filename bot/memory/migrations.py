@@ -4,12 +4,15 @@ Append new ones at the end; never edit one that has shipped."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlite_utils
 
 Migration = Callable[[sqlite_utils.Database], None]
+
+log = logging.getLogger(__name__)
 
 
 def m001_initial(db: sqlite_utils.Database) -> None:
@@ -349,6 +352,9 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     if not table.exists():
         db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
     done = {row["name"] for row in db.table("_migrations").rows}
+    pending = [m.__name__ for m in MIGRATIONS if m.__name__ not in done]
+    if pending and done:  # an existing database: say why this start may take longer
+        log.info("updating the database: %s", ", ".join(pending))
     applied = []
     for migration in MIGRATIONS:
         name = migration.__name__
