@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,12 +25,11 @@ LONG = (
 
 
 @pytest.fixture
-async def core(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Core]:
+def settings(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The shared `core` fixture runs on these."""
     monkeypatch.setenv("MUSE_LLM__MODEL", "muse-test-model")
     monkeypatch.setenv("MUSE_LLM__CHAT_MAX_TOKENS", "25")  # 100 characters on the fake server
-    core = await Core.create(load_settings())
-    yield core
-    await core.close()
+    return load_settings()
 
 
 def continue_button(answer: Reply) -> Action:
@@ -126,7 +125,7 @@ class FakeLlama:
 
 
 async def test_the_embedded_model_s_own_length_stop_offers_continue(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("MUSE_LLM__PROVIDER", "embedded")
     monkeypatch.setenv("MUSE_LLM__CHAT_MAX_TOKENS", "12")

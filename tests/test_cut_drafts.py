@@ -5,11 +5,10 @@ embedded model's context) stops the model early."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.llm.embedded import EmbeddedLLM
 from bot.platforms import PLATFORMS
@@ -36,10 +35,9 @@ ENDS_A_SENTENCE = re.compile(r"[.!?…][\"'”’)]*$")
 
 
 @pytest.fixture
-async def core(server: FakeOpenAI) -> AsyncIterator[Core]:
-    core = await Core.create(load_settings())
-    yield core
-    await core.close()
+def settings(server: FakeOpenAI) -> Settings:
+    """The shared `core` fixture runs on these."""
+    return load_settings()
 
 
 async def test_a_long_linkedin_remix_comes_back_whole(core: Core, server: FakeOpenAI) -> None:
