@@ -30,6 +30,7 @@ from bot.messages import Outgoing, Progress, Reply
 log = logging.getLogger(__name__)
 
 TYPING_EVERY_S = 4.5  # Telegram shows a chat action for ~5 s
+TYPING_LANDS_S = 1.0  # the most a message waits for a "typing…" already sent
 RETRY_SKIPPED_S = 0.5  # a skipped progress edit is tried again after this
 # From this many answers under way at once, partial text is not shown (measured: under a
 # burst of 200, the previews cost ≈ 12% of the bot's CPU, bench/README.md).
@@ -59,24 +60,24 @@ class Delivery:
 
     async def run(self, stream: AsyncIterator[Outgoing]) -> None:
         progress: Progressive | None = None
-        typing = asyncio.create_task(self._typing_while_silent())
+        typing = Typing(self.sender, self.target, self.show_after if self.typing else None)
         self.sender.answering += 1
         try:
             async for out in stream:
-                typing.cancel()
+                typing.stop()
                 if isinstance(out, Progress):
                     if progress is None:
-                        progress = Progressive(self.sender, self.target, self)
+                        progress = Progressive(self.sender, self.target, self, typing)
                     progress.update(out.text, out.notice)
                     continue
                 edit_id = await progress.finish() if progress is not None else None
                 progress = None
+                await typing.ended()
                 await self._final(out, edit_id)
         finally:
             self.sender.answering -= 1
-            typing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await typing
+            typing.stop()
+            await typing.ended()
             if progress is not None:  # the stream broke off: don't leave "writing…" behind
                 await self._drop(await progress.finish())
 
@@ -100,12 +101,45 @@ class Delivery:
         if edit_id is not None:
             await self.sender.delete(self.target.chat_id, edit_id)
 
-    async def _typing_while_silent(self) -> None:
-        if not self.typing:
+
+class Typing:
+    """ "typing…" from `after` seconds of silence on (None: never), every TYPING_EVERY_S.
+    Telegram shows a chat action until the bot's next message or for ~5 s, so one that
+    reaches it after the answer shows "typing…" under the answer: when stopped, a request
+    already under way is let through, and the answer waits for it (`ended`)."""
+
+    def __init__(self, sender: Sender, target: Target, after: float | None) -> None:
+        self.sender = sender
+        self.target = target
+        self._sending = False
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(after))
+
+    def stop(self) -> None:
+        self._stopping = True
+        if not self._sending:
+            self._task.cancel()
+
+    async def ended(self) -> None:
+        # asyncio.wait: a waiter that is cancelled must not cancel the request's task.
+        await asyncio.wait([self._task], timeout=TYPING_LANDS_S)
+        if not self._task.done() or self._task.cancelled():
             return
-        await asyncio.sleep(self.show_after)
-        while True:
-            await self.sender.typing(self.target)
+        if (exc := self._task.exception()) is not None:
+            log.warning("telegram: typing… not shown: %r", exc)
+
+    async def _run(self, after: float | None) -> None:
+        if after is None:
+            return
+        await asyncio.sleep(after)
+        while not self._stopping:
+            self._sending = True
+            try:
+                await self.sender.typing(self.target)
+            finally:
+                self._sending = False
+            if self._stopping:
+                return
             await asyncio.sleep(TYPING_EVERY_S)
 
 
@@ -113,8 +147,9 @@ class Progressive:
     """The partial text of one answer: shown once it has taken `show_after`, then kept
     up to date. Its sends are cosmetic, so they never wait behind (or delay) an answer."""
 
-    def __init__(self, sender: Sender, target: Target, delivery: Delivery) -> None:
+    def __init__(self, sender: Sender, target: Target, delivery: Delivery, typing: Typing) -> None:
         self.sender = sender
+        self.typing = typing
         self.target = target
         self.show_after = delivery.show_after
         self.interval = delivery.interval
@@ -149,6 +184,7 @@ class Progressive:
 
     async def _run(self) -> None:
         await asyncio.sleep(self.show_after)  # an answer that finishes by then shows none
+        await self.typing.ended()  # a message clears "typing…" only if it comes after
         while not self._stopping:
             await self._new.wait()
             self._new.clear()
@@ -160,7 +196,11 @@ class Progressive:
                 now = asyncio.get_running_loop().time()
                 if now - self._typed >= TYPING_EVERY_S:
                     self._typed = now
-                    await self.sender.typing(self.target)
+                    self._sending = True  # let through if stopped: see Typing
+                    try:
+                        await self.sender.typing(self.target)
+                    finally:
+                        self._sending = False
                 pause = max(pause, RETRY_SKIPPED_S)
             elif view != self.shown:
                 self._sending = True
