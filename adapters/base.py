@@ -13,6 +13,16 @@ from bot.messages import Reply, SessionKey
 
 log = logging.getLogger(__name__)
 
+TYPING_LANDS_S = 1.0  # the most a message waits for a "typing…" already on its way
+
+
+async def typing_landed(request: asyncio.Task[Any]) -> None:
+    """Wait, briefly, for a "typing…" request already sent. Telegram and Discord show
+    typing until the bot's next message, so one that reaches them after the answer shows
+    "typing…" under it for seconds. Waiting never cancels the request."""
+    if not request.done():
+        await asyncio.wait([request], timeout=TYPING_LANDS_S)
+
 
 class Adapter(abc.ABC):
     """Adapters translate; they know nothing about skills or the LLM.

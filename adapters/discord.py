@@ -309,9 +309,9 @@ class DiscordAdapter(DiscordOutbox, Adapter):
                 )
             except discord.HTTPException as exc:
                 log.info("could not open a thread (%s); replying in the channel", exc.status)
-        with contextlib.suppress(discord.HTTPException):
-            await target.typing()  # one "Muse is typing…" until the first words arrive
-        out = MessageReply(message, target, interval=self.edit_interval, reference=reference)
+        out = MessageReply(
+            message, target, interval=self.edit_interval, reference=reference, typing=True
+        )
         await self._stream(incoming, out)
 
     # -- shared ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import discord
 
+from adapters.base import typing_landed
 from adapters.discord_render import build_files, build_view, preview, split_text
 from bot.messages import Reply
 
@@ -215,14 +216,33 @@ class MessageReply(Streamer):
         *,
         interval: float,
         reference: bool = True,
+        typing: bool = False,
     ) -> None:
         super().__init__(interval)
         self.message = message
         self.target = target
         self.reference = message if reference else None
         self.sent: discord.Message | None = None
+        # One "Muse is typing…" until the first words, sent alongside the work (the model
+        # never waits for Discord); the first post waits for it to land.
+        self._typing = asyncio.create_task(self._type()) if typing else None
+
+    async def _type(self) -> None:
+        with contextlib.suppress(discord.HTTPException):
+            await self.target.typing()
+
+    async def _typed(self) -> None:
+        if self._typing is not None:
+            await typing_landed(self._typing)
+            self._typing = None
+
+    def cancel(self) -> None:
+        super().cancel()
+        if self._typing is not None:  # nothing was posted: no need to say "typing…"
+            self._typing.cancel()
 
     async def _show(self, text: str) -> None:
+        await self._typed()
         if self.sent is None:
             self.sent = await self._post(text)
         else:
@@ -234,6 +254,7 @@ class MessageReply(Streamer):
         return await self.target.send(text, **kwargs)
 
     async def _deliver(self, reply: Reply) -> None:
+        await self._typed()
         if reply.is_empty:
             if self.sent is not None:
                 with contextlib.suppress(discord.HTTPException):

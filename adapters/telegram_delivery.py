@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from telegram import User
 from telegram.error import TelegramError
 
+from adapters.base import typing_landed
 from adapters.telegram_format import progress_view
 from adapters.telegram_inbound import Target
 from adapters.telegram_limits import Skipped
@@ -30,7 +31,6 @@ from bot.messages import Outgoing, Progress, Reply
 log = logging.getLogger(__name__)
 
 TYPING_EVERY_S = 4.5  # Telegram shows a chat action for ~5 s
-TYPING_LANDS_S = 1.0  # the most a message waits for a "typing…" already sent
 RETRY_SKIPPED_S = 0.5  # a skipped progress edit is tried again after this
 # From this many answers under way at once, partial text is not shown (measured: under a
 # burst of 200, the previews cost ≈ 12% of the bot's CPU, bench/README.md).
@@ -121,8 +121,7 @@ class Typing:
             self._task.cancel()
 
     async def ended(self) -> None:
-        # asyncio.wait: a waiter that is cancelled must not cancel the request's task.
-        await asyncio.wait([self._task], timeout=TYPING_LANDS_S)
+        await typing_landed(self._task)
         if not self._task.done() or self._task.cancelled():
             return
         if (exc := self._task.exception()) is not None:

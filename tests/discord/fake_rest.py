@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -37,6 +38,10 @@ class Rest(Payloads):
         self.rate_limited = 0
         # Answer command sync with 403 (the bot was invited without applications.commands).
         self.refuse_sync = False
+        # While set to an unset event, "typing…" requests wait for it before answering.
+        self.typing_held: asyncio.Event | None = None
+        # For each "typing…" handled: how many requests had arrived when it was.
+        self.typing_landed: list[int] = []
         self.token = "fake-bot-token"
 
     @property
@@ -248,6 +253,9 @@ class Rest(Payloads):
                 raise _Error(404, 10003, "Unknown Channel")
             return _json({"id": cid, "type": 1, "recipients": [self.users[dm]]})
         if len(p) == 3 and p[2] == "typing":
+            if self.typing_held is not None:
+                await self.typing_held.wait()
+            self.typing_landed.append(len(self.calls))
             return web.Response(status=204)
         if len(p) == 3 and p[2] == "messages" and method == "POST":
             message = self.make_message(cid, self.bot, body, guild=guild, extra={"via": "channel"})

@@ -4,12 +4,14 @@ that must not take the client down."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
+from adapters import base
 from adapters.discord import DiscordAdapter
 from bot.core import Core
 from bot.llm.engine import Answer
@@ -70,6 +72,30 @@ async def test_mention_in_channel_replies_with_memory(
 
     await fake.wait_for(lambda: replied_to(later["id"]))
     assert not replied_to(aside["id"]) and len(done(fake.bot_messages())) == 3
+
+
+async def test_typing_goes_alongside_the_work_and_lands_before_the_answer(
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    model: ScriptedChatModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mention's "Muse is typing…" is sent while Muse works on the answer, not before:
+    the model is asked while Discord has yet to confirm it. The answer waits for it to
+    land, or Discord would show "typing…" under the answer."""
+    monkeypatch.setattr(base, "TYPING_LANDS_S", 60.0)  # as long as the test holds it
+    fake.typing_held = asyncio.Event()
+    await fake.send_message("we launch the beta on friday")
+    await fake.wait_for(lambda: model.calls and any(c.path.endswith("/typing") for c in fake.calls))
+    assert not fake.typing_landed  # the model did not wait for Discord's answer
+    with contextlib.suppress(AssertionError):  # an answer that doesn't wait would post now
+        await fake.wait_for(fake.bot_messages, limit_s=1.0)
+    fake.typing_held.set()
+    await fake.wait_for(lambda: done(fake.bot_messages()) and fake.typing_landed)
+    posted = next(
+        i for i, c in enumerate(fake.calls) if c.method == "POST" and c.path.endswith("/messages")
+    )
+    assert fake.typing_landed[0] <= posted
 
 
 async def test_dm_chat_is_separate_from_the_guild(

@@ -11,7 +11,7 @@ import contextlib
 
 import pytest
 
-from adapters import telegram_delivery
+from adapters import base, telegram_delivery
 from tests.helpers import slow_answers
 from tests.telegram.conftest import Harness, final
 from tests.telegram.fake_bot_api import FakeBotAPI
@@ -50,7 +50,7 @@ def assert_typing_came_first(fake: FakeBotAPI) -> None:
 @pytest.fixture
 def patient(monkeypatch: pytest.MonkeyPatch) -> None:
     """The answer waits for a "typing…" on its way as long as this test holds it."""
-    monkeypatch.setattr(telegram_delivery, "TYPING_LANDS_S", 60.0)
+    monkeypatch.setattr(base, "TYPING_LANDS_S", 60.0)
 
 
 async def test_typing_sent_while_silent_lands_before_the_answer(
