@@ -106,35 +106,40 @@ class Typing:
     """ "typing…" from `after` seconds of silence on (None: never), every TYPING_EVERY_S.
     Telegram shows a chat action until the bot's next message or for ~5 s, so one that
     reaches it after the answer shows "typing…" under the answer: when stopped, a request
-    already under way is let through, and the answer waits for it (`ended`)."""
+    already under way is let through, and the answer waits for it (`ended`). Most answers
+    come before `after`: for them it is only a timer, cancelled."""
 
     def __init__(self, sender: Sender, target: Target, after: float | None) -> None:
         self.sender = sender
         self.target = target
         self._sending = False
         self._stopping = False
-        self._task = asyncio.create_task(self._run(after))
+        self._task: asyncio.Task[None] | None = None
+        loop = asyncio.get_running_loop()
+        self._timer = None if after is None else loop.call_later(after, self._start)
+
+    def _start(self) -> None:
+        if not self._stopping:
+            self._task = asyncio.create_task(self._run())
 
     def stop(self) -> None:
         self._stopping = True
-        if not self._sending:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._task is not None and not self._sending:
             self._task.cancel()
 
     async def ended(self) -> None:
-        await typing_landed(self._task)
-        if not self._task.done() or self._task.cancelled():
-            return
-        if (exc := self._task.exception()) is not None:
-            log.warning("telegram: typing… not shown: %r", exc)
+        if self._task is not None and self._sending:
+            await typing_landed(self._task)
 
-    async def _run(self, after: float | None) -> None:
-        if after is None:
-            return
-        await asyncio.sleep(after)
+    async def _run(self) -> None:
         while not self._stopping:
             self._sending = True
             try:
                 await self.sender.typing(self.target)
+            except Exception as exc:  # cosmetic: never let it break the answer
+                log.warning("telegram: typing… not shown (%s)", type(exc).__name__)
             finally:
                 self._sending = False
             if self._stopping:

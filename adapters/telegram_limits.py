@@ -14,11 +14,11 @@ Here each limit is a sliding window whose slot comes back one period after its r
 *finished* (the server saw it earlier, so it never counts more than we do); a chat
 waits for its own windows before taking a shared one, so a full group window never
 holds an overall slot; a 429 pauses only its chat. Requests marked `COSMETIC` (streamed
-progress, "typing…") never wait: they go only while every window is at least half free
-and few answers are on their way, else they raise `Skipped` — so they never queue
-ahead of an answer, never eat a group's budget, and cost nothing under load. A send
-that could not even connect (Telegram unreachable for a moment) is tried again with
-backoff: it never reached Telegram, so it can't arrive twice."""
+progress, "typing…") never wait: they go only while every window is at least half free,
+a connection is free and few answers are on their way, else they raise `Skipped` — so
+they never queue ahead of an answer, never eat a group's budget, and cost nothing under
+load. A send that could not even connect (Telegram unreachable for a moment) is tried
+again with backoff: it never reached Telegram, so it can't arrive twice."""
 
 from __future__ import annotations
 
@@ -210,8 +210,10 @@ class TelegramLimiter(BaseRateLimiter[str]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         cosmetic = rate_limit_args == COSMETIC
-        if cosmetic and (self._busy >= BUSY or not self._half_free(self.overall)):
-            raise Skipped()
+        if cosmetic and (
+            self._busy >= BUSY or self._wire.locked() or not self._half_free(self.overall)
+        ):
+            raise Skipped()  # nor does it wait for a connection: it is on the wire at once
         if chat_id is None or not is_limited(endpoint):
             return await self._call(callback, args, kwargs)
         if cosmetic:

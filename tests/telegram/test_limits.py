@@ -138,6 +138,32 @@ async def test_cosmetic_sends_skip_while_answers_queue() -> None:
     await cancel(*waiting)
 
 
+async def test_cosmetic_sends_skip_while_no_connection_is_free() -> None:
+    """A "typing…" never waits for a connection behind answers: by the time it got one,
+    the answer it announces could be there, and it would have to wait for it."""
+    limiter = TelegramLimiter(overall=None, per_chat=None, per_group=None, connections=1)
+    reply = asyncio.Event()
+
+    async def slow_answer() -> dict[str, Any]:
+        await reply.wait()
+        return {"ok": True}
+
+    answer = asyncio.create_task(
+        limiter.process_request(slow_answer, (), {}, "sendMessage", {"chat_id": 222}, None)
+    )
+    await settle()
+    requests = Requests(limiter)
+    typing = requests.send(111, "typing", "sendChatAction", COSMETIC)
+    await settle()
+    assert typing.done(), "a cosmetic send waited for a connection"
+    with pytest.raises(Skipped):
+        await typing
+    reply.set()
+    await answer
+    await requests.send(111, "typing", "sendChatAction", COSMETIC)  # a connection is free
+    assert requests.sent == ["typing"]
+
+
 async def test_a_request_cancelled_while_waiting_gives_its_place_back() -> None:
     requests = Requests(TelegramLimiter(overall=None, per_chat=(1, HOUR), per_group=None))
     await requests.send(111, "first")
