@@ -228,8 +228,12 @@ class MessageReply(Streamer):
         self._typing = asyncio.create_task(self._type()) if typing else None
 
     async def _type(self) -> None:
-        with contextlib.suppress(discord.HTTPException):
+        try:
             await self.target.typing()
+        except discord.HTTPException:
+            pass  # e.g. no permission in that channel: the answer's own send deals with it
+        except Exception as exc:  # cosmetic: never let it break the answer
+            log.info("discord: typing… not shown (%s)", type(exc).__name__)
 
     async def _typed(self) -> None:
         if self._typing is not None:
