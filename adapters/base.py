@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
+import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -14,6 +15,13 @@ from bot.messages import Reply, SessionKey
 log = logging.getLogger(__name__)
 
 TYPING_LANDS_S = 1.0  # the most a message waits for a "typing…" already on its way
+
+
+def without_gaps(text: str) -> str:
+    """A message with the bot's @mention taken out: no double space or blank edge left
+    where it was, while its line breaks stay (they separate /style fields, and a
+    pasted post's paragraphs)."""
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 async def typing_landed(request: asyncio.Task[Any]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.base import Adapter
+from adapters.base import Adapter, without_gaps
 from adapters.discord_client import MuseClient, intents, set_api_base
 from adapters.discord_commands import modal_values, slash_text
 from adapters.discord_keys import conversation_of, is_known
@@ -274,7 +274,7 @@ class DiscordAdapter(DiscordOutbox, Adapter):
                 channel, message.channel.id, message.guild.id if message.guild else None
             ),
             str(message.author.id),
-            text=" ".join(text.split()),
+            text=without_gaps(text),
             user_name=message.author.display_name,
             user_handle=message.author.name,
             is_group=message.guild is not None,

@@ -311,5 +311,9 @@ class MessageReply(Streamer):
             await send_chunks(self.message.author, reply)
             note = "That's personal, so I sent it to you in a DM."
         except discord.HTTPException:
-            note = "That's personal and I can't DM you — use the slash command instead."
+            # The command has run: only its answer can't reach the person.
+            note = (
+                "That's personal and I can't DM you — use the slash command to see it. "
+                "Any change you asked for is already made."
+            )
         await self._post(note)

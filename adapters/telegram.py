@@ -42,6 +42,7 @@ from adapters.telegram_delivery import Delivery
 from adapters.telegram_inbound import (
     Media,
     Target,
+    asked_anonymously,
     display_name,
     is_group_chat,
     parse_message,
@@ -60,6 +61,10 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 OOPS = "Something went wrong on my side — try again."
+ANONYMOUS = (
+    "I can't tell who's asking while you post as the group or a channel: turn off "
+    "“Remain anonymous” in your admin rights (or write as yourself) and ask again."
+)
 SEND_CONNECTIONS = 8
 # A button press shows a spinner until answered; answer it by then even if still writing.
 CALLBACK_ACK_S = 2.0
@@ -229,6 +234,9 @@ class TelegramAdapter(TelegramOutbox, Adapter):
             await self.sender.say(target, OOPS)
             return
         if inbound is None:
+            if asked_anonymously(message, self.bot.username):
+                where = Target(message.chat.id, topic_of(message), message.message_id, True)
+                await self.sender.say(where, ANONYMOUS)
             return
         self._track()
         # The place in line is taken here, before the first await.

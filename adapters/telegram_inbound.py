@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from telegram import Chat, Message, User
 
+from adapters.base import without_gaps
 from bot.messages import AttachmentKind, SessionKey
 
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@(\w+))?")
@@ -88,7 +89,20 @@ def _replied(message: Message) -> Message | None:
 def _strip_mention(text: str, username: str) -> tuple[str, bool]:
     pattern = re.compile(rf"(?<!\w)@{re.escape(username)}\b", re.I)
     stripped, count = pattern.subn("", text)
-    return re.sub(r"[ \t]{2,}", " ", stripped).strip(), count > 0
+    return without_gaps(stripped), count > 0
+
+
+def asked_anonymously(message: Message, bot_username: str) -> bool:
+    """A group admin posting as the group ("Remain anonymous"), or someone posting as a
+    channel, asked Muse something. Telegram sends it from a stand-in bot: there is no
+    person behind it whom Muse could remember, count or answer privately."""
+    if message.sender_chat is None or not is_group_chat(message.chat):
+        return False
+    text = message.text or message.caption or ""
+    command = COMMAND_RE.match(text)
+    if command:
+        return not command.group(2) or command.group(2).lower() == bot_username.lower()
+    return _strip_mention(text, bot_username)[1]
 
 
 def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound | None:

@@ -73,9 +73,12 @@ class Sender:
                 await self.deliver(reply, Target(user.id), None)
                 note = "📬 I sent that to you in a private chat."
             except (Forbidden, BadRequest):
+                # The command has run (a /style set is saved, a /forget done): only
+                # its answer waits for a private chat.
                 note = (
-                    f"That's personal, so I only send it privately: open a chat with "
-                    f"@{self.bot.username}, press Start, then ask again."
+                    f"That's personal, so I only answer it privately: open a chat with "
+                    f"@{self.bot.username}, press Start and ask there. Any change you "
+                    "asked for is already made."
                 )
             reply = Reply(note)
         ids: list[int] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
     from bot.memory import Memory
     from bot.messages import Incoming
     from bot.novelty import Novelty
+
+# Drafts as Muse shows them: "#12 …" at a line start; elsewhere, e.g. "Remix from #12".
+SHOWN_DRAFT_RE = re.compile(r"^#(\d{1,9})\b", re.M)
+DRAFT_IDS_RE = re.compile(r"(?<![\w#])#(\d{1,9})\b")
 
 
 @dataclass
@@ -65,6 +70,20 @@ class Context:
         if not (here or authors_own):
             raise NotFound(f"I can't find draft #{draft_id} among yours.")
         return draft
+
+    async def replied_drafts(self) -> list[DraftRecord]:
+        """The drafts (of this conversation's) that the replied-to message shows: none
+        for someone's own text, one, or several to ask about. Those shown at line starts
+        count; other mentions ("Remix from #12") only when it shows none that way."""
+        replied = self.msg.reply_to_text or ""
+        found = SHOWN_DRAFT_RE.findall(replied) or DRAFT_IDS_RE.findall(replied)
+        drafts: list[DraftRecord] = []
+        for draft_id in dict.fromkeys(int(i) for i in found):
+            try:
+                drafts.append(await self.own_draft(draft_id))
+            except NotFound:
+                continue
+        return drafts
 
     async def save_drafts(
         self,

@@ -9,6 +9,7 @@ from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action
 from bot.platforms import PLATFORMS, hashtags
+from tests.fakes.clock import FakeClock
 from tests.helpers import ask
 
 DRAFT_ID = re.compile(r"#(\d+)")
@@ -86,6 +87,7 @@ async def test_brainstorm_defaults_to_five(core: Core) -> None:
 
 async def test_brainstorm_rejects_silly_counts(core: Core) -> None:
     assert "1 to 10" in (await ask(core, "/brainstorm cats 50")).text
+    assert "1 to 10" in (await ask(core, "/brainstorm cats 0")).text  # not quietly 5
 
 
 async def test_remix_draft_for_another_platform_keeps_lineage(core: Core) -> None:
@@ -190,10 +192,20 @@ async def test_export_returns_everything_as_json_and_forget_deletes_it(core: Cor
     data = json.loads(export.attachments[0].data or b"")
     assert data["profile"]["voice"] == "dry humour"
     assert len(data["drafts"]) == 3 and data["turns"]
+    core.clock = clock = FakeClock()
     confirm = await ask(core, "/forget")
     assert confirm.buttons and "Sure?" in confirm.text
     assert (await ask(core, "/history")).text.startswith("Your latest drafts")  # not yet deleted
-    done = await ask(core, action=Action("forget"))
+    # A confirmation pressed long after it was offered asks again instead of deleting.
+    yes = confirm.buttons[0][0].action
+    assert yes is not None
+    clock.advance(minutes=11)
+    late = await ask(core, action=yes)
+    assert late.is_error and "send /forget again" in late.text
+    assert (await ask(core, "/history")).text.startswith("Your latest drafts")
+    confirm = await ask(core, "/forget")
+    clock.advance(minutes=9)
+    done = await ask(core, action=confirm.buttons[0][0].action)
     assert "deleted 3 drafts" in done.text
     after = json.loads((await ask(core, "/export")).attachments[0].data or b"")
     assert after["drafts"] == [] and after["turns"] == [] and after["profile"] is None

@@ -226,6 +226,23 @@ async def test_a_group_admin_may_end_someone_elses_session(
     )
 
 
+async def test_ended_from_the_channel_it_was_started_in_the_channel_hears_it_once(
+    group: Group, outbox: RecordingOutbox, model: ScriptedChatModel
+) -> None:
+    await open_session(group, model)
+    replies = await group.say("ana", "/session end 1")  # in the channel, not its thread
+    assert all(r.is_empty for r in replies)
+    (note,) = [p.text for p in outbox.in_place(group.key) if "closed" in p.text]
+    assert note.startswith("💡 Session #1 · names for our Friday stream — closed. Summary: ")
+    assert "Top idea" not in note  # nobody voted: no idea is "top" with 0 👍
+    # From anywhere else, the way to its summary.
+    await open_session(group, model, "thumbnails")
+    elsewhere = SessionKey("demo", "g1", "t9")
+    assert await group.line("ana", "/session end 2", thread=elsewhere) == (
+        "💡 Session #2 · thumbnails is closed — /session show 2 shows its summary."
+    )
+
+
 async def test_the_timer_closes_the_session_and_posts_the_summary(
     group: Group, outbox: RecordingOutbox, model: ScriptedChatModel, core: Core, clock: FakeClock
 ) -> None:
@@ -361,7 +378,7 @@ async def test_bad_input_gets_one_clear_line(group: Group, model: ScriptedChatMo
     assert not model.calls
 
 
-async def test_a_year_stays_in_the_topic_and_hours_count(
+async def test_a_year_or_version_stays_in_the_topic_and_hours_count(
     group: Group, outbox: RecordingOutbox, model: ScriptedChatModel
 ) -> None:
     await open_session(group, model, "best of 2024")
@@ -370,6 +387,12 @@ async def test_a_year_stays_in_the_topic_and_hours_count(
     await open_session(group, model, "launch plan 2h")
     assert outbox.opened[-1][1] == "💡 launch plan"
     assert "Until 20:00 UTC (2 h)" in outbox.posts[-4].text
+    await open_session(group, model, "stream intros 1.5h")
+    assert outbox.opened[-1][1] == "💡 stream intros"
+    assert "(1 h 30 min)" in outbox.posts[-4].text
+    await open_session(group, model, "launch plan 2.0")  # a version, not 2 minutes
+    assert outbox.opened[-1][1] == "💡 launch plan 2.0"
+    assert "(30 min)" in outbox.posts[-4].text
 
 
 async def test_duplicate_and_too_short_ideas(group: Group, model: ScriptedChatModel) -> None:

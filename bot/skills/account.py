@@ -15,6 +15,7 @@ from bot.messages import Action, Attachment, Button, Outgoing, Reply
 from bot.platforms import find_platform
 
 STYLE_FIELDS = ("voice", "audience", "platforms", "avoid")
+FORGET_BUTTON_MIN = 10  # how long the "Yes, delete everything" button stays good
 STYLE_HELP = (
     "Change it: /style voice: warm, witty | audience: travel lovers 25–40 | "
     "platforms: instagram, x | avoid: wanderlust   (or /style reset)"
@@ -175,13 +176,27 @@ async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
     if ctx.args.strip().lower() in ("confirm", "yes"):
         yield await erase(ctx)
         return
+    # The button carries the minute it was offered: pressed much later (when there may
+    # be new drafts to lose, or a second time), it asks again instead of deleting.
+    asked = Action("forget", minute_of(ctx))
     yield Reply(
         "This deletes your style, your conversation history, all your drafts and your ideas "
         "and votes in group sessions, for good. "
-        "Sure? Press the button, or send /forget confirm.",
-        buttons=((Button("Yes, delete everything", Action("forget")),),),
+        f"Sure? Press the button within {FORGET_BUTTON_MIN} minutes, or send /forget confirm.",
+        buttons=((Button("Yes, delete everything", asked),),),
         private=True,
     )
+
+
+def minute_of(ctx: Context) -> int:
+    return int(ctx.core.clock.now().timestamp() // 60)
+
+
+async def confirmed_erase(ctx: Context, action: Action) -> Reply:
+    """The forget button: deletes only if pressed soon after it was offered."""
+    if not 0 <= minute_of(ctx) - action.draft_id <= FORGET_BUTTON_MIN:
+        raise BadInput("That button has expired — send /forget again if you still want to.")
+    return await erase(ctx)
 
 
 def counted(n: int, noun: str) -> str:

@@ -9,7 +9,7 @@ from bot.errors import NotFound
 from bot.memory.records import DraftRecord
 from bot.messages import Action, Outgoing
 from bot.platforms import PLATFORMS, find_platform
-from bot.skills.account import erase, picked
+from bot.skills.account import confirmed_erase, picked
 from bot.skills.caption import pick_tones, write_captions
 from bot.skills.chat import resume
 from bot.skills.remix import remix_text
@@ -32,7 +32,7 @@ async def more_like(ctx: Context, draft: DraftRecord) -> AsyncIterator[Outgoing]
 
 async def handle(ctx: Context, action: Action) -> AsyncIterator[Outgoing]:
     if action.verb == "forget":
-        yield await erase(ctx)
+        yield await confirmed_erase(ctx, action)
         return
     if action.verb == "continue":  # its id is an answer's, not a draft's
         async for out in resume(ctx, action.draft_id):

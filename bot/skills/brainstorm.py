@@ -96,12 +96,14 @@ def split_count(text: str) -> tuple[str, int | None]:
     ),
 )
 async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
-    topic, count = split_count(ctx.option("topic") or ctx.args)
+    # A slash command's topic is taken as typed: its count has an option of its own.
+    typed = ctx.option("topic")
+    topic, count = (typed, None) if typed else split_count(ctx.args)
     if ctx.option("count"):
         if not ctx.option("count").isdigit():  # type: ignore[union-attr]
             raise BadInput("The number of ideas must be a whole number from 1 to 10.")
         count = int(ctx.option("count"))  # type: ignore[arg-type]
-    count = count or DEFAULT_COUNT
+    count = DEFAULT_COUNT if count is None else count  # "0 ideas" is refused, not ignored
     if not 1 <= count <= MAX_COUNT:
         raise BadInput(f"I can brainstorm 1 to {MAX_COUNT} ideas at a time.")
     if not topic.strip():

@@ -9,7 +9,7 @@ from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
 from bot.llm.engine import Answer
-from bot.messages import Outgoing
+from bot.messages import Outgoing, Reply
 from bot.novelty import Picker
 from bot.platforms import PLATFORMS, Platform, find_platform, repair
 from bot.skills.caption import TONES
@@ -53,9 +53,19 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
         rest, platform = split_platform(rest)
         platform = platform or default
     elif ctx.msg.reply_to_text and ctx.msg.reply_to_text.strip():
-        # "/remix make it punchier for linkedin" as a reply: the replied message is the source.
-        source = ctx.msg.reply_to_text.strip()
+        # "/remix make it punchier for linkedin" as a reply: the replied message is the
+        # source, or the one draft of Muse's it shows (several: which one?).
+        found = await ctx.replied_drafts()
+        if len(found) > 1:
+            options = " · ".join(f"/remix #{d.id}" for d in found)
+            yield Reply(f"Which one should I remix? {options}")
+            return
         rest, platform = split_platform(text)
+        if found:
+            source, parent_id = found[0].text, found[0].id
+            platform = platform or PLATFORMS.get(found[0].platform)
+        else:
+            source = ctx.msg.reply_to_text.strip()
     else:
         source, platform = split_platform(text)
         rest = ""

@@ -19,9 +19,6 @@ POSTS_IN_PROMPT = 3
 POST_CHARS = 140
 NAME_CHARS = 60
 URL_RE = re.compile(r"https?://\S+", re.I)
-DRAFT_IDS_RE = re.compile(r"(?<![\w#])#(\d{1,9})\b")
-# Where Muse's answers show drafts: "#41 (warm) …" or "#31 [reel] …" at a line's start.
-SHOWN_DRAFT_RE = re.compile(r"^#(\d{1,9})\b", re.M)
 NEW_HELP = "/series new Lisbon Mornings | a weekly dawn tram ride"
 SERIES_HELP = (
     f"Start one: {NEW_HELP} (optionally | tone: calm). Then /series use <name>, "
@@ -173,24 +170,6 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
         raise BadInput(f"I don't know /series {sub}. {SERIES_HELP}")
 
 
-async def _replied_draft(ctx: Context) -> DraftRecord | list[int] | None:
-    """The draft a reply points at: one (found), several ids (ask which), or None. The
-    drafts shown at line starts count; other mentions ("Remix from #12") only when the
-    message shows none that way."""
-    replied = ctx.msg.reply_to_text or ""
-    found = SHOWN_DRAFT_RE.findall(replied) or DRAFT_IDS_RE.findall(replied)
-    ids = list(dict.fromkeys(int(i) for i in found))
-    drafts: list[DraftRecord] = []
-    for draft_id in ids:
-        try:
-            drafts.append(await ctx.own_draft(draft_id))
-        except NotFound:
-            continue
-    if len(drafts) == 1:
-        return drafts[0]
-    return [d.id for d in drafts] if drafts else None
-
-
 @command(
     "posted",
     "Tell me what you really published (your final words, a link, or a draft).",
@@ -204,13 +183,13 @@ async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
     if ref:
         draft = await ctx.own_draft(int(ref.group(1)))
     elif not text and ctx.msg.reply_to_text:
-        found = await _replied_draft(ctx)
-        if isinstance(found, list):
-            options = " · ".join(f"/posted #{i}" for i in found)
+        found = await ctx.replied_drafts()
+        if len(found) > 1:
+            options = " · ".join(f"/posted #{d.id}" for d in found)
             yield Reply(f"Which one did you publish? {options}")
             return
-        if found is not None:
-            draft = found
+        if found:
+            draft = found[0]
         else:
             text = ctx.msg.reply_to_text.strip()
     if draft is not None:

@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 DEFAULT_MINUTES = 30
 MIN_MINUTES, MAX_MINUTES = 5, 1440
 TOPIC_MAX_CHARS = 200
-DURATION_RE = re.compile(r"(?:^|\s)(\d{1,4})\s*(m|mins?|minutes?|h|hrs?|hours?)?\s*$", re.I)
+DURATION_RE = re.compile(
+    r"(?:^|\s)(\d{1,4}(?:[.,]\d{1,2})?)\s*(m|mins?|minutes?|h|hrs?|hours?)?\s*$", re.I
+)
 ID_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
 SUBS = (
     Sub(
@@ -74,22 +76,24 @@ SUBS = (
 
 
 def parse_start(text: str) -> tuple[str, int | None]:
-    """'names for our stream 20' -> ('names for our stream', 20); '… 2h' -> 120. A bare
-    number above the maximum stays in the topic (a year: 'best of 2024')."""
+    """'names for our stream 20' -> ('names for our stream', 20); '… 2h' -> 120, '… 1.5h'
+    -> 90. A bare number above the maximum, or with a decimal point, stays in the topic
+    (a year: 'best of 2024'; a version: 'plan 2.0')."""
     text = text.strip()
     match = DURATION_RE.search(text)
     if not match:
         return text, None
     minutes = _minutes(match)
-    if match.group(2) is None and minutes > MAX_MINUTES:
-        return text, None
+    bare = match.group(2) is None
+    if bare and (minutes > MAX_MINUTES or not match.group(1).isdigit()):
+        return text, None  # "best of 2024", "plan 2.0": part of the topic
     return text[: match.start()].strip(), minutes
 
 
 def _minutes(match: re.Match[str]) -> int:
-    n = int(match.group(1))
+    n = float(match.group(1).replace(",", "."))  # "1.5h", "1,5 h"
     unit = (match.group(2) or "m").lower()
-    return n * 60 if unit.startswith("h") else n
+    return round(n * 60 if unit.startswith("h") else n)
 
 
 def session_id_of(text: str, example: str) -> int:
@@ -125,9 +129,8 @@ async def session_command(ctx: Context) -> AsyncIterator[Outgoing]:
 
 
 async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
-    topic, minutes = parse_start(rest)
-    if ctx.option("topic"):
-        topic = ctx.option("topic")  # type: ignore[assignment]
+    typed = ctx.option("topic")  # taken as typed: the minutes have an option of their own
+    topic, minutes = (typed, None) if typed else parse_start(rest)
     if ctx.option("minutes"):
         raw = ctx.option("minutes") or ""
         if not raw.isdigit():
@@ -256,10 +259,10 @@ async def end(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     closed = await close_session(ctx.core, session.id)
     if closed is None:
         yield Reply(f"Session #{session.id} is already closed — /session show {session.id}.")
-    elif ctx.msg.session == session.key:
-        yield Reply("")  # the summary was posted here
+    elif ctx.msg.session == session.key or ctx.msg.session == session.origin:
+        yield Reply("")  # the summary was posted here, or this chat told where it is
     else:
-        yield Reply(f"{heading(session)} is closed — its summary: {link_to(ctx, session)}")
+        yield Reply(f"{heading(session)} is closed — /session show {session.id} shows its summary.")
 
 
 async def listing(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:

@@ -179,7 +179,7 @@ async def _post_summary(core: Core, session: SessionRecord, summary: dict[str, A
         await core.memory.add_session_messages(session, ids)
         if session.own_space and session.origin != session.key:
             link = outbox.link(session.key, ids[0] if ids else None)
-            top = summary.get("top") or []
+            top = [t for t in summary.get("top") or [] if t["votes"]]
             best = f" Top idea: {top[0]['text']} ({top[0]['votes']} 👍)." if top else ""
             where = f" Summary: {link}" if link else ""
             await outbox.post(session.origin, Reply(f"{heading(session)} — closed.{best}{where}"))

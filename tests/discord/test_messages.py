@@ -110,6 +110,20 @@ async def test_dm_chat_is_separate_from_the_guild(
     assert "my secret DM plan" not in model.last_prompt()
 
 
+async def test_a_message_keeps_its_line_breaks(
+    adapter: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+) -> None:
+    # A new line separates /style's fields, and a pasted post's paragraphs reach the model.
+    await fake.send_message("/style voice: warm, witty\naudience: travel lovers", dm=True)
+    channel = fake.dm_channels[fake.user(name="alice")["id"]]
+    (styled,) = await fake.wait_for(lambda: done(fake.bot_messages(channel)))
+    assert "Voice: warm, witty ·" in styled["content"]
+    assert "Audience: travel lovers" in styled["content"]
+    await fake.send_message("a draft for tomorrow:\n\nLine one.\nLine two.")  # in #general
+    await fake.wait_for(lambda: done(fake.bot_messages()))
+    assert "a draft for tomorrow:\n\nLine one.\nLine two." in model.last_prompt()
+
+
 async def test_busy_channel_answers_in_a_thread(
     adapter: DiscordAdapter, fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -182,6 +196,16 @@ async def test_private_command_by_mention_goes_to_dm(
     assert dm["attachments"][0]["filename"] == "muse-export.json"
     (note,) = await fake.wait_for(lambda: fake.bot_messages())
     assert "DM" in note["content"] and "muse-export" not in str(note["attachments"])
+    # Bob's DMs are closed: what he asks for is done all the same, and he is told so.
+    bob = fake.user(name="bob")
+    fake.forbidden_channels.add(fake.dm_channel(bob))
+    await fake.send_message("/style voice: dry, precise", user="bob")
+    (_, closed) = await fake.wait_for(lambda: fake.bot_messages()[1:] and fake.bot_messages())
+    assert "can't DM you" in closed["content"] and "already made" in closed["content"]
+    fake.forbidden_channels.clear()
+    await fake.send_message("/style", user="bob")  # the channel's style, as he set it
+    (shown,) = await fake.wait_for(lambda: fake.bot_messages(fake.dm_channel(bob)))
+    assert "Voice: dry, precise" in shown["content"]
 
 
 async def test_post_sends_a_notice_and_returns_its_id(

@@ -80,7 +80,7 @@ async def start_session(
     fake: FakeDiscord,
     model: ScriptedChatModel,
     topic: str = "names for our Friday stream",
-    minutes: str = "20",
+    minutes: str | None = "20",
     *,
     channel: str | None = None,
     user: str = "alice",
@@ -88,9 +88,8 @@ async def start_session(
     """Someone runs /session start in a channel; (their interaction, the new thread)."""
     before = {t["id"] for t in fake.threads}
     model.enqueue(SEEDS)
-    i = await fake.send_slash(
-        "session", {"topic": topic, "minutes": minutes}, sub="start", channel=channel, user=user
-    )
+    options = {"topic": topic} if minutes is None else {"topic": topic, "minutes": minutes}
+    i = await fake.send_slash("session", options, sub="start", channel=channel, user=user)
     await fake.wait_for(lambda: "Bring your ideas there" in i.text())
     (thread,) = [t["id"] for t in fake.threads if t["id"] not in before]
     await fake.wait_for(lambda: len(ideas(fake, thread)) == 3)
@@ -345,3 +344,19 @@ async def test_without_thread_permission_it_runs_in_the_channel_as_replies(
     await fake.send_message("Retro Rain Radio", mention=False, reference=seeds[0], user="bob")
     await fake.wait_for(lambda: 4 in ideas(fake, fake.channel_id))
     assert ideas(fake, fake.channel_id)[4]["content"] == "#4 Retro Rain Radio — bob"
+
+
+async def test_a_topic_option_ending_in_a_number_is_taken_as_typed(
+    muse: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+) -> None:
+    # Typed, "/session start ideas for episode 12" would mean 12 minutes; the slash
+    # command has a minutes option of its own, so its topic keeps the number.
+    _, thread = await start_session(fake, model, "ideas for episode 12", minutes=None)
+    opening = fake.bot_messages(thread)[0]["content"]
+    assert opening.startswith("💡 Session #1 · ideas for episode 12\n")
+    assert "(30 min)" in opening
+    # The same for /brainstorm's count: 5 ideas on "content for season 12", not a refusal.
+    b = await fake.send_slash("brainstorm", {"topic": "content for season 12"})
+    await fake.wait_for(lambda: "ideas for" in b.text())
+    assert b.text().startswith("5 ideas for “content for season 12”")
+    assert "content for season 12" in model.last_prompt()

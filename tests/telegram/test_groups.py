@@ -60,6 +60,25 @@ async def test_forum_topic_keeps_its_thread(tg: Harness, seen: list[Incoming], h
     assert remix.thread_id == 77
 
 
+async def test_an_anonymous_admin_is_told_why_muse_cannot_answer(
+    tg: Harness, seen: list[Incoming]
+) -> None:
+    """An admin with "Remain anonymous" on writes as the group: Telegram sends it from a
+    stand-in bot, with no person Muse could remember or answer privately."""
+    fake = tg.fake
+    group = fake.group(GROUP)
+    anonymous = fake.user(1087968824, "GroupAnonymousBot", "Group") | {"is_bot": True}
+    as_group = {"sender_chat": group}
+    await fake.push_message("lunch anyone?", chat=group, user=anonymous, extra=as_group)
+    await fake.push_message("/help@other_bot", chat=group, user=anonymous, extra=as_group)
+    asking = await fake.push_message("/help", chat=group, user=anonymous, extra=as_group)
+    told = await final(fake, GROUP, "Remain anonymous")
+    assert told.reply_to == asking["message_id"]
+    await fake.push_message("/help", chat=group)  # a member as themself: answered
+    await final(fake, GROUP, "Here is what I can do")
+    assert len(fake.messages(GROUP)) == 2 and [m.text for m in seen] == ["/help"]
+
+
 async def test_personal_answers_go_to_a_private_chat(tg: Harness) -> None:
     fake = tg.fake
     group = fake.group(GROUP)
@@ -68,9 +87,19 @@ async def test_personal_answers_go_to_a_private_chat(tg: Harness) -> None:
     assert (await final(fake, 111, "Saved.")).text.startswith("Saved. Voice: bold, playful")
 
     fake.blocked.add(222)  # Bob never opened a chat with the bot
-    await fake.push_message("/export", chat=group, user=fake.user(222, "bob", "Bob"))
+    bob = fake.user(222, "bob", "Bob")
+    await fake.push_message("/export", chat=group, user=bob)
     await final(fake, GROUP, "open a chat with @muse_test_bot")
     assert not any(m.document for m in fake.sent)
+    # What he asks for is done all the same, and the group is told so, not to redo it.
+    await fake.push_message("/style voice: dry, precise", chat=group, user=bob)
+    notes = await fake.wait_for(
+        lambda: [m.text for m in fake.messages(GROUP) if "open a chat" in m.text][1:]
+    )
+    assert "change you asked for is already made" in notes[0]
+    fake.blocked.discard(222)  # once he can be reached: the group's style was set
+    await fake.push_message("/style", chat=group, user=bob)
+    assert "Voice: dry, precise" in (await final(fake, 222, "Voice:")).text
 
 
 async def test_chatter_reaches_muse_unaddressed_when_telegram_delivers_it(

@@ -168,9 +168,20 @@ async def test_remix_as_a_reply_uses_the_replied_message(tg: Harness) -> None:
     captions = await fake.push_message("/caption sunset over the harbour")
     assert captions
     muse = await final(fake, ALICE, "3 captions")
+    # A reply to Muse's three captions: which one? (not all three, headers and all)
     await fake.push_message("/remix shorter for x", reply_to=muse.message_id)
-    await final(fake, ALICE, "Remix for X")
-    assert muse.text.split("\n")[3] in tg.model.last_prompt()
+    which = await final(fake, ALICE, "Which one should I remix?")
+    ids = re.findall(r"/remix #(\d+)", which.text)
+    assert len(ids) == 3 and all(re.search(rf"^#{i}\b", muse.text, re.M) for i in ids)
+    await fake.push_message(f"/remix #{ids[1]} shorter for x")
+    remixed = await final(fake, ALICE, f"Remix from #{ids[1]} for X")
+    (shown,) = re.findall(r"^#(\d+)", remixed.text, re.M)
+    # A reply to a message that shows one draft remixes that draft: its own words, and
+    # the new draft comes from it.
+    await fake.push_message("/remix for linkedin", reply_to=remixed.message_id)
+    await final(fake, ALICE, f"Remix from #{shown} for LinkedIn")
+    draft = remixed.text.split("\n")[3]  # the one draft's words, without its header
+    assert f"<creator_input>{draft}</creator_input>" in tg.model.last_prompt()
 
 
 async def test_long_answer_is_split_at_paragraphs_with_escaping(tg: Harness) -> None:
