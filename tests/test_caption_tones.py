@@ -89,3 +89,30 @@ async def test_base_model_labels_survive_the_on_topic_reordering(base_core: Core
 
     assert [d.label for d in reply.drafts] == ["warm", "poetic", "witty"]
     labels_match_texts(reply.drafts)
+
+
+async def test_base_model_second_try_adds_a_tone_not_shown_yet(base_core: Core) -> None:
+    """The base model writes in its examples' order every time, so a second try's first
+    caption is warm again: the missing witty one is shown, not a second warm one."""
+    model = base_core.llm.model
+    assert isinstance(model, ScriptedChatModel)
+    first = (  # the witty one only repeats the warm one, and so does the fourth
+        " Rainy Lisbon, warm coffee (warm)\n2. Rainy Lisbon, warm coffee (warm)\n"
+        "3. Lisbon rain on silver rails (poetic)"
+    )
+    second = (
+        " Rainy Lisbon morning, rainy Lisbon coffee (warm)\n"
+        "2. My umbrella quit its job in Lisbon (witty)\n"
+        "3. Silver rails, grey Lisbon sky (poetic)"
+    )
+    fourth = " Rainy Lisbon, warm coffee (warm)"
+    model.enqueue(first, fourth, second, fourth)
+    reply = await ask(base_core, "/caption rainy Lisbon for x")
+
+    assert sorted(d.label for d in reply.drafts) == ["poetic", "warm", "witty"], reply.text
+    labels_match_texts(reply.drafts)
+
+
+async def test_base_model_says_it_cannot_lead_with_an_asked_tone(base_core: Core) -> None:
+    reply = await ask(base_core, "/caption a rainy tram ride for x tone: sarcastic")
+    assert "to lead with “sarcastic”, connect a chat model" in reply.text

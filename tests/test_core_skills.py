@@ -184,6 +184,20 @@ async def test_help_lists_every_command_of_the_registry(core: Core) -> None:
         assert spec.usage in text
 
 
+async def test_more_like_a_remix_writes_about_its_post_not_its_instruction(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    post = "Our bakery opens at 7am with fresh pastel de nata every morning"
+    remix = await ask(core, f"/remix {post} for linkedin tone hype")
+    (draft,) = remix.drafts
+    more = await ask(core, f"/more #{draft.id}")
+    assert more.drafts and all(d.parent_id == draft.id for d in more.drafts)
+    showing = re.search(r"post showing: <creator_input>(.*?)</creator_input>", model.last_prompt())
+    assert showing and showing.group(1) == draft.text  # not "tone: hype"
+    tones = re.search(r"in this order: <creator_input>(.*?)</creator_input>", model.last_prompt())
+    assert tones and "tone" not in tones.group(1)
+
+
 async def test_export_returns_everything_as_json_and_forget_deletes_it(core: Core) -> None:
     await ask(core, "/style voice: dry humour")
     await ask(core, "/caption a bike ride")
@@ -206,10 +220,20 @@ async def test_export_returns_everything_as_json_and_forget_deletes_it(core: Cor
     confirm = await ask(core, "/forget")
     clock.advance(minutes=9)
     done = await ask(core, action=confirm.buttons[0][0].action)
-    assert "deleted 3 drafts" in done.text
+    assert "deleted 3 drafts" in done.text and done.text.endswith(
+        "and your style. I no longer know you."
+    )
     after = json.loads((await ask(core, "/export")).attachments[0].data or b"")
     assert after["drafts"] == [] and after["turns"] == [] and after["profile"] is None
     assert "No style set yet" in (await ask(core, "/style")).text
+
+
+async def test_export_and_forget_say_only_what_there_is(core: Core) -> None:
+    await ask(core, "/caption a bike ride", user="bo", chat="bo")  # no style set
+    export = await ask(core, "/export", user="bo", chat="bo")
+    assert "3 drafts, 2 messages. It's yours." in export.text  # no "your style"
+    done = await ask(core, "/forget confirm", user="bo", chat="bo")
+    assert done.text == "Done — I deleted 3 drafts, 2 messages. I no longer know you."
 
 
 async def test_group_memory_is_separate_from_private(core: Core, model: ScriptedChatModel) -> None:
@@ -255,9 +279,20 @@ async def test_base_model_remix_never_shows_someone_elses_post(
 ) -> None:
     core.llm.style = "completion"
     model.enqueue(*["I tested five budget microphones so you don't have to."] * 3)
-    reply = await ask(core, "/remix Our bakery turns 10 on Saturday, free cake for everyone for x")
+    reply = await ask(
+        core, "/remix Our bakery turns 10 on Saturday, free cake for everyone for x tone: funny"
+    )
     assert reply.drafts[0].text == "Our bakery turns 10 on Saturday, free cake for everyone"
     assert "couldn't rewrite this faithfully" in reply.text
+    assert reply.drafts[0].label == ""  # their own words: not "tone: funny" or "shorter"
+    # A draft of theirs that the model can't rewrite is not copied under a new number.
+    model.enqueue(*["I tested five budget microphones so you don't have to."] * 3)
+    shorter = await ask(core, action=Action("shorter", reply.drafts[0].id))
+    assert shorter.is_error and not shorter.drafts
+    assert (
+        shorter.text
+        == f"The offline model couldn't rewrite #{reply.drafts[0].id} this time — try again."
+    )
 
 
 def test_on_topic_matches_inflections_not_filler() -> None:

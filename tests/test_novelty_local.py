@@ -13,7 +13,10 @@ from bot.config import load_settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.novelty import LocalEmbedder
+from tests.fakes.clock import FakeClock
+from tests.fakes.outbox import RecordingOutbox
 from tests.helpers import ask
+from tests.session_kit import Group
 
 PARAPHRASES = [
     ("Launch my first pixel art demo on Steam", "Launch your first pixel art demo on Steam"),
@@ -154,3 +157,25 @@ async def test_asked_about_an_example_s_own_topic_its_ideas_are_kept(base_core: 
     )
     reply = await ask(base_core, "/brainstorm learning guitar as an adult 3")
     assert len(hooks(reply.text)) == 3, reply.text
+
+
+async def test_a_session_s_seed_ideas_about_a_few_shot_example_are_not_shown(
+    base_core: Core,
+) -> None:
+    """Seen on the embedded model: a session on podcast titles opened with guitar lessons."""
+    outbox = RecordingOutbox()
+    base_core.attach("demo", outbox)
+    base_core.clock = FakeClock()
+    model = base_core.llm.model
+    assert isinstance(model, ScriptedChatModel)
+    model.enqueue(
+        " Guitar lessons from a child | Angle: beginner song | Format: live\n"
+        "2. Hook: Episode 12: the guest who never showed up | Angle: story | Format: audio\n"
+        "3. Hook: How I'm learning to play guitar on a plane | Angle: short lesson "
+        "| Format: reel\n"
+        "4. Hook: Five words that name our whole podcast season | Angle: list | Format: post"
+    )
+    await Group(base_core, outbox).say("ana", "/session start podcast episode titles")
+    seeds = [p.text for p in outbox.posts if p.text.startswith("#")]
+    assert seeds and not any("guitar" in s.lower() for s in seeds), seeds
+    assert any("guest who never showed up" in s for s in seeds), seeds

@@ -4,6 +4,7 @@ Pure numpy over normalised vectors, so it is easy to test with made-up ones."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,13 +44,16 @@ def pick(
     diversity: float = DIVERSITY,
     ranked: bool = True,
     copies: np.ndarray | None = None,
+    kinds: Sequence[Hashable] | None = None,
 ) -> Pick:
     """Choose up to `n` rows of `pool`: first fresh on-topic ones by MMR, then fresh
     off-topic ones, and only then repeats of `known` (least close first), which the
     caller marks. A candidate at `threshold` or above to one already chosen is a twin
     and never shown. `ranked` False: relevance can't be judged (e.g. word overlap on a
     chat model's paraphrases), so the fresh ones keep the pool's order — the model's own.
-    `copies` (a boolean per row) marks candidates that are never shown at all."""
+    `copies` (a boolean per row) marks candidates that are never shown at all. `kinds`
+    (one per row, e.g. a caption's tone): within each group, a kind not chosen yet goes
+    first, so two of a kind are shown only when nothing else is left."""
     size = len(pool)
     if size == 0 or n <= 0:
         return Pick(())
@@ -72,12 +76,14 @@ def pick(
     def take(group: list[int], least_close_first: bool = False) -> None:
         left = [i for i in group if i not in twins]
         while left and len(chosen) < n:
+            taken = {kinds[j] for j in chosen} if kinds is not None else set()
+            options = [i for i in left if kinds is None or kinds[i] not in taken] or left
             if least_close_first:
-                best = min(left, key=lambda i: (nearest_sim[i], -relevance[i]))
+                best = min(options, key=lambda i: (nearest_sim[i], -relevance[i]))
             elif ranked:
-                best = max(left, key=lambda i: mmr(i))
+                best = max(options, key=lambda i: mmr(i))
             else:
-                best = left[0]
+                best = options[0]
             left.remove(best)
             if chosen and max(between[best, j] for j in chosen) >= threshold:
                 twins.add(best)

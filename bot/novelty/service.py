@@ -7,7 +7,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -136,20 +136,22 @@ class Novelty:
         *,
         relevance: bool = True,
         unlike: Sequence[str] = (),
+        kind: Callable[[T], Hashable] | None = None,
     ) -> Picker[T]:
         """A picker for one request: `n` to show, `exclude` the items a candidate may
         resemble (e.g. the draft being remixed); `relevance` False when the request is only
         a loose frame (a series' premise) rather than what every candidate must be about;
         `unlike` the subjects of the prompt's few-shot examples: a candidate closer to one
         of them than to the request copies an example and is never shown (judged only by
-        an embedder that compares meaning).
+        an embedder that compares meaning); `kind` of an item (a caption's tone): one of
+        each kind is shown before two of any.
 
         Its setup (the request's vector, the owner's earlier items) starts at once and
         runs while the model writes: it needs nothing from the answer, and a request
         waiting in the model's line hears its place at once, not after an embedding
         that competes with the model for the CPU (measured: the 5th of five captions on
         the embedded model was told after 0.7–0.9 s, bench/README.md)."""
-        found: Picker[T] = Picker(self, owner, request, n, exclude, relevance, unlike)
+        found: Picker[T] = Picker(self, owner, request, n, exclude, relevance, unlike, kind)
         found.begin()
         return found
 
@@ -187,8 +189,10 @@ class Picker(Generic[T]):
         exclude: Sequence[Key],
         relevance: bool = True,
         unlike: Sequence[str] = (),
+        kind: Callable[[T], Hashable] | None = None,
     ) -> None:
         self.novelty, self.owner, self.request, self.n = novelty, owner, request, n
+        self.kind = kind
         self.exclude = tuple(exclude)
         self.relevance = relevance
         self.unlike = tuple(unlike)
@@ -272,6 +276,7 @@ class Picker(Generic[T]):
             self.embedder.min_relevance if self.relevance else None,
             ranked=self.relevance,
             copies=self._copies(),
+            kinds=[self.kind(i) for i in self.items] if self.kind else None,
         )
 
     @property

@@ -13,6 +13,7 @@ from bot.errors import BadInput
 from bot.memory.records import DraftRecord, Profile
 from bot.messages import Action, Attachment, Button, Outgoing, Reply
 from bot.platforms import find_platform
+from bot.skills.common import plural
 
 STYLE_FIELDS = ("voice", "audience", "platforms", "avoid")
 FORGET_BUTTON_MIN = 10  # how long the "Yes, delete everything" button stays good
@@ -156,11 +157,12 @@ async def export(ctx: Context) -> AsyncIterator[Outgoing]:
     data = await ctx.memory.export(ctx.person)
     blob = json.dumps(data, ensure_ascii=False, indent=2).encode()
     ideas, votes = len(data.get("session_ideas", [])), len(data.get("session_votes", []))
-    group = f", {counted(ideas, 'idea')} and {counted(votes, 'vote')} in group sessions"
+    group = f", {plural(ideas, 'idea')} and {plural(votes, 'vote')} in group sessions"
     group = group if ideas or votes else ""
+    style = ", your style" if data.get("profile") else ""
     yield Reply(
-        f"Here is everything I keep about you: {len(data['drafts'])} drafts, "
-        f"{len(data['turns'])} messages{group}, your style. It's yours.",
+        f"Here is everything I keep about you: {plural(len(data['drafts']), 'draft')}, "
+        f"{plural(len(data['turns']), 'message')}{group}{style}. It's yours.",
         attachments=(Attachment("file", blob, "application/json", "muse-export.json"),),
         private=True,
     )
@@ -199,21 +201,20 @@ async def confirmed_erase(ctx: Context, action: Action) -> Reply:
     return await erase(ctx)
 
 
-def counted(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 async def erase(ctx: Context) -> Reply:
+    styled = not (await ctx.memory.profile(ctx.person)).is_empty
     counts = await ctx.memory.forget(ctx.person)
     ideas, votes = counts.get("session_ideas", 0), counts.get("session_votes", 0)
     group = (
-        f", {counted(ideas, 'idea')} and {counted(votes, 'vote')} in group sessions "
+        f", {plural(ideas, 'idea')} and {plural(votes, 'vote')} in group sessions "
         "(summaries now credit “a former member”)"
         if ideas or votes
         else ""
     )
+    drafts, turns = counts.get("drafts", 0), counts.get("turns", 0)
+    style = " and your style" if styled else ""
     return Reply(
-        f"Done — I deleted {counts.get('drafts', 0)} drafts, {counts.get('turns', 0)} messages"
-        f"{group} and your style. I no longer know you.",
+        f"Done — I deleted {plural(drafts, 'draft')}, {plural(turns, 'message')}"
+        f"{group}{style}. I no longer know you.",
         private=True,
     )

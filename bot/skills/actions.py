@@ -19,11 +19,16 @@ GONE = "That draft is gone; send /caption again for fresh ones."
 
 async def more_like(ctx: Context, draft: DraftRecord) -> AsyncIterator[Outgoing]:
     platform = PLATFORMS.get(draft.platform) or PLATFORMS["instagram"]
+    # A caption's request says what its post shows, and its label is a tone. A remix's
+    # request and label are its instruction ("tone: hype"), an idea's its topic and
+    # format: for those, the draft's own words say what the post is about.
+    caption = draft.kind == "caption"
+    subject = draft.request if caption and draft.request else draft.text
     async for out in write_captions(
         ctx,
-        draft.request or draft.text,
+        subject.split("\n")[0] if draft.kind == "idea" else subject,
         platform,
-        pick_tones(draft.label or None, ctx.profile.voice),
+        pick_tones(draft.label if caption and draft.label else None, ctx.profile.voice),
         parent_id=draft.id,
         like=draft.text,
     ):

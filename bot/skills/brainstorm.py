@@ -12,7 +12,7 @@ from bot.errors import BadInput, MuseError
 from bot.llm.engine import Answer
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.novelty import Picker, embed_text
-from bot.skills.common import parse_items, stream_text
+from bot.skills.common import parse_items, plural, stream_text
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 10
@@ -146,7 +146,7 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     ideas = [c.item for c in chosen]
     records = await ctx.save_drafts("idea", "", topic, [(i.as_text(), i.format) for i in ideas])
     await picker.remember([("draft", r.id) for r in records])
-    lines = [f"{len(records)} ideas for “{topic}”:"]
+    lines = [f"{plural(len(records), 'idea')} for “{topic}”:"]
     for rec, choice in zip(records, chosen, strict=True):
         idea = choice.item
         note = f" · {choice.note}" if choice.note else ""

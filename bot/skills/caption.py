@@ -17,6 +17,7 @@ from bot.skills.common import (
     drafts_reply,
     finished_items,
     platform_vars,
+    plural,
     resolve_platform,
     split_tone,
     stream_text,
@@ -82,6 +83,12 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
         images = []
     if not description and not images:
         raise BadInput(EXAMPLE)
+    if tone and ctx.llm.style == "completion":
+        # The small base model follows its few-shot examples, not instructions.
+        ctx.notices.append(
+            f"(The offline model writes in its own mix of tones; to lead with “{tone}”, "
+            "connect a chat model: MUSE_LLM__PROVIDER=openai.)"
+        )
     async for out in write_captions(
         ctx,
         description or "the attached photo",
@@ -132,8 +139,10 @@ async def write_captions(
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes captions one of its few-shot examples' posts instead.
     unlike = ctx.llm.prompts["caption"].completion.subjects() if base_model else []
+    # Each caption's item is its tone: three tones before two of one (the base model's
+    # second try writes in its examples' order again).
     picker: Picker[str] = ctx.novelty.picker(
-        ctx.owner, description, SHOWN, exclude, relevance=relevance, unlike=unlike
+        ctx.owner, description, SHOWN, exclude, relevance=relevance, unlike=unlike, kind=str
     )
     variables = {
         **platform_vars(platform, drafts=ask),
@@ -174,7 +183,7 @@ async def write_captions(
     voice = f" · your voice: {ctx.profile.voice}" if ctx.profile.voice else ""
     reply = drafts_reply(
         ctx,
-        f"{len(records)} captions for {platform.name}{voice}",
+        f"{plural(len(records), 'caption')} for {platform.name}{voice}",
         records,
         notes=[c.note for c in chosen],
     )

@@ -227,6 +227,10 @@ def finished_items(text: str, answer: Answer) -> list[str]:
     return items
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def counted(draft: DraftRecord, platform: Platform) -> str:
     return f"({len(draft.text)}/{platform.max_chars})"
 

@@ -123,19 +123,25 @@ async def remix_text(
         if picker.complete or usable:
             break
     chosen = picker.chosen()
-    note = ""
+    note, label = "", instructions[:40]
     if chosen and (chosen[0].on_topic or not base_model):
         text, note = chosen[0].text, chosen[0].note
     elif base_model:
-        text = repair(source, platform)
+        text, label = repair(source, platform), ""  # their own words, in no asked tone
+        if parent_id is not None and " ".join(text.split()) == " ".join(source.split()):
+            # The draft as it was: a copy under a new number helps nobody.
+            raise MuseError(
+                "remix fell back to its unchanged source",
+                f"The offline model couldn't rewrite #{parent_id} this time — try again.",
+            )
         ctx.notices.append(
             "(The offline model couldn't rewrite this faithfully, so here is your text "
-            f"fitted to {platform.name}'s rules.)"
+            f"fitted to the rules of {platform.name}.)"
         )
     else:
         raise MuseError("model gave an empty remix", "I couldn't remix that this time — try again.")
     records = await ctx.save_drafts(
-        "remix", platform.key, instructions or source[:200], [(text, instructions[:40])], parent_id
+        "remix", platform.key, instructions or source[:200], [(text, label)], parent_id
     )
     if chosen and text == chosen[0].text:
         await picker.remember([("draft", records[0].id)])

@@ -14,6 +14,7 @@ from bot.context import Context
 from bot.errors import BadInput, MuseError
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Incoming, Outgoing, Progress, Reply
+from bot.novelty import Picker
 from bot.skills.brainstorm import parse_idea
 from bot.skills.common import novel, parse_items, stream_text
 from bot.skills.series import series_context
@@ -72,18 +73,29 @@ async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Prog
     )
     # The group's running series (/series) steers the seeds, as it does a brainstorm.
     variables = {"topic": session.topic, "count": SEEDS, "series": await series_context(ctx)}
+    base_model = ctx.llm.style == "completion"
+    # As in /brainstorm: the base model's ideas about a few-shot example's topic (guitar
+    # lessons, asked for podcast titles) are never shown; the rest keep their order.
+    picker: Picker[str] = ctx.novelty.picker(
+        ctx.owner,
+        session.topic,
+        SEEDS,
+        relevance=base_model or ctx.novelty.semantic,
+        unlike=ctx.llm.prompts["brainstorm"].completion.subjects() if base_model else [],
+    )
     out: list[str] = []
     try:
         async for _ in stream_text(ctx, "brainstorm", variables, with_history=False, out=out):
             pass
+        hooks = [i.hook for i in (parse_idea(x) for x in parse_items(out[0])) if i]
+        await picker.add([(h, h) for h in novel([clean_idea(h) for h in hooks], [])])
     except MuseError as exc:
         log.warning("session %s: seed ideas failed: %s", session.id, type(exc).__name__)
         return
     except Exception:  # the session is open already: it goes on without seeds
         log.exception("session %s: seed ideas failed", session.id)
         return
-    hooks = [i.hook for i in (parse_idea(x) for x in parse_items(out[0])) if i]
-    for text in novel([clean_idea(h) for h in hooks], [])[:SEEDS]:
+    for text in [c.item for c in picker.chosen()]:
         idea = await ctx.memory.add_idea(
             session.id, author=None, author_name=MUSE, text=text, via="seed"
         )
