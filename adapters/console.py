@@ -2,12 +2,16 @@
 TTY (answers stream live); with stdin piped it answers line by line and exits 0 at
 end of input. `muse chat --group` pretends the terminal is a group chat, to try
 brainstorm sessions: `ben: /idea …` speaks as another member, `>5 …` replies to
-message [5], `!5.1` presses the first button under message [5]."""
+message [5], `!5.1` presses the first button under message [5].
+
+`!N` and `>N` are the terminal's own syntax: one naming no button or message is answered
+here, in one line, and never reaches the core (the model would make up an answer)."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import itertools
 import math
 import re
 import shutil
@@ -30,6 +34,9 @@ GROUP_HELP = (
     "button under it. Try /session start names for our stream 10."
 )
 QUIT = {"/quit", "/exit", "/q"}
+HELP = {"/help", "/start"}
+# After /help: what only the terminal has (the core's help is every platform's).
+CONSOLE_HELP = "In this terminal: !1 presses button [!1 …] under the last answer; /quit leaves."
 
 
 class ConsoleAdapter(Adapter):
@@ -52,6 +59,9 @@ class ConsoleAdapter(Adapter):
         self.user = getpass.getuser()
         self._buttons: list[Button] = []
         self._message_buttons: dict[str, list[Button]] = {}
+        # What each numbered message shows, for `>N` replies (a group's [N] messages).
+        self._message_text: dict[str, str] = {}
+        self._speaker = self.user  # who typed the line being answered
         self._sent = 0  # message ids for the outbox: a counter is enough locally
         self._stop = asyncio.Event()
         self._export_dir = core.settings.data_dir / "exports"
@@ -82,8 +92,10 @@ class ConsoleAdapter(Adapter):
             self._save_history()
         return 0
 
-    def _incoming(self, line: str) -> Incoming:
-        user, name, reply_to = self.user, self.user, None
+    def _incoming(self, line: str) -> Incoming | str:
+        """The line as the core sees it, or the one line to answer here when `!N` or `>N`
+        names no button or message: the core never sees terminal syntax as chat."""
+        user, name, reply_to, replied = self.user, self.user, None, None
         if self.group:
             speaker = SPEAKER_RE.match(line)
             if speaker:
@@ -92,25 +104,42 @@ class ConsoleAdapter(Adapter):
             reply = REPLY_RE.match(line)
             if reply:
                 reply_to, line = reply.group(1), reply.group(2).strip()
+                replied = self._message_text.get(reply_to)
+                if replied is None:
+                    return f"There's no message [{reply_to}] here to reply to."
+        self._speaker = name
+        # As on Telegram: the replied message's id and its text as shown.
         base = Incoming(
-            self.session, user, user_name=name, is_group=self.group, reply_to_id=reply_to
+            self.session,
+            user,
+            user_name=name,
+            is_group=self.group,
+            reply_to_id=reply_to,
+            reply_to_text=replied,
         )
-        button = self._pressed(line)
-        if button is not None:
+        press = PRESS_RE.match(line)
+        if press:
+            button = self._pressed(press)
+            if button is None:
+                where = "message" if self.group else "answer"
+                number = line[1:]
+                return (
+                    f"There's no button [{number}] here — buttons are numbered under each {where}."
+                )
             return replace(base, action=button.action)
         return replace(base, text=line)
 
-    def _pressed(self, line: str) -> Button | None:
+    def _pressed(self, press: re.Match[str]) -> Button | None:
         """`!N`: button N of the last message with buttons; `!M.N`: of message [M]."""
-        press = PRESS_RE.match(line)
-        if not press:
-            return None
         buttons = self._message_buttons.get(press.group(1)) if press.group(1) else self._buttons
         index = int(press.group(2))
         return buttons[index - 1] if buttons and 0 < index <= len(buttons) else None
 
     async def ask(self, line: str) -> None:
         incoming = self._incoming(line)
+        if isinstance(incoming, str):
+            self._print(incoming + "\n\n")
+            return
         streamed = ""
         if self.interactive:
             self._print("✍️  ")
@@ -130,6 +159,9 @@ class ConsoleAdapter(Adapter):
                     self._clear(streamed)
                     streamed = ""
                 await self.show(out)
+        command = incoming.text.split(maxsplit=1)
+        if command and command[0].lower() in HELP:
+            self._print(CONSOLE_HELP + ("\n" + GROUP_HELP if self.group else "") + "\n\n")
 
     async def post(
         self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
@@ -164,6 +196,7 @@ class ConsoleAdapter(Adapter):
             self._sent += 1
             message_id = str(self._sent)
         prefix = f"[{message_id}] " if self.group else ""
+        self._message_text[message_id] = reply.text.rstrip()
         self._print(prefix + reply.text.rstrip() + "\n")
         # Buttons become numbered hints, one line per row: type !N (or !M.N) to press one.
         buttons: list[Button] = []
@@ -180,12 +213,30 @@ class ConsoleAdapter(Adapter):
         for attachment in reply.attachments:
             if attachment.data is None:
                 continue
-            self._export_dir.mkdir(parents=True, exist_ok=True)
-            path: Path = self._export_dir / (attachment.name or "attachment.bin")
-            await asyncio.to_thread(path.write_bytes, attachment.data)
-            self._print(f"Saved {attachment.name} to {path}\n")
+            path = await asyncio.to_thread(
+                self._save, attachment.name or "attachment.bin", attachment.data
+            )
+            self._print(f"Saved {path.name} to {path}\n")
         self._print("\n")
         return message_id
+
+    def _save(self, name: str, data: bytes) -> Path:
+        """Write a file into exports/ under a name of its own (who asked, when): an
+        export never replaces an earlier one, or another pretend member's."""
+        self._export_dir.mkdir(parents=True, exist_ok=True)
+        stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+        who = re.sub(r"[^\w.-]+", "_", self._speaker) or "you"
+        stamp = self.core.clock.now().astimezone().strftime("%Y%m%d-%H%M%S")
+        for n in itertools.count(1):
+            tail = f"-{n}" if n > 1 else ""  # a second export within the same second
+            path = self._export_dir / f"{stem}-{who}-{stamp}{tail}{dot}{suffix}"
+            try:
+                with path.open("xb") as file:  # x: never over an existing file
+                    file.write(data)
+                return path
+            except FileExistsError:
+                continue
+        raise AssertionError("unreachable")
 
     # -- terminal plumbing ---------------------------------------------------
 

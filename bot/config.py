@@ -4,6 +4,7 @@ from the environment and are masked when printed."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
@@ -19,6 +20,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from bot.url_secrets import mask_urls
 
 SECRET_FIELDS = ("llm.api_key", "telegram.token", "discord.token")
 Provider = Literal["embedded", "openai", "fake"]
@@ -233,27 +236,88 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         if not path.is_file():
             raise SettingsError(f"config file not found: {path}")
         os.environ["MUSE_CONFIG"] = str(path)
-    user_file = os.environ.get("MUSE_CONFIG")
-    if user_file:
-        _refuse_secrets_in(Path(user_file).expanduser())
+    user_file = _user_file()
+    if user_file is not None:
+        data = _read_toml(user_file)
+        _refuse_secrets_in(user_file, data)
+        _refuse_unknown_in(user_file, data, Settings)
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
         names = [str(p) for p in err["loc"] if not isinstance(p, int)]  # not list indexes
-        loc = ".".join(names)
-        env = "MUSE_" + "__".join(names).upper()
-        raise SettingsError(f"invalid setting {loc} ({env}): {err['msg']}") from None
+        raise invalid(".".join(names), err["msg"]) from None
     except ValueError as exc:  # e.g. a TOML syntax error
         raise SettingsError(f"invalid configuration: {exc}") from None
+    _check_model_path(settings.llm)
+    return settings
 
 
-def _refuse_secrets_in(path: Path) -> None:
-    """A config file gets copied, shared and committed: secrets stay in the environment."""
+def invalid(dotted: str, problem: str) -> SettingsError:
+    """The one line for a bad setting, naming it where it was set: the environment
+    variable, or the key in a config file (the environment wins, so it is checked first)."""
+    env = "MUSE_" + dotted.replace(".", "__").upper()
+    if env.lower() not in {name.lower() for name in os.environ}:
+        for file in (_user_file(), _default_toml()):
+            if file is not None and _lookup(_read_toml(file), dotted) is not None:
+                return SettingsError(f"{file}: invalid setting {dotted}: {problem}")
+    return SettingsError(f"invalid setting {dotted} ({env}): {problem}")
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create the data dir now, so a path that is a file or can't be made is one line at
+    start instead of a traceback from whichever part of Muse touches it first."""
+    path = settings.data_dir
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise invalid("data_dir", f"{path} is a file, not a folder") from None
+    except OSError as exc:
+        raise invalid("data_dir", f"can't create {path}: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise invalid("data_dir", f"{path} is not writable")
+
+
+def _check_model_path(llm: LLMSettings) -> None:
+    """A model file that isn't there would fail every request, not the start: checked
+    whenever the embedded model will run (as the provider or a fallback)."""
+    if not llm.model_path or "embedded" not in (llm.provider, *llm.fallback):
+        return
+    path = Path(llm.model_path).expanduser()
+    if not path.is_file():
+        raise invalid("llm.model_path", f"no model file at {path}")
+    try:
+        with path.open("rb") as file:
+            magic = file.read(4)
+    except OSError as exc:
+        raise invalid("llm.model_path", f"can't read {path}: {exc.strerror or exc}") from None
+    if magic != b"GGUF":
+        raise invalid("llm.model_path", f"{path} is not a GGUF model file")
+
+
+def _user_file() -> Path | None:
+    user = os.environ.get("MUSE_CONFIG")
+    return Path(user).expanduser() if user else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return  # reported by the settings source, with its own message
+        return {}  # reported by the settings source, with its own message
+
+
+def _lookup(data: dict[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for key in dotted.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _refuse_secrets_in(path: Path, data: dict[str, Any]) -> None:
+    """A config file gets copied, shared and committed: secrets stay in the environment."""
     for dotted in SECRET_FIELDS:
         section, key = dotted.split(".")
         table = data.get(section)
@@ -265,9 +329,27 @@ def _refuse_secrets_in(path: Path) -> None:
             )
 
 
+def _refuse_unknown_in(
+    path: Path, data: dict[str, Any], model: type[BaseModel], prefix: str = ""
+) -> None:
+    """A misspelt key would be ignored without a word (the settings keep unknown keys
+    out, so environment variables of other tools never break Muse): say so instead."""
+    fields = model.model_fields
+    for key, value in data.items():
+        dotted = prefix + key
+        if key not in fields:
+            close = difflib.get_close_matches(key.lower(), list(fields), n=1)
+            hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
+            raise SettingsError(f"{path}: unknown setting {dotted}{hint}")
+        kind = fields[key].annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel) and isinstance(value, dict):
+            _refuse_unknown_in(path, value, kind, dotted + ".")
+
+
 def masked(settings: Settings) -> dict[str, Any]:
     """Settings as a plain dict with secrets masked, for `muse config`: the secret fields,
-    and any secret pasted into another one (a Bot API URL with the token in it)."""
+    and any secret pasted into another one (a Bot API URL with the token in it, a URL's
+    password or ?api_key=)."""
     data = settings.model_dump(mode="json")
     secrets: list[str] = []
     for dotted in SECRET_FIELDS:
@@ -287,6 +369,7 @@ def _scrub(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, str):
         for secret in secrets:
             value = value.replace(secret, "****")
+        value = mask_urls(value)
     return value
 
 

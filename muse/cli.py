@@ -12,7 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.config import Settings, SettingsError, load_settings, masked
+from bot.config import Settings, SettingsError, ensure_data_dir, load_settings, masked
 from bot.llm.build_check import BuildError
 from bot.llm.prompts import PromptError
 from bot.memory.store import StorageError
@@ -79,11 +79,15 @@ async def _chat(core: Any, group: bool = False) -> int:
     return await console.run()
 
 
-async def _person(core: Any, args: argparse.Namespace) -> int | None:
-    """The stored person, or None (said on stderr): looking someone up never creates them."""
+def _user(args: argparse.Namespace) -> str:
     import getpass
 
-    user = args.user or getpass.getuser()
+    return str(args.user or getpass.getuser())
+
+
+async def _person(core: Any, args: argparse.Namespace) -> int | None:
+    """The stored person, or None (said on stderr): looking someone up never creates them."""
+    user = _user(args)
     person: int | None = await core.memory.find_user(args.platform, user)
     if person is None:
         print(f"muse: nothing is stored for {args.platform} user {user}", file=sys.stderr)
@@ -103,7 +107,9 @@ async def _forget(core: Any, args: argparse.Namespace) -> int:
     if person is None:
         return 1
     if not args.yes:
-        question = f"Delete everything about {args.platform} user {args.user or 'you'}? [y/N] "
+        who = f"{args.platform} user {_user(args)}"
+        who = who if args.user else f"you ({who})"
+        question = f"Delete everything Muse keeps about {who}? [y/N] "
         try:
             answer = await asyncio.to_thread(input, question)
         except EOFError:  # no terminal to ask on
@@ -182,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "backup":
         return _backup(settings, args.file)
+    try:
+        ensure_data_dir(settings)
+    except SettingsError as exc:
+        print(f"muse: {exc}", file=sys.stderr)
+        return 2
     setup_logging(settings, to_stderr=args.command in ("run", "discord"))
     try:
         if args.command == "chat":

@@ -3,7 +3,8 @@ bots), with every secret Muse knows removed from every line, whoever wrote it.
 
 Libraries log URLs and errors verbatim, and a Telegram Bot API URL contains the bot
 token; a misconfigured model server may echo the API key in its error. Redacting at the
-handler catches all of it, at every level, including tracebacks."""
+handler catches all of it, at every level, including tracebacks. A credential pasted into
+any URL (user:password@, ?api_key=) is masked too, known or not."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import logging
 import sys
 from collections.abc import Iterable
 from logging.handlers import RotatingFileHandler
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from bot.config import Settings
+from bot.url_secrets import mask_urls, url_secrets
 
 # Libraries that log every request (URLs with tokens in them) below WARNING.
 NOISY = ("httpx", "httpcore", "openai", "discord", "telegram", "apscheduler", "aiohttp")
@@ -27,12 +29,24 @@ def secrets_of(settings: Settings) -> list[str]:
         if secret is not None and secret.get_secret_value():
             value = secret.get_secret_value()
             found += [value, quote(value, safe="")]
+    # Passwords and keys in the configured URLs (MUSE_LLM__BASE_URL=http://u:pw@host/v1),
+    # also where they show without their URL.
+    for value in _strings(settings.model_dump(mode="json")):
+        found += [form for secret in url_secrets(value) for form in (secret, unquote(secret))]
     token = settings.telegram.token
     if token is not None and token.get_secret_value():
         from adapters.telegram import webhook_secret
 
         found.append(webhook_secret(token.get_secret_value()))
     return found
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
 
 
 class Redact(logging.Filter):
@@ -47,11 +61,9 @@ class Redact(logging.Filter):
     def clean(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, MASK)
-        return text
+        return mask_urls(text, MASK)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         message = record.getMessage()
         clean = self.clean(message)
         if clean != message:

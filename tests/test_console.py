@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 import io
 import json
 from pathlib import Path
 
 from adapters.console import ConsoleAdapter
 from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
 from tests.helpers import muse_cli
+
+
+async def console_run(core: Core, script: str, *, group: bool = False) -> str:
+    """What the terminal shows for `script` (one line each), piped."""
+    out = io.StringIO()
+    console = ConsoleAdapter(core, stdin=io.StringIO(script), stdout=out, group=group)
+    core.attach(console.name, console)
+    assert await console.run() == 0
+    return out.getvalue()
 
 
 def test_piped_chat_answers_each_line_and_exits_zero(muse_env: Path) -> None:
@@ -28,9 +40,56 @@ def test_piped_chat_answers_each_line_and_exits_zero(muse_env: Path) -> None:
 def test_piped_chat_export_writes_the_file(muse_env: Path) -> None:
     result = muse_cli("chat", stdin="/style voice: calm\n/export\n")
     assert result.returncode == 0
-    path = muse_env / "exports" / "muse-export.json"
-    assert f"Saved muse-export.json to {path}" in result.stdout
+    (path,) = (muse_env / "exports").iterdir()
+    assert f"Saved {path.name} to {path}" in result.stdout
     assert json.loads(path.read_text())["profile"]["voice"] == "calm"
+
+
+async def test_each_export_gets_a_file_of_its_own(core: Core) -> None:
+    text = await console_run(core, "/export\nben: /export\n/export\n", group=True)
+    saved = [line.split(" to ", 1)[1] for line in text.splitlines() if line.startswith("Saved ")]
+    assert len(saved) == 3 and len(set(saved)) == 3  # none overwrote another
+    exports = core.settings.data_dir / "exports"
+    assert sorted(str(p) for p in exports.iterdir()) == sorted(saved)
+    assert "-ben-" in Path(saved[1]).name and "-ben-" not in Path(saved[0]).name
+    for path in saved:
+        data = json.loads(await asyncio.to_thread(Path(path).read_text))
+        assert data["format"] == "muse-export/1"
+
+
+async def test_a_press_of_no_button_is_answered_here_not_by_the_model(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    text = await console_run(core, "!1\n!2.1\n")
+    assert text == (
+        "There's no button [1] here — buttons are numbered under each answer.\n\n"
+        "There's no button [2.1] here — buttons are numbered under each answer.\n\n"
+    )
+    assert model.calls == []  # never sent to the model as chat
+    text = await console_run(core, "/caption a red door for x\n!16\n!4\n")
+    assert "There's no button [16] here" in text and "Picked #1 ✓" in text
+    assert len(model.calls) == 1
+
+
+async def test_console_help_tells_how_to_press_buttons_and_quit(core: Core) -> None:
+    text = await console_run(core, "/help\n")
+    assert "Here is what I can do" in text
+    assert text.rstrip().endswith(
+        "In this terminal: !1 presses button [!1 …] under the last answer; /quit leaves."
+    )
+
+
+async def test_group_replies_carry_the_replied_message(core: Core) -> None:
+    text = await console_run(
+        core,
+        "/caption a red door for x\n/remix #1 for x\n"
+        ">2 /posted\n>2 /remix make it punchier for linkedin\n>1 /posted\n>9 /posted\n",
+        group=True,
+    )
+    assert "[3] Recorded #4 as published." in text  # the draft message [2] shows
+    assert "[4] Remix from #4 for LinkedIn" in text
+    assert "[5] Which one did you publish? /posted #1 · /posted #2 · /posted #3" in text
+    assert text.rstrip().endswith("There's no message [9] here to reply to.")
 
 
 async def test_console_buttons_can_be_pressed_and_quit_stops(core: Core) -> None:
@@ -61,4 +120,10 @@ def test_cli_export_of_an_unknown_person_creates_nothing(muse_env: Path) -> None
     muse_cli("chat", stdin="/caption a kite\n")
     unconfirmed = muse_cli("forget")  # no terminal to confirm on: nothing happens
     assert unconfirmed.returncode == 1 and "Nothing deleted" in unconfirmed.stdout
+    me = getpass.getuser()
+    assert f"Delete everything Muse keeps about you (console user {me})? [y/N]" in (
+        unconfirmed.stdout
+    )
+    declined = muse_cli("forget", "--user", me, stdin="n\n")
+    assert f"Delete everything Muse keeps about console user {me}? [y/N]" in declined.stdout
     assert len(json.loads(muse_cli("export").stdout)["drafts"]) == 3

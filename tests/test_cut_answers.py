@@ -144,3 +144,22 @@ async def test_the_embedded_model_s_own_length_stop_offers_continue(
     # A base model continues the very text: the prompt ends with the answer so far.
     assert llama.prompts[1].endswith(f"Creator: how do I film a tram reel?\nMuse: {first}")
     assert more.text == "…" + " ".join(LONG.split(" ")[12:24]) + f"\n\n{CUT_NOTE}"
+
+
+async def test_a_message_too_long_for_the_embedded_model_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "embedded")
+    monkeypatch.setenv("MUSE_LLM__N_CTX", "256")
+    llama = FakeLlama("never asked")
+    model = EmbeddedLLM(n_ctx=256)
+    model._llama = llama
+    core = await Core.create(load_settings(), model=model)
+    try:
+        answer = await ask(core, "tram " * 300)
+    finally:
+        await core.close()
+    assert answer.is_error and not llama.prompts
+    assert (
+        answer.text == "That's too long for the offline model to read at once — send a shorter one."
+    )

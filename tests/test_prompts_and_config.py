@@ -113,3 +113,46 @@ def test_cli_run_without_a_token_says_which_setting() -> None:
     )
     result = muse_cli("run", "all")
     assert result.returncode == 2 and "MUSE_DISCORD__TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[llm]\ntemprature = 0.2\n",
+            "unknown setting llm.temprature (did you mean llm.temperature?)",
+        ),
+        ("[nosuch]\nx = 1\n", "unknown setting nosuch"),
+        ('log_levle = "INFO"\n', "unknown setting log_levle (did you mean log_level?)"),
+        ("[LLM]\ntimeout_s = 3\n", "unknown setting LLM (did you mean llm?)"),
+    ],
+)
+def test_an_unknown_key_in_the_config_file_is_one_line_exit_2(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    config = tmp_path / "my.toml"
+    config.write_text(text)
+    result = muse_cli("--config", str(config), "chat", stdin="hello\n")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"muse: {config}: {expected}"
+    assert result.stdout == ""
+
+
+def test_a_bad_value_from_the_file_names_the_file_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MUSE_LLM__PROVIDER")
+    config = tmp_path / "my.toml"
+    config.write_text('[llm]\nprovider = "skynet"\n')
+    result = muse_cli("--config", str(config), "config")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"muse: {config}: invalid setting llm.provider: "
+        "Input should be 'embedded', 'openai' or 'fake'"
+    )
+    # The environment wins over the file: then it is the environment's value that is bad.
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "skynet2")
+    with pytest.raises(
+        SettingsError, match=r"^invalid setting llm.provider \(MUSE_LLM__PROVIDER\)"
+    ):
+        load_settings(config)

@@ -4,12 +4,15 @@ in an error reply, not in `muse config`, and never read from a config file."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.config import Settings, load_settings
+from muse.logs import Redact, secrets_of
 from tests.fakes.openai_server import FakeOpenAI, Step
 from tests.helpers import muse_cli
 
@@ -67,3 +70,45 @@ def test_a_secret_in_a_config_file_is_refused(tmp_path: Path) -> None:
         "— remove it from the file and set MUSE_TELEGRAM__TOKEN instead"
     )
     assert "the-real-bot-token" not in result.stdout + result.stderr
+
+
+def test_muse_config_masks_credentials_pasted_into_urls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(
+        "MUSE_LLM__BASE_URL", "http://user:hunter2pass@host/v1?api_key=abc123secret&v=2"
+    )
+    monkeypatch.setenv(
+        "MUSE_TELEGRAM__WEBHOOK_URL", "https://muse.example.org/hook?token=tok3n-value&author=ben"
+    )
+    monkeypatch.setenv("MUSE_DISCORD__GATEWAY_URL", "wss://gw-secret-token@gateway.example/?v=10")
+    result = muse_cli("config")
+    assert result.returncode == 0, result.stderr
+    for secret in ("hunter2pass", "abc123secret", "tok3n-value", "gw-secret-token"):
+        assert secret not in result.stdout
+    data = json.loads(result.stdout)
+    assert data["llm"]["base_url"] == "http://user:****@host/v1?api_key=****&v=2"
+    assert data["telegram"]["webhook_url"] == "https://muse.example.org/hook?token=****&author=ben"
+    assert data["discord"]["gateway_url"] == "wss://****@gateway.example/?v=10"
+
+
+def test_the_log_masks_credentials_pasted_into_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "http://user:hunter2pass@host/v1"
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", url)
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(Redact(secrets_of(load_settings())))
+    logger = logging.getLogger("tests.secrets.urls")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("POST %s/chat/completions: 401", url)
+        logger.warning("the server said: wrong password hunter2pass")
+        logger.warning("GET https://cdn.example/x.png?X-Amz-Signature=abc123&size=2 failed")
+    finally:
+        logger.removeHandler(handler)
+    assert out.getvalue().splitlines() == [
+        "POST http://user:[secret]@host/v1/chat/completions: 401",
+        "the server said: wrong password [secret]",
+        "GET https://cdn.example/x.png?X-Amz-Signature=[secret]&size=2 failed",
+    ]

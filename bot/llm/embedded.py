@@ -111,9 +111,10 @@ class EmbeddedLLM(LLM):
         used = len(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
         room = self.n_ctx - used
         if room < MIN_ANSWER_TOKENS:
+            # The history is already trimmed to fit (chains.fit_history): the message, or
+            # what a skill built from it, is what doesn't.
             raise BadInput(
-                "That's too long for the offline model — shorten it, or /forget to clear "
-                "our conversation."
+                "That's too long for the offline model to read at once — send a shorter one."
             )
         params: dict[str, Any] = {
             "max_tokens": min(max_tokens, room),

@@ -4,6 +4,7 @@ the LangChain model and the prompt style it needs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseLanguageModel
@@ -49,7 +50,8 @@ def make_model(settings: LLMSettings) -> BaseLanguageModel[Any]:
     check_llama_build()
 
     return EmbeddedLLM(
-        model_path=settings.model_path,
+        # "~/models/x.gguf" works as it does everywhere else (load_settings checked it).
+        model_path=str(Path(settings.model_path).expanduser()) if settings.model_path else None,
         n_ctx=settings.n_ctx,
         n_threads=settings.n_threads,
         temperature=settings.temperature,

@@ -179,7 +179,7 @@ async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
         yield await erase(ctx)
         return
     # The button carries the minute it was offered: pressed much later (when there may
-    # be new drafts to lose, or a second time), it asks again instead of deleting.
+    # be new drafts to lose), it asks again instead of deleting.
     asked = Action("forget", minute_of(ctx))
     yield Reply(
         "This deletes your style, your conversation history, all your drafts and your ideas "

@@ -1,0 +1,79 @@
+"""A setting that can't work stops `muse` at start with one line naming it (exit 2),
+never a traceback and never a start that fails every request later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from tests.helpers import muse_cli
+
+
+def one_line(result: object) -> str:
+    stderr: str = result.stderr.strip()  # type: ignore[attr-defined]
+    assert result.returncode == 2, stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr and len(stderr.splitlines()) == 1, stderr
+    return stderr
+
+
+@pytest.mark.parametrize("command", [["chat"], ["export"], ["forget", "--yes"]], ids=" ".join)
+def test_a_data_dir_that_is_a_file_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    file = tmp_path / "somefile"
+    file.write_text("not a folder")
+    monkeypatch.setenv("MUSE_DATA_DIR", str(file))
+    assert one_line(muse_cli(*command, stdin="hello\n")) == (
+        f"muse: invalid setting data_dir (MUSE_DATA_DIR): {file} is a file, not a folder"
+    )
+    assert file.read_text() == "not a folder"
+
+
+def test_a_data_dir_that_cant_be_created_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "somefile"
+    file.write_text("")
+    monkeypatch.setenv("MUSE_DATA_DIR", str(file / "muse"))
+    assert one_line(muse_cli("chat", stdin="hello\n")) == (
+        f"muse: invalid setting data_dir (MUSE_DATA_DIR): can't create {file / 'muse'}: "
+        "Not a directory"
+    )
+    # Set in a config file instead: the file and its key are named.
+    monkeypatch.delenv("MUSE_DATA_DIR")
+    config = tmp_path / "my.toml"
+    config.write_text(f'data_dir = "{file}"\n')
+    assert one_line(muse_cli("--config", str(config), "export")) == (
+        f"muse: {config}: invalid setting data_dir: {file} is a file, not a folder"
+    )
+
+
+def test_a_missing_model_file_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nonexistent.gguf"
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "embedded")
+    monkeypatch.setenv("MUSE_LLM__MODEL_PATH", str(missing))
+    result = muse_cli("chat", stdin="hello\n")
+    assert one_line(result) == (
+        f"muse: invalid setting llm.model_path (MUSE_LLM__MODEL_PATH): no model file at {missing}"
+    )
+    assert result.stdout == ""
+
+
+def test_the_model_file_is_checked_when_the_embedded_model_will_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = tmp_path / "notes.gguf"
+    notes.write_text("my holiday notes")
+    monkeypatch.setenv("MUSE_LLM__MODEL_PATH", str(notes))
+    assert muse_cli("config").returncode == 0  # the fake provider never loads it
+    monkeypatch.setenv("MUSE_LLM__FALLBACK", "embedded")  # a fallback would
+    assert one_line(muse_cli("chat", stdin="hello\n")) == (
+        f"muse: invalid setting llm.model_path (MUSE_LLM__MODEL_PATH): "
+        f"{notes} is not a GGUF model file"
+    )
+    notes.write_bytes(b"GGUF" + bytes(60))  # the right kind of file: accepted at start
+    assert load_settings().llm.model_path == str(notes)
