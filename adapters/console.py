@@ -116,6 +116,7 @@ class ConsoleAdapter(Adapter):
             is_group=self.group,
             reply_to_id=reply_to,
             reply_to_text=replied,
+            reply_to_muse=replied is not None,  # the numbered messages are Muse's
         )
         press = PRESS_RE.match(line)
         if press:

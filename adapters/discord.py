@@ -34,7 +34,7 @@ from adapters.discord_render import (
 from adapters.discord_reply import InteractionReply, MessageReply, Mode, Streamer
 from bot.commands import CommandSpec, Sub
 from bot.core import Core
-from bot.messages import Action, Incoming, Progress
+from bot.messages import Action, Incoming, Progress, Reply
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +139,16 @@ class DiscordAdapter(DiscordOutbox, Adapter):
     async def on_remix_menu(
         self, interaction: discord.Interaction[Any], message: discord.Message
     ) -> None:
+        # A post that is all embed (a link preview, another bot's card) has its words there.
+        embed = message.embeds[0] if message.embeds else None
+        text = message.content or (embed and (embed.description or embed.title)) or ""
+        me = self.client.user if self.client else None
         incoming = self._incoming(
-            interaction, "/remix", reply_to_text=message.content, reply_to_id=str(message.id)
+            interaction,
+            "/remix",
+            reply_to_text=text,
+            reply_to_id=str(message.id),
+            reply_to_muse=me is not None and message.author.id == me.id,
         )
         await self._answer(interaction, incoming, ephemeral=False)
 
@@ -282,6 +290,7 @@ class DiscordAdapter(DiscordOutbox, Adapter):
             # Muse's own messages too: "/posted" as a reply to its draft says which one.
             reply_to_text=resolved.content if isinstance(resolved, discord.Message) else None,
             reply_to_id=str(ref.message_id) if ref and ref.message_id else None,
+            reply_to_muse=isinstance(resolved, discord.Message) and resolved.author.id == me,
             addressed=addressed,
             raw=message,
         )
@@ -317,12 +326,18 @@ class DiscordAdapter(DiscordOutbox, Adapter):
     # -- shared ------------------------------------------------------------------
 
     async def _stream(self, incoming: Incoming, out: Streamer) -> None:
+        answered = False
         try:
             async for item in self.core.handle(incoming):
                 if isinstance(item, Progress):
                     out.progress(item.text)
                 else:
                     await out.finish(item)
+                    answered = True
+            if not answered:
+                # Nothing to say (a flood past its one warning): no "thinking…" or
+                # preview may stay behind, as if an answer were still coming.
+                await out.finish(Reply(""))
         except Exception:
             # The core never raises; this guards the Discord side so the client survives.
             log.exception("failed to deliver a Discord answer in %s", incoming.session)

@@ -21,13 +21,12 @@ from telegram import (
     BotCommand,
     InlineQuery,
     InlineQueryResultArticle,
-    InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
     Update,
     User,
 )
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -39,6 +38,7 @@ from telegram.ext import (
 
 from adapters.base import Adapter
 from adapters.telegram_delivery import Delivery
+from adapters.telegram_format import inline_hint
 from adapters.telegram_inbound import (
     Media,
     Target,
@@ -69,6 +69,7 @@ SEND_CONNECTIONS = 8
 # A button press shows a spinner until answered; answer it by then even if still writing.
 CALLBACK_ACK_S = 2.0
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+TOO_BIG = "That image is over Telegram's 20 MB limit for bots — send a smaller one."
 # New messages from people in private chats and groups; service notices are not Muse's.
 MESSAGES = (
     filters.UpdateType.MESSAGE
@@ -254,13 +255,18 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                     message_id=str(message.message_id),
                     reply_to_text=inbound.reply_to_text,
                     reply_to_id=str(inbound.reply_to_id) if inbound.reply_to_id else None,
+                    reply_to_muse=inbound.reply_to_muse,
                     addressed=inbound.addressed,
                     # Chatter is only ever collected as text: never fetch its files.
-                    attachments=await self._download(inbound.media, fetch=inbound.addressed),
+                    attachments=await self._download(
+                        inbound.media, fetch=inbound.addressed, sizes=_file_sizes(message)
+                    ),
                     raw=message,
                 )
                 delivery = self._delivery(inbound.target, inbound.user, typing=inbound.addressed)
                 await delivery.run(self.core.handle(incoming))
+            except TooBig:  # never answer as if the image weren't there
+                await self.sender.say(inbound.target, TOO_BIG)
             except Exception:
                 log.exception("telegram: failed to answer in %s", inbound.session)
                 if inbound.addressed:
@@ -321,7 +327,9 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         text = query.query.strip()
         try:
             if not text:
-                await query.answer([], cache_time=5, button=_hint("Describe your post…"))
+                # Cleared: the query still waiting for the typing to pause is dropped.
+                self._inline_latest.pop(query.from_user.id, None)
+                await query.answer([], cache_time=5, button=inline_hint("Describe your post…"))
                 return
             # Telegram sends a query per keystroke: draft only once the typing pauses.
             self._inline_latest[query.from_user.id] = query.id
@@ -339,7 +347,8 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                 raw=query,
             )
             replies = await self.core.respond(incoming)
-            reply = replies[-1] if replies else Reply(OOPS, is_error=True)
+            # No reply at all (a refusal already said once stays silent): show nothing.
+            reply = replies[-1] if replies else Reply("")
             results = [
                 InlineQueryResultArticle(
                     id=str(d.id),
@@ -349,22 +358,32 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                 )
                 for d in reply.drafts
             ]
-            button = None if results else _hint(reply.text)
+            button = None if results or not reply.text.strip() else inline_hint(reply.text)
             await query.answer(results, cache_time=10, is_personal=True, button=button)
         except TelegramError as exc:
             log.warning("telegram: inline answer failed: %s", exc)
         except Exception:
             log.exception("telegram: inline query failed")
 
-    async def _download(self, media: tuple[Media, ...], fetch: bool) -> tuple[Attachment, ...]:
-        """Fetch photos (the core may caption them); other kinds only need naming."""
+    async def _download(
+        self, media: tuple[Media, ...], fetch: bool, sizes: dict[str, int]
+    ) -> tuple[Attachment, ...]:
+        """Fetch photos (the core may caption them); other kinds only need naming. An
+        image over the Bot API's limit raises TooBig: getFile itself refuses it, so its
+        size is checked first, as the message states it (`sizes`), when it does."""
         out = []
         for m in media:
             if fetch and m.kind == "image" and m.file_id:
-                file = await self.bot.get_file(m.file_id)
+                if sizes.get(m.file_id, 0) > MAX_DOWNLOAD:
+                    raise TooBig
+                try:
+                    file = await self.bot.get_file(m.file_id)
+                except BadRequest as exc:
+                    if "too big" in str(exc).lower():
+                        raise TooBig from None
+                    raise
                 if (file.file_size or 0) > MAX_DOWNLOAD:
-                    out.append(Attachment("file", mime=m.mime, name=m.name))
-                    continue
+                    raise TooBig
                 data = bytes(await file.download_as_bytearray())
                 out.append(Attachment("image", data=data, mime=m.mime, name=m.name))
             else:
@@ -380,9 +399,20 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         log.warning("telegram: polling failed, retrying: %s", exc)
 
 
-def _hint(text: str) -> InlineQueryResultsButton:
-    """The button above inline results; it opens a private chat with the bot."""
-    return InlineQueryResultsButton(text=text[:64], start_parameter="inline")
+class TooBig(Exception):
+    """An image the Bot API won't hand over (over 20 MB)."""
+
+
+def _file_sizes(message: Message) -> dict[str, int]:
+    """file_id -> size, as the message (or the one it replies to) states it."""
+    sizes = {}
+    for m in (message, message.reply_to_message):
+        if m is None:
+            continue
+        for f in (*m.photo, m.document):
+            if f is not None and f.file_size:
+                sizes[f.file_id] = f.file_size
+    return sizes
 
 
 def _file_url(base_url: str) -> str:

@@ -46,6 +46,7 @@ class Inbound:
     media: tuple[Media, ...]
     reply_to_id: int | None = None
     addressed: bool = True
+    reply_to_muse: bool = False
 
 
 def is_group_chat(chat: Chat) -> bool:
@@ -123,14 +124,8 @@ def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound |
             return None  # /cmd@some_other_bot, in a group it shares with us
         text = f"/{command.group(1)}{text[command.end() :]}"
     text, mentioned = _strip_mention(text, bot_username)
-    addressed = True
-    if group:
-        to_me = (
-            replied is not None
-            and replied.from_user is not None
-            and (replied.from_user.id == bot_id)
-        )
-        addressed = bool(command or mentioned or to_me)
+    to_me = replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
+    addressed = bool(command or mentioned or to_me) if group else True
     if not media and replied is not None and command:
         # "/caption …" as a reply to a photo: caption that photo.
         media = [m for m in media_of(replied) if m.kind == "image"]
@@ -153,6 +148,7 @@ def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound |
         tuple(media),
         reply_to_id=replied.message_id if replied is not None else None,
         addressed=addressed,
+        reply_to_muse=to_me,
     )
 
 

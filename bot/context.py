@@ -72,9 +72,11 @@ class Context:
         return draft
 
     async def replied_drafts(self) -> list[DraftRecord]:
-        """The drafts (of this conversation's) that the replied-to message shows: none
-        for someone's own text, one, or several to ask about. Those shown at line starts
+        """The drafts (of this conversation's) that the replied-to message of Muse's
+        shows: none (someone's own text), one, or several to ask about. Those shown at line starts
         count; other mentions ("Remix from #12") only when it shows none that way."""
+        if not self.msg.reply_to_muse:
+            return []
         replied = self.msg.reply_to_text or ""
         found = SHOWN_DRAFT_RE.findall(replied) or DRAFT_IDS_RE.findall(replied)
         drafts: list[DraftRecord] = []

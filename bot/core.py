@@ -44,9 +44,11 @@ JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 # Button presses that need no place in the conversation's line: a vote is one atomic
 # toggle, and must not wait behind a slow answer (a riff) in the same thread.
 UNORDERED_ACTIONS = frozenset({"vote", "idea"})
-# Session actions that cost no model work: never counted against the daily quota.
-FREE_ACTIONS = frozenset({"vote", "idea"})
-FREE_COMMANDS = frozenset({"idea"})
+# Never counted against the daily quota (still rate-limited): a session's votes and
+# ideas, and what a person does with their own account and data, which a spent quota
+# must never block (exporting or deleting it, its style, its links).
+FREE_ACTIONS = frozenset({"vote", "idea", "forget"})
+FREE_COMMANDS = frozenset({"idea", "export", "forget", "style", "history", "link", "unlink"})
 SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
 # "A photo, then /caption": the last photo of a conversation is kept this long, in at
 # most this many bytes for all conversations; each photo also counts a fixed slot, which
@@ -54,6 +56,13 @@ SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
 LAST_IMAGE_TTL_S = 600.0
 LAST_IMAGE_BYTES = 64 * 1024 * 1024
 LAST_IMAGE_SLOT = 256 * 1024
+
+
+def _shows_answer(out: Outgoing) -> bool:
+    """Part of the answer may now be on screen (its streamed words count, not a word
+    about it such as the place in line): after a restart, answering again could show it
+    twice, so the recovery says it was interrupted instead (bot/recovery.py)."""
+    return isinstance(out, Reply) or (not out.notice and bool(out.text.strip()))
 
 
 def _image_size(image: Attachment) -> int:
@@ -114,7 +123,8 @@ class Core:
         self._warm: asyncio.Task[None] | None = None
         # Wall-clock time for timers and expiry (tests put a hand-driven clock here).
         self.clock: Clock = SystemClock()
-        # Last photo per conversation, for "a photo, then /caption": bounded in size,
+        # Last photo per person and conversation, for "a photo, then /caption" (in a
+        # group, one member's photo is never another's caption): bounded in size,
         # count and age (least recently stored go first).
         self.last_image: TTLCache[str, Attachment] = TTLCache(
             LAST_IMAGE_BYTES,
@@ -213,7 +223,7 @@ class Core:
         delivered = False
         try:
             async for out in box:
-                if entry is not None and isinstance(out, Reply) and not entry.delivering:
+                if entry is not None and not entry.delivering and _shows_answer(out):
                     await entry.mark_delivering()
                 yield out
             # The reader asked for more after the last Reply: it has delivered them all.
@@ -294,7 +304,7 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        async for out in self._guarded(msg, idea_for):
+        async for out in self._guarded(msg, idea_for, refund=verdict.counted):
             yield out
 
     async def replay(self, msg: Incoming) -> AsyncIterator[Outgoing]:
@@ -320,12 +330,21 @@ class Core:
     # -- routing -----------------------------------------------------------
 
     async def _guarded(
-        self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
+        self,
+        msg: Incoming,
+        idea_for: tuple[SessionRecord, str] | None = None,
+        *,
+        refund: bool = False,
     ) -> AsyncIterator[Outgoing]:
         try:
             async for out in self._route(msg, idea_for):
                 yield out
         except MuseError as exc:
+            if refund and isinstance(exc, BadInput):  # a typo costs none of today's quota
+                try:
+                    await self.policy.refund(msg)
+                except Exception:
+                    log.exception("could not give back a request in %s", msg.session)
             text = exc.user_message
             if exc.with_ref:
                 ref = new_ref()
@@ -388,7 +407,7 @@ class Core:
             unsupported = [a for a in msg.attachments if a.kind != "image"]
             images = [a for a in msg.attachments if a.kind == "image"]
             if images and _image_size(images[-1]) <= LAST_IMAGE_BYTES:
-                self.last_image[str(msg.session)] = images[-1]
+                self.last_image[msg.asker] = images[-1]
             match = COMMAND_RE.match(text)
             if match:
                 name, args = match.group(1).lower(), match.group(2).strip()

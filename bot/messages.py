@@ -115,6 +115,9 @@ class Incoming:
     # Text and id of the message this one replies to (e.g. "/remix" as a reply).
     reply_to_text: str | None = None
     reply_to_id: str | None = None
+    # The replied message is Muse's own: only then do "#12"s in it name Muse's drafts
+    # (someone's "the #1 brunch spot" is just their words).
+    reply_to_muse: bool = False
     # False for group chatter the platform delivered although Muse was not addressed:
     # the core uses it only where collecting is the point (a brainstorm session's own
     # thread) and otherwise ignores it — no answer, nothing stored.
@@ -129,6 +132,11 @@ class Incoming:
 
     def option(self, name: str) -> str | None:
         return dict(self.options).get(name)
+
+    @property
+    def asker(self) -> str:
+        """This person in this conversation (a group's members apart)."""
+        return f"{self.session}|{self.user_id}"
 
 
 @dataclass(frozen=True)

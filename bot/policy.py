@@ -23,6 +23,7 @@ class Verdict:
 
     allowed: bool
     text: str | None = None
+    counted: bool = False  # one of today's requests was counted for it (see refund)
 
 
 ALLOW = Verdict(True)
@@ -74,7 +75,10 @@ class Policy:
     def _matches(msg: Incoming, entries: list[str]) -> bool:
         names = {e.strip().lstrip("@").lower() for e in entries}
         handle = msg.user_handle.lower()
-        return msg.user_id.lower() in names or bool(handle and handle in names)
+        # Anyone may pick a username of digits (Discord allows it): one equal to the
+        # admin's id must not make its owner the admin. Numbers name ids only.
+        by_name = bool(handle) and not handle.isdigit() and handle in names
+        return msg.user_id.lower() in names or by_name
 
     def is_admin(self, msg: Incoming) -> bool:
         """A Muse admin (configured), not to be confused with a group's admins."""
@@ -86,6 +90,8 @@ class Policy:
         allowed, admins, quota = self._access(msg.session.platform)
         admin = self._matches(msg, admins)
         if allowed and not admin and not self._matches(msg, allowed):
+            if self._rate(msg) is not None:  # a stranger's flood gets no flood back
+                return Verdict(False, None)
             return Verdict(
                 False,
                 "Sorry — this Muse is private. Ask its owner to add you "
@@ -101,13 +107,22 @@ class Policy:
         person = await self.memory.user_for(
             msg.session.platform, msg.user_id, msg.user_name, "person"
         )
-        used = await self.memory.bump_usage(person, datetime.now(UTC).date().isoformat())
+        used = await self.memory.bump_usage(person, _today())
         if used > quota:
             return Verdict(
                 False,
-                f"You've used today's {quota} requests — I'll be back for you tomorrow (UTC).",
+                f"You've used today's {quota} request{'' if quota == 1 else 's'} — I'll be "
+                "back for you tomorrow (UTC).",
             )
-        return ALLOW
+        return Verdict(True, counted=True)
+
+    async def refund(self, msg: Incoming) -> None:
+        """Give back the request a bad input took: it cost no model work, and the person
+        only learns how to ask."""
+        person = await self.memory.user_for(
+            msg.session.platform, msg.user_id, msg.user_name, "person"
+        )
+        await self.memory.bump_usage(person, _today(), by=-1)
 
     def _rate(self, msg: Incoming) -> Verdict | None:
         per_minute = self.settings.rate.per_minute
@@ -131,3 +146,7 @@ class Policy:
             f"Easy there — that's more than {per_minute} requests a minute. "
             "Give me a moment, then try again.",
         )
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()

@@ -154,6 +154,8 @@ async def test_style_is_shown_set_and_applied_to_later_prompts(
     assert "warm, witty" in prompt and "travel lovers" in prompt and "wanderlust" in prompt
     bad = await ask(core, "/style colour: blue")
     assert bad.is_error and "/style voice:" in bad.text
+    cleared = await ask(core, "/style avoid: - | voice: none")
+    assert "Voice: — · Audience: travel lovers 25-40" in cleared.text and "Avoid: —" in cleared.text
 
 
 async def test_avoided_words_never_reach_the_creator(core: Core, model: ScriptedChatModel) -> None:

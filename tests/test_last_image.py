@@ -21,6 +21,14 @@ async def test_a_photo_is_remembered_for_the_next_caption(core: Core) -> None:
     assert (await ask(core, "/caption")).text.startswith(REMEMBERED)
 
 
+async def test_in_a_group_one_member_s_photo_is_not_another_s_caption(core: Core) -> None:
+    await ask(core, "/help", attachments=(photo(),), chat="team", group=True, user="alice")
+    bob = await ask(core, "/caption", chat="team", group=True, user="bob")
+    assert bob.text.startswith(FORGOTTEN)
+    alice = await ask(core, "/caption", chat="team", group=True, user="alice")
+    assert alice.text.startswith(REMEMBERED)
+
+
 async def test_a_photo_is_forgotten_after_a_while(core: Core) -> None:
     clock = core.clock = FakeClock()
     await ask(core, "/help", attachments=(photo(),))

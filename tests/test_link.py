@@ -61,18 +61,20 @@ async def test_link_refusals(core: Core) -> None:
     assert mine
     same = await ask(core, f"/link {mine.group(1)}", **TG)  # type: ignore[arg-type]
     assert "your own code" in same.text
-    # Using it consumed it; a wrong code and junk get the same clear line.
-    again = await ask(core, f"/link {mine.group(1)}", **DC)  # type: ignore[arg-type]
-    assert "doesn't work" in again.text and again.is_error
+    # A wrong code and junk get the same clear line.
     junk = await ask(core, "/link hello world", **DC)  # type: ignore[arg-type]
-    assert "doesn't work" in junk.text
+    assert "doesn't work" in junk.text and junk.is_error
     person = await core.memory.find_user("discord", "999")
     assert person is not None and len(await core.memory.identities(person)) == 1
+    # Sent back to its own account by mistake, it still works where it was meant to.
+    assert "Linked" in (await ask(core, f"/link {mine.group(1)}", **DC)).text  # type: ignore[arg-type]
+    used = await ask(core, f"/link {mine.group(1)}", platform="console", user="x")
+    assert "doesn't work" in used.text and used.is_error  # used, it is gone
     # A new code replaces the old one.
     first = CODE_RE.search((await ask(core, "/link", **TG)).text)  # type: ignore[arg-type]
     second = CODE_RE.search((await ask(core, "/link", **TG)).text)  # type: ignore[arg-type]
     assert first and second
-    old = await ask(core, f"/link {first.group(1)}", **DC)  # type: ignore[arg-type]
+    old = await ask(core, f"/link {first.group(1)}", platform="console", user="x")
     assert "doesn't work" in old.text
 
 

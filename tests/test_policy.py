@@ -29,6 +29,17 @@ async def test_allow_list_and_admins_work_the_same_on_every_platform(core: Core)
         assert not by_handle.is_error
         getattr(core.settings, platform).admin_ids = ["111"]
         assert not (await ask(core, "hi", user="111", platform=platform)).is_error
+        # A username of digits equal to an id names nobody: ids are matched by id alone.
+        posing = await ask(core, "hi", user="444", platform=platform, user_handle="111")
+        assert posing.is_error and "id is 444" in posing.text
+
+
+async def test_a_stranger_is_refused_once_then_rate_limited_into_silence(core: Core) -> None:
+    core.settings.telegram.allowed_users = ["222"]
+    core.settings.rate.per_minute = 2
+    answers = [await core.respond(message("hi", user="111", platform="telegram")) for _ in range(5)]
+    refusals = [r for replies in answers for r in replies if r.text]
+    assert len(refusals) == 2 and all("this Muse is private" in r.text for r in refusals)
 
 
 async def test_help_is_free_and_the_quota_counts_the_rest(core: Core) -> None:
@@ -37,7 +48,24 @@ async def test_help_is_free_and_the_quota_counts_the_rest(core: Core) -> None:
         assert not (await ask(core, "first", platform=platform)).is_error
         assert (await ask(core, "/help", platform=platform)).text.startswith("Here is what")
         over = await ask(core, "second", platform=platform)
-        assert over.is_error and "today's 1 requests" in over.text
+        assert over.is_error and "today's 1 request —" in over.text
+        # A spent quota never keeps anyone from their own data.
+        assert (await ask(core, "/export", platform=platform)).attachments
+        confirm = await ask(core, "/forget", platform=platform)
+        assert not confirm.is_error and confirm.buttons
+        done = await ask(core, action=confirm.buttons[0][0].action, platform=platform)
+        assert done.text.startswith("Done — I deleted")
+
+
+async def test_a_request_refused_for_bad_input_costs_none_of_the_quota(core: Core) -> None:
+    core.settings.telegram.daily_quota = 2
+    for _ in range(3):
+        bad = await ask(core, "/caption", platform="telegram")
+        assert bad.is_error and "Tell me what the post shows" in bad.text
+    assert not (await ask(core, "/caption a tram", platform="telegram")).is_error
+    assert not (await ask(core, "/caption a tram at dusk", platform="telegram")).is_error
+    over = await ask(core, "/caption a third tram", platform="telegram")
+    assert over.is_error and "today's 2 requests" in over.text
 
 
 async def test_an_answer_ready_at_once_arrives_as_one_reply(core: Core) -> None:

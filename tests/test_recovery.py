@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
 
 import bot.recovery
 from bot.config import Settings
 from bot.core import Core
-from bot.messages import Attachment, Incoming, Reply, SessionKey
+from bot.messages import Attachment, Incoming, Progress, Reply, SessionKey
 from bot.recovery import RESUMED
 from tests.helpers import message
 from tests.test_core_robustness import GatedModel
@@ -131,6 +134,47 @@ async def test_an_answer_cut_off_while_being_delivered_is_not_repeated(
     ]
     assert box.posts[0].reply_to == "501"
     assert inbox_rows(settings) == []
+
+
+class HalfWritten(GatedModel):
+    """Writes its first words at once, then holds the rest until released."""
+
+    async def _astream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        yield ChatGenerationChunk(message=AIMessageChunk(content="First words of it, "))
+        self.__dict__["started"].set()
+        await self.__dict__["release"].wait()
+        yield ChatGenerationChunk(message=AIMessageChunk(content="and the rest."))
+
+
+async def test_an_answer_cut_off_while_its_first_words_show_is_not_repeated(
+    settings: Settings,
+) -> None:
+    """Its streamed words may be on screen: answering again would show them twice."""
+    model = HalfWritten()
+    core = await Core.create(settings, model=model)
+    shown = asyncio.Event()
+
+    async def adapter(msg: Incoming) -> None:
+        async for out in core.handle(msg):
+            if isinstance(out, Progress) and "First words" in out.text:
+                shown.set()
+
+    consumer = asyncio.create_task(adapter(telegram("tell me about tram photos")))
+    try:
+        await asyncio.wait_for(shown.wait(), 10)
+        core.shutting_down()
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+    finally:
+        model.__dict__["release"].set()
+        await core.close()
+    box = await next_start(settings)
+    assert [p.reply.text for p in box.posts] == [
+        "Sorry — I was restarted while answering your message and lost my place. "
+        "Please send it again."
+    ]
 
 
 async def test_old_messages_photos_and_personal_answers_in_groups_get_the_line(

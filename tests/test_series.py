@@ -166,11 +166,15 @@ async def test_posted_variants_and_errors(core: Core) -> None:
     theirs = await ask(core, "/posted #1", user="u2")
     assert "can't find draft #1" in theirs.text
     # A reply to one of Muse's answers with several drafts asks which.
-    which = await ask(core, "/posted", reply_to_text=captions.text)
+    which = await ask(core, "/posted", reply_to_text=captions.text, reply_to_muse=True)
     assert "Which one did you publish?" in which.text and f"/posted #{first.id}" in which.text
     # A reply to a message without drafts records that message's words.
     own = await ask(core, "/posted", reply_to_text="Gold light, empty tram, 6:04.")
     assert "Recorded “Gold light, empty tram, 6:04.”" in own.text and "(post 3)" in own.text
+    # So does a reply to someone's own words that start like a draft of Muse's ("#2 …").
+    mine = f"#{first.id} reasons I ride tram 28 at dawn"
+    theirs = await ask(core, "/posted", reply_to_text=mine)
+    assert f"Recorded “{mine}”" in theirs.text and "(post 4)" in theirs.text
 
 
 async def test_next_points_at_what_was_posted(core: Core, model: ScriptedChatModel) -> None:

@@ -76,9 +76,9 @@ class Links(Store):
                 if row is None:
                     return LinkResult(False)
                 keep = int(row[0])
-                db.execute("delete from link_codes where code_hash = ?", [_hash(code)])
-                if keep == person:
+                if keep == person:  # sent back where it was made: still good elsewhere
                     return LinkResult(False, keep, self._identities(db, keep), same=True)
+                db.execute("delete from link_codes where code_hash = ?", [_hash(code)])
                 db.execute("delete from link_codes where user_id = ?", [person])
                 self._merge(db, keep, person)
                 db.execute("delete from users where id = ?", [person])

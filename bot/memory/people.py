@@ -55,16 +55,16 @@ class People(Store):
         }
         await self._run(lambda db: db.table("profiles").upsert(record, pk="user_id"))
 
-    async def bump_usage(self, user_id: int, day: str) -> int:
-        """Count one request for `day` and return the day's total."""
+    async def bump_usage(self, user_id: int, day: str, by: int = 1) -> int:
+        """Count `by` requests for `day` (-1 gives one back) and return the day's total."""
 
         def do(db: sqlite_utils.Database) -> int:
             with db.conn:
                 row = db.execute(
-                    "insert into usage (user_id, day, count) values (?, ?, 1) "
-                    "on conflict(user_id, day) do update set count = count + 1 "
+                    "insert into usage (user_id, day, count) values (?, ?, max(?, 0)) "
+                    "on conflict(user_id, day) do update set count = max(count + ?, 0) "
                     "returning count",
-                    [user_id, day],
+                    [user_id, day, by, by],
                 ).fetchone()
             return int(row[0])
 

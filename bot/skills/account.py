@@ -19,8 +19,11 @@ STYLE_FIELDS = ("voice", "audience", "platforms", "avoid")
 FORGET_BUTTON_MIN = 10  # how long the "Yes, delete everything" button stays good
 STYLE_HELP = (
     "Change it: /style voice: warm, witty | audience: travel lovers 25–40 | "
-    "platforms: instagram, x | avoid: wanderlust   (or /style reset)"
+    "platforms: instagram, x | avoid: wanderlust   (a field set to - is cleared; "
+    "/style reset clears them all)"
 )
+# A field given as one of these is cleared (a slash command's option can't be empty).
+CLEARED = frozenset({"-", "none", "reset", "clear"})
 
 
 @command("start", "Say hello and show what I can do.", hidden=True)
@@ -65,6 +68,7 @@ def apply_style(current: Profile, values: dict[str, str]) -> Profile:
     def listed(raw: str) -> tuple[str, ...]:
         return tuple(w.strip().strip('"“”') for w in raw.split(",") if w.strip())
 
+    values = {k: "" if v.strip().lower() in CLEARED else v for k, v in values.items()}
     profile = current
     if "voice" in values:
         profile = replace(profile, voice=values["voice"][:200])

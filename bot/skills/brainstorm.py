@@ -99,10 +99,11 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     # A slash command's topic is taken as typed: its count has an option of its own.
     typed = ctx.option("topic")
     topic, count = (typed, None) if typed else split_count(ctx.args)
-    if ctx.option("count"):
-        if not ctx.option("count").isdigit():  # type: ignore[union-attr]
+    wanted = ctx.option("count")
+    if wanted:
+        if not (wanted.isascii() and wanted.isdigit()):  # "²".isdigit(), yet int("²") fails
             raise BadInput("The number of ideas must be a whole number from 1 to 10.")
-        count = int(ctx.option("count"))  # type: ignore[arg-type]
+        count = int(wanted)
     count = DEFAULT_COUNT if count is None else count  # "0 ideas" is refused, not ignored
     if not 1 <= count <= MAX_COUNT:
         raise BadInput(f"I can brainstorm 1 to {MAX_COUNT} ideas at a time.")

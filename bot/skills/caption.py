@@ -69,7 +69,7 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
         parent_id, text = source.id, source.text.split("\n")[0] + " " + ref.group(2)
     description, platform = resolve_platform(ctx, text)
     # A photo in this message, or the last one sent here ("a photo, then /caption").
-    last = ctx.core.last_image.pop(ctx.session, None)
+    last = ctx.core.last_image.pop(ctx.msg.asker, None)
     images: list[Attachment] = [a for a in ctx.msg.attachments if a.kind == "image"]
     if not images and last is not None:
         images = [last]

@@ -86,7 +86,7 @@ async def next_(ctx: Context) -> AsyncIterator[Outgoing]:
     close = f"  ({note})" if note else ""
     text = (
         f"Next for “{series.name}” · #{draft.id}{close}\n{idea}\nWhy: {why}\n\n"
-        f"Posted it? Reply /posted to this message, or /posted #{draft.id}."
+        f"Posted it? /posted #{draft.id} (or /posted as a reply to this message)."
     )
     reply = Reply(
         text, buttons=((Button(f"✍️ Captions for #{draft.id}", Action("caption", draft.id)),),)

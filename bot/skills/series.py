@@ -198,8 +198,8 @@ async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
     words = URL_RE.sub("", text).strip()
     if not words and not links:
         raise BadInput(
-            "What did you publish? /posted <your final words or a link>, "
-            "or reply /posted to one of my drafts."
+            "What did you publish? /posted <your final words or a link>, or /posted #id "
+            "for one of my drafts."
         )
     active = await ctx.memory.active_series(ctx.owner)
     post = await ctx.memory.add_post(

@@ -86,6 +86,22 @@ async def test_context_menu_remix(adapter: DiscordAdapter, fake: FakeDiscord) ->
     await fake.wait_for(lambda: finished(i, "We shipped the beta tonight"))
     assert i.callback_types == [DEFER]
     assert i.original is not None and not i.original["flags"] & EPHEMERAL
+    # Someone's "#1" is their words, not Muse's draft #1 (which exists by now).
+    bob = fake.make_message(
+        fake.channel_id, fake.user(name="bob"), {"content": "Voted the #1 brunch spot in Porto!"}
+    )
+    j = await fake.send_context_menu(CONTEXT_MENU_REMIX, bob)
+    await fake.wait_for(lambda: finished(j, "Remix"))
+    assert "brunch spot in Porto" in j.text() and "Remix from #1" not in j.text()
+    # A post that is all embed (a link preview) is remixed from the embed's words.
+    card = fake.make_message(
+        fake.channel_id,
+        fake.user(name="bob"),
+        {"embeds": [{"type": "rich", "description": "Tram 28 timetable changes on Monday"}]},
+    )
+    k = await fake.send_context_menu(CONTEXT_MENU_REMIX, card)
+    await fake.wait_for(lambda: finished(k, "Remix"))
+    assert "Tram 28 timetable changes on Monday" in k.text()
 
 
 async def test_long_answer_is_split_at_boundaries(
@@ -182,6 +198,10 @@ async def test_style_opens_a_modal_and_saves(adapter: DiscordAdapter, fake: Fake
     direct = await fake.send_slash("style", {"audience": "indie devs"})
     await fake.wait_for(lambda: finished(direct, "indie devs"))
     assert "warm, witty" in direct.text()
+    # An option can't be empty: "-" (or "reset") clears its field.
+    cleared = await fake.send_slash("style", {"voice": "-"})
+    await fake.wait_for(lambda: finished(cleared, "Saved"))
+    assert "Voice: — · Audience: indie devs" in cleared.text()
 
 
 async def test_free_argument_commands(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -234,8 +254,24 @@ async def test_daily_quota_refusal_is_ephemeral(
     await fake.wait_for(lambda: finished(free, "/caption"))
     second = await fake.send_slash("brainstorm", {"topic": "bakery bread"})
     await fake.wait_for(lambda: second.followups)
-    assert "today's 1 requests" in second.text()
+    assert "today's 1 request" in second.text()
     assert second.followups[-1]["flags"] & EPHEMERAL
+
+
+async def test_past_the_rate_limit_no_thinking_is_left_behind(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core
+) -> None:
+    """One "Easy there" line, then silence: and silence must not look like an answer
+    still coming ("Muse is thinking…" for good)."""
+    core.settings.rate.per_minute = 2
+    for n in range(2):
+        i = await fake.send_slash("caption", {"description": f"tram {n}"})
+        await fake.wait_for(lambda i=i: finished(i, "captions for"))
+    warned = await fake.send_slash("caption", {"description": "tram 3"})
+    await fake.wait_for(lambda: "Easy there" in warned.text())
+    silent = await fake.send_slash("caption", {"description": "tram 4"})
+    await fake.wait_for(lambda: silent.original is not None and silent.original.get("deleted"))
+    assert not silent.text() and not silent.followups
 
 
 async def test_a_command_discord_has_but_muse_no_longer_knows(

@@ -360,3 +360,15 @@ async def test_a_topic_option_ending_in_a_number_is_taken_as_typed(
     await fake.wait_for(lambda: "ideas for" in b.text())
     assert b.text().startswith("5 ideas for “content for season 12”")
     assert "content for season 12" in model.last_prompt()
+
+
+async def test_a_number_option_that_is_no_plain_number_is_one_line(
+    muse: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+) -> None:
+    # "²" passes str.isdigit() yet int() refuses it: no "went wrong on my side".
+    s = await fake.send_slash("session", {"topic": "names", "minutes": "²"}, sub="start")
+    await fake.wait_for(lambda: s.text() or s.followups)
+    assert "Minutes must be a whole number from 5 to 1440." in s.text()
+    b = await fake.send_slash("brainstorm", {"topic": "names", "count": "²"})
+    await fake.wait_for(lambda: b.text() or b.followups)
+    assert "The number of ideas must be a whole number from 1 to 10." in b.text()
