@@ -100,6 +100,26 @@ async def test_export_has_a_members_ideas_and_votes_and_forget_deletes_them(
     )
 
 
+async def test_forgotten_during_a_session_the_chat_stops_showing_him(
+    core: Core, group: Group, model: ScriptedChatModel
+) -> None:
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    await group.press("ben", Action("vote", 2), thread=thread)
+    await group.press("cai", Action("vote", 2), thread=thread)
+    await core.sessions.edits.flush()
+    assert group.outbox.idea_message(2).labels[0] == "👍 2"
+    assert group.outbox.idea_message(4).text == "#4 Retro Rain Radio — Ben"
+
+    await private(core, "/forget confirm")
+    await core.sessions.edits.flush()
+    # His idea's message keeps neither his name nor its buttons; his vote leaves the count.
+    withdrawn = group.outbox.messages[group.outbox.idea_message(4).id]
+    assert "Ben" not in withdrawn.text and "Retro Rain" not in withdrawn.text
+    assert withdrawn.text.startswith("#4 (withdrawn") and withdrawn.actions == []
+    assert group.outbox.idea_message(2).labels[0] == "👍 1"
+
+
 async def test_group_text_reaches_the_model_only_between_the_data_tags(
     group: Group, model: ScriptedChatModel
 ) -> None:

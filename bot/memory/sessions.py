@@ -276,6 +276,26 @@ class SessionStore(Store):
 
         return await self._run(do)
 
+    async def traces_in_open_sessions(
+        self, person: int
+    ) -> tuple[list[IdeaRecord], list[IdeaRecord]]:
+        """What `person` left on running sessions' messages: their own ideas (shown with
+        their name) and others' ideas they voted on (counts that include them)."""
+
+        def do(db: sqlite_utils.Database) -> tuple[list[IdeaRecord], list[IdeaRecord]]:
+            running = "i.session_id in (select id from sessions where status = 'open')"
+            mine = rows(db, f"{IDEA_SQL} where i.author_id = ? and {running}", person)
+            voted = rows(
+                db,
+                f"{IDEA_SQL} where {running} and (i.author_id is null or i.author_id != ?) "
+                "and i.id in (select idea_id from votes where voter_id = ?)",
+                person,
+                person,
+            )
+            return [idea_record(r) for r in mine], [idea_record(r) for r in voted]
+
+        return await self._run(do)
+
     async def toggle_vote(self, idea_id: int, voter: int) -> tuple[bool, int] | None:
         """Vote, or take the vote back if there is one: (voted now, the idea's votes).
         None if the idea is gone or its session is closed."""

@@ -10,7 +10,8 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.memory.session_records import SessionRecord
+from bot.memory.session_records import IdeaRecord, SessionRecord
+from bot.messages import Reply
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox
 from bot.skills.session_render import idea_reply, opening_closed
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # Votes landing within this window after the first one share one edit per message.
 EDIT_DELAY_S = 2.0
+WITHDRAWN = "(withdrawn: its author asked Muse to forget them)"
 
 
 class VoteEdits:
@@ -80,6 +82,17 @@ class VoteEdits:
             for idea in await self.core.memory.ideas(session.id):
                 if idea.message_id:
                     await self._edit(session, idea.message_id, idea_reply(idea, False))
+
+    async def forgotten(self, mine: list[IdeaRecord], voted: list[IdeaRecord]) -> None:
+        """Someone used /forget: their ideas' messages in running sessions lose their
+        name and buttons, and the counts they voted in are edited without them."""
+        for idea in mine:
+            session = await self.core.memory.session(idea.session_id)
+            if session is not None and idea.message_id:
+                async with self._locks.hold(str(session.id)):
+                    await self._edit(session, idea.message_id, Reply(f"#{idea.id} {WITHDRAWN}"))
+        for idea in voted:
+            self.touch(idea.session_id, idea.id)
 
     async def _edit(self, session: SessionRecord, message_id: str, reply: Any) -> None:
         try:
