@@ -32,7 +32,8 @@ STYLE_FIELDS = (
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
-    return split_message(text, limit)
+    """Discord renders Markdown: a ``` code block cut in two stays code in both parts."""
+    return split_message(text, limit, fences=True)
 
 
 def preview(text: str, limit: int = MAX_CHARS) -> str:

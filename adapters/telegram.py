@@ -19,9 +19,6 @@ from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
-    InlineQuery,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
     Message,
     Update,
     User,
@@ -38,7 +35,6 @@ from telegram.ext import (
 
 from adapters.base import Adapter
 from adapters.telegram_delivery import Delivery
-from adapters.telegram_format import inline_hint
 from adapters.telegram_inbound import (
     Media,
     Target,
@@ -49,12 +45,13 @@ from adapters.telegram_inbound import (
     session_of,
     topic_of,
 )
+from adapters.telegram_inline import InlineDrafts
 from adapters.telegram_limits import TelegramLimiter
 from adapters.telegram_outbound import Ack, Sender
 from adapters.telegram_outbox import TelegramOutbox
 from bot.config import SettingsError
 from bot.core import Core
-from bot.messages import Action, Attachment, Incoming, Reply, SessionKey
+from bot.messages import Action, Attachment, Incoming
 from bot.ordering import KeyedLocks, line_of
 
 log = logging.getLogger(__name__)
@@ -89,7 +86,7 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         # Updates in arrival order, from download to the last send: a private chat's, and
         # each member's in a group (bot.ordering.line_of, as the core orders them).
         self._order = KeyedLocks()
-        self._inline_latest: dict[int, str] = {}
+        self.inline = InlineDrafts(core)
         self.sender = Sender(lambda: self.bot)
 
     # -- lifecycle -----------------------------------------------------------
@@ -321,49 +318,7 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         if query is None:
             return
         self._track()
-        await self._answer_inline(query)
-
-    async def _answer_inline(self, query: InlineQuery) -> None:
-        text = query.query.strip()
-        try:
-            if not text:
-                # Cleared: the query still waiting for the typing to pause is dropped.
-                self._inline_latest.pop(query.from_user.id, None)
-                await query.answer([], cache_time=5, button=inline_hint("Describe your post…"))
-                return
-            # Telegram sends a query per keystroke: draft only once the typing pauses.
-            self._inline_latest[query.from_user.id] = query.id
-            await asyncio.sleep(self.cfg.inline_debounce_s)
-            if self._inline_latest.get(query.from_user.id) != query.id:
-                return
-            self._inline_latest.pop(query.from_user.id, None)
-            user = query.from_user
-            incoming = Incoming(
-                SessionKey("telegram", str(user.id)),  # the user's own private memory
-                str(user.id),
-                text=f"/caption {text}",
-                user_name=display_name(user),
-                user_handle=user.username or "",
-                raw=query,
-            )
-            replies = await self.core.respond(incoming)
-            # No reply at all (a refusal already said once stays silent): show nothing.
-            reply = replies[-1] if replies else Reply("")
-            results = [
-                InlineQueryResultArticle(
-                    id=str(d.id),
-                    title=f"#{d.id}" + (f" ({d.label})" if d.label else "") + f" · {d.platform}",
-                    description=d.text[:200],
-                    input_message_content=InputTextMessageContent(d.text),
-                )
-                for d in reply.drafts
-            ]
-            button = None if results or not reply.text.strip() else inline_hint(reply.text)
-            await query.answer(results, cache_time=10, is_personal=True, button=button)
-        except TelegramError as exc:
-            log.warning("telegram: inline answer failed: %s", exc)
-        except Exception:
-            log.exception("telegram: inline query failed")
+        await self.inline.answer(query)
 
     async def _download(
         self, media: tuple[Media, ...], fetch: bool, sizes: dict[str, int]

@@ -1,7 +1,10 @@
 """Splitting an answer into messages that fit a chat app's limit, at natural boundaries.
 
 Platform-free: each adapter passes its limit and how its platform counts length
-(Discord: characters; Telegram: UTF-16 units of the rendered HTML)."""
+(Discord: characters; Telegram: UTF-16 units of the text as shown). Where the platform
+renders Markdown (Discord), `fences=True` keeps a ``` code block a code block across a
+cut: the part is closed with ``` and the next reopens it with its language tag, its
+indentation kept."""
 
 from __future__ import annotations
 
@@ -15,24 +18,75 @@ BREAKS = (
     re.compile(r"(?<=[.!?…])\s+"),
     re.compile(r"\s+"),
 )
+FENCE = "```"
+CLOSE = "\n" + FENCE
+# A reopened fence keeps its language tag only when the opening line was just that.
+LANGUAGE_RE = re.compile(r"[\w+#.-]*")
+# The whitespace at a cut inside code: through the last line break, so the next line
+# keeps its indentation (or, cut within a line, the spaces there).
+BREAK_IN_CODE_RE = re.compile(r"\s*\n|[ \t]*")
+
+NEXT_WORD_RE = re.compile(r"\s*(\S+)")
 
 Measure = Callable[[str], int]
 
 
-def split_message(text: str, limit: int, measure: Measure = len) -> list[str]:
+def split_message(
+    text: str, limit: int, measure: Measure = len, *, fences: bool = False
+) -> list[str]:
     """Parts that each measure at most `limit`, losing nothing but the whitespace at the
-    cuts. A hard cut between characters happens only inside one giant word."""
+    cuts (and, with `fences`, adding only the ``` lines that close and reopen a code
+    block cut in two). A hard cut between characters happens only inside one giant word."""
     parts: list[str] = []
     rest = text.strip()
+    reopen = ""  # the fence line the next part starts with, when cut inside a code block
     while rest:
-        if measure(rest) <= limit:
-            parts.append(rest)
+        if measure(reopen + rest) <= limit:
+            parts.append(reopen + rest)
             break
-        cut = _cut(rest, limit, measure)
-        head, rest = rest[:cut].rstrip(), rest[cut:].strip()
-        if head:
+        head, rest, reopen = _next_part(rest, reopen, limit, measure, fences)
+        if head.strip():
             parts.append(head)
     return parts or ["…"]
+
+
+def _next_part(
+    rest: str, reopen: str, limit: int, measure: Measure, fences: bool
+) -> tuple[str, str, str]:
+    """(this part, what is left, the fence line the next part starts with)."""
+    cut = _cut(rest, limit, lambda s: measure(reopen + s))
+    opener = _open_fence(reopen + rest[:cut]) if fences else None
+    # Room to close and reopen the block, or there is no room for code in between.
+    if opener is None or measure(opener + CLOSE) > limit // 2:
+        return reopen + rest[:cut].rstrip(), rest[cut:].strip(), ""
+    cut = _cut(rest, limit, lambda s: measure(reopen + s.rstrip() + CLOSE))
+    head = rest[:cut]
+    opener = _open_fence(reopen + head)
+    start = head.rfind(FENCE)
+    if opener is not None and start > 0 and not head[start:].partition("\n")[2].strip():
+        # Cut right after a block's opening line: start the block in the next part.
+        cut, opener = start, None
+        head = rest[:cut]
+    if opener is None:
+        return reopen + head.rstrip(), rest[cut:].strip(), ""
+    left = rest[cut:]
+    gap = BREAK_IN_CODE_RE.match(left)
+    left = left[gap.end() if gap else 0 :]
+    if left.startswith(FENCE):  # the block ended right at the cut: it is closed already
+        return reopen + head.rstrip() + CLOSE, left[len(FENCE) :].strip(), ""
+    return reopen + head.rstrip() + CLOSE, left, opener + "\n"
+
+
+def _open_fence(text: str) -> str | None:
+    """The ``` line of the code block still open at the end of `text`, if one is."""
+    if text.count(FENCE) % 2 == 0:
+        return None
+    after = text[text.rfind(FENCE) + len(FENCE) :]
+    first_line, newline, _ = after.partition("\n")
+    language = first_line.strip()
+    if newline and LANGUAGE_RE.fullmatch(language):
+        return FENCE + language
+    return FENCE
 
 
 def _cut(text: str, limit: int, measure: Measure) -> int:
@@ -46,6 +100,9 @@ def _cut(text: str, limit: int, measure: Measure) -> int:
         if best and measure(text[:best]) >= limit // 2:
             return best
         fallback = fallback or best
+    word = NEXT_WORD_RE.match(text, fallback or 0)
+    if fallback and word and measure(word.group(1)[: limit + 1]) > limit:
+        fallback = None  # a word that fits no message follows: cut it here, not after a stub
     return fallback or _largest_fitting(text, range(1, len(window) + 1), limit, measure) or 1
 
 

@@ -1,4 +1,5 @@
-"""Pieces that need no server: splitting, button layout, intents, option parsing."""
+"""Rendering: splitting (also one long code answer end to end), button layout,
+intents, option parsing."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from typing import Any
 
 import discord
 
-from adapters.discord import intents
+from adapters.discord import DiscordAdapter, intents
 from adapters.discord_commands import build_tree, command_payload, slash_text
 from adapters.discord_render import MuseButton, build_view, split_text
 from adapters.discord_sync import NoAnswers, cli_tree
 from bot.commands import CommandSpec, Param, Sub
-from bot.core import command_registry
+from bot.core import Core, command_registry
+from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Button
+from tests.discord.fake_discord import FakeDiscord
 
 
 def test_split_prefers_paragraphs_then_sentences_then_words() -> None:
@@ -29,6 +32,68 @@ def test_split_prefers_paragraphs_then_sentences_then_words() -> None:
     assert " ".join(split_text(words)) == words
     assert split_text("x" * 4500) == ["x" * 2000, "x" * 2000, "x" * 500]
     assert split_text("short") == ["short"]
+
+
+def code_answer(functions: int) -> str:
+    body = "\n".join(
+        f"def f{n}(x):\n    # step {n}\n    return x * {n}  # __dunder__ *star*"
+        for n in range(functions)
+    )
+    return "Here you go:\n\n```python\n" + body + "\n```\n\nThat's it."
+
+
+def code_lines(parts: list[str]) -> list[str]:
+    """The lines shown as code, in order: what is between a part's ``` lines."""
+    lines: list[str] = []
+    for part in parts:
+        inside = False
+        for line in part.split("\n"):
+            if line.startswith("```"):
+                inside = not inside
+            elif inside:
+                lines.append(line)
+    return lines
+
+
+def test_a_code_block_cut_in_two_stays_code_with_its_language_and_indentation() -> None:
+    text = code_answer(90)
+    parts = split_text(text)
+    assert len(parts) == 3 and all(len(p) <= 2000 for p in parts)
+    assert all(p.count("```") == 2 for p in parts)  # every part renders its code as code
+    assert all(p.startswith("```python\n") for p in parts[1:])
+    assert all(p.endswith("\n```") for p in parts[:-1])
+    # Every code line whole, indentation and all, in order; cuts between lines only.
+    assert code_lines(parts) == code_lines([text])
+    assert parts[0].startswith("Here you go:") and parts[-1].endswith("```\n\nThat's it.")
+
+
+def test_fences_outside_a_cut_are_left_alone() -> None:
+    short = "See:\n```js\nlet x = 1;\n```\n" + " ".join(["word"] * 600)
+    parts = split_text(short)
+    assert parts[0].startswith("See:\n```js\nlet x = 1;\n```") and parts[0].count("```") == 2
+    assert all("```" not in p for p in parts[1:])
+    unclosed = "```\n" + "\n".join(f"  line {n}" for n in range(400))
+    parts = split_text(unclosed)
+    assert all(p.count("```") == 2 for p in parts[:-1]) and parts[1].startswith("```\n  line")
+
+
+async def test_a_long_code_answer_arrives_as_code_in_every_message(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, model: ScriptedChatModel
+) -> None:
+    core.settings.llm.chat_max_tokens = 4000
+    answer = code_answer(60)
+    model.enqueue(answer)
+    m = await fake.send_message("write me some code", dm=True)
+    channel = fake.dm_channels[m["author"]["id"]]
+
+    def answered() -> list[dict[str, Any]]:
+        sent = fake.bot_messages(channel)
+        return sent if sent and sent[-1]["content"].endswith("That's it.") else []
+
+    shown = [m["content"] for m in await fake.wait_for(answered)]
+    assert len(shown) == 2 and all(p.count("```") == 2 for p in shown)
+    assert shown[1].startswith("```python\n    ")  # the cut fell inside a function
+    assert code_lines(shown) == code_lines([answer])
 
 
 async def test_view_is_trimmed_to_discord_limits_and_round_trips() -> None:

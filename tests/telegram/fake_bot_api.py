@@ -1,10 +1,10 @@
 """A local fake of Telegram's Bot API, good enough for python-telegram-bot to run
 against for real: long polling or webhook delivery, messages, edits, deletes, keyboards,
 callback and inline answers, files, groups with admins, privacy mode and forum topics,
-and Telegram's own errors (400 for over-long text or broken HTML, 429 with retry_after,
-optionally for every send beyond the real flood limits). Tests talk to it the way users
-do: `push_message()`, `press_button()`, `push_inline_query()`, then `wait_for()`; they
-break it the way networks do: `fail_polls()`, `go_offline()`."""
+and Telegram's own errors (400 for over-long text, broken HTML or a file over 20 MB, 429
+with retry_after, optionally for every send beyond the real flood limits). Tests talk to
+it the way users do: `push_message()`, `press_button()`, `push_inline_query()`, then
+`wait_for()`; they break it the way networks do: `fail_polls()`, `go_offline()`."""
 
 from __future__ import annotations
 
@@ -241,6 +241,22 @@ class FakeBotAPI(Messages, Chats):
         self.files[file_id] = (path, data)
         return file_id
 
+    def document(
+        self, data: bytes, mime: str = "image/png", name: str = "shot.png", *, sized: bool = True
+    ) -> dict[str, Any]:
+        """A file sent as a document (not compressed like a photo), for push_message;
+        Telegram may leave its size out (`sized=False`)."""
+        file_id = self.add_file(data, f"documents/{name}")
+        doc: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": file_id + "u",
+            "file_name": name,
+            "mime_type": mime,
+        }
+        if sized:
+            doc["file_size"] = len(data)
+        return doc
+
     def topic(self, chat: dict[str, Any], name: str = "Friday stream") -> int:
         """A forum topic a member opens; its id (the id of its creation notice)."""
         thread_id = next(self._ids)
@@ -256,10 +272,11 @@ class FakeBotAPI(Messages, Chats):
         thread_id: int | None = None,
         reply_to: int | None = None,
         photo: bytes | None = None,
+        document: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A user sends a message (text, or a photo with `text` as its caption). In a
-        group the bot gets it only if privacy mode lets it through."""
+        """A user sends a message (text, or a photo or a `document()` with `text` as its
+        caption). In a group the bot gets it only if privacy mode lets it through."""
         user = user or self.user()
         chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         message: dict[str, Any] = {
@@ -268,7 +285,7 @@ class FakeBotAPI(Messages, Chats):
             "chat": chat,
             "from": user,
         }
-        key = "caption" if photo is not None else "text"
+        key = "caption" if photo is not None or document is not None else "text"
         if text:
             message[key] = text
             found = entities(text)
@@ -287,6 +304,8 @@ class FakeBotAPI(Messages, Chats):
                     "file_size": len(photo),
                 },
             ]
+        if document is not None:
+            message["document"] = document
         if thread_id is not None:
             message["message_thread_id"] = thread_id
             message["is_topic_message"] = True

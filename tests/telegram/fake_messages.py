@@ -13,6 +13,8 @@ from typing import Any
 from tests.telegram.fake_chats import BOT
 from tests.telegram.fake_wire import MAX_TEXT, ApiError, parse_html, utf16
 
+MAX_FILE = 20 * 1024 * 1024  # what getFile hands to bots; bigger files are refused
+
 
 @dataclass
 class Sent:
@@ -232,6 +234,8 @@ class Messages:
         if p["file_id"] not in self.files:
             raise ApiError(400, "Bad Request: invalid file_id")
         path, data = self.files[p["file_id"]]
+        if len(data) > MAX_FILE:
+            raise ApiError(400, "Bad Request: file is too big")
         return {
             "file_id": p["file_id"],
             "file_unique_id": p["file_id"] + "u",

@@ -11,7 +11,7 @@ from tests.telegram.fake_wire import ApiError, parse_html
 def rendered_ok(part: str) -> None:
     html = to_html(part)
     assert parse_html(html) == part  # valid for Telegram, and shows exactly the text
-    assert tg_len(html) <= MAX_CHARS
+    assert tg_len(parse_html(html)) <= MAX_CHARS  # Telegram counts the text it shows
 
 
 def test_escaping_and_draft_headers() -> None:
@@ -20,6 +20,16 @@ def test_escaping_and_draft_headers() -> None:
     assert "<b>#41 (warm) (92/280)</b>" in html
     assert "Rain &amp; &lt;b&gt;trams&lt;/b&gt; &gt; sun" in html
     rendered_ok(text)
+
+
+def test_a_chat_model_s_markdown_shows_as_telegram_formats_it() -> None:
+    answer = "## Shot list\n**Tip:** shoot at `f/2.8` & wait for the bell\n#Lisbon #Tram28"
+    html = to_html(answer)
+    assert html == (
+        "<b>Shot list</b>\n<b>Tip:</b> shoot at <code>f/2.8</code> &amp; wait for the bell\n"
+        "#Lisbon #Tram28"
+    )
+    assert parse_html(html) == "Shot list\nTip: shoot at f/2.8 & wait for the bell\n#Lisbon #Tram28"
 
 
 @pytest.mark.parametrize(

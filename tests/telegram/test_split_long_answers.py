@@ -1,0 +1,93 @@
+"""Answers longer than one Telegram message: split by the length Telegram counts (the
+text shown, not its HTML), and shown while being written with the newest words in view."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from adapters.telegram_format import MAX_CHARS, progress_view
+from tests.telegram.conftest import Harness, final, is_final
+from tests.telegram.fake_wire import utf16
+
+ALICE = 111
+
+
+async def test_a_long_link_full_of_html_characters_takes_two_messages_not_six(
+    tg: Harness,
+) -> None:
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 5000
+    link = "https://example.com/?" + "a&b<c>" * 1100  # 6.6k characters, 20k as HTML
+    text = f"Here it is:\n{link}\nThat's the one."
+    tg.model.enqueue(text)
+    await fake.push_message("give me the link")
+    await final(fake, ALICE, "That's the one.")
+    parts = fake.messages(ALICE)
+    assert len(parts) == 2
+    assert all(utf16(m.text) <= MAX_CHARS and m.parse_mode == "HTML" for m in parts)
+    assert "".join(m.text for m in parts).replace("\n", "") == text.replace("\n", "")
+
+
+def pause_when(llm: Any, monkeypatch: pytest.MonkeyPatch, marker: str) -> asyncio.Event:
+    """The model stops streaming once its text contains `marker`, until released."""
+    from bot.llm.engine import Answer
+
+    release = asyncio.Event()
+    original = llm.answer
+
+    def answer(*args: Any, **kwargs: Any) -> Answer:
+        inner = original(*args, **kwargs)
+
+        async def produce(outer: Answer) -> AsyncIterator[str]:
+            async for text in inner:
+                outer.text = text
+                yield text
+                if marker in text:
+                    await release.wait()
+            outer.truncated, outer.provider, outer.style = (
+                inner.truncated,
+                inner.provider,
+                inner.style,
+            )
+
+        return Answer(produce)
+
+    monkeypatch.setattr(llm, "answer", answer)
+    return release
+
+
+async def test_a_long_answer_being_written_shows_its_newest_words(
+    tg: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tg.fake
+    tg.adapter.cfg.stream_after_s = 0
+    tg.core.settings.llm.chat_max_tokens = 5000
+    lines = [f"Stop {n}: the tram bell rings again at the corner." for n in range(120)]
+    lines[90] = "Stop 90: the newest words, here at last."
+    tg.model.enqueue(" ".join(lines))
+    release = pause_when(tg.core.llm, monkeypatch, "here at last.")
+    await fake.push_message("tell me about every stop")
+
+    def writing() -> Any:
+        shown = [m for m in fake.messages(ALICE) if not is_final(m)]
+        return shown and "here at last." in shown[0].text and shown[0]
+
+    view = await fake.wait_for(writing)  # past 4,000 characters and still up to date
+    assert view.text.startswith("… Stop ") and view.text.endswith("here at last. ✍️")
+    assert utf16(view.text) <= MAX_CHARS
+    release.set()
+    await final(fake, ALICE, "Stop 119")
+    parts = fake.messages(ALICE)
+    assert len(parts) == 2 and all(is_final(m) for m in parts)
+    assert " ".join(m.text for m in parts) == " ".join(lines)
+
+
+def test_the_view_while_writing_fits_one_message_and_ends_with_the_newest_text() -> None:
+    text = " ".join(f"word{n}&" for n in range(3000))
+    view = progress_view(text)
+    assert utf16(view) <= MAX_CHARS and view.endswith("word2999& ✍️")
+    assert progress_view("short so far") == "short so far ✍️"
