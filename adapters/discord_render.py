@@ -134,12 +134,16 @@ def build_files(attachments: tuple[Attachment, ...]) -> list[discord.File]:
 
 
 class StyleModal(discord.ui.Modal):
-    """The /style form: blank fields keep their current value. Submissions are handled
+    """The /style form: blank fields keep their current value, "-" clears one (as it
+    does in the slash command's options and in /style text). Submissions are handled
     from the raw interaction (see MuseClient.on_interaction), not by this object, so a
     form opened before a restart still saves."""
 
     def __init__(self) -> None:
-        super().__init__(title="Your style (blank keeps it)", custom_id=STYLE_MODAL_ID, timeout=60)
+        # At most 45 characters (Discord's limit for a form's title).
+        super().__init__(
+            title="Your style (blank keeps, - clears)", custom_id=STYLE_MODAL_ID, timeout=60
+        )
         for name, label, example in STYLE_FIELDS:
             self.add_item(
                 discord.ui.TextInput(

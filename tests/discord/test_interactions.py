@@ -202,6 +202,13 @@ async def test_style_opens_a_modal_and_saves(adapter: DiscordAdapter, fake: Fake
     cleared = await fake.send_slash("style", {"voice": "-"})
     await fake.wait_for(lambda: finished(cleared, "Saved"))
     assert "Voice: — · Audience: indie devs" in cleared.text()
+    # The form says so, and does the same.
+    form = await fake.send_slash("style")
+    await fake.wait_for(lambda: form.modal)
+    assert form.modal is not None and form.modal["title"] == "Your style (blank keeps, - clears)"
+    emptied = await fake.submit_modal(form, {"audience": "-"})
+    await fake.wait_for(lambda: finished(emptied, "Saved"))
+    assert "Audience: —" in emptied.text() and "Platforms: instagram, x" in emptied.text()
 
 
 async def test_free_argument_commands(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
