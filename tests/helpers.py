@@ -96,9 +96,11 @@ def slow_answers(
     *,
     before: Callable[[], Awaitable[object]] | None = None,
     after_first: Callable[[], Awaitable[object]] | None = None,
+    after_each: Callable[[str], Awaitable[object]] | None = None,
 ) -> None:
     """A slow model, where the skills call it (LLMEngine.answer): every answer waits on
-    `before()` before its first words, and/or on `after_first()` right after them."""
+    `before()` before its first words, on `after_first()` right after them, and/or on
+    `after_each(text so far)` after each piece."""
     from bot.llm.engine import Answer
 
     original = llm.answer
@@ -116,6 +118,8 @@ def slow_answers(
                 if first and after_first is not None:
                     first = False
                     await after_first()
+                if after_each is not None:
+                    await after_each(text)
             outer.truncated, outer.provider, outer.style = (
                 inner.truncated,
                 inner.provider,
@@ -125,3 +129,16 @@ def slow_answers(
         return Answer(produce)
 
     monkeypatch.setattr(llm, "answer", answer)
+
+
+def code_lines(parts: list[str]) -> list[str]:
+    """The lines a Markdown platform shows as code (between a part's ``` lines), in order."""
+    lines: list[str] = []
+    for part in parts:
+        inside = False
+        for line in part.split("\n"):
+            if line.startswith("```"):
+                inside = not inside
+            elif inside:
+                lines.append(line.rstrip())
+    return lines

@@ -19,6 +19,7 @@ from bot.messages import _ACTION_CODES, Action, Button
 from bot.platforms import PLATFORMS
 from bot.skills.common import DRAFT_REF_RE, parse_items, split_platform, split_tone
 from bot.text_split import split_message
+from tests.helpers import code_lines
 from tests.telegram.fake_bot_api import parse_html
 
 # The machine is shared: no per-example deadline; a few more examples than the default.
@@ -273,19 +274,6 @@ FENCED = st.lists(st.one_of(PROSE, CODE_BLOCK), min_size=1, max_size=5).map("\n\
 def ink(text: str) -> str:
     """The text without fence markers and whitespace: what splitting must keep."""
     return "".join(re.sub(r"```[^\s`]*", " ", text).split())
-
-
-def code_lines(parts: list[str]) -> list[str]:
-    """The lines shown as code (between a part's ``` lines), in order."""
-    lines: list[str] = []
-    for part in parts:
-        inside = False
-        for line in part.split("\n"):
-            if line.startswith("```"):
-                inside = not inside
-            elif inside:
-                lines.append(line.rstrip())
-    return lines
 
 
 @given(FENCED, st.integers(min_value=120, max_value=600))

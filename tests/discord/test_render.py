@@ -18,6 +18,7 @@ from bot.core import Core, command_registry
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Button
 from tests.discord.fake_discord import FakeDiscord
+from tests.helpers import code_lines
 
 
 def test_split_prefers_paragraphs_then_sentences_then_words() -> None:
@@ -40,19 +41,6 @@ def code_answer(functions: int) -> str:
         for n in range(functions)
     )
     return "Here you go:\n\n```python\n" + body + "\n```\n\nThat's it."
-
-
-def code_lines(parts: list[str]) -> list[str]:
-    """The lines shown as code, in order: what is between a part's ``` lines."""
-    lines: list[str] = []
-    for part in parts:
-        inside = False
-        for line in part.split("\n"):
-            if line.startswith("```"):
-                inside = not inside
-            elif inside:
-                lines.append(line)
-    return lines
 
 
 def test_a_code_block_cut_in_two_stays_code_with_its_language_and_indentation() -> None:

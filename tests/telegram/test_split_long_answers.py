@@ -4,12 +4,12 @@ text shown, not its HTML), and shown while being written with the newest words i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from adapters.telegram_format import MAX_CHARS, progress_view
+from tests.helpers import slow_answers
 from tests.telegram.conftest import Harness, final, is_final
 from tests.telegram.fake_wire import utf16
 
@@ -34,29 +34,13 @@ async def test_a_long_link_full_of_html_characters_takes_two_messages_not_six(
 
 def pause_when(llm: Any, monkeypatch: pytest.MonkeyPatch, marker: str) -> asyncio.Event:
     """The model stops streaming once its text contains `marker`, until released."""
-    from bot.llm.engine import Answer
-
     release = asyncio.Event()
-    original = llm.answer
 
-    def answer(*args: Any, **kwargs: Any) -> Answer:
-        inner = original(*args, **kwargs)
+    async def hold(text: str) -> None:
+        if marker in text:
+            await release.wait()
 
-        async def produce(outer: Answer) -> AsyncIterator[str]:
-            async for text in inner:
-                outer.text = text
-                yield text
-                if marker in text:
-                    await release.wait()
-            outer.truncated, outer.provider, outer.style = (
-                inner.truncated,
-                inner.provider,
-                inner.style,
-            )
-
-        return Answer(produce)
-
-    monkeypatch.setattr(llm, "answer", answer)
+    slow_answers(llm, monkeypatch, after_each=hold)
     return release
 
 
