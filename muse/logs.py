@@ -22,6 +22,9 @@ NOISY = ("httpx", "httpcore", "openai", "discord", "telegram", "apscheduler", "a
 MASK = "[secret]"
 
 
+MIN_LOOSE_SECRET = 8  # characters a URL's credential needs to be masked outside its URL
+
+
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret in the settings, with the forms it takes in URLs."""
     found: list[str] = []
@@ -30,9 +33,13 @@ def secrets_of(settings: Settings) -> list[str]:
             value = secret.get_secret_value()
             found += [value, quote(value, safe="")]
     # Passwords and keys in the configured URLs (MUSE_LLM__BASE_URL=http://u:pw@host/v1),
-    # also where they show without their URL.
+    # also where they show without their URL. A short one (a user name such as "admin"
+    # in http://admin@host) would blank that word all over the log: inside URLs,
+    # mask_urls hides it anyway.
     for value in _strings(settings.model_dump(mode="json")):
-        found += [form for secret in url_secrets(value) for form in (secret, unquote(secret))]
+        for credential in url_secrets(value):
+            if len(credential) >= MIN_LOOSE_SECRET:
+                found += [credential, unquote(credential)]
     token = settings.telegram.token
     if token is not None and token.get_secret_value():
         from adapters.telegram import webhook_secret

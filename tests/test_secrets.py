@@ -112,3 +112,12 @@ def test_the_log_masks_credentials_pasted_into_urls(monkeypatch: pytest.MonkeyPa
         "the server said: wrong password [secret]",
         "GET https://cdn.example/x.png?X-Amz-Signature=[secret]&size=2 failed",
     ]
+
+
+def test_a_short_user_name_in_a_url_is_masked_only_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    """http://admin@host: "admin" is hidden in the URL, not blanked all over the log."""
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", "http://admin@host/v1")
+    redact = Redact(secrets_of(load_settings()))
+    assert redact.clean("admin asked via http://admin@host/v1") == (
+        "admin asked via http://[secret]@host/v1"
+    )
