@@ -154,6 +154,10 @@ async def test_style_is_shown_set_and_applied_to_later_prompts(
     assert "warm, witty" in prompt and "travel lovers" in prompt and "wanderlust" in prompt
     bad = await ask(core, "/style colour: blue")
     assert bad.is_error and "/style voice:" in bad.text
+    # An unknown platform is refused; the fields typed with it are kept.
+    mixed = await ask(core, "/style voice: calm, dry | platforms: myspace")
+    assert mixed.is_error and "“myspace”" in mixed.text and "The rest is saved." in mixed.text
+    assert "Voice: calm, dry" in (await ask(core, "/style")).text
     cleared = await ask(core, "/style avoid: - | voice: none")
     assert "Voice: — · Audience: travel lovers 25-40" in cleared.text and "Avoid: —" in cleared.text
 

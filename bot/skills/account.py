@@ -64,6 +64,14 @@ def parse_style(text: str, current: Profile) -> Profile:
     return apply_style(current, values)
 
 
+class UnknownPlatform(BadInput):
+    """A platform Muse has no rules for; `kept` is the style with the other fields set."""
+
+    def __init__(self, message: str, kept: Profile) -> None:
+        super().__init__(message)
+        self.kept = kept
+
+
 def apply_style(current: Profile, values: dict[str, str]) -> Profile:
     def listed(raw: str) -> tuple[str, ...]:
         return tuple(w.strip().strip('"“”') for w in raw.split(",") if w.strip())
@@ -80,9 +88,10 @@ def apply_style(current: Profile, values: dict[str, str]) -> Profile:
         names = listed(values["platforms"])
         unknown = [n for n in names if not find_platform(n)]
         if unknown:
-            raise BadInput(
+            raise UnknownPlatform(
                 f"I don't know the platform “{unknown[0]}”. I know: Instagram, X, LinkedIn, "
-                "TikTok, Threads, Bluesky."
+                "TikTok, Threads, Bluesky.",
+                profile,
             )
         profile = replace(profile, platforms=tuple(find_platform(n).key for n in names))  # type: ignore[union-attr]
     return profile
@@ -107,7 +116,16 @@ async def style(ctx: Context) -> AsyncIterator[Outgoing]:
     if not ctx.args and not options:
         yield Reply(describe(ctx.profile) + "\n" + STYLE_HELP, private=True)
         return
-    profile = apply_style(ctx.profile, options) if options else parse_style(ctx.args, ctx.profile)
+    try:
+        profile = (
+            apply_style(ctx.profile, options) if options else parse_style(ctx.args, ctx.profile)
+        )
+    except UnknownPlatform as exc:
+        # The other fields typed with it (a whole Discord form, say) are not lost.
+        if exc.kept != ctx.profile:
+            await ctx.memory.save_profile(ctx.owner, exc.kept)
+            raise BadInput(f"{exc.user_message} The rest is saved.") from None
+        raise
     await ctx.memory.save_profile(ctx.owner, profile)
     yield Reply("Saved. " + describe(profile), private=True)
 
