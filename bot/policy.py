@@ -104,10 +104,7 @@ class Policy:
             return refused
         if quota <= 0 or free or command in FREE_COMMANDS:
             return ALLOW
-        person = await self.memory.user_for(
-            msg.session.platform, msg.user_id, msg.user_name, "person"
-        )
-        used = await self.memory.bump_usage(person, _today())
+        used = await self.memory.bump_usage(await self._person(msg), _today())
         if used > quota:
             return Verdict(
                 False,
@@ -119,10 +116,13 @@ class Policy:
     async def refund(self, msg: Incoming) -> None:
         """Give back the request a bad input took: it cost no model work, and the person
         only learns how to ask."""
-        person = await self.memory.user_for(
+        await self.memory.bump_usage(await self._person(msg), _today(), by=-1)
+
+    async def _person(self, msg: Incoming) -> int:
+        """Whose quota: the person, across their linked accounts."""
+        return await self.memory.user_for(
             msg.session.platform, msg.user_id, msg.user_name, "person"
         )
-        await self.memory.bump_usage(person, _today(), by=-1)
 
     def _rate(self, msg: Incoming) -> Verdict | None:
         per_minute = self.settings.rate.per_minute

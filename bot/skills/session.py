@@ -259,7 +259,7 @@ async def end(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     closed = await close_session(ctx.core, session.id)
     if closed is None:
         yield Reply(f"Session #{session.id} is already closed — /session show {session.id}.")
-    elif ctx.msg.session == session.key or ctx.msg.session == session.origin:
+    elif ctx.msg.session in (session.key, session.origin):
         yield Reply("")  # the summary was posted here, or this chat told where it is
     else:
         yield Reply(f"{heading(session)} is closed — /session show {session.id} shows its summary.")
