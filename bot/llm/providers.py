@@ -36,6 +36,7 @@ def make_model(settings: LLMSettings) -> BaseLanguageModel[Any]:
 
         key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         return ChatOpenAI(
+            http_async_client=_http_client(),
             model=settings.model,
             base_url=settings.base_url,
             api_key=key,  # type: ignore[arg-type]
@@ -58,6 +59,16 @@ def make_model(settings: LLMSettings) -> BaseLanguageModel[Any]:
         max_tokens=settings.max_tokens,
         timeout_s=settings.timeout_s,
     )
+
+
+def _http_client() -> Any:
+    """The model server's HTTP client (bot/llm/http_pool.py); None (the SDK's own) for
+    an OpenAI SDK older than 3, which talks through httpx rather than httpx2."""
+    try:
+        from bot.llm.http_pool import model_http_client
+    except ImportError:  # pragma: no cover
+        return None
+    return model_http_client()
 
 
 def style_for(settings: LLMSettings) -> str:
