@@ -36,6 +36,7 @@ GROUP_HELP = (
 QUIT = {"/quit", "/exit", "/q"}
 HELP = {"/help", "/start"}
 # After /help: what only the terminal has (the core's help is every platform's).
+KEEP_MESSAGES = 500  # the numbered messages whose text and buttons `>N` / `!N.M` can reach
 CONSOLE_HELP = "In this terminal: !1 presses button [!1 …] under the last answer; /quit leaves."
 
 
@@ -198,6 +199,10 @@ class ConsoleAdapter(Adapter):
             message_id = str(self._sent)
         prefix = f"[{message_id}] " if self.group else ""
         self._message_text[message_id] = reply.text.rstrip()
+        if len(self._message_text) > KEEP_MESSAGES:  # a long session: the oldest goes
+            oldest = next(iter(self._message_text))
+            self._message_text.pop(oldest)
+            self._message_buttons.pop(oldest, None)
         self._print(prefix + reply.text.rstrip() + "\n")
         # Buttons become numbered hints, one line per row: type !N (or !M.N) to press one.
         buttons: list[Button] = []

@@ -8,6 +8,9 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
+import adapters.console as console_module
 from adapters.console import ConsoleAdapter
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
@@ -90,6 +93,17 @@ async def test_group_replies_carry_the_replied_message(core: Core) -> None:
     assert "[4] Remix from #4 for LinkedIn" in text
     assert "[5] Which one did you publish? /posted #1 · /posted #2 · /posted #3" in text
     assert text.rstrip().endswith("There's no message [9] here to reply to.")
+
+
+async def test_a_long_group_session_keeps_only_its_recent_messages_for_replies(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(console_module, "KEEP_MESSAGES", 2)
+    text = await console_run(
+        core, "/caption a red door for x\n/help\n/help\n>1 /posted\n>3 /posted\n", group=True
+    )
+    assert "There's no message [1] here to reply to." in text  # the oldest, let go
+    assert "[4] Recorded “Here is what I can do" in text  # a recent one still answers
 
 
 async def test_console_buttons_can_be_pressed_and_quit_stops(core: Core) -> None:
