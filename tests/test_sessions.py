@@ -278,7 +278,12 @@ async def test_start_where_a_session_runs_says_so_and_links_to_it(
     # Where threads exist, a channel may run several, each in its own thread.
     outbox.threads = True
     other = Group(group.core, outbox, "g2")
+    # Its starter sending the same start again: told so, still the one session.
+    assert (await group.line("ana", "/session start names for our Friday stream 20")) == busy
     assert await open_session(other, model, "stream names") == SessionKey("demo", "g2", "t1")
+    again = await other.line("ana", "/session start stream names")
+    assert again.startswith("💡 Session #2 · stream names — until 18:30 UTC, in its own thread")
+    assert len(outbox.opened) == 1
     assert await open_session(other, model, "thumbnails") == SessionKey("demo", "g2", "t2")
     listing = await other.line("ben", "/session list")
     assert listing.splitlines() == [

@@ -3,6 +3,7 @@ Muse was down is closed and summarized at start, an interrupted closing is finis
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -13,7 +14,8 @@ from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
-from tests.session_kit import Group, idea_posts
+from tests.session_kit import SEEDS, Group, idea_posts
+from tests.test_core_robustness import GatedModel
 from tests.test_sessions import SUMMARY, open_session
 
 Boot = Callable[[], Awaitable[Core]]
@@ -146,3 +148,51 @@ async def test_when_the_model_fails_the_summary_keeps_its_data_part(
         "(I couldn't write the themes this time — the numbers above are complete.)"
     )
     assert "Themes" not in summary
+
+
+async def test_a_start_cut_off_while_seeding_goes_on_after_the_restart_never_twice(
+    settings: Settings, clock: FakeClock, outbox: RecordingOutbox
+) -> None:
+    """Muse stops while the model writes the seeds: the session is open, its opening
+    out. The next start answers the /session start again: the same session, now with
+    its seeds — not a second session in a second thread."""
+    model = GatedModel()
+    core = await Core.create(settings, model=model)
+    core.clock = clock
+    core.attach("demo", outbox)
+    await core.start()
+    start = Group(core, outbox).incoming("ana", "/session start SLOW stream names 20")
+
+    async def adapter() -> None:
+        async for _ in core.handle(start):
+            pass
+
+    reading = asyncio.create_task(adapter())
+    await asyncio.wait_for(model.__dict__["started"].wait(), 10)
+    core.shutting_down()
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    model.__dict__["release"].set()
+    await core.close()
+    (thread,) = {p.key for p in outbox.posts}
+    assert idea_posts(outbox, thread) == []  # no seeds yet
+
+    clock.advance(minutes=1)
+    before = len(outbox.posts)
+    core = await Core.create(settings)
+    core.clock = clock
+    core.attach("demo", outbox)
+    model_of(core).enqueue(SEEDS)
+    await core.start()
+    group = Group(core, outbox)
+    await outbox.wait_for(lambda: any("in its own thread" in t for t in outbox.texts(group.key)))
+    assert len(outbox.opened) == 1  # one thread, one session
+    assert [p.key for p in outbox.posts[before:]] == [thread, thread, thread, group.key]
+    assert [p.text for p in idea_posts(outbox, thread)] == [
+        "#1 Pixel Picnic Live — Muse",
+        "#2 Cozy Code Corner — Muse",
+        "#3 Friday Night Devlog — Muse",
+    ]
+    told = outbox.texts(group.key)[-1]
+    assert "Session #1 · SLOW stream names — until 18:20 UTC, in its own thread" in told
+    assert await core.memory.session(2) is None

@@ -145,10 +145,54 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
             f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h), e.g. {START_EXAMPLE}"
         )
     here = ctx.msg.session
-    running = await ctx.memory.session_at(here)
-    if running:
-        yield Reply(busy_text(ctx, running))
-        return
+    session = await started_already(ctx, topic)
+    if session and session.opening_id and session.idea_count and not session.own_space:
+        session = None  # all of it is out already, right here: the usual answer
+    if session is None:
+        running = await ctx.memory.session_at(here)
+        if running:
+            yield Reply(busy_text(ctx, running))
+            return
+        opened = await open_new(ctx, topic, minutes)
+        if isinstance(opened, Reply):
+            yield opened
+            return
+        session = opened
+    now = ctx.core.clock.now()
+    if session.opening_id is None:
+        ids = await ctx.core.post(session.key, opening_reply(session, now))
+        if ids:
+            await ctx.memory.set_opening(session.id, ids[0])
+            await ctx.memory.add_session_messages(session, ids)
+            session = replace(session, opening_id=ids[0])
+    ctx.core.sessions.timers.arm(session)
+    if session.idea_count == 0:
+        async for progress in seed_ideas(ctx, session):
+            yield progress
+    if session.own_space:
+        yield Reply(
+            f"{heading(session)} — until {clock_time(session.ends_at, now)}, in its own "
+            f"thread: {link_to(ctx, session)}. Bring your ideas there!"
+        )
+    else:
+        yield Reply("")  # the opening and the seeds went out as the session's own messages
+
+
+async def started_already(ctx: Context, topic: str) -> SessionRecord | None:
+    """This person's own session on this topic, started here and still open: the same
+    request again (answered again after a restart cut its answer off, or sent twice). It
+    is carried on (its opening and seeds if they never went out), never opened twice."""
+    here = ctx.msg.session
+    for s in await ctx.memory.open_sessions_in_chat(here.platform, here.chat_id):
+        if s.origin == here and s.starter_id == ctx.person and s.topic == topic:
+            return s
+    return None
+
+
+async def open_new(ctx: Context, topic: str, minutes: int) -> SessionRecord | Reply:
+    """A new session (in a thread of its own where the platform allows it), or the
+    answer when one got opened here meanwhile."""
+    here = ctx.msg.session
     try:
         outbox = ctx.core.outbox(here.platform)
     except NoOutbox:
@@ -175,23 +219,8 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     except SessionBusy as busy:
         if busy.existing is None:
             raise
-        yield Reply(busy_text(ctx, busy.existing))
-        return
-    ids = await ctx.core.post(session.key, opening_reply(session, now, minutes))
-    if ids:
-        await ctx.memory.set_opening(session.id, ids[0])
-        await ctx.memory.add_session_messages(session, ids)
-        session = replace(session, opening_id=ids[0])
-    ctx.core.sessions.timers.arm(session)
-    async for progress in seed_ideas(ctx, session):
-        yield progress
-    if session.own_space:
-        yield Reply(
-            f"{heading(session)} — until {clock_time(session.ends_at, now)}, in its own "
-            f"thread: {link_to(ctx, session)}. Bring your ideas there!"
-        )
-    else:
-        yield Reply("")  # the opening and the seeds went out as the session's own messages
+        return Reply(busy_text(ctx, busy.existing))
+    return session
 
 
 def busy_text(ctx: Context, running: SessionRecord) -> str:

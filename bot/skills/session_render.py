@@ -72,7 +72,8 @@ def how_to_add() -> str:
     return "Add ideas: /idea <your idea>, a reply to any of my session messages, or 💡 Add idea."
 
 
-def opening_reply(session: SessionRecord, now: datetime, minutes: int) -> Reply:
+def opening_reply(session: SessionRecord, now: datetime) -> Reply:
+    minutes = round((session.ends_at - session.started_at).total_seconds() / 60)
     text = (
         f"{heading(session)}\n"
         f"Until {clock_time(session.ends_at, now)} ({duration(minutes)}), "
