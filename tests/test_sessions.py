@@ -226,6 +226,37 @@ async def test_a_group_admin_may_end_someone_elses_session(
     )
 
 
+async def test_ending_it_twice_at_once_or_after_its_timer_says_it_is_closed(
+    group: Group, outbox: RecordingOutbox, model: ScriptedChatModel, clock: FakeClock
+) -> None:
+    # Its starter and an admin send /session end at the same moment: Eve's comes second.
+    thread = await open_session(group, model)
+    model.enqueue(SUMMARY)
+    assert all(r.is_empty for r in await group.say("ana", "/session end", thread=thread))
+    assert await group.line("eve", "/session end", thread=thread) == (
+        "Session #1 is already closed — /session show 1."
+    )
+    assert len([t for t in outbox.texts() if "— closed ·" in t]) == 1  # one summary
+    # After the timer closed it, its thread still means it.
+    thread = await open_session(group, model, "thumbnails 5")
+    model.enqueue(SUMMARY)
+    clock.advance(minutes=5)
+    await outbox.wait_for(lambda: "— closed ·" in outbox.texts(thread)[-1])
+    assert await group.line("ben", "/session end", thread=thread) == (
+        "Session #2 is already closed — /session show 2."
+    )
+    shortlist = await group.line("ben", "/session shortlist", thread=thread)
+    assert shortlist.startswith("💡 Session #2 · thumbnails — shortlist (closed, 3 ideas")
+    # In place, the last session that ran here.
+    outbox.threads = False
+    await open_session(group, model, "intros")
+    model.enqueue(SUMMARY)
+    await group.say("ana", "/session end")
+    assert await group.line("eve", "/session end") == (
+        "Session #3 is already closed — /session show 3."
+    )
+
+
 async def test_ended_from_the_channel_it_was_started_in_the_channel_hears_it_once(
     group: Group, outbox: RecordingOutbox, model: ScriptedChatModel
 ) -> None:

@@ -231,9 +231,12 @@ def busy_text(ctx: Context, running: SessionRecord) -> str:
     )
 
 
-async def resolve(ctx: Context, rest: str, example: str) -> SessionRecord:
+async def resolve(
+    ctx: Context, rest: str, example: str, *, closed_here: bool = False
+) -> SessionRecord:
     """The session a command means: the id given (in this group), else the one running
-    here, else the only one running in this chat."""
+    here, else — in a session's own thread — that session, closed or not, else the only
+    one running in this chat, else (`closed_here`) the last one that ran right here."""
     ident = ctx.option("id") or rest
     if ident:
         wanted = session_id_of(ident, example)
@@ -244,6 +247,11 @@ async def resolve(ctx: Context, rest: str, example: str) -> SessionRecord:
     here = await ctx.memory.session_at(ctx.msg.session)
     if here:
         return here
+    # Closed by its timer, or by someone else a moment ago: its place says so, rather
+    # than "no session is running here — start one".
+    last = await ctx.memory.last_session_at(ctx.msg.session)
+    if last is not None and last.own_space:
+        return last
     running = await ctx.memory.open_sessions_in_chat(
         ctx.msg.session.platform, ctx.msg.session.chat_id
     )
@@ -252,6 +260,8 @@ async def resolve(ctx: Context, rest: str, example: str) -> SessionRecord:
     if running:
         ids = ", ".join(f"#{s.id}" for s in running)
         raise BadInput(f"Several sessions are running in this group ({ids}) — say which: {example}")
+    if last is not None and closed_here:
+        return last
     raise BadInput(f"No session is running here — start one: {START_EXAMPLE}")
 
 
@@ -274,7 +284,8 @@ async def may_end(ctx: Context, session: SessionRecord) -> bool:
 
 
 async def end(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
-    session = await resolve(ctx, rest, "/session end 3")
+    # Two people ending it at once: the second hears it is closed already.
+    session = await resolve(ctx, rest, "/session end 3", closed_here=True)
     if not session.is_open:
         yield Reply(f"Session #{session.id} is already closed — /session show {session.id}.")
         return
