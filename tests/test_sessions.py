@@ -93,6 +93,27 @@ async def test_the_groups_running_series_steers_the_seed_ideas(
     assert before.rfind("<creator_input>") > before.rfind("</creator_input>")
 
 
+async def test_a_later_session_never_seeds_what_the_groups_sessions_already_had(
+    group: Group, outbox: RecordingOutbox, model: ScriptedChatModel
+) -> None:
+    first = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=first)
+    model.enqueue(SUMMARY)
+    await group.say("ana", "/session end", thread=first)
+    # Next week, same topic: the model offers last week's seeds and Ben's idea again.
+    model.enqueue(SEEDS + "\n4. Hook: Retro Rain Radio | Angle: retro | Format: live")
+    model.enqueue(
+        "1. Hook: Cozy Code Corner | Angle: warm | Format: live\n"
+        "2. Hook: Late Night Pixel Club | Angle: calm | Format: live\n"
+        "3. Hook: Friday Build Along | Angle: honest | Format: video"
+    )
+    second = await open_session(group, model)
+    assert [p.text for p in idea_posts(outbox, second)] == [
+        "#5 Late Night Pixel Club — Muse",
+        "#6 Friday Build Along — Muse",
+    ]
+
+
 async def test_without_threads_it_runs_in_place_as_replies_to_its_opening(
     group: Group, outbox: RecordingOutbox, model: ScriptedChatModel
 ) -> None:

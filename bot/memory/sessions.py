@@ -276,6 +276,19 @@ class SessionStore(Store):
 
         return await self._run(do)
 
+    async def past_idea_texts(self, owner: int, limit: int = 200) -> list[str]:
+        """The texts of the newest ideas in the owner's (a group's) sessions."""
+
+        def do(db: sqlite_utils.Database) -> list[str]:
+            cur = db.execute(
+                "select i.text from ideas i join sessions s on s.id = i.session_id "
+                "where s.owner_id = ? order by i.id desc limit ?",
+                [owner, limit],
+            )
+            return [str(t) for (t,) in cur]
+
+        return await self._run(do)
+
     async def traces_in_open_sessions(
         self, person: int
     ) -> tuple[list[IdeaRecord], list[IdeaRecord]]:

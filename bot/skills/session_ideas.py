@@ -72,7 +72,11 @@ async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Prog
         f"💡 Session #{session.id} is open — thinking of {SEEDS} seed ideas…", notice=True
     )
     # The group's running series (/series) steers the seeds, as it does a brainstorm.
-    variables = {"topic": session.topic, "count": SEEDS, "series": await series_context(ctx)}
+    variables: dict[str, object] = {
+        "topic": session.topic,
+        "count": SEEDS,
+        "series": await series_context(ctx),
+    }
     base_model = ctx.llm.style == "completion"
     # As in /brainstorm: the base model's ideas about a few-shot example's topic (guitar
     # lessons, asked for podcast titles) are never shown; the rest keep their order.
@@ -83,12 +87,22 @@ async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Prog
         relevance=base_model or ctx.novelty.semantic,
         unlike=ctx.llm.prompts["brainstorm"].completion.subjects() if base_model else [],
     )
-    out: list[str] = []
+    # Never a seed the group's sessions already had (last week's seeds again): such
+    # repeats are dropped and the model is asked once more, a little warmer.
     try:
-        async for _ in stream_text(ctx, "brainstorm", variables, with_history=False, out=out):
-            pass
-        hooks = [i.hook for i in (parse_idea(x) for x in parse_items(out[0])) if i]
-        await picker.add([(h, h) for h in novel([clean_idea(h) for h in hooks], [])])
+        had = await ctx.memory.past_idea_texts(ctx.owner)
+        for attempt in range(2):
+            if attempt:
+                variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+            out: list[str] = []
+            async for _ in stream_text(ctx, "brainstorm", variables, with_history=False, out=out):
+                pass
+            hooks = [clean_idea(i.hook) for i in map(parse_idea, parse_items(out[0])) if i]
+            fresh = novel(hooks, had)
+            await picker.add([(h, h) for h in fresh])
+            had += fresh
+            if picker.filled or len(fresh) == len(novel(hooks, [])):
+                break  # enough, or none was a repeat: asking again would not help
     except MuseError as exc:
         log.warning("session %s: seed ideas failed: %s", session.id, type(exc).__name__)
         return
