@@ -38,12 +38,15 @@ def group(core: Core, outbox: RecordingOutbox, clock: FakeClock) -> Group:
 
 
 async def open_session(
-    group: Group, model: ScriptedChatModel, text: str = "names for our Friday stream 20"
+    group: Group,
+    model: ScriptedChatModel,
+    text: str = "names for our Friday stream 20",
+    who: str = "ana",
 ) -> SessionKey:
-    """Ana starts a session; the key of the conversation it runs in."""
+    """Ana (or `who`) starts a session; the key of the conversation it runs in."""
     before = len(group.outbox.posts)
     model.enqueue(SEEDS)
-    await group.say("ana", f"/session start {text}")
+    await group.say(who, f"/session start {text}")
     return group.outbox.posts[before].key
 
 

@@ -107,9 +107,16 @@ async def test_forgotten_during_a_session_the_chat_stops_showing_him(
     await group.say("ben", "/idea Retro Rain Radio", thread=thread)
     await group.press("ben", Action("vote", 2), thread=thread)
     await group.press("cai", Action("vote", 2), thread=thread)
+    model.enqueue("1. Retro Rain FM\n2. Rainy Retro Radio")
+    await group.say("cai", "/riff #4", thread=thread)
+    # In another group, a session Ben started.
+    other = Group(core, group.outbox, "g2")
+    other_thread = await open_session(other, model, "thumbnails", who="ben")
     await core.sessions.edits.flush()
     assert group.outbox.idea_message(2).labels[0] == "👍 2"
     assert group.outbox.idea_message(4).text == "#4 Retro Rain Radio — Ben"
+    assert group.outbox.idea_message(5).text == "#5 Retro Rain FM — Muse · riff on #4 by Ben"
+    assert "started by Ben." in group.outbox.in_place(other_thread)[0].text
 
     await private(core, "/forget confirm")
     await core.sessions.edits.flush()
@@ -118,6 +125,12 @@ async def test_forgotten_during_a_session_the_chat_stops_showing_him(
     assert "Ben" not in withdrawn.text and "Retro Rain" not in withdrawn.text
     assert withdrawn.text.startswith("#4 (withdrawn") and withdrawn.actions == []
     assert group.outbox.idea_message(2).labels[0] == "👍 1"
+    # Nor do the riffs on his idea, nor the opening of the session he started.
+    assert group.outbox.idea_message(5).text == "#5 Retro Rain FM — Muse"
+    assert group.outbox.idea_message(6).text == "#6 Rainy Retro Radio — Muse"
+    opening = group.outbox.in_place(other_thread)[0]
+    assert "Ben" not in opening.text and "started by a former member." in opening.text
+    assert opening.actions == [Action("idea", 2)]  # still open: Add idea stays
 
 
 async def test_group_text_reaches_the_model_only_between_the_data_tags(

@@ -291,21 +291,34 @@ class SessionStore(Store):
 
     async def traces_in_open_sessions(
         self, person: int
-    ) -> tuple[list[IdeaRecord], list[IdeaRecord]]:
+    ) -> tuple[list[IdeaRecord], list[IdeaRecord], list[SessionRecord]]:
         """What `person` left on running sessions' messages: their own ideas (shown with
-        their name) and others' ideas they voted on (counts that include them)."""
+        their name), others' ideas that show them (a count with their vote, a riff
+        credited "riff on #4 by Ben") and the sessions they started (the opening names
+        its starter)."""
 
-        def do(db: sqlite_utils.Database) -> tuple[list[IdeaRecord], list[IdeaRecord]]:
+        def do(
+            db: sqlite_utils.Database,
+        ) -> tuple[list[IdeaRecord], list[IdeaRecord], list[SessionRecord]]:
             running = "i.session_id in (select id from sessions where status = 'open')"
             mine = rows(db, f"{IDEA_SQL} where i.author_id = ? and {running}", person)
-            voted = rows(
+            shown = rows(
                 db,
                 f"{IDEA_SQL} where {running} and (i.author_id is null or i.author_id != ?) "
-                "and i.id in (select idea_id from votes where voter_id = ?)",
+                "and (i.id in (select idea_id from votes where voter_id = ?) "
+                "     or i.parent_id in (select id from ideas where author_id = ?))",
+                person,
                 person,
                 person,
             )
-            return [idea_record(r) for r in mine], [idea_record(r) for r in voted]
+            started = rows(
+                db, f"{SESSION_SQL} where s.starter_id = ? and s.status = 'open'", person
+            )
+            return (
+                [idea_record(r) for r in mine],
+                [idea_record(r) for r in shown],
+                [session_record(r) for r in started],
+            )
 
         return await self._run(do)
 

@@ -225,9 +225,9 @@ async def confirmed_erase(ctx: Context, action: Action) -> Reply:
 
 async def erase(ctx: Context) -> Reply:
     styled = not (await ctx.memory.profile(ctx.person)).is_empty
-    mine, voted = await ctx.memory.traces_in_open_sessions(ctx.person)
+    traces = await ctx.memory.traces_in_open_sessions(ctx.person)
     counts = await ctx.memory.forget(ctx.person)
-    await ctx.core.sessions.edits.forgotten(mine, voted)
+    await ctx.core.sessions.edits.forgotten(*traces)
     ideas, votes = counts.get("session_ideas", 0), counts.get("session_votes", 0)
     group = (
         f", {plural(ideas, 'idea')} and {plural(votes, 'vote')} in group sessions "

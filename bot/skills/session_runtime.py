@@ -14,7 +14,7 @@ from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Reply
 from bot.ordering import KeyedLocks
 from bot.outbox import NoOutbox
-from bot.skills.session_render import idea_reply, opening_closed
+from bot.skills.session_render import idea_reply, opening_closed, opening_reply
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -83,16 +83,26 @@ class VoteEdits:
                 if idea.message_id:
                     await self._edit(session, idea.message_id, idea_reply(idea, False))
 
-    async def forgotten(self, mine: list[IdeaRecord], voted: list[IdeaRecord]) -> None:
+    async def forgotten(
+        self, mine: list[IdeaRecord], shown: list[IdeaRecord], started: list[SessionRecord]
+    ) -> None:
         """Someone used /forget: their ideas' messages in running sessions lose their
-        name and buttons, and the counts they voted in are edited without them."""
+        name and buttons; the ideas that showed them (a count with their vote, a riff
+        credited to them) and the openings of the sessions they started are shown again
+        as they are now, without them."""
         for idea in mine:
             session = await self.core.memory.session(idea.session_id)
             if session is not None and idea.message_id:
                 async with self._locks.hold(str(session.id)):
                     await self._edit(session, idea.message_id, Reply(f"#{idea.id} {WITHDRAWN}"))
-        for idea in voted:
+        for idea in shown:
             self.touch(idea.session_id, idea.id)
+        for old in started:
+            session = await self.core.memory.session(old.id)
+            if session is not None and session.is_open and session.opening_id:
+                async with self._locks.hold(str(session.id)):
+                    opening = opening_reply(session, self.core.clock.now())
+                    await self._edit(session, session.opening_id, opening)
 
     async def _edit(self, session: SessionRecord, message_id: str, reply: Any) -> None:
         try:
