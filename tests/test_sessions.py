@@ -412,6 +412,15 @@ async def test_riffs_by_command_and_button_credit_the_author(
     ben = outbox.idea_message(4)
     await group.say("dee", "/riff more retro", thread=thread, reply_to=ben.id)
     assert idea_posts(outbox, thread)[-1].text == "#11 Code Corner FM — Muse · riff on #4 by Ben"
+    # Asked in the channel, outside the session's thread: the channel hears where they went.
+    model.enqueue("1. Cozy Code Hour\n2. Code Corner Nights")
+    assert await group.line("dee", "/riff #4 longer") == (
+        "🔀 2 riffs on #4 are in the session's thread: https://demo.example/g1/t1/"
+        + outbox.in_place(thread)[0].id
+    )
+    assert (
+        idea_posts(outbox, thread)[-1].text == "#13 Code Corner Nights — Muse · riff on #4 by Ben"
+    )
 
 
 async def test_bad_input_gets_one_clear_line(group: Group, model: ScriptedChatModel) -> None:
@@ -613,6 +622,17 @@ async def test_a_vote_is_answered_while_a_riff_is_still_being_written(
         model._release.set()
         await riffing
         assert len(idea_posts(outbox, thread)) > 3
+        # A riff the session closed under: said so, none added.
+        model._entered.clear()
+        model._release.clear()
+        model.enqueue("1. Pixel Picnic Radio\n2. Pixel Picnic Nights")
+        riffing = asyncio.create_task(group.say("cai", "/riff #2", thread=thread))
+        await model._entered.wait()
+        model.enqueue(SUMMARY)
+        await group.say("ana", "/session end", thread=thread)
+        model._release.set()
+        (late,) = [r.text for r in await riffing if not r.is_empty]
+        assert late == "Session #1 just closed — its ideas are final."
     finally:
         model._release.set()
         await core.close()

@@ -13,8 +13,8 @@ from bot.context import Context
 from bot.errors import BadInput, MuseError, NotFound
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Outgoing, Progress, Reply
-from bot.skills.common import novel, on_topic, parse_items, stream_text
-from bot.skills.session_ideas import clean_idea, group_only, publish
+from bot.skills.common import novel, on_topic, parse_items, plural, stream_text
+from bot.skills.session_ideas import clean_idea, group_only, link_to, publish
 from bot.skills.session_render import MUSE
 
 MIN_RIFFS, MAX_RIFFS = 2, 3
@@ -126,7 +126,15 @@ async def riff(
             break
         await publish(ctx, session, new)
         posted += 1
+    if not posted:  # closed while the model wrote them
+        closed = f"Session #{session.id} just closed — its ideas are final."
+        yield refusal(closed) if button else Reply(closed, is_error=True)
+        return
+    done = f"🔀 {plural(posted, 'riff')} on #{idea.id} {'is' if posted == 1 else 'are'} in"
     if button:
-        yield Reply(f"🔀 {posted} riffs on #{idea.id} are in.", toast=True)
+        yield Reply(f"{done}.", toast=True)
+    elif ctx.msg.session != session.key:
+        # Asked in the channel, not the session's own thread: say where they went.
+        yield Reply(f"{done} the session's thread: {link_to(ctx, session)}")
     else:
-        yield Reply("")
+        yield Reply("")  # they went out as the session's own messages, right here
