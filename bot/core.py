@@ -158,10 +158,13 @@ class Core:
         # In the background: answering what the last run left undone may take a while.
         self.track(recover(self))
 
-    def shutting_down(self) -> None:
-        """The composition root is stopping the adapters: an answer abandoned from now
-        on was not delivered, so its inbox entry stays for the next start."""
+    async def shutting_down(self) -> None:
+        """The composition root is about to stop the adapters: an answer abandoned from
+        now on was not delivered, so its inbox entry stays for the next start. Votes of
+        the last seconds go out now, while the adapters can still edit their counts
+        (nothing refreshes them after a restart)."""
         self._stopping = True
+        await self.sessions.adapters_stopping()
 
     async def close(self, grace_s: float = 30.0) -> None:
         """Let the work in progress finish (also work it starts meanwhile, like the

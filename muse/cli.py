@@ -147,7 +147,7 @@ async def _run(core: Any, platform: str) -> int:
         gc.set_threshold(20_000, 50, 50)
         await stop.wait()
         log.warning("shutting down: finishing in-flight replies")
-        core.shutting_down()
+        await core.shutting_down()
     except Exception as exc:  # a bad token, an unreachable server: one line, not a traceback
         log.debug("start failed", exc_info=True)
         print(f"muse: {adapter.name} could not start: {exc or type(exc).__name__}", file=sys.stderr)

@@ -84,7 +84,7 @@ async def cut_off(settings: Settings, *msgs: Incoming, after_first_reply: bool =
             await asyncio.wait_for(reading.wait(), 10)
         else:
             await asyncio.wait_for(model.__dict__["started"].wait(), 10)
-        core.shutting_down()
+        await core.shutting_down()
         for consumer in consumers:
             consumer.cancel()
         await asyncio.gather(*consumers, return_exceptions=True)
@@ -164,7 +164,7 @@ async def test_an_answer_cut_off_while_its_first_words_show_is_not_repeated(
     consumer = asyncio.create_task(adapter(telegram("tell me about tram photos")))
     try:
         await asyncio.wait_for(shown.wait(), 10)
-        core.shutting_down()
+        await core.shutting_down()
         consumer.cancel()
         await asyncio.gather(consumer, return_exceptions=True)
     finally:

@@ -169,7 +169,7 @@ async def test_a_start_cut_off_while_seeding_goes_on_after_the_restart_never_twi
 
     reading = asyncio.create_task(adapter())
     await asyncio.wait_for(model.__dict__["started"].wait(), 10)
-    core.shutting_down()
+    await core.shutting_down()
     reading.cancel()
     await asyncio.gather(reading, return_exceptions=True)
     model.__dict__["release"].set()

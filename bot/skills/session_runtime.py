@@ -5,6 +5,7 @@ on the buttons, coalesced so a burst of votes becomes one edit per message."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from datetime import timedelta
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # Votes landing within this window after the first one share one edit per message.
 EDIT_DELAY_S = 2.0
+LAST_EDITS_S = 5.0  # at a stop, how long the pending vote counts may take to go out
 WITHDRAWN = "(withdrawn: its author asked Muse to forget them)"
 
 
@@ -200,6 +202,12 @@ class SessionRuntime:
 
     async def start(self) -> None:
         await self.timers.resume()
+
+    async def adapters_stopping(self) -> None:
+        """The counts of the last seconds' votes, edited while the adapters can still do
+        it (a group at its edit limit doesn't hold the stop up for long)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.edits.flush(), LAST_EDITS_S)
 
     async def close(self) -> None:
         await self.timers.close()

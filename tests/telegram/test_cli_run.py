@@ -25,3 +25,20 @@ async def test_muse_run_telegram_process(fake: FakeBotAPI, settings: Settings) -
         assert any(label.startswith("Pick") for row in answer.buttons for label, _ in row)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert TOKEN not in proc.stderr
+
+
+async def test_a_vote_just_before_a_restart_shows_on_its_button(
+    fake: FakeBotAPI, settings: Settings
+) -> None:
+    """Vote counts are edited a few seconds after the votes. Stopped in between, Muse
+    sends the edit before its Telegram connection goes: nothing would refresh it later."""
+    group = fake.group(-1009876543210)
+    alice, bob = fake.user(ALICE, "alice", "Alice"), fake.user(222, "bob", "Bob")
+    async with muse_run("telegram"):
+        await fake.wait_for(lambda: fake.of("deleteWebhook"), 60)
+        await fake.push_message("/session start stream names 30", user=alice, chat=group)
+        seed = await final(fake, group["id"], "— Muse", within=60)  # the first seed idea
+        assert seed.buttons[0][0][0] == "👍 0"
+        query = await fake.press_button(seed, "👍", user=bob)
+        await fake.wait_for(lambda: fake.callback_answers.get(query))
+    assert seed.buttons[0][0][0] == "👍 1"
