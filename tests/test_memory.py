@@ -75,3 +75,15 @@ async def test_one_person_many_identities_are_distinct_until_linked(settings: Se
         assert await memory.user_for("discord", "42", "Ann", "person") != a
     finally:
         await memory.close()
+
+
+async def test_forget_leaves_no_byte_of_it_in_the_data_dir(core: Core, settings: Settings) -> None:
+    """Not in muse.db, and not in the write-ahead log beside it (where VACUUM puts the
+    rebuilt file, while the old pages wait in muse.db for a checkpoint)."""
+    await ask(core, "/style voice: Quokkafluff warm")
+    await ask(core, "/caption a Quokkafluff tram at dawn")
+    await ask(core, "tell me about Quokkafluff", chat="c1")
+    await ask(core, "/forget confirm")
+    for path in settings.data_dir.iterdir():
+        if path.is_file():
+            assert b"Quokkafluff" not in path.read_bytes(), path.name

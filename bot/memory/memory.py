@@ -35,12 +35,17 @@ class Memory(SessionStore, Embeddings, Series, Drafts, Conversation, Links, Inbo
         return await self._run(do)
 
     async def forget(self, person: int) -> dict[str, int]:
-        """Delete everything about one person, for real (rows gone, file vacuumed)."""
+        """Delete everything about one person, for real (rows gone, file vacuumed).
+
+        In WAL mode VACUUM writes the rebuilt file into muse.db-wal, and until a
+        checkpoint both muse.db and the log still hold the deleted rows' bytes: a
+        TRUNCATE checkpoint copies the clean pages into muse.db and empties the log."""
 
         def do(db: sqlite_utils.Database) -> dict[str, int]:
             with db.conn:
                 counts = self._forget(db, person)
             db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return counts
 
         return await self._run(do)
