@@ -152,6 +152,19 @@ async def test_series_commands(core: Core) -> None:
     assert "Recorded “Our first loaf” as published. No series is running" in posted.text
 
 
+async def test_series_names_match_in_any_script_and_spacing(core: Core) -> None:
+    """A name is found however its case is typed, in any language, and with the spaces
+    typed between its words (SQLite's lower() folds only A-Z)."""
+    await ask(core, "/series new Утро в Лиссабоне | рассветный трамвай")
+    await ask(core, "/series new Café  Diaries | one cup a week")
+    assert "active series again" in (await ask(core, "/series use утро в лиссабоне")).text
+    assert "active series again" in (await ask(core, "/series use CAFÉ DIARIES")).text
+    again = await ask(core, "/series new УТРО В ЛИССАБОНЕ | again")
+    assert "already have a series called “Утро в Лиссабоне”" in again.text
+    ended = await ask(core, "/series end café diaries")
+    assert "“Café  Diaries” ended" in ended.text
+
+
 async def test_posted_variants_and_errors(core: Core) -> None:
     await ask(core, "/series new Lisbon Mornings | a weekly dawn tram ride")
     assert "What did you publish?" in (await ask(core, "/posted")).text

@@ -45,6 +45,12 @@ SERIES_SELECT = (
 )
 
 
+def name_key(name: str) -> str:
+    """How series names are compared: without surrounding quotes, spaces collapsed, and
+    case folded in any script (SQLite's lower() folds only ASCII: "Утро" != "утро")."""
+    return " ".join(name.strip().strip("\"“”'").split()).casefold()
+
+
 def _series(row: dict[str, Any]) -> SeriesRecord:
     return SeriesRecord(
         id=int(row["id"]),
@@ -101,16 +107,12 @@ class Series(Store):
         return await self._run(do)
 
     async def find_series(self, owner: int, name: str) -> SeriesRecord | None:
-        """By name, ignoring case and surrounding quotes/spaces."""
+        """By name (see `name_key`), the newest of that name."""
 
         def do(db: sqlite_utils.Database) -> SeriesRecord | None:
-            found = rows(
-                db,
-                SERIES_SELECT + "where owner_id = ? and lower(name) = lower(?) order by s.id desc",
-                owner,
-                name.strip().strip("\"“”'"),
-            )
-            return _series(found[0]) if found else None
+            found = rows(db, SERIES_SELECT + "where owner_id = ? order by s.id desc", owner)
+            same = [r for r in found if name_key(r["name"]) == name_key(name)]
+            return _series(same[0]) if same else None
 
         return await self._run(do)
 
