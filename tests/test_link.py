@@ -55,6 +55,21 @@ async def test_link_merges_everything_into_one_person(core: Core) -> None:
     assert len(data["identities"]) == 2 and data["link_codes"] == []
 
 
+async def test_two_series_of_one_name_stay_reachable_after_linking(core: Core) -> None:
+    """Each app had its own "Lisbon": after the link the joiner's is "Lisbon (2)", so
+    /series end and /series use name the one meant (the active one was left running)."""
+    await ask(core, "/series new Lisbon | dawn trams", **TG)  # type: ignore[arg-type]
+    await ask(core, "/series new lisbon | night trams", **DC)  # type: ignore[arg-type]
+    await ask(core, "/posted Tram at midnight", **DC)  # type: ignore[arg-type]
+    await link(core, maker=TG, joiner=DC)
+    listing = (await ask(core, "/series", **DC)).text  # type: ignore[arg-type]
+    assert "▶ Lisbon — dawn trams" in listing and "· lisbon (2) — night trams · 1 post" in listing
+    ended = await ask(core, "/series end Lisbon", **DC)  # type: ignore[arg-type]
+    assert "“Lisbon” ended" in ended.text
+    back = await ask(core, "/series use lisbon (2)", **TG)  # type: ignore[arg-type]
+    assert "“lisbon (2)” is the active series again: night trams" in back.text
+
+
 async def test_link_refusals(core: Core) -> None:
     code = (await ask(core, "/link", **TG)).text  # type: ignore[arg-type]
     mine = CODE_RE.search(code)

@@ -224,6 +224,19 @@ class Series(Store):
         ).fetchone()
         if kept_active:
             db.execute("update series set active = 0 where owner_id = ?", [gone])
+        # Both may have a series of the same name: the joiner's is renamed "name (2)",
+        # or only one of them could ever be named in /series use or /series end.
+        names = "select id, name from series where owner_id = ? order by id"
+        kept = {name_key(n) for _, n in db.execute(names, [keep])}
+        theirs = db.execute(names, [gone]).fetchall()
+        taken = kept | {name_key(n) for _, n in theirs}
+        for sid, name in theirs:
+            if name_key(name) in kept:
+                n = 2
+                while name_key(f"{name} ({n})") in taken:
+                    n += 1
+                taken.add(name_key(f"{name} ({n})"))
+                db.execute("update series set name = ? where id = ?", [f"{name} ({n})", sid])
         db.execute("update series set owner_id = ? where owner_id = ?", [keep, gone])
         db.execute("update posts set owner_id = ? where owner_id = ?", [keep, gone])
         db.execute("update posts set author_id = ? where author_id = ?", [keep, gone])
