@@ -240,6 +240,10 @@ async def test_export_and_forget_say_only_what_there_is(core: Core) -> None:
     assert "3 drafts, 2 messages. It's yours." in export.text  # no "your style"
     done = await ask(core, "/forget confirm", user="bo", chat="bo")
     assert done.text == "Done — I deleted 3 drafts, 2 messages. I no longer know you."
+    await ask(core, "/style voice: warm", user="cy", chat="cy")
+    await ask(core, "/style voice: -", user="cy", chat="cy")  # cleared: no style left
+    export = await ask(core, "/export", user="cy", chat="cy")
+    assert export.text.endswith("0 drafts, 0 messages. It's yours."), export.text
 
 
 async def test_group_memory_is_separate_from_private(core: Core, model: ScriptedChatModel) -> None:

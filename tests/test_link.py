@@ -70,6 +70,16 @@ async def test_two_series_of_one_name_stay_reachable_after_linking(core: Core) -
     assert "“lisbon (2)” is the active series again: night trams" in back.text
 
 
+async def test_a_cleared_style_is_no_style_when_linking(core: Core) -> None:
+    """The code maker once set a style and cleared it: the joiner's style is the one kept,
+    as for a maker who never had one."""
+    await ask(core, "/style voice: warm", **TG)  # type: ignore[arg-type]
+    await ask(core, "/style reset", **TG)  # type: ignore[arg-type]
+    await ask(core, "/style voice: loud | audience: gamers", **DC)  # type: ignore[arg-type]
+    await link(core, maker=TG, joiner=DC)
+    assert "Voice: loud · Audience: gamers" in (await ask(core, "/style", **TG)).text  # type: ignore[arg-type]
+
+
 async def test_link_refusals(core: Core) -> None:
     code = (await ask(core, "/link", **TG)).text  # type: ignore[arg-type]
     mine = CODE_RE.search(code)

@@ -45,6 +45,13 @@ class People(Store):
         return await self._run(lambda db: _profile(db, user_id))
 
     async def save_profile(self, user_id: int, profile: Profile) -> None:
+        """Store a style; a style with every field cleared is no style, so its row goes
+        (a row left empty would count as a style when two accounts are linked)."""
+        if profile.is_empty:
+            await self._run(
+                lambda db: _commit(db, "delete from profiles where user_id = ?", user_id)
+            )
+            return
         record = {
             "user_id": user_id,
             "voice": profile.voice,
@@ -82,7 +89,9 @@ class People(Store):
         return data
 
     def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
-        # The kept person's style wins; theirs is taken only when they have none.
+        # The kept person's style wins; theirs is taken only when they have none (a row
+        # with every field cleared, left by an older Muse, is none).
+        db.execute(f"delete from profiles where user_id = ? and {EMPTY_PROFILE}", [keep])
         db.execute("update or ignore profiles set user_id = ? where user_id = ?", [keep, gone])
         db.execute(
             "insert into usage (user_id, day, count) select ?, day, count from usage "
@@ -101,6 +110,17 @@ class People(Store):
             db.execute(f"delete from {table} where user_id = ?", [person])
         db.execute("delete from users where id = ?", [person])
         return counts
+
+
+EMPTY_PROFILE = (
+    "coalesce(voice, '') = '' and coalesce(audience, '') = '' "
+    "and coalesce(platforms, '[]') = '[]' and coalesce(avoid, '[]') = '[]'"
+)
+
+
+def _commit(db: sqlite_utils.Database, sql: str, *args: Any) -> None:
+    with db.conn:
+        db.execute(sql, list(args))
 
 
 def _user_id(

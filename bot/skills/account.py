@@ -181,7 +181,7 @@ async def export(ctx: Context) -> AsyncIterator[Outgoing]:
     ideas, votes = len(data.get("session_ideas", [])), len(data.get("session_votes", []))
     group = f", {plural(ideas, 'idea')} and {plural(votes, 'vote')} in group sessions"
     group = group if ideas or votes else ""
-    style = ", your style" if data.get("profile") else ""
+    style = "" if (await ctx.memory.profile(ctx.person)).is_empty else ", your style"
     yield Reply(
         f"Here is everything I keep about you: {plural(len(data['drafts']), 'draft')}, "
         f"{plural(len(data['turns']), 'message')}{group}{style}. It's yours.",
