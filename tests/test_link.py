@@ -103,6 +103,22 @@ async def test_link_refusals(core: Core) -> None:
     assert "doesn't work" in old.text
 
 
+async def test_a_code_sent_from_an_account_already_linked_says_so(core: Core) -> None:
+    """Telegram and Discord are linked; a code made on Telegram for the console, typed on
+    Discord by mistake, is not "from this same account": it says they are linked already,
+    and the code still works on the console."""
+    await link(core, maker=TG, joiner=DC)
+    code = CODE_RE.search((await ask(core, "/link", **TG)).text)  # type: ignore[arg-type]
+    assert code
+    again = await ask(core, f"/link {code.group(1)}", **DC)  # type: ignore[arg-type]
+    assert "already linked: you're one creator on Discord and Telegram" in again.text
+    assert "same account" not in again.text
+    console = await ask(core, f"/link {code.group(1)}", platform="console", user="me")
+    assert "Linked ✓" in console.text
+    split = await ask(core, "/unlink", platform="console", user="me")
+    assert split.text.startswith("Unlinked: this console account starts fresh"), split.text
+
+
 async def test_unlink_keeps_the_past_with_the_remaining_identity(core: Core) -> None:
     assert "isn't linked" in (await ask(core, "/unlink", **TG)).text  # type: ignore[arg-type]
     await ask(core, "/style voice: warm", **TG)  # type: ignore[arg-type]

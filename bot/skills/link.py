@@ -52,7 +52,14 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
         yield Reply(REFUSED.format(minutes=minutes), is_error=True, private=True)
         return
     result = await ctx.memory.redeem_link_code(code, ctx.person)
-    if result.same:
+    if result.same and len(result.identities) > 1:
+        # Made on an account already linked with this one (not necessarily this one).
+        yield Reply(
+            f"This account is already linked: you're one creator on {where(result.identities)}. "
+            "Send the code from the app you want to add.",
+            private=True,
+        )
+    elif result.same:
         yield Reply(
             "That's your own code, from this same account — send it from your other app.",
             private=True,
@@ -86,8 +93,9 @@ async def unlink(ctx: Context) -> AsyncIterator[Outgoing]:
             private=True,
         )
         return
+    account = platform_name(platform).removeprefix("the ")  # "this console account"
     yield Reply(
-        f"Unlinked: this {platform_name(platform)} account starts fresh from now, with a copy "
+        f"Unlinked: this {account} account starts fresh from now, with a copy "
         f"of your style. Everything made so far stays with your account on {where(others)}. "
         "/link joins them again.",
         private=True,
