@@ -87,3 +87,16 @@ async def test_forget_leaves_no_byte_of_it_in_the_data_dir(core: Core, settings:
     for path in settings.data_dir.iterdir():
         if path.is_file():
             assert b"Quokkafluff" not in path.read_bytes(), path.name
+
+
+async def test_export_holds_the_vectors_of_every_draft_and_post_it_holds(core: Core) -> None:
+    """Also of those asked for in a group (which /forget deletes with them)."""
+    await ask(core, "/caption a tram at dawn", user="ann", chat="ann")
+    await ask(core, "/caption a team offsite", user="ann", chat="team", group=True)
+    await ask(core, "/posted our offsite in pictures", user="ann", chat="team", group=True)
+    person = await core.memory.find_user("console", "ann")
+    assert person is not None
+    data = await core.memory.export(person)
+    held = {("draft", d["id"]) for d in data["drafts"]} | {("post", p["id"]) for p in data["posts"]}
+    vectors = {(e["item_kind"], e["item_id"]) for e in data["embeddings"]}
+    assert len(held) == 7 and vectors == held

@@ -51,6 +51,17 @@ order by 2 desc limit :limit
 """
 
 
+# A person's vectors: of their own chats, and of the drafts and posts they asked for in
+# groups (five times the person's id).
+OF_PERSON = (
+    "owner_id = ? "
+    "or (item_kind = 'draft' and item_id in "
+    "    (select id from drafts where owner_id = ? or author_id = ?)) "
+    "or (item_kind = 'post' and item_id in "
+    "    (select id from posts where owner_id = ? or author_id = ?))"
+)
+
+
 class Embeddings(Store):
     async def save_vectors(
         self,
@@ -114,11 +125,13 @@ class Embeddings(Store):
 
     def _export(self, db: sqlite_utils.Database, person: int) -> dict[str, Any]:
         data = super()._export(db, person)
+        # The vectors of every draft and post the export holds (also those they asked
+        # for in groups, which /forget deletes with them), not only their own chats'.
         found = rows(
             db,
-            "select item_kind, item_id, model, vector, created_at from embeddings "
-            "where owner_id = ? order by id",
-            person,
+            f"select item_kind, item_id, model, vector, created_at from embeddings "
+            f"where {OF_PERSON} order by id",
+            *[person] * 5,
         )
         for row in found:  # derived data, but theirs: float32 little-endian, base64
             row["vector"] = base64.b64encode(row["vector"]).decode()
@@ -127,14 +140,7 @@ class Embeddings(Store):
 
     def _forget(self, db: sqlite_utils.Database, person: int) -> dict[str, int]:
         # Also the vectors of what they wrote inside groups (those rows go too).
-        db.execute(
-            "delete from embeddings where owner_id = ? "
-            "or (item_kind = 'draft' and item_id in "
-            "    (select id from drafts where owner_id = ? or author_id = ?)) "
-            "or (item_kind = 'post' and item_id in "
-            "    (select id from posts where owner_id = ? or author_id = ?))",
-            [person] * 5,
-        )
+        db.execute(f"delete from embeddings where {OF_PERSON}", [person] * 5)
         return super()._forget(db, person)
 
     def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
