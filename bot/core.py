@@ -28,7 +28,7 @@ from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
 from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
-from bot.ordering import KeyedLocks, line_of
+from bot.ordering import AtWork, KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
 from bot.recovery import InboxEntry
@@ -117,6 +117,7 @@ class Core:
         self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
         self._active: Counter[str] = Counter()  # answers in progress per conversation
+        self.at_work = AtWork()  # and per person (for /forget)
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
@@ -435,8 +436,9 @@ class Core:
                 ctx = await self._context(msg, text)
                 stream = chat.chat(ctx)
         ctx.notices[:0] = notices
-        async for out in stream:
-            if isinstance(out, Reply) and ctx.notices:
-                out = replace(out, text="\n".join([*ctx.notices, out.text]))
-                ctx.notices.clear()
-            yield out
+        async with self.at_work.working(ctx.person):
+            async for out in stream:
+                if isinstance(out, Reply) and ctx.notices:
+                    out = replace(out, text="\n".join([*ctx.notices, out.text]))
+                    ctx.notices.clear()
+                yield out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,48 @@ class KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, count - 1)
+
+
+class AtWork:
+    """Answers in progress per person (all their chats and linked apps), so /forget can
+    let the others finish first: what they store is then deleted with everything else,
+    instead of landing just after the delete under an id no one owns any more."""
+
+    def __init__(self) -> None:
+        self._count: Counter[int] = Counter()
+        self._settling: Counter[int] = Counter()
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def working(self, person: int) -> AsyncIterator[None]:
+        self._count[person] += 1
+        try:
+            yield
+        finally:
+            self._count[person] -= 1
+            if not self._count[person]:
+                del self._count[person]
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def settle(self, person: int, timeout_s: float) -> None:
+        """Wait (at most `timeout_s`) until the person's only answers in progress are
+        those settling, the caller's among them (two /forget at once don't wait for
+        each other)."""
+        self._settling[person] += 1
+        try:
+            async with self._changed:
+                self._changed.notify_all()  # another settling one may be waiting on this
+                ready = self._changed.wait_for(
+                    lambda: self._count[person] <= self._settling[person]
+                )
+                await asyncio.wait_for(ready, timeout_s)
+        except TimeoutError:
+            pass
+        finally:
+            self._settling[person] -= 1
+            if not self._settling[person]:
+                del self._settling[person]
 
 
 def line_of(session: object, user_id: str, is_group: bool) -> str:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+
+import pytest
 
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action
 from bot.platforms import PLATFORMS, hashtags
 from tests.fakes.clock import FakeClock
-from tests.helpers import ask
+from tests.helpers import ask, message, slow_answers
 
 DRAFT_ID = re.compile(r"#(\d+)")
 
@@ -244,6 +247,39 @@ async def test_export_and_forget_say_only_what_there_is(core: Core) -> None:
     await ask(core, "/style voice: -", user="cy", chat="cy")  # cleared: no style left
     export = await ask(core, "/export", user="cy", chat="cy")
     assert export.text.endswith("0 drafts, 0 messages. It's yours."), export.text
+
+
+async def test_forget_waits_for_an_answer_still_being_written_elsewhere(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caption asked in a group is still being written when its author sends /forget
+    confirm in private: its drafts and turns are deleted with the rest, never stored
+    after the delete under the id of someone Muse no longer knows."""
+    writing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        writing.set()
+        await go_on.wait()
+
+    slow_answers(core.llm, monkeypatch, before=slow)
+    asked = message("/caption our launch party", user="ann", chat="team", group=True)
+    caption = asyncio.create_task(core.respond(asked))
+    await writing.wait()
+    settle = core.at_work.settle
+
+    async def settling(person: int, timeout_s: float) -> None:
+        go_on.set()  # /forget is waiting now: the caption can finish
+        await settle(person, timeout_s)
+
+    monkeypatch.setattr(core.at_work, "settle", settling)
+    forget = asyncio.create_task(ask(core, "/forget confirm", user="ann", chat="ann"))
+    forget.add_done_callback(lambda _: go_on.set())  # had it not waited, never hang
+    assert "#1" in (await caption)[-1].text
+    assert (await forget).text.startswith("Done — I deleted 3 drafts, 2 messages.")
+    team = await core.memory.find_user("console", "chat:team")
+    assert team is not None
+    assert await core.memory.drafts(team) == []
+    assert await core.memory.recent_turns(team, "console:team") == []
 
 
 async def test_group_memory_is_separate_from_private(core: Core, model: ScriptedChatModel) -> None:

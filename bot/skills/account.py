@@ -17,6 +17,7 @@ from bot.skills.common import plural
 
 STYLE_FIELDS = ("voice", "audience", "platforms", "avoid")
 FORGET_BUTTON_MIN = 10  # how long the "Yes, delete everything" button stays good
+FORGET_WAIT_S = 120.0  # how long /forget waits for the person's answers in progress
 STYLE_HELP = (
     "Change it: /style voice: warm, witty | audience: travel lovers 25–40 | "
     "platforms: instagram, x | avoid: wanderlust   (a field set to - is cleared; "
@@ -224,6 +225,9 @@ async def confirmed_erase(ctx: Context, action: Action) -> Reply:
 
 
 async def erase(ctx: Context) -> Reply:
+    # Answers still being written for them in another chat or app go first, so what
+    # they store is deleted too (at most FORGET_WAIT_S: a stuck model can't hold it up).
+    await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
     styled = not (await ctx.memory.profile(ctx.person)).is_empty
     traces = await ctx.memory.traces_in_open_sessions(ctx.person)
     counts = await ctx.memory.forget(ctx.person)
