@@ -104,7 +104,7 @@ class NoAnswers:
 
 def cli_tree() -> tuple[discord.Client, app_commands.CommandTree[Any]]:
     """The tree from the registry, without a database, a model or a connection."""
-    from bot.core import command_registry
+    from bot.skills import command_registry
 
     client = discord.Client(intents=discord.Intents.none())
     return client, build_tree(client, command_registry(), NoAnswers())

@@ -16,10 +16,11 @@ from typing import Any
 from cachetools import TTLCache
 
 from bot.clock import Clock, SystemClock
-from bot.commands import Registry, collect
+from bot.commands import Registry
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import BadInput, MuseError, new_ref
+from bot.incoming_text import cleaned
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
 from bot.mailbox import CURRENT as CURRENT_MAILBOX
@@ -32,15 +33,13 @@ from bot.ordering import AtWork, KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
 from bot.recovery import InboxEntry
-from bot.skills import session_buttons, session_ideas
+from bot.skills import command_registry, session_buttons, session_ideas
 from bot.skills.session_runtime import SessionRuntime
 
 log = logging.getLogger(__name__)
 
 SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "next", "riff", "summary")
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
-# Control characters other than tab/newline: binary junk, never meaningful text.
-JUNK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 # Button presses that need no place in the conversation's line: a vote is one atomic
 # toggle, and must not wait behind a slow answer (a riff) in the same thread.
 UNORDERED_ACTIONS = frozenset({"vote", "idea"})
@@ -67,39 +66,6 @@ def _shows_answer(out: Outgoing) -> bool:
 
 def _image_size(image: Attachment) -> int:
     return len(image.data or b"") + LAST_IMAGE_SLOT
-
-
-def command_registry() -> Registry:
-    """The commands, without a database or a model: for menus and slash-command sync."""
-    from bot.skills import (
-        account,
-        brainstorm,
-        caption,
-        chat,
-        link,
-        next_post,
-        remix,
-        series,
-        session,
-        session_ideas,
-        session_riff,
-        variety,
-    )
-
-    return collect(
-        brainstorm,
-        caption,
-        remix,
-        series,
-        next_post,
-        variety,
-        chat,
-        session,
-        session_ideas,
-        session_riff,
-        account,
-        link,
-    )
 
 
 class Core:
@@ -376,25 +342,13 @@ class Core:
         )
         return Context(self, msg, person=person, owner=owner, args=args, profile=profile)
 
-    def _clean(self, text: str, notices: list[str]) -> str:
-        cleaned = JUNK_RE.sub("", text)
-        if cleaned != text and not cleaned.strip():
-            raise BadInput(
-                "That looks like binary data, not text — tell me in words what you need."
-            )
-        limit = self.settings.max_input_chars
-        if len(cleaned) > limit:
-            cleaned = cleaned[:limit]
-            notices.append(f"(Your message was long, so I used its first {limit} characters.)")
-        return cleaned.strip()
-
     async def _route(
         self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
     ) -> AsyncIterator[Outgoing]:
         from bot.skills import actions, chat
 
         notices: list[str] = []
-        text = self._clean(msg.text, notices)
+        text = cleaned(msg.text, self.settings.max_input_chars, notices)
         if idea_for is not None:
             # A reply to a session's message, or a message in its own thread: an idea.
             ctx = await self._context(msg, text)

@@ -14,9 +14,10 @@ from adapters.discord_commands import build_tree, command_payload, slash_text
 from adapters.discord_render import MuseButton, build_view, split_text
 from adapters.discord_sync import NoAnswers, cli_tree
 from bot.commands import CommandSpec, Param, Sub
-from bot.core import Core, command_registry
+from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Button
+from bot.skills import command_registry
 from tests.discord.fake_discord import FakeDiscord
 from tests.helpers import code_lines
 

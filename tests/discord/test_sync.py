@@ -12,9 +12,10 @@ import pytest
 from adapters.discord import DiscordAdapter
 from bot.commands import CommandSpec
 from bot.config import Settings, SettingsError, load_settings
-from bot.core import Core, command_registry
+from bot.core import Core
 from bot.messages import Reply
 from bot.platforms import PLATFORMS
+from bot.skills import command_registry
 from muse.cli import main
 from tests.discord.fake_discord import FakeDiscord
 
