@@ -17,8 +17,11 @@ if TYPE_CHECKING:
     from bot.messages import Incoming
     from bot.novelty import Novelty
 
-# Drafts as Muse shows them: "#12 …" at a line start; elsewhere, e.g. "Remix from #12".
-SHOWN_DRAFT_RE = re.compile(r"^#(\d{1,9})\b", re.M)
+# Drafts as Muse shows them, each on a line that starts with its id and how Muse labels it:
+# "#12 (warm) (42/280)", "#3 [reel] …", in /history "#12 caption · x: …". A draft's own
+# lines ("#1 Go at dawn", "#2024 #lisbon") and session ideas ("#4 Retro Radio — bob") are
+# not drafts shown. Elsewhere, e.g. "Remix from #12", any id counts (DRAFT_IDS_RE).
+SHOWN_DRAFT_RE = re.compile(r"^#(\d{1,9})(?= [(\[]| (?:caption|remix|idea)\b)", re.M)
 DRAFT_IDS_RE = re.compile(r"(?<![\w#])#(\d{1,9})\b")
 
 

@@ -190,6 +190,21 @@ async def test_posted_variants_and_errors(core: Core) -> None:
     assert f"Recorded “{mine}”" in theirs.text and "(post 4)" in theirs.text
 
 
+async def test_posted_as_a_reply_to_a_draft_whose_lines_start_with_numbers(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """A draft of tips ("#1 Go at dawn") or hashtags ("#2024 #lisbon") on lines of their
+    own: replied to with /posted, it is that draft, not drafts #1 and #2024."""
+    await ask(core, "/series new Lisbon Mornings | a weekly dawn tram ride")
+    captions = await ask(core, "/caption tram at dawn")
+    first = captions.drafts[0]
+    model.enqueue(f"#1 Go at dawn.\n#{first.id} Sit up front.\n#{first.id + 1} #lisbon")
+    remix = await ask(core, f"/remix #{first.id} for linkedin")
+    (tips,) = remix.drafts
+    posted = await ask(core, "/posted", reply_to_text=remix.text, reply_to_muse=True)
+    assert f"Recorded #{tips.id} as published" in posted.text
+
+
 async def test_next_points_at_what_was_posted(core: Core, model: ScriptedChatModel) -> None:
     assert "No series is running" in (await ask(core, "/next")).text
     await start_series(core)
