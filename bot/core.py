@@ -19,7 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import Registry
 from bot.config import Settings
 from bot.context import Context
-from bot.errors import BadInput, MuseError, new_ref
+from bot.errors import BadInput, LLMLeak, MuseError, new_ref
 from bot.incoming_text import cleaned
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
@@ -310,11 +310,10 @@ class Core:
             async for out in self._route(msg, idea_for):
                 yield out
         except MuseError as exc:
-            if refund and isinstance(exc, BadInput):  # a typo costs none of today's quota
-                try:
-                    await self.policy.refund(msg)
-                except Exception:
-                    log.exception("could not give back a request in %s", msg.session)
+            # A typo, or a model that failed, costs none of today's quota: the person got
+            # no answer and is told to try again (an answer withheld as a leak did cost).
+            if refund and not isinstance(exc, LLMLeak):
+                await self._give_back(msg)
             text = exc.user_message
             if exc.with_ref:
                 ref = new_ref()
@@ -329,11 +328,19 @@ class Core:
             # gets one line, everyone else carries on.
             ref = new_ref()
             log.error("ref %s: unexpected failure in %s", ref, msg.session, exc_info=exc)
+            if refund:
+                await self._give_back(msg)
             yield Reply(
                 f"Something went wrong on my side — try again. (ref {ref})",
                 is_error=True,
                 private=True,
             )
+
+    async def _give_back(self, msg: Incoming) -> None:
+        try:
+            await self.policy.refund(msg)
+        except Exception:
+            log.exception("could not give back a request in %s", msg.session)
 
     async def _context(self, msg: Incoming, args: str) -> Context:
         group = f"chat:{msg.session.chat_id}" if msg.is_group else None
