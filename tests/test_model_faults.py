@@ -49,6 +49,7 @@ FAULTS: dict[str, Callable[[], Step]] = {
     "503": lambda: status(503, "overloaded"),
     "malformed": malformed,
     "empty": empty,
+    "blank": lambda: reply("\n\n"),  # a model that stopped at once after a line break
     "broken stream": lambda: broken(after=4),
 }
 

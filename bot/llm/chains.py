@@ -256,40 +256,50 @@ def text_of(chunk: Any) -> str:
 @functools.lru_cache(maxsize=64)
 def finished(first: str, remote: bool) -> Runnable[Any, str]:
     """The chain's parser: the model's text, after `first` (the primer it was prompted
-    with); a server that sent no text at all raises EmptyAnswer (retried, then the next
-    provider). One generator stage instead of StrOutputParser + a second stage: streaming
-    through LangChain costs per chunk and per stage (measured: 7.2 → 2.2 ms for a
-    31-chunk answer, bench/README.md)."""
+    with); a server that sent no text at all, or only blanks (a model that stopped at
+    once after a line break), raises EmptyAnswer (retried, then the next provider), so a
+    blank is never taken for an answer. One generator stage instead of StrOutputParser +
+    a second stage: streaming through LangChain costs per chunk and per stage (measured:
+    7.2 → 2.2 ms for a 31-chunk answer, bench/README.md)."""
 
     def check(seen: bool) -> None:
         if remote and not seen:
             raise EmptyAnswer("the server answered with no text")
 
-    def sync(outputs: Iterator[Any]) -> Iterator[str]:
-        seen = False
-        for output in outputs:
+    class Text:
+        """Blanks before the first word are held back until a word comes."""
+
+        def __init__(self) -> None:
+            self.seen = False
+            self.held = ""
+
+        def take(self, output: Any) -> tuple[str, ...]:
             chunk = text_of(output)
-            if chunk and not seen:
-                seen = True
-                yield first
-            if chunk:
-                yield chunk
-        check(seen)
-        if not seen:
-            yield first
+            if not self.seen:
+                if not chunk.strip():
+                    self.held += chunk
+                    return ()
+                self.seen = True
+                return (first, self.held + chunk)
+            return (chunk,)
+
+    def sync(outputs: Iterator[Any]) -> Iterator[str]:
+        text = Text()
+        for output in outputs:
+            yield from (piece for piece in text.take(output) if piece)
+        check(text.seen)
+        if not text.seen:
+            yield first + text.held
 
     async def asyn(outputs: AsyncIterator[Any]) -> AsyncIterator[str]:
-        seen = False
+        text = Text()
         async for output in outputs:
-            chunk = text_of(output)
-            if chunk and not seen:
-                seen = True
-                yield first
-            if chunk:
-                yield chunk
-        check(seen)
-        if not seen:
-            yield first
+            for piece in text.take(output):
+                if piece:
+                    yield piece
+        check(text.seen)
+        if not text.seen:
+            yield first + text.held
 
     return RunnableGenerator(sync, asyn, name="muse-text")
 
