@@ -165,7 +165,13 @@ class NoveltySettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="MUSE_", env_nested_delimiter="__", extra="ignore", case_sensitive=False
+        env_prefix="MUSE_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        case_sensitive=False,
+        # `MUSE_DATA_DIR=` (an env file's blank, compose's ${VAR} of an unset one) means
+        # unset, not "": an empty data dir was the current folder, a new empty database.
+        env_ignore_empty=True,
     )
 
     data_dir: Path = Path("~/.local/share/muse")
@@ -257,7 +263,7 @@ def invalid(dotted: str, problem: str) -> SettingsError:
     """The one line for a bad setting, naming it where it was set: the environment
     variable, or the key in a config file (the environment wins, so it is checked first)."""
     env = "MUSE_" + dotted.replace(".", "__").upper()
-    if env.lower() not in {name.lower() for name in os.environ}:
+    if env.lower() not in {name.lower() for name, value in os.environ.items() if value}:
         for file in (_user_file(), _default_toml()):
             if file is not None and _lookup(_read_toml(file), dotted) is not None:
                 return SettingsError(f"{file}: invalid setting {dotted}: {problem}")

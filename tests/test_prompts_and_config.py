@@ -156,3 +156,19 @@ def test_a_bad_value_from_the_file_names_the_file_key(
         SettingsError, match=r"^invalid setting llm.provider \(MUSE_LLM__PROVIDER\)"
     ):
         load_settings(config)
+
+
+def test_an_empty_variable_counts_as_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`MUSE_DATA_DIR=${MUSE_DATA_DIR}` in a compose file, or `MUSE_DATA_DIR=` in an env
+    file, is empty, not "the current folder": the database stays where it was."""
+    user = tmp_path / "mine.toml"
+    user.write_text(f'data_dir = "{tmp_path / "kept"}"\n[llm]\ntimeout_s = -1\n')
+    monkeypatch.setenv("MUSE_DATA_DIR", "")
+    monkeypatch.setenv("MUSE_LLM__TIMEOUT_S", "")
+    monkeypatch.setenv("MUSE_TELEGRAM__DAILY_QUOTA", "")
+    with pytest.raises(SettingsError, match=r"^.*mine.toml: invalid setting llm.timeout_s:"):
+        load_settings(user)  # the file's bad value is named where it was written
+    user.write_text(f'data_dir = "{tmp_path / "kept"}"\n')
+    settings = load_settings(user)
+    assert settings.data_dir == tmp_path / "kept"
+    assert settings.llm.timeout_s == 60.0 and settings.telegram.daily_quota == 0
