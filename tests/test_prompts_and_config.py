@@ -51,6 +51,22 @@ def test_missing_prompt_file(tmp_path: Path) -> None:
         load_prompts(directory, required=("remix",))
 
 
+def test_your_own_prompts_folder_is_named_in_its_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MUSE_PROMPTS_DIR's problems name that folder, not the packaged prompts/."""
+    mine = tmp_path / "my-prompts"
+    monkeypatch.setenv("MUSE_PROMPTS_DIR", str(mine))
+    gone = muse_cli("chat")
+    assert gone.returncode == 2
+    assert gone.stderr.strip() == f"muse: {mine}: no such folder (MUSE_PROMPTS_DIR)"
+    mine.mkdir()
+    shutil.copy(default_prompt_dir() / "caption.yaml", mine)
+    partial = muse_cli("chat")
+    assert partial.returncode == 2
+    assert partial.stderr.strip() == f"muse: {mine / 'brainstorm.yaml'}: file is missing"
+
+
 def test_env_overrides_user_file_overrides_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -102,7 +118,7 @@ def test_cli_broken_prompts_fail_at_start(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("MUSE_PROMPTS_DIR", str(directory))
     result = muse_cli("chat", stdin="hello\n")
     assert result.returncode == 2
-    assert result.stderr.strip() == "muse: prompts/chat.yaml: field chat: Field required"
+    assert result.stderr.strip() == f"muse: {directory / 'chat.yaml'}: field chat: Field required"
 
 
 def test_cli_run_without_a_token_says_which_setting() -> None:

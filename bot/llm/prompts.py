@@ -112,8 +112,8 @@ def _check(spec: PromptSpec, label: str) -> None:
             )
 
 
-def load_prompt(path: Path) -> PromptSpec:
-    label = f"prompts/{path.name}"
+def load_prompt(path: Path, label: str = "") -> PromptSpec:
+    label = label or f"prompts/{path.name}"
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -139,9 +139,18 @@ def default_prompt_dir() -> Path:
 def load_prompts(
     directory: Path | None = None, required: tuple[str, ...] = ()
 ) -> dict[str, PromptSpec]:
+    """Your own folder (MUSE_PROMPTS_DIR) is named by its own path in every error: as
+    "prompts/…" it read as a fault of the packaged files, not of the folder you set."""
+    own = directory is not None
     directory = directory or default_prompt_dir()
-    specs = {p.stem: load_prompt(p) for p in sorted(directory.glob("*.yaml"))}
+    if own and not directory.is_dir():
+        raise PromptError(f"{directory}: no such folder (MUSE_PROMPTS_DIR)")
+
+    def label(name: str) -> str:
+        return str(directory / name) if own else f"prompts/{name}"
+
+    specs = {p.stem: load_prompt(p, label(p.name)) for p in sorted(directory.glob("*.yaml"))}
     for name in required:
         if name not in specs:
-            raise PromptError(f"prompts/{name}.yaml: file is missing")
+            raise PromptError(f"{label(name + '.yaml')}: file is missing")
     return specs
