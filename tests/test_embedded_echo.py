@@ -1,0 +1,44 @@
+"""The offline base model continues its prompt's pattern: after its answer it sometimes
+writes the next block's first line, "(This creator's voice: …)". That line is the
+prompt's, never shown as part of the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.config import load_settings
+from bot.core import Core
+from bot.llm.embedded import EmbeddedLLM
+from tests.helpers import ask
+from tests.test_cut_answers import FakeLlama
+
+
+class StoppingLlama(FakeLlama):
+    """Like llama.cpp, ends the answer where one of the request's stop strings begins."""
+
+    def __call__(self, prompt: str, stream: bool, max_tokens: int, **kw: Any) -> Iterator[dict]:  # type: ignore[type-arg]
+        self.prompts.append(prompt)
+        text = self.answers.pop(0) if self.answers else ""
+        for stop in kw.get("stop") or []:
+            text = text.split(stop, 1)[0]
+        yield {"choices": [{"text": text, "finish_reason": None}]}
+        yield {"choices": [{"text": "", "finish_reason": "stop"}]}
+
+
+async def test_the_offline_model_s_echo_of_its_prompt_is_not_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "embedded")
+    model = EmbeddedLLM()
+    model._llama = StoppingLlama(
+        " I suggest 12:00 to 3:00 p.m. on Instagram.\n(This creator's voice: natural.)"
+    )
+    core = await Core.create(load_settings(), model=model)
+    try:
+        answer = await ask(core, "what time is best to post?")
+    finally:
+        await core.close()
+    assert answer.text == "I suggest 12:00 to 3:00 p.m. on Instagram."
