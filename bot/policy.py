@@ -87,6 +87,10 @@ class Policy:
     async def admit(self, msg: Incoming, command: str | None, *, free: bool = False) -> Verdict:
         """Access first, then the rate limit, then the daily quota (which is counted;
         `free` requests cost no model work and are not)."""
+        if getattr(self.settings, msg.session.platform, None) is None:
+            # The console is its machine's owner, alone at the keyboard: no one to crowd
+            # out, and a piped script past the rate lost its last lines without a word.
+            return ALLOW
         allowed, admins, quota = self._access(msg.session.platform)
         admin = self._matches(msg, admins)
         if allowed and not admin and not self._matches(msg, allowed):

@@ -11,13 +11,21 @@ from tests.helpers import ask, message
 
 async def test_a_flooding_user_gets_one_line_and_others_are_unaffected(core: Core) -> None:
     core.settings.rate.per_minute = 5
-    answers = [await core.respond(message(f"note {i}", user="flood")) for i in range(12)]
+    flood = [message(f"note {i}", user="flood", platform="telegram") for i in range(12)]
+    answers = [await core.respond(msg) for msg in flood]
     refusals = [r for rs in answers for r in rs if r.is_error]
     assert len(refusals) == 1 and "requests a minute" in refusals[0].text
     assert all(not rs for rs in answers[6:])  # told once; the rest of the flood gets silence
     assert [r.text for r in answers[0]] and not answers[0][0].is_error
-    other = await ask(core, "hello from someone else", user="calm")
+    other = await ask(core, "hello from someone else", user="calm", platform="telegram")
     assert not other.is_error and "hello from someone else" in other.text
+
+
+async def test_the_console_s_owner_is_never_rate_limited(core: Core) -> None:
+    """`muse chat` reads a piped file line by line: every line is answered."""
+    core.settings.rate.per_minute = 5
+    answers = [await ask(core, f"/caption tram number {i}") for i in range(12)]
+    assert all(not a.is_error and len(a.drafts) == 3 for a in answers)
 
 
 async def test_allow_list_and_admins_work_the_same_on_every_platform(core: Core) -> None:
