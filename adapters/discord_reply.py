@@ -201,6 +201,9 @@ class InteractionReply(Streamer):
             log.warning("could not deliver a reply at all (%s %s)", exc.status, exc.code)
 
 
+TYPING_EVERY_S = 9.0  # Discord shows "typing…" for ~10 s, or until the bot posts
+
+
 class _Fallback(Exception):
     pass
 
@@ -223,25 +226,40 @@ class MessageReply(Streamer):
         self.target = target
         self.reference = message if reference else None
         self.sent: discord.Message | None = None
-        # One "Muse is typing…" until the first words, sent alongside the work (the model
-        # never waits for Discord); the first post waits for it to land.
+        # "Muse is typing…" until the first words, sent alongside the work (the model
+        # never waits for Discord) and again every TYPING_EVERY_S (Discord shows it for
+        # ~10 s; a model server retrying or a queue can take longer); the first post
+        # stops it and waits for a request under way to land.
+        self._sending = self._stopping = False
         self._typing = asyncio.create_task(self._type()) if typing else None
 
     async def _type(self) -> None:
-        try:
-            await self.target.typing()
-        except discord.HTTPException:
-            pass  # e.g. no permission in that channel: the answer's own send deals with it
-        except Exception as exc:  # cosmetic: never let it break the answer
-            log.info("discord: typing… not shown (%s)", type(exc).__name__)
+        while not self._stopping:
+            self._sending = True
+            try:
+                await self.target.typing()
+            except discord.HTTPException:
+                return  # e.g. no permission in that channel: the answer's send deals with it
+            except Exception as exc:  # cosmetic: never let it break the answer
+                log.info("discord: typing… not shown (%s)", type(exc).__name__)
+                return
+            finally:
+                self._sending = False
+            if not self._stopping:
+                await asyncio.sleep(TYPING_EVERY_S)
 
     async def _typed(self) -> None:
-        if self._typing is not None:
-            await typing_landed(self._typing)
-            self._typing = None
+        task, self._typing = self._typing, None
+        if task is not None:
+            self._stopping = True
+            if self._sending:  # let it land (it ends the loop), never cancel it
+                await typing_landed(task)
+            else:
+                task.cancel()
 
     def cancel(self) -> None:
         super().cancel()
+        self._stopping = True
         if self._typing is not None:  # nothing was posted: no need to say "typing…"
             self._typing.cancel()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from adapters import base
+from adapters import base, discord_reply
 from adapters.discord import DiscordAdapter
 from bot.core import Core
 from bot.llm.engine import Answer
@@ -229,3 +229,25 @@ async def test_no_token_or_user_text_in_info_logs(
     await fake.wait_for(lambda: "captions" in i.text())
     info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert not [m for m in info if fake.token in m or "Zebra Tuesday" in m]
+
+
+async def test_typing_shows_again_while_the_first_words_are_slow(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord shows "Muse is typing…" for ~10 s: while the first words take longer (a
+    model server retried, a queue), it is sent again, so Muse never looks gone; it stops
+    with the answer."""
+    monkeypatch.setattr(discord_reply, "TYPING_EVERY_S", 0.01)
+    gate, _ = gate_model(core, monkeypatch)
+
+    def calls() -> list[str]:
+        return ["typing" if c.path.endswith("/typing") else c.method for c in fake.calls]
+
+    await fake.send_message("we launch the beta on friday")
+    await fake.wait_for(lambda: calls().count("typing") >= 3)
+    gate.set()
+    await fake.wait_for(lambda: done(fake.bot_messages()))
+    await fake.send_message("and the venue?")  # answered at once: one "typing…" at most
+    await fake.wait_for(lambda: len(done(fake.bot_messages())) == 2)
+    between = calls()[calls().index("POST") : len(calls()) - calls()[::-1].index("POST")]
+    assert between.count("typing") <= 1
