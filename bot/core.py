@@ -313,7 +313,7 @@ class Core:
             # A typo, or a model that failed, costs none of today's quota: the person got
             # no answer and is told to try again (an answer withheld as a leak did cost).
             if refund and not isinstance(exc, LLMLeak):
-                await self._give_back(msg)
+                await self.policy.refund(msg)
             text = exc.user_message
             if exc.with_ref:
                 ref = new_ref()
@@ -329,18 +329,12 @@ class Core:
             ref = new_ref()
             log.error("ref %s: unexpected failure in %s", ref, msg.session, exc_info=exc)
             if refund:
-                await self._give_back(msg)
+                await self.policy.refund(msg)
             yield Reply(
                 f"Something went wrong on my side — try again. (ref {ref})",
                 is_error=True,
                 private=True,
             )
-
-    async def _give_back(self, msg: Incoming) -> None:
-        try:
-            await self.policy.refund(msg)
-        except Exception:
-            log.exception("could not give back a request in %s", msg.session)
 
     async def _context(self, msg: Incoming, args: str) -> Context:
         group = f"chat:{msg.session.chat_id}" if msg.is_group else None

@@ -3,6 +3,7 @@ per-person rate limit, decided here once for every platform (adapters never do).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.memory import Memory
     from bot.messages import Incoming
+
+log = logging.getLogger(__name__)
 
 # Commands that cost nothing: never counted against the quota.
 FREE_COMMANDS = frozenset({"start", "help"})
@@ -118,9 +121,13 @@ class Policy:
         return Verdict(True, counted=True)
 
     async def refund(self, msg: Incoming) -> None:
-        """Give back the request a bad input took: it cost no model work, and the person
-        only learns how to ask."""
-        await self.memory.bump_usage(await self._person(msg), _today(), by=-1)
+        """Give back a counted request that got no answer (a typo, a model that failed):
+        the person is only told how to ask, or to try again. Never raises: the answer
+        matters more than the count."""
+        try:
+            await self.memory.bump_usage(await self._person(msg), _today(), by=-1)
+        except Exception:
+            log.exception("could not give back a request in %s", msg.session)
 
     async def _person(self, msg: Incoming) -> int:
         """Whose quota: the person, across their linked accounts."""
