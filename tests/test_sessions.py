@@ -427,8 +427,8 @@ async def test_bad_input_gets_one_clear_line(group: Group, model: ScriptedChatMo
     cases = {
         "/session start": "What should we brainstorm? e.g. /session start names for our "
         "Friday stream 20",
-        "/session start stream names 3": "A session runs 5 to 1440 minutes (24 h), e.g. "
-        "/session start names for our Friday stream 20",
+        "/session start names for season 2": "A session runs 5 to 1440 minutes (24 h). If "
+        "it's part of the topic, end with the minutes: /session start names for season 2 30",
         "/session start stream names 25h": "A session runs 5 to 1440 minutes",
         "/session end": "No session is running here — start one",
         "/session shortlist": "No session is running here",

@@ -139,11 +139,19 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     topic = " ".join(topic.split())[:TOPIC_MAX_CHARS]
     if not topic:
         raise BadInput(f"What should we brainstorm? e.g. {START_EXAMPLE}")
+    read_from_topic = minutes is not None and not ctx.option("minutes")
     minutes = DEFAULT_MINUTES if minutes is None else minutes
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
-        raise BadInput(
-            f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h), e.g. {START_EXAMPLE}"
+        # "names for season 2": the number may belong to the topic. Saying how to keep
+        # it there beats a bare range.
+        keep = rest.strip()
+        hint = (
+            f" If it's part of the topic, end with the minutes: /session start {keep} "
+            f"{DEFAULT_MINUTES}"
+            if read_from_topic and keep.split()[-1].isdigit()
+            else f" e.g. {START_EXAMPLE}"
         )
+        raise BadInput(f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h).{hint}")
     here = ctx.msg.session
     session = await started_already(ctx, topic)
     if session and session.opening_id and session.idea_count and not session.own_space:
