@@ -470,6 +470,11 @@ async def test_duplicate_and_too_short_ideas(group: Group, model: ScriptedChatMo
         "That one is already in as #2 — vote for it with 👍."
     )
     assert "short" in await group.line("ben", "/idea ok", thread=thread)
+    # A very long idea goes in shortened, and its author is told.
+    told = await group.line("ben", "/idea " + "a rainy radio show " * 40, thread=thread)
+    assert told == "#4 was long, so it's in as its first 500 characters."
+    shown = idea_posts(group.outbox, thread)[-1].text
+    assert shown.startswith("#4 a rainy radio show") and "…" in shown
     # Chatter that isn't an idea is let be, silently.
     assert await group.say("ben", "ok", thread=thread, addressed=False) == []
     assert await group.say("ben", "Cozy Code Corner", thread=thread, addressed=False) == []

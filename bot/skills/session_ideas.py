@@ -127,6 +127,7 @@ async def contribute(
 ) -> AsyncIterator[Outgoing]:
     """Store a member's idea and show it with its buttons. `quiet`: the member did not
     address Muse (chatter in the session's thread), so a refusal is not worth a reply."""
+    cut = len(" ".join(text.split())) > IDEA_MAX_CHARS
     text = clean_idea(text)
     problem = None
     if not session.is_open:
@@ -152,7 +153,10 @@ async def contribute(
             yield Reply(f"Session #{session.id} just closed — /session show {session.id}.")
         return
     await publish(ctx, session, idea)
-    yield Reply("")  # the idea went out as its own message, with its buttons
+    if cut:  # never shortened behind the author's back
+        yield Reply(f"#{idea.id} was long, so it's in as its first {IDEA_MAX_CHARS} characters.")
+    else:
+        yield Reply("")  # the idea went out as its own message, with its buttons
 
 
 @command(
