@@ -76,7 +76,7 @@ class LLMSettings(BaseModel):
     # Embedded model only.
     model_path: str | None = None
     n_ctx: int = Field(default=2048, ge=256)
-    n_threads: int | None = None
+    n_threads: int | None = Field(default=None, ge=1)  # None: all cores
 
     @field_validator("fallback", mode="before")
     @classmethod
@@ -197,6 +197,12 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("~/.local/share/muse")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: Any) -> Any:
+        """`MUSE_LOG_LEVEL=debug` means DEBUG, as logging's own names are read."""
+        return value.strip().upper() if isinstance(value, str) else value
     max_input_chars: int = Field(default=4000, ge=100)
     # Your own prompt files instead of the packaged ones (same names and fields).
     prompts_dir: Path | None = None

@@ -131,6 +131,16 @@ def test_cli_run_without_a_token_says_which_setting() -> None:
     assert result.returncode == 2 and "MUSE_DISCORD__TOKEN" in result.stderr
 
 
+def test_log_level_in_any_case_and_threads_at_least_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUSE_LOG_LEVEL", "debug")
+    assert load_settings().log_level == "DEBUG"
+    monkeypatch.setenv("MUSE_LLM__N_THREADS", "-3")
+    with pytest.raises(
+        SettingsError, match=r"^invalid setting llm.n_threads \(MUSE_LLM__N_THREADS\)"
+    ):
+        load_settings()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
