@@ -14,7 +14,7 @@ import yarl
 
 from adapters.discord_commands import build_tree
 from adapters.discord_render import MuseButton
-from adapters.discord_sync import sync_if_changed
+from adapters.discord_sync import sync_if_changed, without_voice
 from bot.messages import Action
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ class MuseClient(discord.Client):
     """discord.py client that hands events to the adapter; one per adapter."""
 
     def __init__(self, adapter: DiscordAdapter, *, gateway: str | None, **kwargs: Any) -> None:
+        without_voice()
         super().__init__(**kwargs)
         self.adapter = adapter
         self.connected = asyncio.Event()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,18 +103,27 @@ class NoAnswers:
     on_remix_menu = on_command_error = on_slash
 
 
+def without_voice() -> None:
+    """Muse never joins a voice channel: discord.py's start-up warnings that its voice
+    libraries are missing read as a fault to whoever runs it."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 def cli_tree() -> tuple[discord.Client, app_commands.CommandTree[Any]]:
-    """The tree from the registry, without a database, a model or a connection."""
+    """The tree from the registry, without a database, a model or a connection (the
+    guilds intent only so that discord.py doesn't warn it is off)."""
     from bot.skills import command_registry
 
-    client = discord.Client(intents=discord.Intents.none())
+    without_voice()
+    client = discord.Client(intents=discord.Intents(guilds=True))
     return client, build_tree(client, command_registry(), NoAnswers())
 
 
 async def sync_command(settings: Settings, guild: str | None, dry_run: bool) -> int:
     """`muse discord sync [--guild ID] [--dry-run]`."""
     if guild is not None and not (guild.isascii() and guild.isdigit()):
-        print(f"muse: --guild wants a server id (digits), not {guild!r}")
+        print(f"muse: --guild wants a server id (digits), not {guild!r}", file=sys.stderr)
         return 2
     _client, tree = cli_tree()
     if dry_run:
@@ -121,7 +131,9 @@ async def sync_command(settings: Settings, guild: str | None, dry_run: bool) -> 
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
     if settings.discord.token is None:
-        print("muse: MUSE_DISCORD__TOKEN is not set (Developer Portal → Bot → Token)")
+        print(
+            "muse: MUSE_DISCORD__TOKEN is not set (Developer Portal → Bot → Token)", file=sys.stderr
+        )
         return 2
     from adapters.discord_client import set_api_base
 
@@ -138,10 +150,10 @@ async def sync_command(settings: Settings, guild: str | None, dry_run: bool) -> 
             else "all servers (Discord may take up to an hour to show them)"
         )
     except discord.LoginFailure:
-        print("muse: Discord rejected the token (MUSE_DISCORD__TOKEN)")
+        print("muse: Discord rejected the token (MUSE_DISCORD__TOKEN)", file=sys.stderr)
         return 1
     except discord.HTTPException as exc:
-        print(f"muse: Discord refused the commands: {exc.status} {exc.text}")
+        print(f"muse: Discord refused the commands: {exc.status} {exc.text}", file=sys.stderr)
         return 1
     finally:
         await http.close()

@@ -198,11 +198,6 @@ class Settings(BaseSettings):
     data_dir: Path = Path("~/.local/share/muse")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _level_any_case(cls, value: Any) -> Any:
-        """`MUSE_LOG_LEVEL=debug` means DEBUG, as logging's own names are read."""
-        return value.strip().upper() if isinstance(value, str) else value
     max_input_chars: int = Field(default=4000, ge=100)
     # Your own prompt files instead of the packaged ones (same names and fields).
     prompts_dir: Path | None = None
@@ -212,6 +207,12 @@ class Settings(BaseSettings):
     rate: RateSettings = RateSettings()
     embeddings: EmbeddingSettings = EmbeddingSettings()
     novelty: NoveltySettings = NoveltySettings()
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: Any) -> Any:
+        """`MUSE_LOG_LEVEL=debug` means DEBUG, as logging's own names are read."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.discord.fake_discord import FakeDiscord
-from tests.helpers import muse_run
+from tests.helpers import muse_cli, muse_run
 
 
 async def test_muse_run_discord_process(fake: FakeDiscord) -> None:
@@ -16,3 +18,19 @@ async def test_muse_run_discord_process(fake: FakeDiscord) -> None:
         await fake.wait_for(lambda: "captions for" in i.text() and "✍️" not in i.text())
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert fake.token not in proc.stderr
+    # Muse has no voice: discord.py's warnings about its voice libraries would read as a fault.
+    assert "voice will NOT be supported" not in proc.stderr
+
+
+def test_sync_prints_the_commands_or_one_error_line_on_stderr(
+    fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dry = muse_cli("discord", "sync", "--dry-run")
+    assert dry.returncode == 0 and '"name": "caption"' in dry.stdout
+    assert dry.stderr == ""  # no warnings about voice or intents Muse doesn't use
+    monkeypatch.delenv("MUSE_DISCORD__TOKEN")
+    missing = muse_cli("discord", "sync")
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.strip() == (
+        "muse: MUSE_DISCORD__TOKEN is not set (Developer Portal → Bot → Token)"
+    )
