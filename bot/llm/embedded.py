@@ -192,13 +192,14 @@ class EmbeddedLLM(LLM):
                 prompt, stop, None, **kwargs
             )
             done = object()
-            deadline = loop.time() + self.timeout_s if self.timeout_s else None
             try:
                 while True:
                     step = loop.run_in_executor(worker, next, iterator, done)
-                    left = None if deadline is None else max(0.0, deadline - loop.time())
-                    # TimeoutError (the engine does not retry a local model; fallbacks may).
-                    item = await asyncio.wait_for(step, left)
+                    # The timeout is for a stall: no next word (or, first, no prompt read)
+                    # in timeout_s. A long answer on a slow CPU is still an answer; a cap
+                    # on the whole failed every 10-idea brainstorm on a CPU 4× slower than
+                    # ours. TimeoutError: the engine does not retry a local model.
+                    item = await asyncio.wait_for(step, self.timeout_s or None)
                     if item is done:
                         break
                     assert isinstance(item, GenerationChunk)
