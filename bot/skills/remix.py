@@ -31,6 +31,12 @@ EXAMPLE = (
 )
 
 
+def same_words(a: str, b: str) -> bool:
+    """The same words in the same order, whatever the case, spacing or punctuation: a
+    "rewrite" like that is the source again, which under a new number helps nobody."""
+    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
+
+
 @command(
     "remix",
     "Rewrite a post or draft for another platform or tone, keeping its message.",
@@ -115,7 +121,9 @@ async def remix_text(
         async for progress in stream_text(ctx, "remix", variables, out=out, answers=answers):
             yield progress
         items = finished_items(out[0], answers[0])[:count]
-        await picker.add([(repair(t, platform), t) for t in items if t.strip()])
+        # The base model sometimes hands its source back word for word: no rewrite.
+        items = [t for t in items if t.strip() and not same_words(t, source)]
+        await picker.add([(repair(t, platform), t) for t in items])
         chosen = picker.chosen()
         # A close one is marked, not retried: remixes of one source are alike by design.
         # The base model retries an unfaithful one; a chat model only an empty answer.
@@ -128,7 +136,7 @@ async def remix_text(
         text, note = chosen[0].text, chosen[0].note
     elif base_model:
         text, label = repair(source, platform), ""  # their own words, in no asked tone
-        if parent_id is not None and " ".join(text.split()) == " ".join(source.split()):
+        if parent_id is not None and same_words(text, source):
             # The draft as it was: a copy under a new number helps nobody.
             raise MuseError(
                 "remix fell back to its unchanged source",

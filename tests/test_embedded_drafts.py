@@ -1,0 +1,50 @@
+"""What the offline base model really writes, and what a creator must never be shown
+as a draft: the text they asked to rewrite handed back unchanged under a new number, or
+their own description of the post handed back as a caption. (Model outputs below are
+the embedded model's, seen in `muse chat`.)"""
+
+from __future__ import annotations
+
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+from tests.helpers import ask
+
+BOOKSHOP = "I quit my job to open a tiny bookshop in Porto, opening day photo."
+
+
+async def remixed_draft(core: Core, model: ScriptedChatModel, text: str) -> int:
+    model.enqueue(f" {text}")
+    reply = await ask(core, "/remix Opening day! I left my job to open a bookshop in Porto")
+    assert [d.text for d in reply.drafts] == [text]
+    return reply.drafts[0].id
+
+
+async def test_a_remix_that_hands_the_draft_back_unchanged_is_not_shown(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    core.llm.style = "completion"  # how the embedded base model is prompted
+    draft = await remixed_draft(core, model, BOOKSHOP)
+    # The base model copied its source word for word (seen: "/remix #1 for threads").
+    model.enqueue(f" {BOOKSHOP}", " Day one of the bookshop: I traded my badge for shelves.")
+    reply = await ask(core, f"/remix #{draft} for threads")
+    assert [d.text for d in reply.drafts] == [
+        "Day one of the bookshop: I traded my badge for shelves."
+    ]
+
+
+async def test_a_remix_that_only_ever_copies_its_draft_says_so(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    core.llm.style = "completion"
+    draft = await remixed_draft(core, model, BOOKSHOP)
+    model.enqueue(*[f" {BOOKSHOP.lower().rstrip('.')}"] * 3)  # the same words each time
+    reply = await ask(core, f"/remix #{draft} for threads")
+    assert reply.is_error and not reply.drafts
+    assert reply.text == f"The offline model couldn't rewrite #{draft} this time — try again."
+    assert len(await core.memory.drafts(await owner(core))) == 1  # no copy saved
+
+
+async def owner(core: Core) -> int:
+    found = await core.memory.find_user("console", "u1")
+    assert found is not None
+    return found
