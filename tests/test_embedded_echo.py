@@ -42,3 +42,21 @@ async def test_the_offline_model_s_echo_of_its_prompt_is_not_shown(
     finally:
         await core.close()
     assert answer.text == "I suggest 12:00 to 3:00 p.m. on Instagram."
+
+
+async def test_the_offline_model_s_next_muse_turn_is_not_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in `muse chat`: after its answer the base model went on with a turn of its
+    own, "Muse: …" — the prompt's speaker label, shown to the creator as text."""
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "embedded")
+    model = EmbeddedLLM()
+    model._llama = StoppingLlama(
+        " A slow close-up of the sanding works well.\nMuse: You can use my photos on Facebook."
+    )
+    core = await Core.create(load_settings(), model=model)
+    try:
+        answer = await ask(core, "thanks, write me a caption for it")
+    finally:
+        await core.close()
+    assert answer.text == "A slow close-up of the sanding works well."
