@@ -48,3 +48,22 @@ async def owner(core: Core) -> int:
     found = await core.memory.find_user("console", "u1")
     assert found is not None
     return found
+
+
+async def test_a_caption_that_only_repeats_the_description_is_not_shown(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    core.llm.style = "completion"
+    # The base model's first caption was the prompt's "Post:" line again (seen, twice).
+    model.enqueue(
+        " Rainy morning in Lisbon, a tram 28. #Lisbon\n"
+        "2. Tram 28 in the rain: fogged windows, yellow paint, nowhere to be. #Tram28\n"
+        "3. Lisbon doesn't stop for rain, and neither does tram 28.\n"
+        "4. A rainy Lisbon morning smells like wet stone and espresso. #Lisbon"
+    )
+    reply = await ask(core, "/caption a rainy morning in Lisbon, tram 28, for instagram")
+    assert {(d.text, d.label) for d in reply.drafts} == {
+        ("Tram 28 in the rain: fogged windows, yellow paint, nowhere to be. #Tram28", "witty"),
+        ("Lisbon doesn't stop for rain, and neither does tram 28.", "poetic"),
+        ("A rainy Lisbon morning smells like wet stone and espresso. #Lisbon", ""),
+    }

@@ -15,6 +15,7 @@ from bot.skills.common import (
     DRAFT_REF_RE,
     avoid_filter,
     drafts_reply,
+    echoes,
     finished_items,
     platform_vars,
     plural,
@@ -165,7 +166,7 @@ async def write_captions(
             [
                 (repair(text, platform), tone)
                 for text, tone in labelled(items, written_in, ctx.profile.avoid)
-                if text.strip()
+                if text.strip() and not echoes(text, description)
             ]
         )
         if picker.complete:

@@ -16,6 +16,7 @@ from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
 from bot.platforms import (
     DEFAULT_PLATFORM,
+    HASHTAG,
     PLATFORMS,
     Platform,
     find_platform,
@@ -128,6 +129,15 @@ def on_topic(text: str, subject: str, min_shared: int = 1) -> bool:
     wanted = {stem(w) for w in words(subject) if len(w) > 2 and w not in STOPWORDS}
     shared = wanted & {stem(w) for w in words(text)}
     return len(shared) >= min(min_shared, len(wanted))
+
+
+def echoes(text: str, description: str) -> bool:
+    """A caption made only of the description's own words (hashtags aside): the small
+    model handing the prompt's "Post: …" line back ("Rainy morning in Lisbon, a tram
+    28." for "a rainy morning in Lisbon, tram 28"), which the creator wrote themselves."""
+    said = {stem(w) for w in re.findall(r"\w+", HASHTAG.sub("", text).lower())}
+    said -= STOPWORDS
+    return bool(said) and said <= {stem(w) for w in re.findall(r"\w+", description.lower())}
 
 
 def avoid_filter(items: list[str], avoid: Sequence[str]) -> list[str]:
