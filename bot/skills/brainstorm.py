@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from bot.errors import BadInput, MuseError
 from bot.llm.engine import Answer
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.novelty import Picker, embed_text
-from bot.skills.common import parse_items, plural, stream_text
+from bot.skills.common import avoid_filter, avoided, parse_items, plural, stream_text
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 10
@@ -79,6 +80,18 @@ def parse_idea(item: str) -> Idea | None:
     return Idea(hook, fields.get("angle") or "your own take", fmt.lower()[:40])
 
 
+def without_avoided(ideas: list[Idea], ctx: Context) -> list[Idea]:
+    """Ideas without the creator's words to avoid (the base model is never told them):
+    those that use one are left out, or, when all do (the topic has the word), the word
+    is taken out of them."""
+    avoid = ctx.profile.avoid
+    clean = [i for i in ideas if not avoided(i.as_text(), avoid)]
+    if clean or not ideas:
+        return clean
+    strip = functools.partial(avoid_filter, avoid=avoid)
+    return [Idea(strip([i.hook])[0], strip([i.angle])[0], i.format) for i in ideas]
+
+
 def split_count(text: str) -> tuple[str, int | None]:
     match = COUNT_RE.search(text)
     if match and match.start() > 0:
@@ -132,7 +145,7 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
         items = parse_items(out[0])
         if answers[0].truncated:
             items = items[:-1]  # stopped at the token cap: the last idea is unfinished
-        parsed = [i for i in (parse_idea(x) for x in items) if i]
+        parsed = without_avoided([i for i in (parse_idea(x) for x in items) if i], ctx)
         await picker.add([(embed_text("idea", i.as_text()), i) for i in parsed])
         # The slow base model generates again for repeats only: its ideas on topic are
         # shown first, but a second list costs more time than it adds (bench/README.md).

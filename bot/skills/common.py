@@ -140,11 +140,25 @@ def echoes(text: str, description: str) -> bool:
     return bool(said) and said <= {stem(w) for w in re.findall(r"\w+", description.lower())}
 
 
+def avoid_pattern(avoid: Sequence[str]) -> re.Pattern[str] | None:
+    """The creator's words to avoid, each as a whole word or hashtag, plural too
+    ("journey", "#journeys"), never as part of another word ("hack" in "hackathon")."""
+    listed = [re.escape(w.strip()) for w in avoid if w.strip()]
+    if not listed:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(listed) + r")(?:e?s)?(?!\w)", re.I)
+
+
+def avoided(text: str, avoid: Sequence[str]) -> bool:
+    pattern = avoid_pattern(avoid)
+    return bool(pattern and pattern.search(text))
+
+
 def avoid_filter(items: list[str], avoid: Sequence[str]) -> list[str]:
     """Drop drafts with the creator's banned words; if none survive, strip the words."""
-    if not avoid:
+    pattern = avoid_pattern(avoid)
+    if pattern is None:
         return items
-    pattern = re.compile("|".join(re.escape(w) for w in avoid), re.I)
     clean = [i for i in items if not pattern.search(i)]
     if clean:
         return clean

@@ -14,6 +14,7 @@ from bot.novelty import Picker
 from bot.platforms import PLATFORMS, Platform, find_platform, repair
 from bot.skills.caption import TONES
 from bot.skills.common import (
+    avoided,
     drafts_reply,
     finished_items,
     platform_vars,
@@ -121,8 +122,14 @@ async def remix_text(
         async for progress in stream_text(ctx, "remix", variables, out=out, answers=answers):
             yield progress
         items = finished_items(out[0], answers[0])[:count]
-        # The base model sometimes hands its source back word for word: no rewrite.
-        items = [t for t in items if t.strip() and not same_words(t, source)]
+        # The base model sometimes hands its source back word for word: no rewrite. It
+        # is never told the words to avoid (its prompt has the voice only): one that
+        # uses one is written again too.
+        items = [
+            t
+            for t in items
+            if t.strip() and not same_words(t, source) and not avoided(t, ctx.profile.avoid)
+        ]
         await picker.add([(repair(t, platform), t) for t in items])
         chosen = picker.chosen()
         # A close one is marked, not retried: remixes of one source are alike by design.
