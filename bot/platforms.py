@@ -115,12 +115,18 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _drop_extra_hashtags(text: str, keep: int) -> str:
+    """Keep the first `keep` hashtags. A surplus one inside a sentence (words follow it
+    on its line) stays as a plain word, or the sentence would lose it ("Golden #sunset
+    over #Lisbon from tram 28." is "… over Lisbon from …", not "… over from …")."""
     seen = 0
 
     def sub(match: re.Match[str]) -> str:
         nonlocal seen
         seen += 1
-        return match.group(0) if seen <= keep else ""
+        if seen <= keep:
+            return match.group(0)
+        after = HASHTAG.sub("", text[match.end() :].split("\n", 1)[0])
+        return match.group(1) if re.search(r"\w", after) else ""
 
     out = HASHTAG.sub(sub, text)
     return re.sub(r"[ \t]{2,}", " ", out).strip()

@@ -58,6 +58,23 @@ async def test_instagram_hashtag_cap(core: Core, model: ScriptedChatModel) -> No
     assert len(hashtags(reply.drafts[0].text)) == 30
 
 
+async def test_a_hashtag_over_the_cap_inside_a_sentence_stays_a_word(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Threads takes one hashtag: a second one mid-sentence loses its "#", not the word
+    ("Golden #sunset over from tram 28." read as a broken sentence)."""
+    model.enqueue(
+        "1. Golden #sunset over #Lisbon from tram 28. #travel\n"
+        "2. Rain on the rails in #Lisbon today. #Tram28 #RainyDays\n3. Tram 28 at dusk"
+    )
+    reply = await ask(core, "/caption tram 28 in Lisbon for threads")
+    assert {d.text for d in reply.drafts} == {
+        "Golden #sunset over Lisbon from tram 28.",
+        "Rain on the rails in #Lisbon today.",
+        "Tram 28 at dusk",
+    }
+
+
 async def test_repeats_are_dropped_and_regenerated(core: Core, model: ScriptedChatModel) -> None:
     model.enqueue("1. Same words here\n2. Same words here\n3. Same words here!")
     reply = await ask(core, "/caption a cat on a sofa")
