@@ -67,3 +67,25 @@ async def test_a_caption_that_only_repeats_the_description_is_not_shown(
         ("Lisbon doesn't stop for rain, and neither does tram 28.", "poetic"),
         ("A rainy Lisbon morning smells like wet stone and espresso. #Lisbon", ""),
     }
+
+
+async def test_the_prompt_s_platform_echoed_at_a_caption_s_end_goes(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    core.llm.style = "completion"
+    # Seen: "Rainy day in Lisbon (via Instagram).", "Game Jam: The end of an adventure
+    # (YouTube)" — the "(Instagram)" after the prompt's "Post:" line, reworded.
+    model.enqueue(
+        " Rainy day on tram 28 (via Instagram).\n"
+        "2. Tram 28 in the rain: the end of an adventure (YouTube)\n"
+        "3. Fogged windows on tram 28 (on Instagram)\n"
+        "4. Tram 28, rain and nowhere to be (for Instagram)"
+    )
+    reply = await ask(core, "/caption tram 28 in the rain for instagram")
+    assert {d.text for d in reply.drafts} <= {
+        "Rainy day on tram 28",
+        "Tram 28 in the rain: the end of an adventure",
+        "Fogged windows on tram 28",
+        "Tram 28, rain and nowhere to be",
+    }
+    assert len(reply.drafts) == 3

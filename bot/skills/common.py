@@ -91,10 +91,11 @@ def parse_items(text: str) -> list[str]:
     return [clean_item(i) for i in items if clean_item(i)]
 
 
-# A small model sometimes echoes the prompt's platform: "… (Instagram)", "…, for Instagram".
+# A small model sometimes echoes the prompt's platform: "… (Instagram)", "…, for Instagram",
+# reworded ("(via Instagram)") or another site in its place ("(YouTube)").
 PLATFORM_ECHO_RE = re.compile(
-    r"\s*(?:\((?:instagram|x|tiktok|threads|linkedin|bluesky)\)|,?\s+for\s+"
-    r"(?:instagram|tiktok|threads|linkedin|bluesky))\s*\.?$",
+    r"\s*(?:\((?:(?:via|on|for)\s+)?(?:instagram|x|tiktok|threads|linkedin|bluesky|youtube"
+    r"|facebook|twitter)\)|,?\s+for\s+(?:instagram|tiktok|threads|linkedin|bluesky))\s*\.?$",
     re.I,
 )
 
