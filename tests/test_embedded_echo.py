@@ -60,3 +60,32 @@ async def test_the_offline_model_s_next_muse_turn_is_not_shown(
     finally:
         await core.close()
     assert answer.text == "A slow close-up of the sanding works well."
+
+
+async def test_a_chat_after_drafts_is_not_prompted_with_the_drafts_layout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in `muse chat`: after /caption, the base model answered "thanks" with
+    "/caption a rainy day in Lisbon #7 (poetic) (16/2200) …", copying the earlier
+    exchange's layout from its prompt. Commands and their drafts stay out of the chat's
+    history on the offline model; the conversation itself stays in."""
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "embedded")
+    llama = StoppingLlama(
+        " Try the golden hour.",
+        "1. Rain on the tram windows, gold light inside. #Lisbon\n2. Tram 28 in the rain.\n"
+        "3. Wet cobbles, warm coffee, tram bells.",
+        " Glad it helps.",
+    )
+    model = EmbeddedLLM()
+    model._llama = llama
+    core = await Core.create(load_settings(), model=model)
+    try:
+        await ask(core, "when should I shoot the tram?")
+        await ask(core, "/caption a rainy morning in Lisbon, tram 28, for instagram")
+        await ask(core, "thanks")
+    finally:
+        await core.close()
+    last = llama.prompts[-1]
+    assert last.endswith("Creator: thanks\nMuse:")
+    assert "Creator: when should I shoot the tram?\nMuse: Try the golden hour." in last
+    assert "/caption" not in last and "(2200" not in last and "Rain on the tram" not in last

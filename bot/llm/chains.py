@@ -88,9 +88,18 @@ def fit_history(history: Sequence[BaseMessage], budget_tokens: int) -> list[Base
 
 
 def history_text(history: Sequence[BaseMessage]) -> str:
+    """Earlier turns for a completion prompt, as "Creator: … / Muse: …" lines. A command's
+    exchange (/caption … and the drafts it got) is left out: the base model took its
+    layout for conversation and answered a later "thanks" with "/caption … #7 (poetic)
+    (16/2200) …", draft numbers included."""
     lines = []
+    command = False
     for m in history:
         text = userdata.flatten(str(m.content))
+        if isinstance(m, HumanMessage):
+            command = text.lstrip().startswith("/")
+        if command:
+            continue
         if len(text) > HISTORY_TURN_CHARS:
             text = text[: HISTORY_TURN_CHARS - 1].rsplit(" ", 1)[0] + "…"
         lines.append(f"{'Creator' if isinstance(m, HumanMessage) else 'Muse'}: {text}\n")
