@@ -41,6 +41,7 @@ from adapters.telegram_inbound import (
     asked_anonymously,
     display_name,
     is_group_chat,
+    migration_of,
     parse_message,
     session_of,
     topic_of,
@@ -115,6 +116,8 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         app.add_handler(CallbackQueryHandler(self._on_callback, block=False))
         app.add_handler(InlineQueryHandler(self._on_inline, block=False))
         app.add_handler(MessageHandler(MESSAGES, self._on_message, block=False))
+        migrated = filters.StatusUpdate.MIGRATE
+        app.add_handler(MessageHandler(migrated, self._on_migrate, block=False))
         app.add_error_handler(self._on_error)
         try:
             await app.initialize()  # getMe: proves the token and learns our @username
@@ -268,6 +271,13 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                 log.exception("telegram: failed to answer in %s", inbound.session)
                 if inbound.addressed:
                     await self.sender.say(inbound.target, OOPS)
+
+    async def _on_migrate(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup, with a new id: what Muse keeps for it moves."""
+        moved = migration_of(update.message) if update.message else None
+        if moved is not None:
+            self._track()
+            await self.core.chat_moved(self.name, str(moved[0]), str(moved[1]))
 
     async def _on_callback(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

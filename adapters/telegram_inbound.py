@@ -79,6 +79,16 @@ def media_of(message: Message) -> list[Media]:
     return []
 
 
+def migration_of(message: Message) -> tuple[int, int] | None:
+    """(old id, new id) when the message announces a group upgraded to a supergroup:
+    Telegram says it twice, in the old group and in the new supergroup."""
+    if message.migrate_to_chat_id:
+        return message.chat.id, message.migrate_to_chat_id
+    if message.migrate_from_chat_id:
+        return message.migrate_from_chat_id, message.chat.id
+    return None
+
+
 def _replied(message: Message) -> Message | None:
     replied = message.reply_to_message
     # In forum topics every message "replies" to the topic's creation notice.

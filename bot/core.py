@@ -33,7 +33,7 @@ from bot.ordering import AtWork, KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
 from bot.recovery import InboxEntry
-from bot.skills import command_registry, session_buttons, session_ideas
+from bot.skills import command_registry, session_buttons, session_ideas, session_move
 from bot.skills.session_runtime import SessionRuntime
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,10 @@ class Core:
     ) -> list[str]:
         """Post without an incoming message; the ids of the messages sent."""
         return await self.outbox(key.platform).post(key, reply, reply_to=reply_to)
+
+    async def chat_moved(self, platform: str, old: str, new: str) -> None:
+        """A group chat got a new id: its memory and sessions follow (session_move)."""
+        await session_move.chat_moved(self, platform, old, new)
 
     # -- entry points ------------------------------------------------------
 

@@ -26,6 +26,7 @@ IDEA_SQL = """
 select i.*, (select count(*) from votes v where v.idea_id = i.id) as votes,
        p.author_name as parent_author,
        (select m.message_id from session_messages m where m.idea_id = i.id
+        and m.chat_id = (select s.chat_id from sessions s where s.id = i.session_id)
         order by m.rowid desc limit 1) as message_id
 from ideas i left join ideas p on p.id = i.parent_id
 """

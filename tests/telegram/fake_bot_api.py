@@ -1,8 +1,10 @@
 """A local fake of Telegram's Bot API, good enough for python-telegram-bot to run
 against for real: long polling or webhook delivery, messages, edits, deletes, keyboards,
 callback and inline answers, files, groups with admins, privacy mode and forum topics,
-and Telegram's own errors (400 for over-long text, broken HTML or a file over 20 MB, 429
-with retry_after, optionally for every send beyond the real flood limits). Tests talk to
+a group upgraded to a supergroup, the bot removed from a chat, only the update kinds the
+bot asked for (allowed_updates), and Telegram's own errors (400 for over-long text,
+broken HTML, a file over 20 MB or an upgraded group's old id, 429 with retry_after,
+optionally for every send beyond the real flood limits). Tests talk to
 it the way users do: `push_message()`, `press_button()`, `push_inline_query()`, then
 `wait_for()`; they break it the way networks do: `fail_polls()`, `go_offline()`."""
 
@@ -66,6 +68,9 @@ class FakeBotAPI(Messages, Chats):
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._closing = False
+        # Update types the bot asked for (getUpdates' or setWebhook's allowed_updates):
+        # Telegram keeps none of the others for it. None: not asked yet (all but a few).
+        self.allowed: list[str] | None = None
 
     # -- server --------------------------------------------------------------
 
@@ -133,13 +138,14 @@ class FakeBotAPI(Messages, Chats):
             if handler is None:
                 raise ApiError(404, "Not Found")
             self._check_limits(method, params)
+            self.check_chat(method, params)
             result = await handler(params)
             body: dict[str, Any] = {"ok": True, "result": result}
         except ApiError as exc:
             call.status = exc.code
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
-            if exc.retry_after is not None:
-                body["parameters"] = {"retry_after": exc.retry_after}
+            if exc.parameters():
+                body["parameters"] = exc.parameters()
         if method == "getUpdates" and self._poll_failures:
             return await self._fail_poll(request, call)
         if method != "getUpdates" or body.get("result"):
@@ -376,6 +382,9 @@ class FakeBotAPI(Messages, Chats):
         return query_id
 
     async def push_update(self, update: dict[str, Any]) -> None:
+        kind = next(iter(update))
+        if self.allowed is not None and self.allowed and kind not in self.allowed:
+            return  # the bot didn't ask for this kind: Telegram never stores it
         update = {"update_id": next(self._update_ids), **update}
         if self.webhook and self.webhook.get("url"):
             headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook.get("secret_token", "")}
@@ -422,6 +431,8 @@ class FakeBotAPI(Messages, Chats):
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        if p.get("allowed_updates") is not None:
+            self.allowed = list(p["allowed_updates"])
         offset = int(p.get("offset") or 0)
         if offset:  # confirmed: gone for good
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
@@ -442,6 +453,8 @@ class FakeBotAPI(Messages, Chats):
 
     async def _m_setWebhook(self, p: dict[str, Any]) -> Any:
         self.webhook = p
+        if p.get("allowed_updates") is not None:
+            self.allowed = list(p["allowed_updates"])
         return True
 
     async def _m_setMyCommands(self, p: dict[str, Any]) -> Any:

@@ -1,5 +1,6 @@
-"""The fake's groups: who is an admin, forum topics, and which group messages reach the
-bot at all (privacy mode, as @BotFather's /setprivacy sets it)."""
+"""The fake's groups: who is an admin, forum topics, which group messages reach the
+bot at all (privacy mode, as @BotFather's /setprivacy sets it), a group upgraded to a
+supergroup (its id changes) and chats the bot can no longer reach (removed, deleted)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ class Chats:
         # @mentions and replies to its messages — unless it is an admin there.
         self.privacy = True
         self._ids: itertools.count[int] = itertools.count(1)
+        self.migrated: dict[int, int] = {}  # old group id -> its supergroup's id
+        self.gone: dict[int, ApiError] = {}  # chats every request about fails, and how
 
     # -- set up by tests -----------------------------------------------------
 
@@ -102,6 +105,24 @@ class Chats:
             "forum_topic_created" not in replied
         )
 
+    def check_chat(self, method: str, params: dict[str, Any]) -> None:
+        """Requests about a group that was upgraded, or that the bot can't reach any more,
+        fail as Telegram fails them."""
+        if "chat_id" not in params or method == "getUpdates":
+            return
+        try:
+            chat_id = int(params["chat_id"])
+        except (TypeError, ValueError):
+            return
+        if chat_id in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.migrated[chat_id],
+            )
+        if chat_id in self.gone:
+            raise self.gone[chat_id]
+
     def check_thread(self, chat_id: int, thread_id: Any) -> None:
         chat = self.chats.get(chat_id, {})
         if thread_id and chat.get("is_forum") and (chat_id, int(thread_id)) not in self.topics:
@@ -155,3 +176,49 @@ class Chats:
     def record_service(self, chat: dict[str, Any], message: dict[str, Any]) -> None:
         """Overridden by the API: keep a service message in the chat's history."""
         raise NotImplementedError
+
+    async def push_update(self, update: dict[str, Any]) -> None:
+        raise NotImplementedError  # the API's
+
+    # -- what happens to a chat ----------------------------------------------
+
+    async def upgrade(self, chat: dict[str, Any], to_id: int, by: dict[str, Any]) -> Any:
+        """A basic group becomes a supergroup (a member made it public, turned on
+        Topics…): its id changes. As Telegram does it, the bot gets two service messages,
+        `migrate_to_chat_id` in the old group and `migrate_from_chat_id` (sent by the
+        group itself) in the new one; the old id answers every request with a 400 that
+        names the new one. The supergroup's chat object is returned."""
+        new = {"id": to_id, "type": "supergroup", "title": chat.get("title", ""), "is_forum": False}
+        self.chats[to_id] = new
+        for (chat_id, user_id), member in list(self.members.items()):
+            if chat_id == chat["id"]:
+                self.members[(to_id, user_id)] = member
+        now = int(time.time())
+        gone = {"message_id": next(self._ids), "date": now, "chat": chat, "from": by}
+        await self.push_update({"message": {**gone, "migrate_to_chat_id": to_id}})
+        self.migrated[chat["id"]] = to_id
+        anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group"}
+        anonymous["username"] = "GroupAnonymousBot"
+        came = {"message_id": next(self._ids), "date": now, "chat": new, "from": anonymous}
+        came["sender_chat"] = new
+        await self.push_update({"message": {**came, "migrate_from_chat_id": chat["id"]}})
+        return new
+
+    async def bot_status(self, chat: dict[str, Any], status: str, by: dict[str, Any]) -> None:
+        """Someone removes the bot from a group ("kicked", "left") or adds it again
+        ("member"): a `my_chat_member` update (delivered only if the bot asked for it in
+        allowed_updates). While it is out, every request about the chat gets a 403."""
+        old = self.member(chat["id"], BOT["id"])
+        new: dict[str, Any] = {"status": status, "user": BOT}
+        if status == "kicked":
+            new["until_date"] = 0
+            self.gone[chat["id"]] = ApiError(403, "Forbidden: bot was kicked from the group chat")
+        elif status == "left":
+            why = "Forbidden: bot is not a member of the group chat"
+            self.gone[chat["id"]] = ApiError(403, why)
+        else:
+            self.gone.pop(chat["id"], None)
+        self.members[(chat["id"], BOT["id"])] = new
+        update = {"chat": chat, "from": by, "date": int(time.time())}
+        update |= {"old_chat_member": old, "new_chat_member": new}
+        await self.push_update({"my_chat_member": update})
