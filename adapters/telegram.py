@@ -36,6 +36,7 @@ from telegram.ext import (
 from adapters.base import Adapter
 from adapters.telegram_delivery import Delivery
 from adapters.telegram_inbound import (
+    Albums,
     Media,
     Target,
     asked_anonymously,
@@ -88,6 +89,7 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         # each member's in a group (bot.ordering.line_of, as the core orders them).
         self._order = KeyedLocks()
         self.inline = InlineDrafts(core)
+        self.albums = Albums()
         self.sender = Sender(lambda: self.bot)
 
     # -- lifecycle -----------------------------------------------------------
@@ -224,7 +226,7 @@ class TelegramAdapter(TelegramOutbox, Adapter):
 
     async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
-        if message is None:
+        if message is None or self.albums.rest_of_one(message):
             return
         try:
             inbound = parse_message(message, self.bot.id, self.bot.username)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from telegram import Chat, Message, User
 
 from adapters.base import without_gaps
@@ -77,6 +78,27 @@ def media_of(message: Message) -> list[Media]:
     if message.video or message.video_note or message.animation:
         return [Media("video")]
     return []
+
+
+class Albums:
+    """Telegram sends an album as one message per photo, sharing a `media_group_id`,
+    with the caption on one of them (the first, from the official apps). The album is
+    answered once: a later photo of it without a caption is part of what was already
+    answered, not a request of its own."""
+
+    def __init__(self) -> None:
+        # A few minutes are plenty: the parts of an album arrive within a second.
+        self._seen: TTLCache[tuple[int, str], bool] = TTLCache(maxsize=4096, ttl=300)
+
+    def rest_of_one(self, message: Message) -> bool:
+        album = message.media_group_id
+        if not album:
+            return False
+        key = (message.chat.id, album)
+        if key in self._seen and not (message.caption or message.text):
+            return True
+        self._seen[key] = True
+        return False
 
 
 def migration_of(message: Message) -> tuple[int, int] | None:
