@@ -20,7 +20,7 @@ from bot.commands import Registry
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import BadInput, LLMLeak, MuseError, new_ref
-from bot.incoming_text import cleaned
+from bot.incoming_text import cleaned, unusable
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
 from bot.mailbox import CURRENT as CURRENT_MAILBOX
@@ -380,10 +380,7 @@ class Core:
                 ctx = await self._context(msg, args)
                 stream = spec.handler(ctx)
             elif unsupported and not text:
-                raise BadInput(
-                    f"I can't use a {unsupported[0].kind} yet — I work with text and photos. "
-                    "Describe it in a few words and I'll help."
-                )
+                raise unusable(unsupported[0].kind)
             elif images:
                 ctx = await self._context(msg, text)
                 from bot.skills import caption

@@ -20,3 +20,22 @@ def cleaned(text: str, limit: int, notices: list[str]) -> str:
         kept = kept[:limit]
         notices.append(f"(Your message was long, so I used its first {limit} characters.)")
     return kept.strip()
+
+
+# What a message without words brought, as the person would name it ("I can't use a
+# audio" was the kind's own name).
+KIND_WORDS = {
+    "audio": "voice messages or audio",
+    "video": "videos",
+    "sticker": "stickers",
+    "file": "files like that",
+}
+
+
+def unusable(kind: str) -> BadInput:
+    """The answer to a message that is only something Muse can't read."""
+    what = KIND_WORDS.get(kind, "that")
+    return BadInput(
+        f"I can't use {what} yet — I work with text and photos. "
+        "Describe it in a few words and I'll help."
+    )

@@ -275,11 +275,11 @@ async def test_sticker_voice_and_overlong_input(tg: Harness) -> None:
         "is_video": False,
     }
     await fake.push_message(extra={"sticker": sticker})
-    await final(fake, ALICE, "I can't use a sticker yet")
+    await final(fake, ALICE, "I can't use stickers yet")
     await fake.push_message(
         extra={"voice": {"file_id": "v", "file_unique_id": "vu", "duration": 3}}
     )
-    await final(fake, ALICE, "I can't use a audio yet")
+    await final(fake, ALICE, "I can't use voice messages or audio yet")
     await fake.push_message("word " * 900)
     await final(fake, ALICE, "Your message was long")
 
