@@ -80,6 +80,13 @@ class Delivery:
             await typing.ended()
             if progress is not None:  # the stream broke off: don't leave "writing…" behind
                 await self._drop(await progress.finish())
+            # A send that failed leaves the core's stream suspended; closed now, it ends
+            # the message's inbox entry at once (the person was told), not whenever the
+            # garbage collector gets to it — a restart before that said "I was restarted
+            # while answering" about an answer that had failed, not been interrupted.
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
     async def _final(self, reply: Reply, edit_id: int | None) -> None:
         ack = self.ack

@@ -62,6 +62,7 @@ class FakeBotAPI(Messages, Chats):
         self.polls_failed = 0
         self._poll_failures: deque[str] = deque()
         self._flood: dict[str, Any] | None = None
+        self._fail_next: dict[str, list[ApiError]] = {}
         self._history: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
         self._update_ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -134,6 +135,8 @@ class FakeBotAPI(Messages, Chats):
                 await self._record()
                 await hold.wait()
             self._maybe_flood(method)
+            if self._fail_next.get(method):
+                raise self._fail_next[method].pop(0)
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")
@@ -227,6 +230,10 @@ class FakeBotAPI(Messages, Chats):
         assert request.transport is not None
         request.transport.close()
         return web.Response(status=502)  # never arrives: the connection is gone
+
+    def fail_next(self, method: str, code: int = 502, description: str = "Bad Gateway") -> None:
+        """The next call of `method` fails so (a 502: Telegram's front had a moment)."""
+        self._fail_next.setdefault(method, []).append(ApiError(code, description))
 
     def hold(self, method: str) -> asyncio.Event:
         """Calls of `method` wait until the returned event is set."""

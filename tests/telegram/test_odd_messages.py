@@ -3,7 +3,12 @@ per photo, one caption), voice, polls, and more."""
 
 from __future__ import annotations
 
+from bot.config import Settings
+from bot.core import Core
+from tests.fakes.clock import FakeClock
 from tests.telegram.conftest import Harness, final
+from tests.telegram.fake_bot_api import FakeBotAPI
+from tests.telegram.test_sessions import running
 
 ALICE = 111
 
@@ -30,3 +35,32 @@ async def test_an_album_is_answered_once(tg: Harness) -> None:
         "the harbour",
         "Here is what I can do — I draft, you decide and post:",
     ]
+
+
+async def test_an_answer_telegram_refused_is_not_claimed_interrupted_later(
+    fake: FakeBotAPI, settings: Settings
+) -> None:
+    """The answer's send failed (a 502 from Telegram), so Alice got "Something went
+    wrong… try again". Its inbox row was left to the garbage collector, and a restart
+    before it ran added "Sorry — I was restarted while answering your /caption"."""
+    clock = FakeClock()
+    core = await Core.create(settings)
+    adapter = await running(core, fake, clock)
+    fake.fail_next("sendMessage")
+    await fake.push_message("/caption a rainy tram")
+    await final(fake, ALICE, "Something went wrong on my side")
+    await adapter.stop()
+    await core.close()
+
+    core = await Core.create(settings)
+    adapter = await running(core, fake, clock)
+    try:
+        await fake.push_message("/help")
+        await final(fake, ALICE, "Here is what I can do")
+        assert [t.split(" —")[0] for t in fake.texts(ALICE)] == [
+            "Something went wrong on my side",
+            "Here is what I can do",
+        ]
+    finally:
+        await adapter.stop()
+        await core.close()
