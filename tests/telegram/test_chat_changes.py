@@ -86,3 +86,21 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_memory_and_session(
     assert not [c for c in fake.calls[calls_before:] if c.params.get("chat_id") == OLD]
     # And the buttons say it's closed, on the messages in the supergroup.
     await fake.wait_for(lambda: ideas[1].buttons == [[("👍 1 · closed", "m:vt:2:")]])
+
+
+async def test_removed_mid_session_the_summary_waits_in_session_show(team: Team) -> None:
+    """Muse is removed from the group while a session runs (Telegram then refuses every
+    send there with a 403) and added back after its end: the summary was kept."""
+    fake = team.fake
+    group = fake.group(-1009876543210)
+    team.model.enqueue(SEEDS)
+    await team.say(ALICE, "/session start stream names 5", group)
+    await final(fake, group["id"], "#3 Friday Night Devlog")
+    await fake.bot_status(group, "kicked", team.person(ALICE))
+    team.model.enqueue(SUMMARY)
+    team.clock.advance(minutes=5, seconds=1)
+    await fake.wait_for(lambda: any(c.status == 403 for c in fake.calls))
+    await fake.bot_status(group, "member", team.person(ALICE))
+    await team.say(BOB, "/session show 1", group)
+    shown = await final(fake, group["id"], "Themes: cozy evenings")
+    assert shown.text.startswith("💡 Session #1 · stream names — closed")
