@@ -221,7 +221,12 @@ class Core:
         return InboxEntry(self.memory, recording)
 
     async def _produce(
-        self, msg: Incoming, box: Mailbox, entry: InboxEntry | None = None, *, replay: bool = False
+        self,
+        msg: Incoming,
+        box: Mailbox,
+        entry: InboxEntry | None = None,
+        *,
+        replay: bool | Reply = False,
     ) -> None:
         CURRENT_MAILBOX.set(box)  # this task's own context: status lines go to this answer
         try:
@@ -241,10 +246,13 @@ class Core:
             box.close()
 
     async def _answer_into(
-        self, box: Mailbox, msg: Incoming, entry: InboxEntry | None, replay: bool
+        self, box: Mailbox, msg: Incoming, entry: InboxEntry | None, replay: bool | Reply
     ) -> None:
         if entry is not None and await entry.duplicate():
             return  # delivered again after a restart; the recovery answers it
+        if isinstance(replay, Reply):
+            box.put(replay)  # in its place in line, instead of doing it again
+            return
         async for out in self._admitted(msg, replay=replay):
             box.put(out)
 
@@ -281,12 +289,13 @@ class Core:
         async for out in self._guarded(msg, idea_for, refund=verdict.counted):
             yield out
 
-    async def replay(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def replay(self, msg: Incoming, instead: Reply | None = None) -> AsyncIterator[Outgoing]:
         """Answer a message again after a restart (see bot/recovery.py): no new inbox
         entry, and no second count against the person's limits — it was admitted when
-        it arrived (a refusal is answered at once, so it never waits in the inbox)."""
+        it arrived (a refusal is answered at once, so it never waits in the inbox).
+        With `instead`, nothing is done again: that line is the answer, in its place."""
         box = Mailbox()
-        self.track(self._produce(msg, box, replay=True))
+        self.track(self._produce(msg, box, replay=True if instead is None else instead))
         try:
             async for out in box:
                 yield out

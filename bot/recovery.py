@@ -33,6 +33,7 @@ REPLAY_WITHIN_S = 15 * 60
 # many starts.
 GIVE_UP_AFTER = 5
 VOTE_PREFIX = Action("vote").encode().rsplit(":", 2)[0] + ":"
+FORGET_PREFIX = Action("forget").encode().rsplit(":", 2)[0] + ":"
 RESUMED = "(Sorry for the wait — I was restarted while answering this.)"
 COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})")
 
@@ -97,7 +98,10 @@ async def recover(core: Core) -> None:
 async def _recover_one(core: Core, p: Pending) -> None:
     try:
         msg = p.incoming()
-        if msg is not None and replayable(p):
+        if msg is not None and personal_in_group(core, p):
+            # Said in the message's place in line, after what was asked before it.
+            await _replay(core, p, msg, instead=Reply(interrupted(p, personal=True)))
+        elif msg is not None and replayable(p):
             await _replay(core, p, msg)
         else:
             await _post_back(core, p, Reply(interrupted(p)))
@@ -122,16 +126,30 @@ def replayable(p: Pending) -> bool:
     return p.state == NEW and p.attempts <= 1 and p.age_s() <= REPLAY_WITHIN_S
 
 
-async def _replay(core: Core, p: Pending, msg: Incoming) -> None:
+def personal_in_group(core: Core, p: Pending) -> bool:
+    """Asked in a group, answered only to the person (/forget and its button, /link,
+    /style…): the way to them belonged to the lost request, so the group is told to ask
+    again — and then it must not be done meanwhile (a /forget would have deleted
+    everything, a /link joined two accounts, behind that line)."""
+    if not p.is_group:
+        return False
+    if p.action:
+        return p.action.startswith(FORGET_PREFIX)
+    command = COMMAND.match(p.text.lstrip())
+    spec = core.registry.get(command.group(1).lower()) if command else None
+    return spec is not None and spec.private
+
+
+async def _replay(core: Core, p: Pending, msg: Incoming, instead: Reply | None = None) -> None:
     first = True
-    async for out in core.replay(msg):
+    async for out in core.replay(msg, instead):
         if not isinstance(out, Reply) or out.is_empty:
             continue
         if out.private and msg.is_group and not out.is_error:
             # Personal answers never go to a group, and the adapter's way to the person
             # (a DM, an ephemeral reply) belonged to the lost request.
             out = Reply(interrupted(p, personal=True))
-        elif first:
+        elif first and out is not instead:
             out = replace(out, text=f"{RESUMED}\n{out.text}")
         first = False
         await _post_back(core, p, out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import discord
 import pytest
 from pydantic import SecretStr
@@ -10,6 +12,8 @@ from adapters.discord import DiscordAdapter
 from bot.config import Settings
 from bot.core import Core
 from tests.discord.fake_discord import FakeDiscord
+from tests.fakes.openai_server import FakeOpenAI, hang
+from tests.helpers import muse_run
 
 
 async def test_button_after_restart(settings: Settings, fake: FakeDiscord) -> None:
@@ -74,3 +78,60 @@ async def test_bad_token_fails_start_cleanly(
     assert discord.http.Route.BASE == base  # nothing leaks into the next client
     assert bot.client is not None and bot.client.is_closed()
     assert not fake.identified
+
+
+async def test_a_forget_press_in_a_channel_cut_off_by_a_kill_is_not_done_by_the_restart(
+    fake: FakeDiscord, server: FakeOpenAI, settings: Settings
+) -> None:
+    """/forget's button in #general, pressed while another of alice's answers is being
+    written (the delete waits for it), then `kill -9`. The restart can't answer her
+    privately any more, so it tells the channel to ask again: then it must not have
+    deleted everything already."""
+    async with muse_run("discord") as first:
+        await fake.wait_for(lambda: fake.identified, limit_s=60)
+        made = await fake.send_slash("caption", {"description": "a neon diner at night"})
+        await fake.wait_for(lambda: "caption" in made.text() and "✍️" not in made.text(), 60)
+        drafts = _drafts(settings)
+        asked = await fake.send_slash("forget")
+        await fake.wait_for(lambda: asked.original and asked.original["components"], 60)
+        server.enqueue(hang(600))
+        await fake.send_message("a slow question", dm=True)
+        await server.wait_for_requests(2, within=60)  # her DM answer is being written
+        assert asked.original is not None
+        yes = asked.original["components"][0]["components"][0]["custom_id"]
+        await fake.press_button(yes, asked.original)
+        await fake.wait_for(lambda: _inbox(settings, "m:fg:%"), limit_s=60)
+        await first.kill()
+
+    async with muse_run("discord"):
+        await fake.wait_for(lambda: fake.identified and len(fake.identified) == 2, limit_s=60)
+        line = await fake.wait_for(lambda: _said(fake, "It's personal"), limit_s=60)
+        await fake.wait_for(lambda: _said(fake, "Sorry for the wait"), limit_s=60)  # the DM
+    assert line == [
+        "Sorry, alice — I was restarted while answering your button press. It's personal, "
+        "so please ask again and I'll answer you privately."
+    ]
+    assert _drafts(settings) == drafts > 0  # nothing was deleted behind her back
+
+
+def _drafts(settings: Settings) -> int:
+    with sqlite3.connect(settings.db_path) as db:
+        count = int(db.execute("select count(*) from drafts").fetchone()[0])
+    db.close()
+    return count
+
+
+def _inbox(settings: Settings, action: str) -> list[object]:
+    with sqlite3.connect(settings.db_path) as db:
+        found = db.execute("select id from inbox where action like ?", [action]).fetchall()
+    db.close()
+    return found
+
+
+def _said(fake: FakeDiscord, needle: str) -> list[str]:
+    """What Muse posted by itself (no interaction to answer) in any channel or DM."""
+    return [
+        m["content"]
+        for m in fake.messages.values()
+        if m.get("via") == "channel" and needle in m["content"]
+    ]
