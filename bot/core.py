@@ -19,7 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import Registry
 from bot.config import Settings
 from bot.context import Context
-from bot.errors import BadInput, LLMLeak, MuseError, new_ref
+from bot.errors import BadInput, Forgotten, LLMLeak, MuseError, new_ref
 from bot.incoming_text import cleaned, unusable
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
@@ -324,8 +324,9 @@ class Core:
                 yield out
         except MuseError as exc:
             # A typo, or a model that failed, costs none of today's quota: the person got
-            # no answer and is told to try again (an answer withheld as a leak did cost).
-            if refund and not isinstance(exc, LLMLeak):
+            # no answer and is told to try again (an answer withheld as a leak did cost;
+            # a person deleted meanwhile has no count left to give back).
+            if refund and not isinstance(exc, LLMLeak | Forgotten):
                 await self.policy.refund(msg)
             text = exc.user_message
             if exc.with_ref:

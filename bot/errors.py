@@ -50,3 +50,14 @@ class LLMLeak(MuseError):
 
     user_message = "I keep my instructions to myself — ask me anything about your posts."
     with_ref = True
+
+
+class Forgotten(MuseError):
+    """What the answer would store points at a person deleted meanwhile (`muse forget`
+    in another process can't wait for this one's answers, as /forget does): the answer
+    goes with them."""
+
+    user_message = (
+        "Everything I kept about you was deleted while I was writing this, so the answer "
+        "went with it — send your message again if you still want one."
+    )

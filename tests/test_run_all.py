@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.errors import Forgotten
 from tests.discord.fake_discord import FakeDiscord
+from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import muse_cli, muse_run
-from tests.telegram.conftest import is_final
+from tests.telegram.conftest import final, is_final
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
 
 PEOPLE = 4  # on each platform
@@ -137,3 +139,34 @@ async def test_both_platforms_at_once_share_one_database(
     assert chats == 2 * PEOPLE * (EACH // 2)
     assert people == 2 * PEOPLE
     assert drafts >= 2 * PEOPLE * (EACH - EACH // 2) * 3
+
+
+async def test_muse_forget_in_a_terminal_while_muse_run_writes_that_persons_answer(
+    both: tuple[FakeBotAPI, FakeDiscord], server: FakeOpenAI, settings: Settings
+) -> None:
+    """The owner runs `muse forget` for someone while `muse run all` (another process)
+    is writing them an answer: it can't be kept, and they are told so in one line —
+    not "Something went wrong" — and nothing of them is stored again."""
+    telegram, _ = both
+    alice = telegram.user(111, "alice", "Alice")
+    async with muse_run("all") as run:
+        await telegram.wait_for(lambda: telegram.of("deleteWebhook"), 60)
+        await telegram.push_message("my plan: a weekly tram series", user=alice)
+        await telegram.wait_for(lambda: [m for m in telegram.messages(111) if is_final(m)], 60)
+        server.hold()  # the next answer is being written...
+        await telegram.push_message("and a ferry at dawn for the finale", user=alice)
+        await server.wait_for_requests(2, within=60)
+        forgot = await asyncio.to_thread(
+            muse_cli, "forget", "--platform", "telegram", "--user", "111", "--yes"
+        )
+        assert forgot.returncode == 0, forgot.stderr
+        server.release()
+        line = await final(telegram, 111, "deleted", within=60)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert line.text == Forgotten.user_message
+    assert not [m for m in telegram.messages(111) if "went wrong" in m.text]
+    with sqlite3.connect(Path(settings.db_path)) as db:
+        left = [db.execute(f"select count(*) from {t}").fetchone()[0] for t in ("users", "turns")]
+    db.close()
+    assert left == [0, 0]
+    assert "Traceback" not in (settings.data_dir / "muse.log").read_text()

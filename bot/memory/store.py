@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
+from bot.errors import Forgotten
 from bot.memory.migrations import MIGRATIONS, migrate
 
 T = TypeVar("T")
@@ -99,7 +100,14 @@ class Store:
 
     def _call(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         assert self._db is not None, "Memory.open() was not awaited"
-        return fn(self._db)
+        try:
+            return fn(self._db)
+        except sqlite3.IntegrityError as exc:
+            # A row pointing at a person (or their draft) that is gone: deleted by
+            # `muse forget` in another process while this one was answering them.
+            if "FOREIGN KEY" in str(exc):
+                raise Forgotten(str(exc)) from exc
+            raise
 
     async def open(self) -> list[str]:
         def do_open() -> list[str]:
