@@ -15,6 +15,7 @@ from bot.messages import Reply, SessionKey
 log = logging.getLogger(__name__)
 
 TYPING_LANDS_S = 1.0  # the most a message waits for a "typing…" already on its way
+TIDY_UP_S = 5.0  # at a stop, how long answers cut off may take to tidy up what they showed
 
 
 def without_gaps(text: str) -> str:
@@ -80,8 +81,12 @@ class Adapter(abc.ABC):
         return task
 
     async def drain(self, grace_s: float = 30.0) -> None:
-        """Let in-flight replies finish (used by stop()); cancel what outlives the grace."""
+        """Let in-flight replies finish (used by stop()); cancel what outlives the grace,
+        and give those a moment, while still connected, to take down a half-shown answer
+        (the next start answers the message or says it was interrupted)."""
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
             for task in pending:
                 task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=TIDY_UP_S)

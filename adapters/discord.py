@@ -338,6 +338,13 @@ class DiscordAdapter(DiscordOutbox, Adapter):
                 # Nothing to say (a flood past its one warning): no "thinking…" or
                 # preview may stay behind, as if an answer were still coming.
                 await out.finish(Reply(""))
+        except asyncio.CancelledError:
+            # Cut off by a stop: a half answer ("… ✍️") must not stay as if still being
+            # written (the next start answers the message, or says it was interrupted).
+            if not answered:
+                with contextlib.suppress(Exception):
+                    await out.finish(Reply(""))
+            raise
         except Exception:
             # The core never raises; this guards the Discord side so the client survives.
             log.exception("failed to deliver a Discord answer in %s", incoming.session)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import discord
 import pytest
 from pydantic import SecretStr
 
+from adapters.base import Adapter
 from adapters.discord import DiscordAdapter
 from bot.config import Settings
 from bot.core import Core
 from tests.discord.fake_discord import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, hang
-from tests.helpers import muse_run
+from tests.helpers import muse_run, slow_answers
 
 
 async def test_button_after_restart(settings: Settings, fake: FakeDiscord) -> None:
@@ -133,5 +135,34 @@ def _said(fake: FakeDiscord, needle: str) -> list[str]:
     return [
         m["content"]
         for m in fake.messages.values()
-        if m.get("via") == "channel" and needle in m["content"]
+        if m.get("via") == "channel" and needle in m["content"] and not m.get("deleted")
     ]
+
+
+async def test_answers_cut_off_by_a_shutdown_leave_no_half_answer_behind(
+    core: Core, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model is still writing when the shutdown's grace runs out: the half answer
+    shown so far ("Golden hour on ✍️") must not stay as if Muse were still writing — the
+    next start answers the message or says it was interrupted (as on Telegram)."""
+    stuck, release = asyncio.Event(), asyncio.Event()
+
+    async def hang() -> None:
+        stuck.set()
+        await release.wait()
+
+    slow_answers(core.llm, monkeypatch, after_first=hang)
+    monkeypatch.setattr(Adapter.drain, "__defaults__", (0.5,))  # the grace, shortened
+    bot = DiscordAdapter(core, edit_interval=0.05)
+    await bot.start()
+    slash = await fake.send_slash("caption", {"description": "a neon diner at night"})
+    dm = await fake.send_message("tips for night tram photos?", dm=True)
+    await fake.wait_for(lambda: "✍️" in slash.text())
+    await fake.wait_for(lambda: _said(fake, "✍️"))
+    await core.shutting_down()
+    await bot.stop()
+    release.set()  # (the model's work itself ends with the core)
+    assert stuck.is_set()
+    assert "✍️" not in slash.text()
+    assert _said(fake, "✍️") == []
+    assert [m["content"] for m in fake.channel_messages(dm["channel_id"])] == [dm["content"]]
