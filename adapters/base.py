@@ -46,6 +46,10 @@ class Adapter(abc.ABC):
     def __init__(self, core: Core) -> None:
         self.core = core
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Set, with why, when the platform's connection has ended for good (a revoked
+        # token): nothing more will arrive. An adapter that can't tell never sets it.
+        self.gone = asyncio.Event()
+        self.gone_because = ""
 
     @abc.abstractmethod
     async def start(self) -> None: ...

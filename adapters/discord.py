@@ -101,7 +101,9 @@ class DiscordAdapter(DiscordOutbox, Adapter):
             await client.start(token, reconnect=True)
         except Exception as exc:
             if client.connected.is_set() and not self._stopping:
-                log.error("the Discord connection ended for good: %s", exc or type(exc).__name__)
+                self.gone_because = str(exc) or type(exc).__name__
+                log.error("the Discord connection ended for good: %s", self.gone_because)
+                self.gone.set()
             raise
 
     async def stop(self) -> None:

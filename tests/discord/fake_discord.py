@@ -150,6 +150,12 @@ class FakeDiscord(Rest):
             self._dropped = self._socket
             await self._socket.close()
 
+    async def revoke_session(self, code: int = 4004) -> None:
+        """Close the gateway socket with a code that can't be retried (4004: the token
+        was reset in the Developer Portal)."""
+        if self._socket is not None:
+            await self._socket.close(code=code, message=b"Authentication failed.")
+
     def hold_gateway(self) -> None:
         """New gateway connections wait (Discord unreachable) until release_gateway()."""
         self._accepting.clear()

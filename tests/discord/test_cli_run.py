@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.discord.fake_discord import FakeDiscord
@@ -34,3 +36,19 @@ def test_sync_prints_the_commands_or_one_error_line_on_stderr(
     assert missing.stderr.strip() == (
         "muse: MUSE_DISCORD__TOKEN is not set (Developer Portal → Bot → Token)"
     )
+
+
+async def test_muse_run_discord_exits_when_discord_ends_the_connection_for_good(
+    fake: FakeDiscord,
+) -> None:
+    """The token is reset in the Developer Portal while Muse runs: discord.py can't
+    reconnect. A process left running would answer nobody, and a supervisor would
+    never restart it with the new token: it exits 1, saying why."""
+    async with muse_run("discord") as proc:
+        await fake.wait_for(lambda: fake.identified, limit_s=60)
+        await fake.revoke_session(4004)
+        assert proc.proc is not None
+        await asyncio.wait_for(proc.proc.wait(), 60)
+    assert proc.returncode == 1
+    assert "muse: discord stopped for good" in proc.stderr
+    assert fake.token not in proc.stderr
