@@ -13,21 +13,20 @@ from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from typing import Any
 
-from cachetools import TTLCache
-
 from bot.clock import Clock, SystemClock
 from bot.commands import Registry
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import BadInput, Forgotten, LLMLeak, MuseError, new_ref
 from bot.incoming_text import cleaned, unusable
+from bot.last_image import LastImages
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
 from bot.mailbox import CURRENT as CURRENT_MAILBOX
 from bot.mailbox import Mailbox
 from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
-from bot.messages import Attachment, Incoming, Outgoing, Reply, SessionKey
+from bot.messages import Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
 from bot.ordering import AtWork, KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
@@ -49,12 +48,6 @@ UNORDERED_ACTIONS = frozenset({"vote", "idea"})
 FREE_ACTIONS = frozenset({"vote", "idea", "forget"})
 FREE_COMMANDS = frozenset({"idea", "export", "forget", "style", "history", "link", "unlink"})
 SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
-# "A photo, then /caption": the last photo of a conversation is kept this long, in at
-# most this many bytes for all conversations; each photo also counts a fixed slot, which
-# bounds the number of conversations kept (64 MB / 256 KB = 256) however small the photos.
-LAST_IMAGE_TTL_S = 600.0
-LAST_IMAGE_BYTES = 64 * 1024 * 1024
-LAST_IMAGE_SLOT = 256 * 1024
 
 
 def _shows_answer(out: Outgoing) -> bool:
@@ -62,10 +55,6 @@ def _shows_answer(out: Outgoing) -> bool:
     about it such as the place in line): after a restart, answering again could show it
     twice, so the recovery says it was interrupted instead (bot/recovery.py)."""
     return isinstance(out, Reply) or (not out.notice and bool(out.text.strip()))
-
-
-def _image_size(image: Attachment) -> int:
-    return len(image.data or b"") + LAST_IMAGE_SLOT
 
 
 class Core:
@@ -90,15 +79,7 @@ class Core:
         self._warm: asyncio.Task[None] | None = None
         # Wall-clock time for timers and expiry (tests put a hand-driven clock here).
         self.clock: Clock = SystemClock()
-        # Last photo per person and conversation, for "a photo, then /caption" (in a
-        # group, one member's photo is never another's caption): bounded in size,
-        # count and age (least recently stored go first).
-        self.last_image: TTLCache[str, Attachment] = TTLCache(
-            LAST_IMAGE_BYTES,
-            LAST_IMAGE_TTL_S,
-            timer=lambda: self.clock.now().timestamp(),
-            getsizeof=_image_size,
-        )
+        self.last_image = LastImages(lambda: self.clock.now().timestamp())
         # Brainstorm sessions' timers and coalesced vote-count edits.
         self.sessions = SessionRuntime(self)
         # Tells this run's inbox entries from those an earlier (crashed) run left behind.
@@ -379,8 +360,8 @@ class Core:
         else:
             unsupported = [a for a in msg.attachments if a.kind != "image"]
             images = [a for a in msg.attachments if a.kind == "image"]
-            if images and _image_size(images[-1]) <= LAST_IMAGE_BYTES:
-                self.last_image[msg.asker] = images[-1]
+            if images:
+                self.last_image.keep(msg.asker, images[-1])
             match = COMMAND_RE.match(text)
             if match:
                 name, args = match.group(1).lower(), match.group(2).strip()

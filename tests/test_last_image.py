@@ -3,7 +3,8 @@ for every conversation at once."""
 
 from __future__ import annotations
 
-from bot.core import LAST_IMAGE_BYTES, LAST_IMAGE_TTL_S, Core
+from bot.core import Core
+from bot.last_image import LAST_IMAGE_BYTES, LAST_IMAGE_TTL_S
 from bot.messages import Attachment
 from tests.fakes.clock import FakeClock
 from tests.helpers import ask
