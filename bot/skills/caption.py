@@ -22,6 +22,7 @@ from bot.skills.common import (
     resolve_platform,
     split_tone,
     stream_text,
+    tries,
 )
 
 TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "playful")
@@ -152,9 +153,7 @@ async def write_captions(
         "count": ask,
         "like": like,
     }
-    for attempt in range(2):
-        if attempt:
-            variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+    for _ in tries(ctx, variables):
         out: list[str] = []
         answers: list[Answer] = []
         async for progress in stream_text(

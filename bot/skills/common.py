@@ -4,7 +4,7 @@ filtering, and the reply that shows drafts with their buttons."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -180,6 +180,15 @@ def profile_text(profile: Profile) -> str:
 def to_messages(turns: Sequence[Turn]) -> list[BaseMessage]:
     """Stored turns as the model layer's messages (it trims them to its token budget)."""
     return [HumanMessage(t.text) if t.role == "user" else AIMessage(t.text) for t in turns]
+
+
+def tries(ctx: Context, variables: dict[str, Any], count: int = 2) -> Iterator[int]:
+    """The attempts at one generation, the later ones a little warmer: a model that gave
+    repeats or nothing usable, asked the very same way, tends to give them again."""
+    for attempt in range(count):
+        if attempt:
+            variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+        yield attempt
 
 
 async def stream_text(

@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.errors import MuseError
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.novelty import Picker
-from bot.skills.common import on_topic, stream_text
+from bot.skills.common import on_topic, stream_text, tries
 from bot.skills.series import SERIES_HELP, one_line
 
 POSTS_FOR_NEXT = 5
@@ -60,9 +60,7 @@ async def next_(ctx: Context) -> AsyncIterator[Outgoing]:
     picker: Picker[tuple[str, str]] = ctx.novelty.picker(
         ctx.owner, f"{series.name}: {series.premise}", 1, relevance=False
     )
-    for attempt in range(2):
-        if attempt:
-            variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+    for _ in tries(ctx, variables):
         out: list[str] = []
         async for progress in stream_text(ctx, "next", variables, with_history=False, out=out):
             yield progress

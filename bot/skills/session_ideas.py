@@ -16,7 +16,7 @@ from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Incoming, Outgoing, Progress, Reply
 from bot.novelty import Picker
 from bot.skills.brainstorm import parse_idea
-from bot.skills.common import novel, parse_items, stream_text
+from bot.skills.common import novel, parse_items, stream_text, tries
 from bot.skills.series import series_context
 from bot.skills.session_render import MUSE, heading, idea_reply
 
@@ -91,9 +91,7 @@ async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Prog
     # repeats are dropped and the model is asked once more, a little warmer.
     try:
         had = await ctx.memory.past_idea_texts(ctx.owner)
-        for attempt in range(2):
-            if attempt:
-                variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+        for _ in tries(ctx, variables):
             out: list[str] = []
             async for _ in stream_text(ctx, "brainstorm", variables, with_history=False, out=out):
                 pass

@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.errors import BadInput, MuseError, NotFound
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Outgoing, Progress, Reply
-from bot.skills.common import novel, on_topic, parse_items, plural, stream_text
+from bot.skills.common import novel, on_topic, parse_items, plural, stream_text, tries
 from bot.skills.session_ideas import clean_idea, group_only, link_to, publish
 from bot.skills.session_render import MUSE
 
@@ -47,9 +47,7 @@ async def riff_texts(
     }
     kept: list[str] = []
     loose: list[str] = []
-    for attempt in range(2):
-        if attempt:
-            variables["_temperature"] = min(1.3, ctx.settings.llm.temperature + 0.3)
+    for _ in tries(ctx, variables):
         out: list[str] = []
         async for _ in stream_text(ctx, "riff", variables, with_history=False, out=out):
             pass

@@ -4,29 +4,12 @@ sends the updates and errors Telegram sends."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.core import Core
-from bot.llm.fake import ScriptedChatModel
-from tests.fakes.clock import FakeClock
 from tests.session_kit import SEEDS, SUMMARY
 from tests.telegram.conftest import final
-from tests.telegram.fake_bot_api import FakeBotAPI
-from tests.telegram.test_sessions import ALICE, BOB, CAT, Team, running
+from tests.telegram.test_sessions import ALICE, BOB, CAT, Team
+from tests.telegram.test_sessions import team as team  # the fixture: a group, its adapter, a clock
 
 OLD, NEW = -4001234, -1004001234  # a basic group, and the supergroup it becomes
-
-
-@pytest.fixture
-async def team(fake: FakeBotAPI, core: Core, model: ScriptedChatModel) -> AsyncIterator[Team]:
-    clock = FakeClock()
-    adapter = await running(core, fake, clock)
-    try:
-        yield Team(fake, core, adapter, clock, model)
-    finally:
-        await adapter.stop()
 
 
 async def test_a_group_upgraded_to_a_supergroup_keeps_its_memory_and_session(
