@@ -61,3 +61,5 @@ class Forgotten(MuseError):
         "Everything I kept about you was deleted while I was writing this, so the answer "
         "went with it — send your message again if you still want one."
     )
+    # Logged with a ref: a foreign-key failure with any other cause (a bug) must show.
+    with_ref = True

@@ -163,7 +163,7 @@ async def test_muse_forget_in_a_terminal_while_muse_run_writes_that_persons_answ
         server.release()
         line = await final(telegram, 111, "deleted", within=60)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert line.text == Forgotten.user_message
+    assert line.text.startswith(Forgotten.user_message + " (ref ")
     assert not [m for m in telegram.messages(111) if "went wrong" in m.text]
     with sqlite3.connect(Path(settings.db_path)) as db:
         left = [db.execute(f"select count(*) from {t}").fetchone()[0] for t in ("users", "turns")]
