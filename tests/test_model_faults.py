@@ -150,6 +150,23 @@ async def test_when_everything_fails_the_user_gets_one_line_with_a_ref(
         assert len(server.requests) == 1 + RETRIES
 
 
+async def test_a_server_error_quoting_the_request_keeps_it_out_of_the_log(
+    env: pytest.MonkeyPatch, server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Some servers' errors quote what was sent: the log line with the ref says which
+    error, never the person's words."""
+    words = "my secret launch plan for the tram reel"
+    server.enqueue(status(400, f"bad request: Creator: {words}"))
+    core = await start_core()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="bot"):
+            answer = await ask(core, words)
+    finally:
+        await core.close()
+    assert answer.is_error and REF_RE.search(answer.text)
+    assert "Error 400" in caplog.text and words not in caplog.text
+
+
 async def test_without_a_fallback_a_lasting_fault_is_one_line(
     env: pytest.MonkeyPatch, server: FakeOpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:

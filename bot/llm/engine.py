@@ -91,8 +91,18 @@ def final_error(exc: BaseException) -> MuseError:
     if isinstance(exc, MuseError):
         return exc
     if isinstance(exc, REFUSED) and not isinstance(exc, RETRYABLE):
-        return LLMRefused(repr(exc))
-    return LLMUnavailable(repr(exc))
+        return LLMRefused(described(exc))
+    return LLMUnavailable(described(exc))
+
+
+def described(exc: BaseException) -> str:
+    """What failed, for the log line with the error's ref: a server's status and error
+    code, never its message, which may quote the request (the person's own words)."""
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        return repr(exc)
+    code = getattr(exc, "code", None)
+    return f"{type(exc).__name__} {status}" + (f" ({code})" if code else "")
 
 
 # A server batches or queues requests itself (and says 429 when full, which is waited
