@@ -69,6 +69,29 @@ async def test_a_caption_that_only_repeats_the_description_is_not_shown(
     }
 
 
+async def test_a_caption_repeating_the_description_fills_in_when_too_few_came(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Three captions are promised: with only two others in two tries, one caption that
+    hands the description back fills the third place, rather than two captions alone."""
+    core.llm.style = "completion"
+    # Four captions asked each time (one spare): the description handed back, again and
+    # again, and one other.
+    echo = "Rainy morning in Lisbon, a tram 28. #Lisbon"
+    echoes = f" {echo}\n2. {echo}\n3. {echo}\n"
+    model.enqueue(
+        echoes + "4. Tram 28 in the rain: fogged windows, yellow paint, nowhere to be.",
+        echoes + "4. Lisbon doesn't stop for rain, and neither does tram 28.",
+    )
+    reply = await ask(core, "/caption a rainy morning in Lisbon, tram 28, for instagram")
+    texts = {d.text for d in reply.drafts}
+    assert texts >= {
+        "Tram 28 in the rain: fogged windows, yellow paint, nowhere to be.",
+        "Lisbon doesn't stop for rain, and neither does tram 28.",
+    }
+    assert len(texts) == 3 and reply.text.startswith("3 captions for Instagram")
+
+
 async def test_the_prompt_s_platform_echoed_at_a_caption_s_end_goes(
     core: Core, model: ScriptedChatModel
 ) -> None:

@@ -153,6 +153,10 @@ async def write_captions(
         "count": ask,
         "like": like,
     }
+    # A caption made only of the description's words (the base model handing its prompt
+    # back) is kept in reserve, for when too few others came. Unlabelled, the reserve is
+    # one kind to the pick, so one of them goes in before any second one.
+    spare: list[tuple[str, str]] = []
     for _ in tries(ctx, variables):
         out: list[str] = []
         answers: list[Answer] = []
@@ -161,15 +165,18 @@ async def write_captions(
         ):
             yield progress
         items = finished_items(out[0], answers[0])
-        await picker.add(
-            [
-                (repair(text, platform), tone)
-                for text, tone in labelled(items, written_in, ctx.profile.avoid)
-                if text.strip() and not echoes(text, description)
-            ]
-        )
+        fresh: list[tuple[str, str]] = []
+        for text, tone in labelled(items, written_in, ctx.profile.avoid):
+            if text.strip():
+                if echoes(text, description):
+                    spare.append((repair(text, platform), ""))
+                else:
+                    fresh.append((repair(text, platform), tone))
+        await picker.add(fresh)
         if picker.complete:
             break
+    if not picker.complete and spare:
+        await picker.add(spare)
     chosen = picker.chosen()
     if not chosen:
         raise MuseError(
