@@ -63,11 +63,13 @@ class Policy:
         self.memory = memory
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
 
-    def _access(self, platform: str) -> tuple[list[str], list[str], int]:
-        """(allowed users, admins, daily quota) configured for a platform."""
+    def _access(self, platform: str) -> tuple[list[str], list[str], int] | None:
+        """(allowed users, admins, daily quota) configured for a platform; None for the
+        console, which has no settings of its own: its machine's owner, alone at the
+        keyboard, with no one to crowd out."""
         section = getattr(self.settings, platform, None)
-        if section is None:  # the console: the machine's owner
-            return [], [], 0
+        if section is None:
+            return None
         return (
             list(getattr(section, "allowed_users", []) or []),
             list(getattr(section, "admin_ids", []) or []),
@@ -85,16 +87,16 @@ class Policy:
 
     def is_admin(self, msg: Incoming) -> bool:
         """A Muse admin (configured), not to be confused with a group's admins."""
-        return self._matches(msg, self._access(msg.session.platform)[1])
+        access = self._access(msg.session.platform)
+        return access is not None and self._matches(msg, access[1])
 
     async def admit(self, msg: Incoming, command: str | None, *, free: bool = False) -> Verdict:
         """Access first, then the rate limit, then the daily quota (which is counted;
         `free` requests cost no model work and are not)."""
-        if getattr(self.settings, msg.session.platform, None) is None:
-            # The console is its machine's owner, alone at the keyboard: no one to crowd
-            # out, and a piped script past the rate lost its last lines without a word.
+        access = self._access(msg.session.platform)
+        if access is None:  # the console: a piped script past the rate lost its last lines
             return ALLOW
-        allowed, admins, quota = self._access(msg.session.platform)
+        allowed, admins, quota = access
         admin = self._matches(msg, admins)
         if allowed and not admin and not self._matches(msg, allowed):
             if self._rate(msg) is not None:  # a stranger's flood gets no flood back
