@@ -53,8 +53,9 @@ class AtWork:
             self._count[person] -= 1
             if not self._count[person]:
                 del self._count[person]
-            async with self._changed:
-                self._changed.notify_all()
+            if self._settling[person]:  # only a /forget waiting on this person cares
+                async with self._changed:
+                    self._changed.notify_all()
 
     async def settle(self, person: int, timeout_s: float) -> None:
         """Wait (at most `timeout_s`) until the person's only answers in progress are
