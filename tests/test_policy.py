@@ -65,15 +65,20 @@ async def test_help_is_free_and_the_quota_counts_the_rest(core: Core) -> None:
         assert done.text.startswith("Done — I deleted")
 
 
+async def all_two_requests_left(core: Core) -> None:
+    """A daily quota of 2, none of it used yet: two answers, then the refusal."""
+    assert not (await ask(core, "/caption a tram", platform="telegram")).is_error
+    assert not (await ask(core, "/caption a tram at dusk", platform="telegram")).is_error
+    over = await ask(core, "/caption a third tram", platform="telegram")
+    assert over.is_error and "today's 2 requests" in over.text
+
+
 async def test_a_request_refused_for_bad_input_costs_none_of_the_quota(core: Core) -> None:
     core.settings.telegram.daily_quota = 2
     for _ in range(3):
         bad = await ask(core, "/caption", platform="telegram")
         assert bad.is_error and "Tell me what the post shows" in bad.text
-    assert not (await ask(core, "/caption a tram", platform="telegram")).is_error
-    assert not (await ask(core, "/caption a tram at dusk", platform="telegram")).is_error
-    over = await ask(core, "/caption a third tram", platform="telegram")
-    assert over.is_error and "today's 2 requests" in over.text
+    await all_two_requests_left(core)
 
 
 async def test_an_answer_ready_at_once_arrives_as_one_reply(core: Core) -> None:
