@@ -25,10 +25,11 @@ def tg_len(text: str) -> int:
 
 
 # The Markdown chat models write, shown as Telegram formats it rather than as stray
-# symbols: **bold**, `code` and "## headings" (a hashtag has no space after its #).
+# symbols: **bold**, `code` and "## headings" (a hashtag has no space after its #; as in
+# Markdown, a heading's # is followed by a space or a tab, not by a line break like \r).
 BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 CODE_RE = re.compile(r"`([^`\n]+)`")
-HEADING_RE = re.compile(r"^#{1,6}\s+(\S.*)$")
+HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 
 
 def to_html(text: str) -> str:
