@@ -12,6 +12,7 @@ kept per chat, so one busy group never slows anybody else."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from typing import Any
@@ -51,6 +52,7 @@ from adapters.telegram_inline import InlineDrafts
 from adapters.telegram_limits import TelegramLimiter
 from adapters.telegram_outbound import Ack, Sender
 from adapters.telegram_outbox import TelegramOutbox
+from adapters.telegram_poll import PollRequest, quiet_logs
 from bot.config import SettingsError
 from bot.core import Core
 from bot.messages import Action, Attachment, Incoming
@@ -98,7 +100,7 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         token = self.cfg.token.get_secret_value() if self.cfg.token else ""
         if not token:
             raise SettingsError("MUSE_TELEGRAM__TOKEN is not set (get one from @BotFather)")
-        _quiet_http_logs()
+        quiet_logs()
         builder = (
             Application.builder()
             .token(token)
@@ -109,6 +111,7 @@ class TelegramAdapter(TelegramOutbox, Adapter):
             .connection_pool_size(SEND_CONNECTIONS)
             .pool_timeout(30.0)
             .job_queue(None)
+            .get_updates_request(PollRequest(self._token_revoked))
         )
         if self.cfg.base_url:
             builder = builder.base_url(self.cfg.base_url).base_file_url(
@@ -178,7 +181,8 @@ class TelegramAdapter(TelegramOutbox, Adapter):
             return
         try:
             if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+                with contextlib.suppress(InvalidToken):  # reported by _token_revoked
+                    await app.updater.stop()
             if app.running:
                 # Hand the fetched updates to their handlers while PTB still tracks the
                 # tasks it creates (it stops tracking once app.stop() begins).
@@ -365,6 +369,11 @@ class TelegramAdapter(TelegramOutbox, Adapter):
     def _on_poll_error(self, exc: TelegramError) -> None:
         log.warning("telegram: polling failed, retrying: %s", exc)
 
+    def _token_revoked(self) -> None:
+        self.gone_because = "Telegram rejected the token (revoked in @BotFather?)"
+        log.error("telegram: %s; no more messages will arrive", self.gone_because)
+        self.gone.set()
+
 
 class TooBig(Exception):
     """An image the Bot API won't hand over (over 20 MB)."""
@@ -391,11 +400,3 @@ def _file_url(base_url: str) -> str:
 def webhook_secret(token: str) -> str:
     """Telegram echoes this header on every webhook call; derived, so restarts agree."""
     return hashlib.sha256(f"muse-webhook:{token}".encode()).hexdigest()[:32]
-
-
-def _quiet_http_logs() -> None:
-    """httpx logs every request URL at INFO, and Bot API URLs contain the token."""
-    for name in ("httpx", "httpcore"):
-        logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.WARNING:
-            logger.setLevel(logging.WARNING)

@@ -172,6 +172,12 @@ class FakeBotAPI(Messages, Chats):
 
     # -- failure injection ---------------------------------------------------
 
+    async def revoke_token(self) -> None:
+        """The token is revoked in @BotFather: every call gets 401 from now on, and a
+        long poll under way ends now rather than at its timeout (as it would with none)."""
+        self.token = "revoked"
+        await self._record()
+
     def flood(
         self,
         every: int,
@@ -446,7 +452,9 @@ class FakeBotAPI(Messages, Chats):
         limit = int(p.get("limit") or 100)
         try:
             async with asyncio.timeout(float(p.get("timeout") or 0)), self._changed:
-                while not self.updates and not self._closing and not self._poll_failures:
+                while not (self.updates or self._closing or self._poll_failures) and (
+                    self.token != "revoked"
+                ):
                     await self._changed.wait()
         except TimeoutError:
             pass

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from bot.config import Settings
@@ -42,3 +43,20 @@ async def test_a_vote_just_before_a_restart_shows_on_its_button(
         query = await fake.press_button(seed, "👍", user=bob)
         await fake.wait_for(lambda: fake.callback_answers.get(query))
     assert seed.buttons[0][0][0] == "👍 1"
+
+
+async def test_muse_run_telegram_exits_when_its_token_is_revoked(
+    fake: FakeBotAPI, settings: Settings
+) -> None:
+    """The token is revoked in @BotFather while Muse runs: polling can never succeed
+    again. A process left running would answer nobody, and a supervisor would never
+    restart it with the new token: it exits 1, saying why."""
+    async with muse_run("telegram") as proc:
+        await fake.wait_for(lambda: fake.of("deleteWebhook"), 60)  # polling is starting
+        await fake.revoke_token()
+        assert proc.proc is not None
+        await asyncio.wait_for(proc.proc.wait(), 60)
+    assert proc.returncode == 1
+    assert "muse: telegram stopped for good: Telegram rejected the token" in proc.stderr
+    assert TOKEN not in proc.stderr
+    assert "Traceback" not in proc.stderr
