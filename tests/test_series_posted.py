@@ -26,3 +26,38 @@ async def test_posted_as_a_reply_to_next_records_its_idea(
     assert header, nxt.text
     posted = await ask(core, "/posted", reply_to_text=nxt.text, reply_to_muse=True)
     assert f"Recorded #{header.group(1)} as published in “Vlog #2” (post 1)" in posted.text
+
+
+async def test_a_link_beside_a_draft_records_the_draft_with_its_link(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Once published, a creator has a link to give: "/posted #1 <link>", or the link alone
+    as a reply to the draft. The draft's words are what was published (not "#1", not
+    nothing), and the link is kept beside them."""
+    await ask(core, "/series new Lisbon Mornings | a weekly dawn tram ride")
+    model.enqueue(f"1. {VIEW}\n2. Rain on the rails\n3. The conductor's whistle")
+    captions = await ask(core, "/caption tram 28 at dawn")
+    first, second = captions.drafts[0], captions.drafts[1]
+    insta, tweet_link = "https://instagram.com/p/abc", "https://x.com/me/status/1"
+
+    by_id = await ask(core, f"/posted #{first.id} {insta}")
+    assert f"Recorded #{first.id} as published in “Lisbon Mornings” (post 1)" in by_id.text
+    assert "Add your final words" not in by_id.text
+    # A reply to several drafts asks which, keeping the link in what to send.
+    which = await ask(core, f"/posted {insta}", reply_to_text=captions.text, reply_to_muse=True)
+    assert f"/posted #{second.id} {insta}" in which.text
+    remix = await ask(core, f"/remix #{second.id} for x")
+    (tweet,) = remix.drafts
+    replied = await ask(core, f"/posted {tweet_link}", reply_to_text=remix.text, reply_to_muse=True)
+    assert f"Recorded #{tweet.id} as published in “Lisbon Mornings” (post 2)" in replied.text
+
+    person = await core.memory.find_user("console", "u1")
+    assert person is not None
+    posts = await core.memory.recent_posts(person)
+    assert [(p.draft_id, p.text, p.link) for p in posts] == [
+        (first.id, first.text, insta),
+        (tweet.id, tweet.text, tweet_link),
+    ]
+    history = (await ask(core, "/history")).text
+    assert f"#{first.id} caption · instagram ✓ posted" in history
+    assert f"#{tweet.id} remix · x · from #{second.id} ✓ posted" in history

@@ -178,23 +178,28 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
 )
 async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
     text = (ctx.option("text") or ctx.args).strip()
+    # The link of a published draft comes beside it ("/posted #41 <link>", or the link
+    # alone as a reply to the draft): the draft gives the words, the link is kept too.
+    given = URL_RE.findall(text)
+    rest = URL_RE.sub("", text).strip()
     draft: DraftRecord | None = None
-    ref = re.fullmatch(r"#?(\d{1,9})", text)
+    ref = re.fullmatch(r"#?(\d{1,9})", rest)
     if ref:
         draft = await ctx.own_draft(int(ref.group(1)))
-    elif not text and ctx.msg.reply_to_text:
+    elif not rest and ctx.msg.reply_to_text:
         found = await ctx.replied_drafts()
         if len(found) > 1:
-            options = " · ".join(f"/posted #{d.id}" for d in found)
+            tail = "".join(f" {link}" for link in given)
+            options = " · ".join(f"/posted #{d.id}{tail}" for d in found)
             yield Reply(f"Which one did you publish? {options}")
             return
         if found:
             draft = found[0]
-        else:
+        elif not given:
             text = ctx.msg.reply_to_text.strip()
     if draft is not None:
         text = draft.text.split("\n")[0] if draft.kind == "idea" else draft.text
-    links = URL_RE.findall(text)
+    links = list(dict.fromkeys(URL_RE.findall(text) + given))
     words = URL_RE.sub("", text).strip()
     if not words and not links:
         raise BadInput(
