@@ -61,3 +61,27 @@ async def test_a_link_beside_a_draft_records_the_draft_with_its_link(
     history = (await ask(core, "/history")).text
     assert f"#{first.id} caption · instagram ✓ posted" in history
     assert f"#{tweet.id} remix · x · from #{second.id} ✓ posted" in history
+
+
+async def test_the_same_post_sent_twice_is_recorded_once(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """A /posted sent again (no answer seen yet, a second thought): the series doesn't
+    count it twice, nor show the model the same post twice as its story so far."""
+    await ask(core, "/series new Lisbon Mornings | a weekly dawn tram ride")
+    words, link = "Tram 28 at 6am: empty seats and gold light", "https://x.com/me/status/1"
+    await ask(core, f"/posted {words}")
+    again = await ask(core, f"/posted {words}")
+    assert "already recorded" in again.text and "post 1 of “Lisbon Mornings”" in again.text
+    await ask(core, f"/posted {link}")
+    assert "already recorded" in (await ask(core, f"/posted {link}")).text
+    captions = await ask(core, "/caption tram 28 at dawn")
+    assert str(model.calls[-1][0].content).count(f"- {words}") == 1
+    draft = captions.drafts[0]
+    await ask(core, f"/posted #{draft.id}")
+    twice = await ask(core, f"/posted #{draft.id}")
+    assert f"#{draft.id} is already recorded as post 3 of “Lisbon Mornings”" in twice.text
+    # Another link for the same words is another publication (a cross-post): recorded.
+    other = await ask(core, f"/posted {words} https://instagram.com/p/abc")
+    assert "(post 4)" in other.text
+    assert "· 4 posts" in (await ask(core, "/series")).text

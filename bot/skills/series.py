@@ -207,17 +207,24 @@ async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
             "for one of my drafts."
         )
     active = await ctx.memory.active_series(ctx.owner)
+    what = f"#{draft.id}" if draft else (f"“{one_line(words, 80)}”" if words else "your link")
+    link = " ".join(links)
+    number = await ctx.memory.same_post(ctx.owner, active.id if active else None, words, link)
+    if number is not None:
+        where = f"as post {number} of “{active.name}”" if active else "as published"
+        what = what[:1].upper() + what[1:]
+        yield Reply(f"{what} is already recorded {where} — nothing new saved.")
+        return
     post = await ctx.memory.add_post(
         owner=ctx.owner,
         author=ctx.person,
         series_id=active.id if active else None,
         text=words,
-        link=" ".join(links),
+        link=link,
         draft_id=draft.id if draft else None,
     )
     if words:
         await ctx.novelty.remember(ctx.owner, [("post", post.id)], [words])
-    what = f"#{draft.id}" if draft else (f"“{one_line(words, 80)}”" if words else "your link")
     if active is not None:
         count = (await ctx.memory.active_series(ctx.owner)) or active
         line = (
