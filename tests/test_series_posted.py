@@ -85,3 +85,18 @@ async def test_the_same_post_sent_twice_is_recorded_once(
     other = await ask(core, f"/posted {words} https://instagram.com/p/abc")
     assert "(post 4)" in other.text
     assert "· 4 posts" in (await ask(core, "/series")).text
+
+
+async def test_a_premise_is_kept_whole_or_refused_never_cut(core: Core) -> None:
+    """A premise with a "|" of its own kept its first piece only, the next piece became
+    the tone and the typed "tone:" was lost; a long one was cut mid-word ("so that pe")."""
+    made = await ask(core, "/series new Lisbon Nights | night rides | every Friday | tone: moody")
+    assert "started and active: night rides | every Friday." in made.text
+    assert (
+        "▶ Lisbon Nights — night rides | every Friday · tone: moody"
+        in (await ask(core, "/series")).text
+    )
+    long = "Every Monday at dawn I ride tram 28 and film the city waking up, " * 5
+    refused = await ask(core, f"/series new Lisbon Mornings | {long}")
+    assert refused.is_error and "under 300 characters" in refused.text
+    assert "Lisbon Mornings —" not in (await ask(core, "/series")).text

@@ -18,6 +18,8 @@ from bot.messages import Outgoing, Reply
 POSTS_IN_PROMPT = 3
 POST_CHARS = 140
 NAME_CHARS = 60
+PREMISE_CHARS = 300
+TONE_CHARS = 60
 URL_RE = re.compile(r"https?://\S+", re.I)
 NEW_HELP = "/series new Lisbon Mornings | a weekly dawn tram ride"
 SERIES_HELP = (
@@ -78,17 +80,32 @@ def _listing(all_series: Sequence[SeriesRecord]) -> str:
 
 
 def _parse_new(args: str, ctx: Context) -> tuple[str, str, str]:
-    parts = [p.strip() for p in args.split("|")]
-    name = ctx.option("name") or parts[0]
-    premise = ctx.option("premise") or (parts[1] if len(parts) > 1 else "")
-    tone = ctx.option("tone") or (parts[2] if len(parts) > 2 else "")
+    """Name, premise and tone, from a form's fields (Discord's options) or from the text
+    "name | premise | tone". A premise may hold a "|" of its own: the last part after the
+    premise is the tone, the ones before it stay in the premise. Nothing typed is dropped
+    or cut: what is too long is refused, saying so."""
+    if ctx.option("name"):
+        name, premise, tone = (ctx.option(k) or "" for k in ("name", "premise", "tone"))
+    else:
+        parts = [p.strip() for p in args.split("|")]
+        name = parts[0]
+        premise = " | ".join(parts[1:-1] if len(parts) > 2 else parts[1:])
+        tone = parts[-1] if len(parts) > 2 else ""
     tone = re.sub(r"^tone\s*[:=]\s*", "", tone, flags=re.I)
     name = name.strip().strip("\"“”'")
     if not name or not premise:
         raise BadInput(f"Give the series a name and a premise: {NEW_HELP}")
-    if len(name) > NAME_CHARS:
-        raise BadInput(f"Keep the name under {NAME_CHARS} characters; put the rest in the premise.")
-    return name, premise[:300], tone[:60]
+    for what, value, limit in (
+        ("name", name, NAME_CHARS),
+        ("premise", premise, PREMISE_CHARS),
+        ("tone", tone, TONE_CHARS),
+    ):
+        if len(value) > limit:
+            raise BadInput(
+                f"Keep the {what} under {limit} characters (yours has {len(value)})"
+                + ("; put the rest in the premise." if what == "name" else ".")
+            )
+    return name, premise, tone
 
 
 async def _named(ctx: Context, name: str, verb: str) -> SeriesRecord:
