@@ -100,3 +100,21 @@ async def test_a_premise_is_kept_whole_or_refused_never_cut(core: Core) -> None:
     refused = await ask(core, f"/series new Lisbon Mornings | {long}")
     assert refused.is_error and "under 300 characters" in refused.text
     assert "Lisbon Mornings —" not in (await ask(core, "/series")).text
+
+
+async def test_a_new_series_named_like_an_ended_one_leaves_that_one_reachable(
+    core: Core,
+) -> None:
+    """Season 1 "Lisbon" ended, a new "Lisbon" started: /series use Lisbon could then
+    only ever reach the new one, and the first, with its posts, was lost to every command."""
+    await ask(core, "/series new Lisbon | dawn rides")
+    await ask(core, "/posted Tram 28 at 6am")
+    await ask(core, "/series end")
+    made = await ask(core, "/series new lisbon | night rides")
+    assert "“lisbon (2)” started and active: night rides" in made.text
+    assert "/series use Lisbon" in made.text  # says how to reach the ended one
+    back = await ask(core, "/series use Lisbon")
+    assert "“Lisbon” is the active series again: dawn rides" in back.text
+    listing = (await ask(core, "/series")).text
+    assert "▶ Lisbon — dawn rides · 1 post" in listing
+    assert "· lisbon (2) — night rides · 0 posts" in listing

@@ -11,7 +11,7 @@ from bot.commands import Param, Sub, command
 from bot.context import Context
 from bot.errors import BadInput, NotFound
 from bot.memory.records import DraftRecord
-from bot.memory.series import PostRecord, SeriesRecord
+from bot.memory.series import PostRecord, SeriesRecord, name_key
 from bot.messages import Outgoing, Reply
 
 # How many of the series' latest posts go into a prompt, and how much of each.
@@ -166,11 +166,19 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
             raise BadInput(
                 f"You already have a series called “{same.name}” — /series use {same.name}"
             )
+        reopen = ""
+        if same is not None:  # an ended one: a second of the name could never be reached
+            taken = {name_key(s.name) for s in await ctx.memory.all_series(ctx.owner)}
+            n = 2
+            while name_key(f"{name} ({n})") in taken:
+                n += 1
+            name = f"{name} ({n})"
+            reopen = f" (“{same.name}” is your ended one: /series use {same.name} reopens it.)"
         made = await ctx.memory.add_series(ctx.owner, name, premise, tone)
         yield Reply(
             f"▶ “{made.name}” started and active: {made.premise}. Your brainstorms, captions "
             "and remixes now continue it. When you publish, tell me: /posted <your words>. "
-            "Then /next for what comes next."
+            f"Then /next for what comes next.{reopen}"
         )
     elif sub == "use":
         chosen = await _named(ctx, ctx.option("name") or rest, "use")
