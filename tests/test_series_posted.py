@@ -118,3 +118,14 @@ async def test_a_new_series_named_like_an_ended_one_leaves_that_one_reachable(
     listing = (await ask(core, "/series")).text
     assert "▶ Lisbon — dawn rides · 1 post" in listing
     assert "· lisbon (2) — night rides · 0 posts" in listing
+
+
+async def test_picking_a_posted_draft_to_copy_it_again_keeps_it_posted(core: Core) -> None:
+    """Pick ✓ also hands a draft back to copy: used after /posted, /history said only
+    "✓ picked", and that it was published was gone."""
+    captions = await ask(core, "/caption tram 28 at dawn")
+    draft = captions.drafts[0]
+    await ask(core, f"/posted #{draft.id}")
+    picked = await ask(core, f"/pick #{draft.id}")
+    assert draft.text in picked.text
+    assert f"#{draft.id} caption · instagram ✓ posted" in (await ask(core, "/history")).text
