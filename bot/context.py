@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # not drafts shown. Elsewhere, e.g. "Remix from #12", any id counts (DRAFT_IDS_RE).
 SHOWN_DRAFT_RE = re.compile(r"^#(\d{1,9})(?= [(\[]| (?:caption|remix|idea)\b)", re.M)
 DRAFT_IDS_RE = re.compile(r"(?<![\w#])#(\d{1,9})\b")
+# /next shows its one idea by the id ending its first line, "Next for “Vlog #2” · #45",
+# maybe with a note "  (close to #12)": the series' name and the note name no draft shown.
+NEXT_SHOWN_RE = re.compile(r"\ANext for “.*” · #(\d{1,9})(?=  \(|$)", re.M)
 
 
 @dataclass
@@ -81,7 +84,11 @@ class Context:
         if not self.msg.reply_to_muse:
             return []
         replied = self.msg.reply_to_text or ""
-        found = SHOWN_DRAFT_RE.findall(replied) or DRAFT_IDS_RE.findall(replied)
+        found = (
+            SHOWN_DRAFT_RE.findall(replied)
+            or NEXT_SHOWN_RE.findall(replied)
+            or DRAFT_IDS_RE.findall(replied)
+        )
         drafts: list[DraftRecord] = []
         for draft_id in dict.fromkeys(int(i) for i in found):
             try:

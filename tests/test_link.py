@@ -70,6 +70,18 @@ async def test_two_series_of_one_name_stay_reachable_after_linking(core: Core) -
     assert "“lisbon (2)” is the active series again: night trams" in back.text
 
 
+async def test_linking_says_which_series_is_active_when_both_had_one(core: Core) -> None:
+    """Mid-way through "Bakery" on Discord, a link to Telegram (where "Lisbon" runs) made
+    every new draft follow "Lisbon" without a word; the answer now says so, and how back."""
+    await ask(core, "/series new Lisbon | dawn trams", **TG)  # type: ignore[arg-type]
+    await ask(core, "/series new Bakery | one loaf a week", **DC)  # type: ignore[arg-type]
+    made = await ask(core, "/link", **TG)  # type: ignore[arg-type]
+    code = CODE_RE.search(made.text)
+    assert code
+    joined = await ask(core, f"/link {code.group(1)}", **DC)  # type: ignore[arg-type]
+    assert "“Lisbon” is your active series now; /series use Bakery" in joined.text
+
+
 async def test_a_cleared_style_is_no_style_when_linking(core: Core) -> None:
     """The code maker once set a style and cleared it: the joiner's style is the one kept,
     as for a maker who never had one."""

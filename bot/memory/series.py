@@ -174,6 +174,30 @@ class Series(Store):
 
         return await self._run(do)
 
+    async def same_post(
+        self, owner: int, series_id: int | None, text: str, link: str
+    ) -> int | None:
+        """An earlier post with these very words and link (in this series, or in none):
+        its number in the series (1 for the first; 0 outside a series), else None. A
+        /posted sent twice is one publication, not two."""
+
+        def do(db: sqlite_utils.Database) -> int | None:
+            found = db.execute(
+                "select id from posts where owner_id = ? and series_id is ? and text = ? "
+                "and link = ? order by id limit 1",
+                [owner, series_id, text, link],
+            ).fetchone()
+            if found is None:
+                return None
+            if series_id is None:
+                return 0
+            before = db.execute(
+                "select count(*) from posts where series_id = ? and id <= ?", [series_id, found[0]]
+            ).fetchone()
+            return int(before[0])
+
+        return await self._run(do)
+
     async def recent_posts(
         self, owner: int, series_id: int | None = None, limit: int = 5
     ) -> list[PostRecord]:

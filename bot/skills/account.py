@@ -155,7 +155,8 @@ async def pick(ctx: Context) -> AsyncIterator[Outgoing]:
 
 async def picked(ctx: Context, draft: DraftRecord) -> Reply:
     """The creator's choice, recorded; Muse never posts it — they do."""
-    await ctx.memory.set_status(draft.id, "chosen")
+    if draft.status != "posted":  # picked again to copy it: it stays published
+        await ctx.memory.set_status(draft.id, "chosen")
     return Reply(f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}")
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from bot.commands import Param, command
 from bot.context import Context
 from bot.memory.links import ALPHABET, CODE_LENGTH, CODE_TTL, Identity
+from bot.memory.series import SeriesRecord
 from bot.messages import Outgoing, Reply
 
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "the console"}
@@ -51,6 +52,7 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
     if not CODE_RE.match(code):
         yield Reply(REFUSED.format(minutes=minutes), is_error=True, private=True)
         return
+    had = await ctx.memory.active_series(ctx.person)
     result = await ctx.memory.redeem_link_code(code, ctx.person)
     if result.same and len(result.identities) > 1:
         # Made on an account already linked with this one (not necessarily this one).
@@ -69,9 +71,23 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
     else:
         yield Reply(
             f"Linked ✓ You're one creator on {where(result.identities)}: your style, drafts, "
-            "series and history follow you everywhere. /unlink splits them again.",
+            "series and history follow you everywhere. /unlink splits them again."
+            + await _active_after_link(ctx, had, result.person),
             private=True,
         )
+
+
+async def _active_after_link(ctx: Context, had: SeriesRecord | None, person: int | None) -> str:
+    """Both accounts had an active series and the code maker's stays active: new drafts
+    stop following the joiner's, which must not happen without a word."""
+    now = await ctx.memory.active_series(person) if had and person else None
+    if had is None or now is None or now.id == had.id:
+        return ""
+    theirs = next((s for s in await ctx.memory.all_series(now.owner_id) if s.id == had.id), had)
+    return (
+        f" “{now.name}” is your active series now; /series use {theirs.name} brings back "
+        f"“{theirs.name}”."
+    )
 
 
 @command(

@@ -11,13 +11,15 @@ from bot.commands import Param, Sub, command
 from bot.context import Context
 from bot.errors import BadInput, NotFound
 from bot.memory.records import DraftRecord
-from bot.memory.series import PostRecord, SeriesRecord
+from bot.memory.series import PostRecord, SeriesRecord, name_key
 from bot.messages import Outgoing, Reply
 
 # How many of the series' latest posts go into a prompt, and how much of each.
 POSTS_IN_PROMPT = 3
 POST_CHARS = 140
 NAME_CHARS = 60
+PREMISE_CHARS = 300
+TONE_CHARS = 60
 URL_RE = re.compile(r"https?://\S+", re.I)
 NEW_HELP = "/series new Lisbon Mornings | a weekly dawn tram ride"
 SERIES_HELP = (
@@ -78,17 +80,32 @@ def _listing(all_series: Sequence[SeriesRecord]) -> str:
 
 
 def _parse_new(args: str, ctx: Context) -> tuple[str, str, str]:
-    parts = [p.strip() for p in args.split("|")]
-    name = ctx.option("name") or parts[0]
-    premise = ctx.option("premise") or (parts[1] if len(parts) > 1 else "")
-    tone = ctx.option("tone") or (parts[2] if len(parts) > 2 else "")
+    """Name, premise and tone, from a form's fields (Discord's options) or from the text
+    "name | premise | tone". A premise may hold a "|" of its own: the last part after the
+    premise is the tone, the ones before it stay in the premise. Nothing typed is dropped
+    or cut: what is too long is refused, saying so."""
+    if ctx.option("name"):
+        name, premise, tone = (ctx.option(k) or "" for k in ("name", "premise", "tone"))
+    else:
+        parts = [p.strip() for p in args.split("|")]
+        name = parts[0]
+        premise = " | ".join(parts[1:-1] if len(parts) > 2 else parts[1:])
+        tone = parts[-1] if len(parts) > 2 else ""
     tone = re.sub(r"^tone\s*[:=]\s*", "", tone, flags=re.I)
     name = name.strip().strip("\"“”'")
     if not name or not premise:
         raise BadInput(f"Give the series a name and a premise: {NEW_HELP}")
-    if len(name) > NAME_CHARS:
-        raise BadInput(f"Keep the name under {NAME_CHARS} characters; put the rest in the premise.")
-    return name, premise[:300], tone[:60]
+    for what, value, limit in (
+        ("name", name, NAME_CHARS),
+        ("premise", premise, PREMISE_CHARS),
+        ("tone", tone, TONE_CHARS),
+    ):
+        if len(value) > limit:
+            raise BadInput(
+                f"Keep the {what} under {limit} characters (yours has {len(value)})"
+                + ("; put the rest in the premise." if what == "name" else ".")
+            )
+    return name, premise, tone
 
 
 async def _named(ctx: Context, name: str, verb: str) -> SeriesRecord:
@@ -149,11 +166,19 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
             raise BadInput(
                 f"You already have a series called “{same.name}” — /series use {same.name}"
             )
+        reopen = ""
+        if same is not None:  # an ended one: a second of the name could never be reached
+            taken = {name_key(s.name) for s in await ctx.memory.all_series(ctx.owner)}
+            n = 2
+            while name_key(f"{name} ({n})") in taken:
+                n += 1
+            name = f"{name} ({n})"
+            reopen = f" (“{same.name}” is your ended one: /series use {same.name} reopens it.)"
         made = await ctx.memory.add_series(ctx.owner, name, premise, tone)
         yield Reply(
             f"▶ “{made.name}” started and active: {made.premise}. Your brainstorms, captions "
             "and remixes now continue it. When you publish, tell me: /posted <your words>. "
-            "Then /next for what comes next."
+            f"Then /next for what comes next.{reopen}"
         )
     elif sub == "use":
         chosen = await _named(ctx, ctx.option("name") or rest, "use")
@@ -178,23 +203,28 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
 )
 async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
     text = (ctx.option("text") or ctx.args).strip()
+    # The link of a published draft comes beside it ("/posted #41 <link>", or the link
+    # alone as a reply to the draft): the draft gives the words, the link is kept too.
+    given = URL_RE.findall(text)
+    rest = URL_RE.sub("", text).strip()
     draft: DraftRecord | None = None
-    ref = re.fullmatch(r"#?(\d{1,9})", text)
+    ref = re.fullmatch(r"#?(\d{1,9})", rest)
     if ref:
         draft = await ctx.own_draft(int(ref.group(1)))
-    elif not text and ctx.msg.reply_to_text:
+    elif not rest and ctx.msg.reply_to_text:
         found = await ctx.replied_drafts()
         if len(found) > 1:
-            options = " · ".join(f"/posted #{d.id}" for d in found)
+            tail = "".join(f" {link}" for link in given)
+            options = " · ".join(f"/posted #{d.id}{tail}" for d in found)
             yield Reply(f"Which one did you publish? {options}")
             return
         if found:
             draft = found[0]
-        else:
+        elif not given:
             text = ctx.msg.reply_to_text.strip()
     if draft is not None:
         text = draft.text.split("\n")[0] if draft.kind == "idea" else draft.text
-    links = URL_RE.findall(text)
+    links = list(dict.fromkeys(URL_RE.findall(text) + given))
     words = URL_RE.sub("", text).strip()
     if not words and not links:
         raise BadInput(
@@ -202,17 +232,24 @@ async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
             "for one of my drafts."
         )
     active = await ctx.memory.active_series(ctx.owner)
+    what = f"#{draft.id}" if draft else (f"“{one_line(words, 80)}”" if words else "your link")
+    link = " ".join(links)
+    number = await ctx.memory.same_post(ctx.owner, active.id if active else None, words, link)
+    if number is not None:
+        where = f"as post {number} of “{active.name}”" if active else "as published"
+        what = what[:1].upper() + what[1:]
+        yield Reply(f"{what} is already recorded {where} — nothing new saved.")
+        return
     post = await ctx.memory.add_post(
         owner=ctx.owner,
         author=ctx.person,
         series_id=active.id if active else None,
         text=words,
-        link=" ".join(links),
+        link=link,
         draft_id=draft.id if draft else None,
     )
     if words:
         await ctx.novelty.remember(ctx.owner, [("post", post.id)], [words])
-    what = f"#{draft.id}" if draft else (f"“{one_line(words, 80)}”" if words else "your link")
     if active is not None:
         count = (await ctx.memory.active_series(ctx.owner)) or active
         line = (
