@@ -85,6 +85,11 @@ async def test_the_same_post_sent_twice_is_recorded_once(
     other = await ask(core, f"/posted {words} https://instagram.com/p/abc")
     assert "(post 4)" in other.text
     assert "· 4 posts" in (await ask(core, "/series")).text
+    # Its words pasted first, then its id: the one post is now known to be that draft.
+    second = captions.drafts[1]
+    await ask(core, f"/posted {second.text}")
+    assert "already recorded" in (await ask(core, f"/posted #{second.id}")).text
+    assert f"#{second.id} caption · instagram ✓ posted" in (await ask(core, "/history")).text
 
 
 async def test_a_premise_is_kept_whole_or_refused_never_cut(core: Core) -> None:
@@ -129,3 +134,16 @@ async def test_picking_a_posted_draft_to_copy_it_again_keeps_it_posted(core: Cor
     picked = await ask(core, f"/pick #{draft.id}")
     assert draft.text in picked.text
     assert f"#{draft.id} caption · instagram ✓ posted" in (await ask(core, "/history")).text
+
+
+async def test_a_premise_ending_a_sentence_and_a_series_ended_twice_read_right(
+    core: Core,
+) -> None:
+    """A premise typed with its own full stop showed as "ride.."; ending an ended series
+    again said "ended after 0 posts" as if it had just ended."""
+    made = await ask(core, "/series new Lisbon Mornings | a weekly dawn tram ride. | tone: calm")
+    assert "a weekly dawn tram ride. Your brainstorms" in made.text
+    assert "ride.." not in (await ask(core, "/series use Lisbon Mornings")).text
+    assert "ended after 0 posts" in (await ask(core, "/series end Lisbon Mornings")).text
+    again = await ask(core, "/series end Lisbon Mornings")
+    assert "“Lisbon Mornings” has already ended" in again.text and "ended after" not in again.text

@@ -12,7 +12,7 @@ from bot.errors import MuseError
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.novelty import Picker
 from bot.skills.common import on_topic, stream_text, tries
-from bot.skills.series import SERIES_HELP, one_line
+from bot.skills.series import SERIES_HELP, as_sentence, one_line
 
 POSTS_FOR_NEXT = 5
 NEXT_RE = re.compile(r"^\s*(?:\d[.)]\s*)?(?:next(?: post)?\s*[:\-]\s*)?(.*?)\s*$", re.I | re.S)
@@ -33,7 +33,7 @@ def parse_next(text: str) -> tuple[str, str]:
 def pointed_why(why: str, published: Sequence[str], premise: str) -> str:
     """The why, made to point at what was posted before when it doesn't already."""
     if not published:
-        return why or f"it opens the series: {premise}."
+        return why or f"it opens the series: {as_sentence(premise)}"
     last = published[-1]
     if why and any(on_topic(why, p) for p in published):
         return why

@@ -42,7 +42,7 @@ def render_series(series: SeriesRecord, posts: Sequence[PostRecord], style: str)
         if published:
             line += " Posted before: " + "; ".join(f'"{p}"' for p in published) + "."
         return line + "\n"
-    lines = [f"Ongoing series “{series.name}”: {series.premise}."]
+    lines = [f"Ongoing series “{series.name}”: {as_sentence(series.premise)}"]
     if series.tone:
         lines[0] += f" Tone: {series.tone}."
     if published:
@@ -106,6 +106,11 @@ def _parse_new(args: str, ctx: Context) -> tuple[str, str, str]:
                 + ("; put the rest in the premise." if what == "name" else ".")
             )
     return name, premise, tone
+
+
+def as_sentence(text: str) -> str:
+    """A premise ending a sentence: "ride." stays "ride.", not "ride.."."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 async def _named(ctx: Context, name: str, verb: str) -> SeriesRecord:
@@ -176,16 +181,19 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
             reopen = f" (“{same.name}” is your ended one: /series use {same.name} reopens it.)"
         made = await ctx.memory.add_series(ctx.owner, name, premise, tone)
         yield Reply(
-            f"▶ “{made.name}” started and active: {made.premise}. Your brainstorms, captions "
-            "and remixes now continue it. When you publish, tell me: /posted <your words>. "
-            f"Then /next for what comes next.{reopen}"
+            f"▶ “{made.name}” started and active: {as_sentence(made.premise)} Your brainstorms, "
+            "captions and remixes now continue it. When you publish, tell me: "
+            f"/posted <your words>. Then /next for what comes next.{reopen}"
         )
     elif sub == "use":
         chosen = await _named(ctx, ctx.option("name") or rest, "use")
         await ctx.memory.use_series(ctx.owner, chosen.id)
-        yield Reply(f"▶ “{chosen.name}” is the active series again: {chosen.premise}.")
+        yield Reply(f"▶ “{chosen.name}” is the active series again: {as_sentence(chosen.premise)}")
     elif sub == "end":
         ended = await _named(ctx, ctx.option("name") or rest, "end")
+        if ended.ended:
+            yield Reply(f"“{ended.name}” has already ended (/series use {ended.name} reopens it).")
+            return
         await ctx.memory.end_series(ctx.owner, ended.id)
         yield Reply(
             f"“{ended.name}” ended after {ended.posts} post{'s' if ended.posts != 1 else ''}. "
@@ -236,6 +244,8 @@ async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
     link = " ".join(links)
     number = await ctx.memory.same_post(ctx.owner, active.id if active else None, words, link)
     if number is not None:
+        if draft is not None:  # the same words were sent before as text: now it's known whose
+            await ctx.memory.set_status(draft.id, "posted")
         where = f"as post {number} of “{active.name}”" if active else "as published"
         what = what[:1].upper() + what[1:]
         yield Reply(f"{what} is already recorded {where} — nothing new saved.")
