@@ -217,3 +217,28 @@ async def test_linked_while_the_summary_is_being_written_his_later_forget_still_
     shown = await group.line("ana", "/session show 1", thread=thread)
     assert "Ben" not in shown, shown
     assert "Retro Rain Radio — 0 votes · a former member" in shown
+
+
+async def test_a_riff_on_an_idea_forgotten_while_it_was_written_is_told_so(
+    core: Core, group: Group, model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cai asks for riffs on Ben's idea; Ben sends /forget confirm while the model writes
+    them. Cai was not forgotten: he must not be told that everything about *him* was
+    deleted, and the riffs must not credit Ben's withdrawn idea."""
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    writing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        writing.set()
+        await go_on.wait()
+
+    slow_answers(core.llm, monkeypatch, before=slow)
+    model.enqueue("1. Retro Rain FM\n2. Rainy Retro Radio")
+    riffing = asyncio.create_task(group.say("cai", "/riff #4", thread=thread))
+    await writing.wait()
+    await private(core, "/forget confirm")
+    go_on.set()
+    shown = [r.text for r in await riffing if not r.is_empty]
+    assert shown == ["#4 was withdrawn while I wrote riffs on it — none were added."]
+    assert "riff on" not in group.outbox.posts[-1].text  # no riff credits a withdrawn idea
