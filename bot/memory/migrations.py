@@ -351,6 +351,12 @@ def m801_ids_never_reused(db: sqlite_utils.Database) -> None:
         )
 
 
+def m802_inbox_reply_to_muse(db: sqlite_utils.Database) -> None:
+    """Whether a waiting message replies to one of Muse's own: only then do the #ids in
+    the replied text name drafts, also when the message is answered after a restart."""
+    db.table("inbox").add_column("reply_to_muse", int, not_null_default=0)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m101_sessions,
@@ -362,6 +368,7 @@ MIGRATIONS: list[Migration] = [
     m601_inbox,
     m701_turns_kept_by_conversation,
     m801_ids_never_reused,
+    m802_inbox_reply_to_muse,
 ]
 
 
