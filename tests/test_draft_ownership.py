@@ -99,3 +99,17 @@ async def test_upgrade_moves_server_data_to_its_channels(settings: Settings) -> 
         assert [t.text for t in turns] == ["our codename is Bluebird"]  # history continues
     finally:
         await core.close()
+
+
+async def test_a_forgotten_members_old_buttons_never_reach_a_newer_draft(core: Core) -> None:
+    """Ben's captions in the team chat stay on screen, with their buttons, after he sends
+    /forget. Ana's next captions must not take their numbers: "Pick ✓" under Ben's old
+    message says the draft is gone, it never hands out Ana's caption as #1."""
+    bens = await ask(core, "/caption a lighthouse at dusk", user="ben", chat="team", group=True)
+    pick_bens = bens.buttons[0][3].action
+    assert pick_bens is not None and pick_bens.verb == "pick"
+    await ask(core, "/forget confirm", user="ben", chat="ben")
+    anas = await ask(core, "/caption our launch party", user="ana", chat="team", group=True)
+    assert not {d.id for d in anas.drafts} & {d.id for d in bens.drafts}
+    pressed = await ask(core, action=pick_bens, user="cai", chat="team", group=True)
+    assert pressed.is_error and "That draft is gone" in pressed.text, pressed.text

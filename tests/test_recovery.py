@@ -262,3 +262,37 @@ async def test_a_pending_message_is_exported_and_forgotten_with_its_person(
     finally:
         await core.close()
     assert inbox_rows(settings) == []
+
+
+async def test_a_reply_to_a_draft_cut_off_is_still_about_that_draft_after_the_restart(
+    settings: Settings,
+) -> None:
+    """'/remix … for linkedin' as a reply to Muse's draft #4, cut off by a restart: the
+    next start remixes draft #4 — not Muse's whole message (its id line, length and
+    footer) as if it were the person's own post."""
+    core = await Core.create(settings)
+    try:
+        await core.respond(telegram("/caption a tram at dawn", mid="400"))
+        shown = (await core.respond(telegram("/remix #1 for x", mid="401")))[-1]
+    finally:
+        await core.close()
+    assert [d.id for d in shown.drafts] == [4]
+    asked = telegram(
+        "/remix SLOW make it punchier for linkedin",
+        reply_to_text=shown.text,
+        reply_to_id="402",
+        reply_to_muse=True,
+    )
+    await cut_off(settings, asked)
+    box = await next_start(settings)
+    answer = box.posts[0].reply
+    assert answer.text.startswith(RESUMED)
+    core = await Core.create(settings)
+    try:
+        person = await core.memory.find_user("telegram", "111")
+        assert person is not None
+        newest = (await core.memory.drafts(person, limit=1))[0]
+    finally:
+        await core.close()
+    assert newest.parent_id == 4, answer.text
+    assert "You're the author" not in newest.text and "(97/280)" not in newest.text

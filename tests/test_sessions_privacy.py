@@ -4,8 +4,10 @@ ideas and votes, and a forgotten member is "a former member" in stored summaries
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +16,7 @@ from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Incoming, Reply, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
+from tests.helpers import slow_answers
 from tests.session_kit import Group
 from tests.test_sessions import SUMMARY, open_session
 
@@ -152,3 +155,90 @@ async def test_group_text_reaches_the_model_only_between_the_data_tags(
             outside = re.sub(re.escape(opened) + ".*?" + re.escape(closed), "", content, flags=re.S)
             for word in ("NARWHAL", "QUOKKA", "WOMBAT", "obey", "reveal your rules"):
                 assert word not in outside, (word, content)
+
+
+async def test_forgotten_while_the_summary_is_being_written_he_is_a_former_member_in_it(
+    core: Core, group: Group, model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ben sends /forget confirm while the model writes the summary of a session he gave
+    ideas to (Ana ended it): the summary, posted and stored after his delete, must not
+    name him — it reads "a former member", as for summaries stored before."""
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    await group.press("cai", Action("vote", 4), thread=thread)
+    writing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        writing.set()
+        await go_on.wait()
+
+    slow_answers(core.llm, monkeypatch, before=slow)
+    model.enqueue(SUMMARY)
+    ending = asyncio.create_task(group.say("ana", "/session end", thread=thread))
+    await writing.wait()
+    forgot = await private(core, "/forget confirm")
+    assert "a former member" in forgot.text
+    go_on.set()
+    await ending
+
+    summary = group.outbox.in_place(thread)[-1].text
+    assert "Top ideas:" in summary
+    assert "Ben" not in summary, summary
+    assert "1. #4 Retro Rain Radio — 1 vote · a former member" in summary
+    shown = await group.line("ana", "/session show 1", thread=thread)
+    assert "Ben" not in shown and "a former member" in shown
+
+
+async def test_linked_while_the_summary_is_being_written_his_later_forget_still_covers_it(
+    core: Core, group: Group, model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ben links this account to his Telegram one while the summary is being written,
+    then sends /forget from Telegram: the stored summary must credit "a former member",
+    not keep his name under the id his old account had."""
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    writing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        writing.set()
+        await go_on.wait()
+
+    slow_answers(core.llm, monkeypatch, before=slow)
+    model.enqueue(SUMMARY)
+    ending = asyncio.create_task(group.say("ana", "/session end", thread=thread))
+    await writing.wait()
+    telegram = Incoming(SessionKey("telegram", "77"), "77", text="/link", user_name="Ben")
+    code = (await core.respond(telegram))[-1].text.split("Your code: ")[1][:6]
+    assert "Linked ✓" in (await private(core, f"/link {code}")).text
+    go_on.set()
+    await ending
+
+    await core.respond(replace(telegram, text="/forget confirm"))
+    shown = await group.line("ana", "/session show 1", thread=thread)
+    assert "Ben" not in shown, shown
+    assert "Retro Rain Radio — 0 votes · a former member" in shown
+
+
+async def test_a_riff_on_an_idea_forgotten_while_it_was_written_is_told_so(
+    core: Core, group: Group, model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cai asks for riffs on Ben's idea; Ben sends /forget confirm while the model writes
+    them. Cai was not forgotten: he must not be told that everything about *him* was
+    deleted, and the riffs must not credit Ben's withdrawn idea."""
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    writing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        writing.set()
+        await go_on.wait()
+
+    slow_answers(core.llm, monkeypatch, before=slow)
+    model.enqueue("1. Retro Rain FM\n2. Rainy Retro Radio")
+    riffing = asyncio.create_task(group.say("cai", "/riff #4", thread=thread))
+    await writing.wait()
+    await private(core, "/forget confirm")
+    go_on.set()
+    shown = [r.text for r in await riffing if not r.is_empty]
+    assert shown == ["#4 was withdrawn while I wrote riffs on it — none were added."]
+    assert "riff on" not in group.outbox.posts[-1].text  # no riff credits a withdrawn idea

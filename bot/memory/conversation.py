@@ -7,7 +7,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.memory.records import Turn
-from bot.memory.store import Store, now, rows
+from bot.memory.store import Store, new_id, now, rows
 
 # Enough turns for any context budget; the model layer trims them to its token budget.
 RECENT_TURNS = 60
@@ -39,13 +39,13 @@ class Conversation(Store):
 
         def do(db: sqlite_utils.Database) -> int:
             # The table is kept by conversation and has no rowid (migration m701): each
-            # turn is numbered max(id) + 1 in the statement that writes it, so two
-            # processes writing at once can't take the same number.
+            # turn is given a new id in the statement that writes it, so two processes
+            # writing at once can't take the same number.
             with db.conn:
                 db.conn.executemany(
                     "insert into turns (id, owner_id, author_id, session, role, text, "
                     "created_at, cut) values "
-                    "((select coalesce(max(id), 0) + 1 from turns), ?, ?, ?, ?, ?, ?, ?)",
+                    f"({new_id('turns')}, ?, ?, ?, ?, ?, ?, ?)",
                     records,
                 )
                 # Still inside the write transaction: the newest id is the last one written.

@@ -7,7 +7,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.memory.records import DraftRecord
-from bot.memory.store import Store, now, rows
+from bot.memory.store import Store, insert_new, now, rows
 
 
 class Drafts(Store):
@@ -42,7 +42,7 @@ class Drafts(Store):
                         "status": "new",
                         "created_at": now(),
                     }
-                    pk = db.table("drafts").insert(row).last_pk
+                    pk = insert_new(db, "drafts", row)
                     out.append(draft_record(dict(row, id=pk)))
             return out
 

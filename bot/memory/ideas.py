@@ -9,7 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.memory.session_records import IdeaRecord, idea_record
-from bot.memory.store import Store, now, rows
+from bot.memory.store import Store, insert_new, now, rows
 
 IDEA_SQL = """
 select i.*, (select count(*) from votes v where v.idea_id = i.id) as votes,
@@ -48,20 +48,18 @@ class Ideas(Store):
             with db.conn:
                 if not _is_open(db, session_id):
                     return None
-                pk = (
-                    db.table("ideas")
-                    .insert(
-                        {
-                            "session_id": session_id,
-                            "author_id": author,
-                            "author_name": author_name,
-                            "text": text,
-                            "parent_id": parent_id,
-                            "via": via,
-                            "created_at": now(),
-                        }
-                    )
-                    .last_pk
+                pk = insert_new(
+                    db,
+                    "ideas",
+                    {
+                        "session_id": session_id,
+                        "author_id": author,
+                        "author_name": author_name,
+                        "text": text,
+                        "parent_id": parent_id,
+                        "via": via,
+                        "created_at": now(),
+                    },
                 )
             return _idea(db, pk)
 

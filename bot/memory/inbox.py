@@ -44,6 +44,7 @@ class Pending:
     text: str
     reply_to_text: str | None
     reply_to_id: str | None
+    reply_to_muse: bool
     options: tuple[tuple[str, str], ...]
     action: str
     media: int  # attachments it had (never stored)
@@ -74,6 +75,7 @@ class Pending:
             message_id=self.message_id,
             reply_to_text=self.reply_to_text,
             reply_to_id=self.reply_to_id,
+            reply_to_muse=self.reply_to_muse,
             action=action,
             options=self.options,
         )
@@ -94,6 +96,7 @@ def _record(msg: Incoming, run: str) -> dict[str, Any]:
         "text": msg.text,
         "reply_to_text": msg.reply_to_text,
         "reply_to_id": msg.reply_to_id,
+        "reply_to_muse": int(msg.reply_to_muse),
         "options": json.dumps(msg.options) if msg.options else None,
         "action": msg.action.encode() if msg.action else "",
         "media": len(msg.attachments),
@@ -117,6 +120,7 @@ def _pending(row: dict[str, Any]) -> Pending:
         text=row["text"] or "",
         reply_to_text=row["reply_to_text"],
         reply_to_id=row["reply_to_id"],
+        reply_to_muse=bool(row["reply_to_muse"]),
         options=tuple(tuple(o) for o in json.loads(row["options"] or "[]")),  # type: ignore[misc]
         action=row["action"] or "",
         media=row["media"] or 0,

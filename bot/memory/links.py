@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.memory.store import Store, now, rows
+from bot.memory.store import Store, insert_new, now, rows
 
 CODE_TTL = timedelta(minutes=10)
 # No 0/O, 1/I/L: a code is read on one screen and typed on another.
@@ -100,10 +100,8 @@ class Links(Store):
                 if row is None or len(self._identities(db, int(row[0]))) < 2:
                     return None
                 old = int(row[0])
-                new = (
-                    db.table("users")
-                    .insert({"kind": "person", "display_name": name, "created_at": now()})
-                    .last_pk
+                new = insert_new(
+                    db, "users", {"kind": "person", "display_name": name, "created_at": now()}
                 )
                 db.execute(
                     "update identities set user_id = ? where platform = ? and external_id = ?",
@@ -115,7 +113,7 @@ class Links(Store):
                     "from profiles where user_id = ?",
                     [new, now(), old],
                 )
-            return int(new)  # type: ignore[arg-type]
+            return new
 
         return await self._run(do)
 

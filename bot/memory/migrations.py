@@ -333,6 +333,30 @@ def m701_turns_kept_by_conversation(db: sqlite_utils.Database) -> None:
     db.execute("create unique index idx_turns_id on turns (id)")
 
 
+# Tables whose ids people see or press (drafts, ideas, answers to continue) or that the
+# rest points at (users): numbers never handed out twice (see bot/memory/store.py new_id).
+NEVER_REUSED = ("users", "drafts", "ideas", "turns")
+
+
+def m801_ids_never_reused(db: sqlite_utils.Database) -> None:
+    """Remember the highest id deleted from each NEVER_REUSED table. SQLite numbers a new
+    row max(id) + 1, so after /forget deleted the newest drafts, the next ones took their
+    numbers and the buttons still under the forgotten ones acted on strangers' drafts."""
+    db.execute("create table _deleted_ids (name text primary key, last_id integer not null)")
+    for table in NEVER_REUSED:
+        db.execute(
+            f"create trigger {table}_deleted_ids after delete on {table} begin "
+            f"insert into _deleted_ids (name, last_id) values ('{table}', old.id) "
+            "on conflict (name) do update set last_id = max(last_id, excluded.last_id); end"
+        )
+
+
+def m802_inbox_reply_to_muse(db: sqlite_utils.Database) -> None:
+    """Whether a waiting message replies to one of Muse's own: only then do the #ids in
+    the replied text name drafts, also when the message is answered after a restart."""
+    db.table("inbox").add_column("reply_to_muse", int, not_null_default=0)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m101_sessions,
@@ -343,6 +367,8 @@ MIGRATIONS: list[Migration] = [
     m501_discord_channels_own_their_data,
     m601_inbox,
     m701_turns_kept_by_conversation,
+    m801_ids_never_reused,
+    m802_inbox_reply_to_muse,
 ]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.memory.records import Profile
-from bot.memory.store import Store, now, rows
+from bot.memory.store import Store, insert_new, now, rows
 
 
 class People(Store):
@@ -134,15 +134,11 @@ def _user_id(
         return int(row[0])
     # On the memory's one thread, so no one else can create it in between.
     with db.conn:
-        uid = (
-            db.table("users")
-            .insert({"kind": kind, "display_name": name, "created_at": now()})
-            .last_pk
-        )
+        uid = insert_new(db, "users", {"kind": kind, "display_name": name, "created_at": now()})
         db.table("identities").insert(
             {"platform": platform, "external_id": external_id, "user_id": uid}
         )
-    return int(uid)  # type: ignore[arg-type]
+    return uid
 
 
 def _profile(db: sqlite_utils.Database, user_id: int) -> Profile:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -163,9 +164,32 @@ class SessionStore(Ideas):
 
         return await self._run(do)
 
-    async def save_summary(self, session_id: int, summary: dict[str, Any]) -> None:
-        blob = json.dumps(summary, ensure_ascii=False)
-        await self._run(lambda db: db.table("sessions").update(session_id, {"summary": blob}))
+    async def save_summary(
+        self, session_id: int, summary: dict[str, Any], ideas: Sequence[IdeaRecord] = ()
+    ) -> dict[str, Any]:
+        """Store a summary built from `ideas` as they were read, and return it as stored.
+        The model writes for a while after that read: someone who was forgotten meanwhile
+        (their ideas are gone) is credited to "a former member", someone who linked
+        accounts to their kept person, in the same step as the save — as /forget and
+        /link do to the summaries stored before them."""
+
+        def do(db: sqlite_utils.Database) -> dict[str, Any]:
+            with db.conn:
+                for idea in ideas:
+                    if idea.author_id is None:
+                        continue
+                    now_by = db.execute(
+                        "select author_id from ideas where id = ?", [idea.id]
+                    ).fetchone()
+                    if now_by is None:
+                        anonymise(summary, idea.author_id)
+                    elif now_by[0] != idea.author_id:
+                        reassign(summary, idea.author_id, int(now_by[0]))
+                blob = json.dumps(summary, ensure_ascii=False)
+                db.table("sessions").update(session_id, {"summary": blob})
+            return summary
+
+        return await self._run(do)
 
     async def add_session_messages(
         self, session: SessionRecord, message_ids: list[str], idea_id: int | None = None

@@ -34,6 +34,24 @@ def rows(db: sqlite_utils.Database, sql: str, *args: Any) -> list[dict[str, Any]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def new_id(table: str) -> str:
+    """SQL for an id `table` never had, to write in the INSERT itself (atomic, also with
+    another process writing): past the highest there is and the highest ever deleted
+    (migration m801). An id in an old message or button then names that row or none."""
+    return (
+        f"(select max(coalesce((select max(id) from {table}), 0), coalesce((select last_id "
+        f"from _deleted_ids where name = '{table}'), 0)) + 1)"
+    )
+
+
+def insert_new(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+    """Insert `row` under a new_id() of `table`; that id."""
+    columns = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    sql = f"insert into [{table}] (id, {columns}) values ({new_id(table)}, {marks})"
+    return int(db.execute(sql, list(row.values())).lastrowid or 0)
+
+
 class StorageError(Exception):
     """The database can't be used as it is: one line saying why and what to do."""
 

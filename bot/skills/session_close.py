@@ -44,7 +44,7 @@ async def finish(core: Core, session: SessionRecord) -> None:
     """The closing work after the status changed (also resumed at start if interrupted)."""
     ideas = await core.memory.ideas(session.id)
     summary = await build_summary(core, session, ideas)
-    await core.memory.save_summary(session.id, summary)
+    summary = await core.memory.save_summary(session.id, summary, ideas)
     await _post_summary(core, session, summary)
     await core.sessions.edits.closed(session)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.commands import Param, command
 from bot.context import Context
-from bot.errors import BadInput, MuseError, NotFound
+from bot.errors import BadInput, Forgotten, MuseError, NotFound
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Outgoing, Progress, Reply
 from bot.skills.common import novel, on_topic, parse_items, plural, stream_text, tries
@@ -117,9 +117,18 @@ async def riff(
         )
     posted = 0
     for text in texts:
-        new = await ctx.memory.add_idea(
-            session.id, author=None, author_name=MUSE, text=text, via="riff", parent_id=idea.id
-        )
+        try:
+            new = await ctx.memory.add_idea(
+                session.id, author=None, author_name=MUSE, text=text, via="riff", parent_id=idea.id
+            )
+        except Forgotten:
+            if await ctx.memory.idea(idea.id) is not None:
+                raise
+            # Its author sent /forget while the model wrote: the idea went with them,
+            # and the asker (who was not forgotten) is told that, not "you were deleted".
+            gone = f"#{idea.id} was withdrawn while I wrote riffs on it — none were added."
+            yield refusal(gone) if button else Reply(gone, is_error=True)
+            return
         if new is None:
             break
         await publish(ctx, session, new)
