@@ -321,3 +321,24 @@ async def test_a_forged_button_gets_one_clear_line(
         await fake.wait_for(lambda p=press: p.callbacks)  # type: ignore[misc]
         assert "doesn't work any more" in press.callbacks[0]["data"]["content"]
         assert press.callbacks[0]["data"]["flags"] & EPHEMERAL
+
+
+async def test_a_double_click_on_forget_keeps_the_first_answer(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core
+) -> None:
+    cap = await fake.send_slash("caption", {"description": "new mug design"}, dm=True)
+    await fake.wait_for(lambda: finished(cap, "captions for"))
+    forget = await fake.send_slash("forget", dm=True)
+    await fake.wait_for(lambda: finished(forget, "Sure?"))
+    assert forget.original is not None
+    shown = dict(forget.original)  # the message as the client still shows it
+    (confirm,) = buttons(shown)
+    first = await fake.press_button(confirm["custom_id"], shown)
+    second = await fake.press_button(confirm["custom_id"], shown)  # before the edit lands
+    await fake.wait_for(lambda: second.followups)
+    # What was deleted stays on screen, not "I deleted 0 drafts, 0 messages".
+    assert "I deleted 3 drafts, 2 messages" in forget.original["content"]
+    assert first.callback_types == second.callback_types == [DEFER_UPDATE]
+    assert "already" in second.text() and second.followups[-1]["flags"] & EPHEMERAL
+    alice = fake.user(name="alice")["id"]
+    assert await core.memory.find_user("discord", alice) is None  # and nothing made anew
