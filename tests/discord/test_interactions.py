@@ -3,12 +3,17 @@ the real discord.py client against the fake Discord."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+
+import pytest
 
 from adapters.discord import DiscordAdapter
 from adapters.discord_commands import CONTEXT_MENU_REMIX
 from bot.core import Core
 from bot.errors import LLMUnavailable
+from bot.llm.engine import Answer
 from bot.llm.fake import ScriptedChatModel
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.fake_payloads import EPHEMERAL, FakeInteraction
@@ -226,6 +231,31 @@ async def test_expired_token_falls_back_to_a_channel_message(
     posted = await fake.wait_for(lambda: fake.bot_messages())
     assert i.callback_types == [DEFER]
     assert "cozy game devlog" in posted[0]["content"]
+
+
+async def test_a_token_that_expires_mid_answer_leaves_no_half_answer(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Words were streaming into the response when its 15 minutes ran out (a long queue
+    on the embedded model): the half answer ending in ✍️ must not stay for good."""
+    halfway = asyncio.Event()
+
+    async def slow(answer: Answer) -> AsyncIterator[str]:
+        for n, hook in enumerate(("Desk tour", "Coffee ritual", "Cable chaos", "Plant corner")):
+            answer.text += f"{n + 1}. Hook: {hook} | Angle: story | Format: reel\n"
+            yield answer.text
+            if n == 1:
+                await halfway.wait()
+
+    monkeypatch.setattr(core.llm, "answer", lambda *args, **kwargs: Answer(slow))
+    i = await fake.send_slash("brainstorm", {"topic": "studio tour"})
+    await fake.wait_for(lambda: i.original and "✍️" in i.original["content"])
+    i.expired = True  # the interaction's token dies here
+    halfway.set()
+    await fake.wait_for(lambda: "Plant corner" in fake.messages[i.original["id"]]["content"])
+    assert i.original is not None and not i.original["content"].endswith("✍️")
+    assert i.original["content"].startswith("4 ideas for “studio tour”")
+    assert not fake.bot_messages()  # the answer took the half answer's place: no copy
 
 
 async def test_expired_private_answer_goes_to_dm_not_channel(
