@@ -75,6 +75,12 @@ class DiscordOutbox:
         channel = await self._channel(int(key.chat_id))
         if not isinstance(channel, discord.TextChannel):
             return None  # a DM, a private thread's own conversation, a voice channel…
+        mine = channel.permissions_for(channel.guild.me) if channel.guild.me else None
+        if mine is not None and not (mine.create_public_threads and mine.send_messages_in_threads):
+            # Discord lets Muse open a thread it may not post in: the session would have
+            # an empty thread and no messages. Without both rights it runs in the channel.
+            log.info("no right to open and post in threads in %s", channel.id)
+            return None
         name = " ".join(title.split())[:THREAD_NAME_MAX] or "Muse"
         try:
             if anchor:

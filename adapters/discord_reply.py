@@ -117,6 +117,7 @@ class InteractionReply(Streamer):
         self.mode = mode
         self.acknowledged = False
         self.answered = False  # the original response already holds an answer
+        self.preview: int | None = None  # the original response's id, while it shows "… ✍️"
 
     async def open(self) -> None:
         """Acknowledge at once: Discord shows "did not respond" after 3 s otherwise."""
@@ -134,7 +135,8 @@ class InteractionReply(Streamer):
 
     async def _show(self, text: str) -> None:
         if self.acknowledged and self.mode == "thinking":
-            await self.interaction.edit_original_response(content=text)
+            shown = await self.interaction.edit_original_response(content=text)
+            self.preview = None if self.ephemeral else shown.id
 
     async def _deliver(self, reply: Reply) -> None:
         thinking = self.mode == "thinking"
@@ -166,7 +168,7 @@ class InteractionReply(Streamer):
                     attachments=files,
                     view=view if len(chunks) == 1 else None,
                 )
-                files, start = [], 1
+                files, start, self.preview = [], 1, None
             elif thinking:
                 # Public "thinking…" but a private answer (an error, a toast): swap it
                 # for an ephemeral followup so nobody else sees it.
@@ -191,6 +193,20 @@ class InteractionReply(Streamer):
     async def _fallback(self, reply: Reply, chunks: list[str], private: bool) -> None:
         """Post what is left of the answer: in the channel, or as a DM if private."""
         channel = self.interaction.channel
+        messageable = isinstance(channel, discord.abc.Messageable)
+        if self.preview is not None and channel is not None and messageable:
+            # The token died mid-answer: its half answer ("… ✍️") would stay for good,
+            # as if still being written. Muse wrote it, so it may still edit it as a bot:
+            # it becomes the answer, or goes (a private answer, files to attach).
+            where = self.interaction.client.get_partial_messageable(channel.id)
+            preview, self.preview = where.get_partial_message(self.preview), None
+            with contextlib.suppress(discord.HTTPException):
+                if private or reply.attachments:
+                    await preview.delete()
+                else:
+                    view = build_view(reply.buttons) if len(chunks) == 1 else None
+                    await preview.edit(content=chunks[0], view=view)
+                    chunks = chunks[1:]
         try:
             if private or not isinstance(channel, discord.abc.Messageable):
                 # Never leak a private answer into a channel.

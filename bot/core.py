@@ -32,7 +32,7 @@ from bot.ordering import AtWork, KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
 from bot.recovery import InboxEntry
-from bot.skills import command_registry, session_buttons, session_ideas, session_move
+from bot.skills import account, command_registry, session_buttons, session_ideas, session_move
 from bot.skills.session_runtime import SessionRuntime
 
 log = logging.getLogger(__name__)
@@ -352,6 +352,7 @@ class Core:
         elif not msg.addressed:
             return
         elif msg.action is not None:
+            await account.still_known(self.memory, msg)
             ctx = await self._context(msg, "")
             if msg.action.verb in SESSION_ACTIONS:
                 stream = session_buttons.on_action(ctx, msg.action)

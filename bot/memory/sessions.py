@@ -164,6 +164,20 @@ class SessionStore(Ideas):
 
         return await self._run(do)
 
+    async def discard_session(self, session_id: int) -> None:
+        """Delete an open session that never showed anything (no opening, no ideas): its
+        opening could not be posted, so nobody can see it or should meet it later."""
+
+        def do(db: sqlite_utils.Database) -> None:
+            with db.conn:
+                db.execute(
+                    "delete from sessions where id = ? and status = 'open' and opening_id is "
+                    "null and not exists (select 1 from ideas where session_id = ?)",
+                    [session_id, session_id],
+                )
+
+        await self._run(do)
+
     async def save_summary(
         self, session_id: int, summary: dict[str, Any], ideas: Sequence[IdeaRecord] = ()
     ) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from dataclasses import replace
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput
+from bot.memory import Memory
 from bot.memory.records import DraftRecord, Profile
-from bot.messages import Action, Attachment, Button, Outgoing, Reply
+from bot.messages import Action, Attachment, Button, Incoming, Outgoing, Reply
 from bot.platforms import find_platform
 from bot.skills.common import plural
 
@@ -216,6 +217,16 @@ async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
 
 def minute_of(ctx: Context) -> int:
     return int(ctx.core.clock.now().timestamp() // 60)
+
+
+async def still_known(memory: Memory, msg: Incoming) -> None:
+    """A second press of "Yes, delete everything" (a double click lands before the
+    button goes): the first press deleted them. Known anew only to delete "0 drafts, 0
+    messages", they would see that replace the first answer, which says what went."""
+    if msg.action is None or msg.action.verb != "forget":
+        return
+    if await memory.find_user(msg.session.platform, msg.user_id) is None:
+        raise BadInput("That's done already — I no longer keep anything about you.")
 
 
 async def confirmed_erase(ctx: Context, action: Action) -> Reply:

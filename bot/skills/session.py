@@ -168,7 +168,7 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
         session = opened
     now = ctx.core.clock.now()
     if session.opening_id is None:
-        ids = await ctx.core.post(session.key, opening_reply(session, now))
+        ids = await post_opening(ctx, session)
         if ids:
             await ctx.memory.set_opening(session.id, ids[0])
             await ctx.memory.add_session_messages(session, ids)
@@ -229,6 +229,22 @@ async def open_new(ctx: Context, topic: str, minutes: int) -> SessionRecord | Re
             raise
         return Reply(busy_text(ctx, busy.existing))
     return session
+
+
+async def post_opening(ctx: Context, session: SessionRecord) -> list[str]:
+    """The opening's message ids. Refused (Muse may not post there): the session is
+    deleted, or it would stay open unseen, with no timer, and block every later start
+    here ("a session is already running"); the starter is told in one line."""
+    try:
+        return await ctx.core.post(session.key, opening_reply(session, ctx.core.clock.now()))
+    except Exception:
+        log.warning("session %s: its opening could not be posted", session.id)
+        log.debug("opening post failure", exc_info=True)
+        await ctx.memory.discard_session(session.id)
+        raise BadInput(
+            "I couldn't post the session here, so it didn't start — check that I may send "
+            "messages in this chat (and its threads), then try again."
+        ) from None
 
 
 def busy_text(ctx: Context, running: SessionRecord) -> str:

@@ -19,6 +19,7 @@ from tests.fakes.loopback import serve_on_loopback
 T = TypeVar("T")
 API = "/api/v10"
 MESSAGE_CONTENT = 1 << 15
+SEND_IN_THREADS = 1 << 38
 
 
 class FakeDiscord(Rest):
@@ -222,6 +223,15 @@ class FakeDiscord(Rest):
         self.channels[cid] = self._text_channel(cid, name)
         await self.dispatch("CHANNEL_CREATE", self.channels[cid])
         return cid
+
+    async def deny_posts_in_threads(self, channel: str) -> None:
+        """A server admin takes Send Messages in Threads from Muse in `channel` (a
+        permission overwrite for its member, as Discord sends it): Muse may still open
+        threads there, but Discord refuses its posts in them."""
+        deny = {"id": self.bot["id"], "type": 1, "allow": "0", "deny": str(SEND_IN_THREADS)}
+        self.channels[channel]["permission_overwrites"] = [deny]
+        self.no_thread_posts.add(channel)
+        await self.dispatch("CHANNEL_UPDATE", self.channels[channel])
 
     async def add_thread(self, parent: str, name: str, *, private: bool = False) -> str:
         """A thread members opened themselves (Muse is told through the gateway)."""

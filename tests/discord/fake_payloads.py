@@ -83,6 +83,7 @@ class Payloads:
         self.app_id = snowflake()
         self.bot = user_payload(snowflake(), "Muse", bot=True)
         self.guild_id = snowflake()
+        self.owner_id = snowflake()
         self.channel_id = snowflake()
         self.moderator_role = snowflake()
         # Guild text channels by id (the first is #general), and threads.
@@ -170,7 +171,8 @@ class Payloads:
             "id": self.guild_id,
             "name": "Creators",
             "icon": None,
-            "owner_id": self.bot["id"],
+            # Someone else's server: Muse has only what its roles and overwrites give it.
+            "owner_id": self.owner_id,
             "unavailable": False,
             "large": False,
             "member_count": 2,

@@ -31,6 +31,9 @@ class Rest(Payloads):
         self.forbidden_channels: set[str] = set()
         # Channels where the bot may post but lacks Create Public Threads.
         self.no_threads: set[str] = set()
+        # Channels whose threads the bot may open but not post in (no Send Messages in
+        # Threads): see FakeDiscord.deny_posts_in_threads.
+        self.no_thread_posts: set[str] = set()
         # Simulate a token that dies right after the defer (a model slower than 15 min).
         self.expire_after_ack = False
         # Answer this many message/webhook writes with 429 before accepting them.
@@ -243,6 +246,9 @@ class Rest(Payloads):
     ) -> web.StreamResponse:
         cid = p[1]
         if cid in self.forbidden_channels and method != "GET":
+            raise _Error(403, 50013, "Missing Permissions")
+        parent = next((t["parent_id"] for t in self.threads if t["id"] == cid), None)
+        if parent in self.no_thread_posts and method == "POST" and p[2:] == ["messages"]:
             raise _Error(403, 50013, "Missing Permissions")
         guild = self.is_guild_channel(cid)
         if len(p) == 2 and method == "GET":

@@ -3,12 +3,17 @@ the real discord.py client against the fake Discord."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+
+import pytest
 
 from adapters.discord import DiscordAdapter
 from adapters.discord_commands import CONTEXT_MENU_REMIX
 from bot.core import Core
 from bot.errors import LLMUnavailable
+from bot.llm.engine import Answer
 from bot.llm.fake import ScriptedChatModel
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.fake_payloads import EPHEMERAL, FakeInteraction
@@ -228,6 +233,31 @@ async def test_expired_token_falls_back_to_a_channel_message(
     assert "cozy game devlog" in posted[0]["content"]
 
 
+async def test_a_token_that_expires_mid_answer_leaves_no_half_answer(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Words were streaming into the response when its 15 minutes ran out (a long queue
+    on the embedded model): the half answer ending in ✍️ must not stay for good."""
+    halfway = asyncio.Event()
+
+    async def slow(answer: Answer) -> AsyncIterator[str]:
+        for n, hook in enumerate(("Desk tour", "Coffee ritual", "Cable chaos", "Plant corner")):
+            answer.text += f"{n + 1}. Hook: {hook} | Angle: story | Format: reel\n"
+            yield answer.text
+            if n == 1:
+                await halfway.wait()
+
+    monkeypatch.setattr(core.llm, "answer", lambda *args, **kwargs: Answer(slow))
+    i = await fake.send_slash("brainstorm", {"topic": "studio tour"})
+    await fake.wait_for(lambda: i.original and "✍️" in i.original["content"])
+    i.expired = True  # the interaction's token dies here
+    halfway.set()
+    await fake.wait_for(lambda: "Plant corner" in fake.messages[i.original["id"]]["content"])
+    assert i.original is not None and not i.original["content"].endswith("✍️")
+    assert i.original["content"].startswith("4 ideas for “studio tour”")
+    assert not fake.bot_messages()  # the answer took the half answer's place: no copy
+
+
 async def test_expired_private_answer_goes_to_dm_not_channel(
     adapter: DiscordAdapter, fake: FakeDiscord
 ) -> None:
@@ -321,3 +351,24 @@ async def test_a_forged_button_gets_one_clear_line(
         await fake.wait_for(lambda p=press: p.callbacks)  # type: ignore[misc]
         assert "doesn't work any more" in press.callbacks[0]["data"]["content"]
         assert press.callbacks[0]["data"]["flags"] & EPHEMERAL
+
+
+async def test_a_double_click_on_forget_keeps_the_first_answer(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core
+) -> None:
+    cap = await fake.send_slash("caption", {"description": "new mug design"}, dm=True)
+    await fake.wait_for(lambda: finished(cap, "captions for"))
+    forget = await fake.send_slash("forget", dm=True)
+    await fake.wait_for(lambda: finished(forget, "Sure?"))
+    assert forget.original is not None
+    shown = dict(forget.original)  # the message as the client still shows it
+    (confirm,) = buttons(shown)
+    first = await fake.press_button(confirm["custom_id"], shown)
+    second = await fake.press_button(confirm["custom_id"], shown)  # before the edit lands
+    await fake.wait_for(lambda: second.followups)
+    # What was deleted stays on screen, not "I deleted 0 drafts, 0 messages".
+    assert "I deleted 3 drafts, 2 messages" in forget.original["content"]
+    assert first.callback_types == second.callback_types == [DEFER_UPDATE]
+    assert "already" in second.text() and second.followups[-1]["flags"] & EPHEMERAL
+    alice = fake.user(name="alice")["id"]
+    assert await core.memory.find_user("discord", alice) is None  # and nothing made anew
