@@ -65,6 +65,17 @@ class Ideas(Store):
 
         return await self._run(do)
 
+    async def withdraw_idea(self, idea_id: int) -> None:
+        """Delete an idea nobody could see (its message was refused), so the same idea
+        sent again is taken, not answered "already in" with nothing there to vote on."""
+
+        def do(db: sqlite_utils.Database) -> None:
+            with db.conn:
+                db.execute("delete from votes where idea_id = ?", [idea_id])
+                db.execute("delete from ideas where id = ?", [idea_id])
+
+        await self._run(do)
+
     async def idea(self, idea_id: int) -> IdeaRecord | None:
         return await self._run(lambda db: _idea(db, idea_id))
 

@@ -150,7 +150,18 @@ async def contribute(
         if not quiet:
             yield Reply(f"Session #{session.id} just closed — /session show {session.id}.")
         return
-    await publish(ctx, session, idea)
+    try:
+        await publish(ctx, session, idea)
+    except Exception:
+        # Muse may no longer post there (its rights changed): an idea nobody can see or
+        # vote on is not kept, and its author hears so rather than "something went wrong".
+        log.warning("session %s: idea %s could not be posted", session.id, idea.id)
+        log.debug("idea post failure", exc_info=True)
+        await ctx.memory.withdraw_idea(idea.id)
+        raise BadInput(
+            "I couldn't post your idea in the session, so it isn't in — check that I may "
+            "still send messages there, then send it again."
+        ) from None
     if cut:  # never shortened behind the author's back
         yield Reply(f"#{idea.id} was long, so it's in as its first {IDEA_MAX_CHARS} characters.")
     else:

@@ -13,7 +13,7 @@ from adapters.discord import DiscordAdapter
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from tests.discord.fake_discord import FakeDiscord
-from tests.discord.test_sessions import done, ideas, run_muse
+from tests.discord.test_sessions import done, ideas, run_muse, start_session
 from tests.fakes.clock import FakeClock
 from tests.session_kit import SEEDS
 
@@ -63,3 +63,26 @@ async def test_where_muse_cannot_post_no_session_is_left_to_block_the_channel(
     assert "already running" not in j.text()
     assert fake.bot_messages()[0]["content"].startswith("💡 Session #")
     assert "merch ideas" in fake.bot_messages()[0]["content"]
+
+
+async def test_an_idea_muse_can_no_longer_post_is_not_kept_half_in(
+    muse: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+) -> None:
+    """Muse's right to post in the session's thread is taken away mid-session: an idea
+    was stored but never shown, its author got "Something went wrong", and sending it
+    again was answered "already in as #4", with nothing there to vote on."""
+    _, thread = await start_session(fake, model)
+    fake.forbidden_channels.add(thread)
+    i = await fake.send_slash("idea", {"text": "Retro Rain Radio"}, channel=thread, user="bob")
+    await fake.wait_for(lambda: done(i))
+    assert "went wrong" not in i.text() and "couldn't post your idea" in i.text()
+    fake.forbidden_channels.clear()  # an admin gives the right back
+    again = await fake.send_slash("idea", {"text": "Retro Rain Radio"}, channel=thread, user="bob")
+    await fake.wait_for(lambda: done(again))
+    assert "already in" not in again.text()
+    await fake.wait_for(
+        lambda: (
+            [m["content"] for m in ideas(fake, thread).values()].count("#5 Retro Rain Radio — bob")
+            == 1
+        )
+    )
