@@ -25,7 +25,7 @@ from bot.platforms import (
 )
 from bot.words import STOPWORDS, stem, words
 
-ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*\S)\s*$")
+ITEM_RE = re.compile(r"^\s*(?:(\d{1,2})[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
 FOR_PLATFORM_RE = re.compile(
     r"(?:^|[\s,;])(?:for|on|to)\s+([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$", re.I
@@ -76,16 +76,34 @@ def resolve_platform(ctx: Context, text: str) -> tuple[str, Platform]:
 
 
 def parse_items(text: str) -> list[str]:
-    """Items of a numbered or bulleted list; an unnumbered text counts as one item."""
+    """Items of a numbered or bulleted list; an unnumbered text counts as one item.
+
+    In a numbered answer bullets, and a list that starts again at 1 (while its lines
+    follow each other), belong to the item they are in (a LinkedIn rewrite with a list of
+    its own is one draft, an idea's "- Angle:" line is its angle). Blank lines inside an
+    item stay (its paragraphs); lines echoing the prompt ("Post: …") go."""
     items: list[str] = []
+    numbered = False
+    nested = 0  # the number a list inside the current item goes on with (0: none)
+    blank = False
     for line in text.splitlines():
         match = ITEM_RE.match(line)
-        if match:
-            items.append(match.group(1).strip())
-        elif items and line.strip() and not line.lstrip().startswith(("#", "Post:", "Topic:")):
-            items[-1] += "\n" + line.strip()
-        elif items and line.strip().startswith("#"):
-            items[-1] += "\n" + line.strip()
+        number = int(match.group(1)) if match and match.group(1) else None
+        own = number in (1, nested)  # a "1." after the first item starts a list of its own
+        if match and (not items or not numbered or (number is not None and not own)):
+            if not items:
+                numbered = number is not None
+            items.append(match.group(2).strip())
+            nested, blank = 0, False
+        elif items and line.strip() and not line.lstrip().startswith(("Post:", "Topic:")):
+            if number is not None:  # the item's own list goes on: 1, 2, 3…
+                nested = number + 1
+            elif match is None:
+                nested = 0
+            items[-1] += ("\n\n" if blank else "\n") + line.strip()
+            blank = False
+        elif items and not line.strip():
+            blank, nested = True, 0
     if not items and text.strip():
         items = [text.strip()]
     return [clean_item(i) for i in items if clean_item(i)]

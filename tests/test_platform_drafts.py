@@ -1,0 +1,68 @@
+"""Drafts as a chat model really writes them, on the fake OpenAI server: lists inside a
+draft, and the parts of an answer that are not the draft."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.core import Core
+from tests.fakes.openai_server import FakeOpenAI, reply
+from tests.helpers import ask
+
+BULLETED = (
+    "Big news: we opened our second bakery in Porto.\n\n"
+    "What's new:\n"
+    "- Free pastel de nata all weekend\n"
+    "- Meet the bakers who start at 5am\n\n"
+    "See you there! #Porto #Bakery"
+)
+NUMBERED = (
+    "Three things our second Porto bakery taught us:\n"
+    "1. Bake less, sell out earlier\n"
+    "2. The morning crew makes the shop\n"
+    "3. Neighbours beat ads\n\n"
+    "#Porto"
+)
+SOURCE = "We opened our second bakery in Porto! Free pastel de nata this weekend."
+
+
+@pytest.fixture
+def settings(server: FakeOpenAI) -> Settings:
+    """The shared `core` fixture runs on these."""
+    return load_settings()
+
+
+@pytest.mark.parametrize("rewrite", [BULLETED, NUMBERED], ids=["bullets", "numbers"])
+async def test_a_rewrite_with_a_list_of_its_own_comes_back_whole(
+    core: Core, server: FakeOpenAI, rewrite: str
+) -> None:
+    # The model's two rewrites, the first a LinkedIn post with a list in it.
+    server.enqueue(reply(f"1. {rewrite}\n\n2. Second bakery, same recipes: Porto, come by."))
+    answer = await ask(core, f"/remix {SOURCE} for linkedin")
+
+    (draft,) = answer.drafts
+    assert draft.text == rewrite  # its list and paragraphs too, not only its first lines
+
+
+async def test_an_idea_s_fields_in_sub_bullets_are_kept(core: Core, server: FakeOpenAI) -> None:
+    server.enqueue(
+        reply(
+            "\n".join(
+                f"{n}. Hook: {hook}\n   - Angle: {angle}\n   - Format: {fmt}"
+                for n, (hook, angle, fmt) in enumerate(
+                    [
+                        ("The tram driver's 6am view", "behind the scenes", "reel"),
+                        ("Ten stops, ten coffees", "a challenge", "carousel"),
+                        ("Rain on tram 28", "a mood piece", "photo"),
+                    ],
+                    start=1,
+                )
+            )
+        )
+    )
+    answer = await ask(core, "/brainstorm lisbon trams 3")
+
+    assert "[reel] The tram driver's 6am view" in answer.text
+    assert "Angle: a challenge" in answer.text
+    assert "[photo] Rain on tram 28" in answer.text
