@@ -66,3 +66,37 @@ async def test_an_idea_s_fields_in_sub_bullets_are_kept(core: Core, server: Fake
     assert "[reel] The tram driver's 6am view" in answer.text
     assert "Angle: a challenge" in answer.text
     assert "[photo] Rain on tram 28" in answer.text
+
+
+async def test_a_caption_s_tone_label_in_front_of_it_is_not_part_of_it(
+    core: Core, server: FakeOpenAI
+) -> None:
+    server.enqueue(
+        reply(
+            "1. **Warm:** Rain on the tram window, coffee in hand. #Lisbon\n"
+            "2. *Witty* — Lisbon said sun. Lisbon lied. #RainyDay\n"
+            "3. (Poetic) Grey sky, yellow tram, warm-hearted hills. #Portugal"
+        )
+    )
+    answer = await ask(core, "/caption a rainy tram ride in lisbon")
+
+    assert [(d.label, d.text) for d in answer.drafts] == [
+        ("warm", "Rain on the tram window, coffee in hand. #Lisbon"),
+        ("witty", "Lisbon said sun. Lisbon lied. #RainyDay"),
+        ("poetic", "Grey sky, yellow tram, warm-hearted hills. #Portugal"),
+    ]
+
+
+async def test_brainstorm_fields_in_bold_are_read_as_fields(core: Core, server: FakeOpenAI) -> None:
+    server.enqueue(
+        reply(
+            "1. **Hook:** The tram driver's 6am view | **Angle:** behind the scenes | "
+            "**Format:** reel\n"
+            "2. *Hook:* Ten stops, ten coffees | *Angle:* a challenge | *Format:* carousel"
+        )
+    )
+    answer = await ask(core, "/brainstorm lisbon trams 2")
+
+    assert "#1 [reel] The tram driver's 6am view\n    Angle: behind the scenes" in answer.text
+    assert "#2 [carousel] Ten stops, ten coffees\n    Angle: a challenge" in answer.text
+    assert "*" not in answer.text
