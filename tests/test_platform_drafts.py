@@ -1,5 +1,6 @@
 """Drafts as a chat model really writes them, on the fake OpenAI server: lists inside a
-draft, and the parts of an answer that are not the draft."""
+draft, the parts of an answer that are not the draft, and lengths counted the way each
+platform counts them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from bot.config import Settings, load_settings
 from bot.core import Core
+from bot.platforms import PLATFORMS
 from tests.fakes.openai_server import FakeOpenAI, reply
 from tests.helpers import ask
 
@@ -100,3 +102,32 @@ async def test_brainstorm_fields_in_bold_are_read_as_fields(core: Core, server: 
     assert "#1 [reel] The tram driver's 6am view\n    Angle: behind the scenes" in answer.text
     assert "#2 [carousel] Ten stops, ten coffees\n    Angle: a challenge" in answer.text
     assert "*" not in answer.text
+
+
+JAPANESE = "東京の朝、静かな駅で電車を待つ。"  # 16 characters, 32 on X (CJK weigh 2)
+LINK = "https://example.com/videos/" + "tram-28-" * 30  # 267 characters, 23 on X
+FAMILY = "👨‍👩‍👧‍👦🌊"  # 8 code points, 2 graphemes
+
+
+@pytest.mark.parametrize(
+    ("platform", "rewrite", "shown", "length"),
+    [
+        # 384 on X: eight whole sentences (256) fit, never a cut one.
+        ("x", JAPANESE * 12, JAPANESE * 8, 256),
+        # 316 characters, but X counts the link as 23: it all fits, the link kept.
+        ("x", f"New video: all of tram 28 in one morning. Watch: {LINK}", None, 72),
+        # 340 code points, 96 graphemes: it fits Bluesky's 300 graphemes.
+        ("bluesky", f"Our family beach day, in emoji: {FAMILY * 40}", None, 112),
+    ],
+    ids=["x-japanese", "x-link", "bluesky-emoji"],
+)
+async def test_a_draft_is_measured_as_its_platform_counts(
+    core: Core, server: FakeOpenAI, platform: str, rewrite: str, shown: str | None, length: int
+) -> None:
+    server.enqueue(reply(f"1. {rewrite}"))
+    answer = await ask(core, f"/remix our morning, a post to rewrite for {platform}")
+
+    (draft,) = answer.drafts
+    assert draft.text == (shown or rewrite)
+    limit = PLATFORMS[platform].max_chars
+    assert f"({length}/{limit})" in answer.text

@@ -284,7 +284,7 @@ def plural(n: int, noun: str) -> str:
 
 
 def counted(draft: DraftRecord, platform: Platform) -> str:
-    return f"({len(draft.text)}/{platform.max_chars})"
+    return f"({platform.length(draft.text)}/{platform.max_chars})"
 
 
 def other_platforms(ctx: Context, current: str, n: int = 3) -> list[Platform]:
