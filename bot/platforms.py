@@ -49,7 +49,9 @@ ALIASES = {
     "blue sky": "bluesky",
 }
 
-HASHTAG = re.compile(r"(?<![\w#])#(\w{1,100})", re.UNICODE)
+# A hashtag: "#" and a word with a letter in it, not after a word, "&" or "/" ("#1" is
+# no hashtag on any of the six; "example.com/#tickets" is a link's anchor).
+HASHTAG = re.compile(r"(?<![\w#&/])#(?=\w*?[^\W\d])(\w{1,100})", re.UNICODE)
 # Where a sentence (or a line) ends: a full stop, ! ? … with any closing quotes or
 # brackets, before a space or the end; a CJK one (。！？), which no space follows; or a
 # line break.

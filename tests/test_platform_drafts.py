@@ -131,3 +131,24 @@ async def test_a_draft_is_measured_as_its_platform_counts(
     assert draft.text == (shown or rewrite)
     limit = PLATFORMS[platform].max_chars
     assert f"({length}/{limit})" in answer.text
+
+
+async def test_a_link_s_anchor_and_a_number_are_not_hashtags(
+    core: Core, server: FakeOpenAI
+) -> None:
+    """Threads takes one hashtag: a link's "#tickets" or "#1" is none, so neither is
+    dropped as a second one (the link broken), nor makes the real hashtag go."""
+    server.enqueue(
+        reply(
+            "1. Golden hour on the river #sunset. Tickets at https://example.com/#tickets\n"
+            "2. We're the #1 tram in town. #Lisbon\n"
+            "3. Bells, hills and one yellow tram. #Tram28"
+        )
+    )
+    answer = await ask(core, "/caption tram 28 in Lisbon at golden hour for threads")
+
+    assert [d.text for d in answer.drafts] == [
+        "Golden hour on the river #sunset. Tickets at https://example.com/#tickets",
+        "We're the #1 tram in town. #Lisbon",
+        "Bells, hills and one yellow tram. #Tram28",
+    ]
