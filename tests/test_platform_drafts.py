@@ -152,3 +152,24 @@ async def test_a_link_s_anchor_and_a_number_are_not_hashtags(
         "We're the #1 tram in town. #Lisbon",
         "Bells, hills and one yellow tram. #Tram28",
     ]
+
+
+async def test_two_platforms_named_give_drafts_for_the_first_and_say_so(
+    core: Core, server: FakeOpenAI
+) -> None:
+    answer = await ask(core, "/caption a rainy tram ride in Lisbon for linkedin and x")
+
+    assert {d.platform for d in answer.drafts} == {"linkedin"}
+    assert "captions for LinkedIn" in answer.text
+    notice = "(One platform at a time, so this is for LinkedIn — for X, send /remix #id for x.)"
+    assert notice in answer.text
+    assert "linkedin and x" not in server.requests[0].text()  # not part of what the post shows
+
+
+async def test_a_platform_after_the_tone_is_still_the_platform(
+    core: Core, server: FakeOpenAI
+) -> None:
+    answer = await ask(core, "/caption a rainy tram ride in Lisbon tone: witty for x")
+
+    assert {d.platform for d in answer.drafts} == {"x"}
+    assert answer.drafts[0].label == "witty"
