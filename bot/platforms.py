@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from bot.post_length import grapheme_length, graphemes, x_length
 
 
 @dataclass(frozen=True)
@@ -14,17 +18,22 @@ class Platform:
     max_hashtags: int
     # How many hashtags read naturally there (what we ask the model for).
     good_hashtags: int
+    # How the platform counts a post's length (bot/post_length.py); code points if None.
+    counter: Callable[[str], int] | None = None
+
+    def length(self, text: str) -> int:
+        return self.counter(text) if self.counter else len(text)
 
 
 PLATFORMS: dict[str, Platform] = {
     p.key: p
     for p in (
         Platform("instagram", "Instagram", 2200, 30, 5),
-        Platform("x", "X", 280, 10, 2),
+        Platform("x", "X", 280, 10, 2, x_length),
         Platform("linkedin", "LinkedIn", 3000, 30, 3),
         Platform("tiktok", "TikTok", 2200, 30, 4),
         Platform("threads", "Threads", 500, 1, 1),
-        Platform("bluesky", "Bluesky", 300, 10, 2),
+        Platform("bluesky", "Bluesky", 300, 10, 2, grapheme_length),
     )
 }
 DEFAULT_PLATFORM = "instagram"
@@ -40,10 +49,13 @@ ALIASES = {
     "blue sky": "bluesky",
 }
 
-HASHTAG = re.compile(r"(?<![\w#])#(\w{1,100})", re.UNICODE)
-# Where a sentence (or a line) ends: a full stop, ! ? … (and CJK ones), with any closing
-# quotes or brackets, before a space or the end; or a line break.
-SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*(?=\s|$)|\n")
+# A hashtag: "#" and a word with a letter in it, not after a word, "&" or "/" ("#1" is
+# no hashtag on any of the six; "example.com/#tickets" is a link's anchor).
+HASHTAG = re.compile(r"(?<![\w#&/])#(?=\w*?[^\W\d])(\w{1,100})", re.UNICODE)
+# Where a sentence (or a line) ends: a full stop, ! ? … with any closing quotes or
+# brackets, before a space or the end; a CJK one (。！？), which no space follows; or a
+# line break.
+SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s|$)|[。！？][」』\"'”’»)\]）]*|\n")
 # Characters a token carries, at the low end: English runs about 4, emoji, hashtags and
 # many other scripts fewer. A budget from it holds a draft at the platform's limit.
 CHARS_PER_TOKEN = 3
@@ -71,9 +83,9 @@ def find_platform(word: str) -> Platform | None:
     return PLATFORMS.get(key)
 
 
-def char_count(text: str) -> int:
-    """Length as the platforms count it (code points, close enough for all six)."""
-    return len(text)
+def char_count(text: str, platform: Platform | None = None) -> int:
+    """Length as the platform counts it (code points when none is given)."""
+    return platform.length(text) if platform else len(text)
 
 
 def hashtags(text: str) -> list[str]:
@@ -81,36 +93,47 @@ def hashtags(text: str) -> list[str]:
 
 
 def fits(text: str, platform: Platform) -> bool:
-    return char_count(text) <= platform.max_chars and len(hashtags(text)) <= platform.max_hashtags
+    return (
+        char_count(text, platform) <= platform.max_chars
+        and len(hashtags(text)) <= platform.max_hashtags
+    )
 
 
 def repair(text: str, platform: Platform) -> str:
     """Make a draft obey the platform: drop surplus hashtags (keeping the first
-    ones), then shorten at a sentence or word boundary. Never returns an over-limit text."""
+    ones), then shorten at a sentence or word boundary. Never returns an over-limit text
+    (measured as the platform measures it)."""
     text = _drop_extra_hashtags(text.strip(), platform.max_hashtags)
-    if char_count(text) <= platform.max_chars:
+    if platform.length(text) <= platform.max_chars:
         return text
     body, tags = _split_trailing_tags(text)
-    budget = platform.max_chars - (len(tags) + 1 if tags else 0)
+    budget = platform.max_chars - (platform.length(tags) + 1 if tags else 0)
     if budget < platform.max_chars // 2:  # tags would eat the post: drop them instead
         body, tags, budget = text, "", platform.max_chars
-    short = shorten(body, budget)
+    short = shorten(body, budget, platform.length)
     return f"{short}\n{tags}" if tags else short
 
 
-def shorten(text: str, limit: int) -> str:
-    """Cut to `limit` chars after the last whole sentence that fits (a draft is never
-    shown cut mid-sentence); only a first sentence longer than the limit is cut at a
-    word, with an ellipsis to say so."""
-    if char_count(text) <= limit:
+def shorten(text: str, limit: int, measure: Callable[[str], int] = len) -> str:
+    """Cut to `limit` (as `measure` counts) after the last whole sentence that fits (a
+    draft is never shown cut mid-sentence); only a first sentence longer than the limit
+    is cut at a word, with an ellipsis to say so."""
+    if measure(text) <= limit:
         return text
-    # One character more: a sentence that ends exactly at the limit still ends there.
-    whole = whole_sentences(text[: limit + 1])
-    if whole and char_count(whole) <= limit:
-        return whole
-    window = text[: max(limit - 1, 1)]
+    for end in reversed([m.end() for m in SENTENCE_END.finditer(text)]):
+        whole = text[:end].rstrip()
+        if whole and measure(whole) <= limit:
+            return whole
+    # The longest start that fits with the ellipsis (a longer one never fits: bisect),
+    # ending between graphemes: never half an emoji sequence or a letter without its accent.
+    ends = list(itertools.accumulate(map(len, graphemes(text))))
+    lo, hi = 0, len(ends) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if measure(text[: ends[mid]] + "…") <= limit else (lo, mid - 1)
+    window = text[: ends[lo]]
     space = window.rfind(" ")
-    cut = window[:space] if space >= limit // 3 else window
+    cut = window[:space] if space >= len(window) // 3 else window
     return cut.rstrip(" ,;:-") + "…"
 
 

@@ -40,6 +40,9 @@ FORMATS = (
 )
 COUNT_RE = re.compile(r"(?:^|\s)(\d{1,2})(?:\s*ideas?)?\s*$", re.I)
 FIELD_RE = re.compile(r"\b(hook|angle|format)\s*[:=]\s*", re.I)
+# Markdown emphasis a chat model puts around the fields ("**Hook:** …", "*Format:* reel"):
+# not part of any field (no chat app shows an idea's hook in bold).
+EMPHASIS_RE = re.compile(r"\*+|(?<!\w)__?|__?(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class Idea:
 
 def parse_idea(item: str) -> Idea | None:
     """'Hook: … | Angle: … | Format: reel' (lenient about separators and missing parts)."""
-    flat = " ".join(item.split())
+    flat = " ".join(EMPHASIS_RE.sub("", item).split())
     fields: dict[str, str] = {}
     parts = FIELD_RE.split(flat)
     if len(parts) > 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 
 from bot.commands import Param, command
@@ -102,6 +103,16 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
         yield out
 
 
+def without_tone_label(text: str, tones: Sequence[str]) -> str:
+    """The caption without the tone a chat model often names in front of it ("**Warm:**
+    Rain…", "*Witty* — Lisbon…", "(poetic) Grey…"): the tone is shown beside the draft,
+    and the text is what gets posted. A word that only starts like a tone stays
+    ("Warm-hearted hills")."""
+    names = "|".join(re.escape(t) for t in {*TONES, *tones} if t)
+    label = rf"^[*_]*[(\[]?[*_]*(?:{names})[*_]*(?::|\s*[—–]|\s+-|[)\]])[*_]*\s+"
+    return re.sub(label, "", text, count=1, flags=re.I) or text
+
+
 def labelled(items: list[str], tones: Sequence[str], avoid: Sequence[str]) -> list[tuple[str, str]]:
     """Captions with the tone each was written in: the prompt asks for one caption per
     tone, in order, so the model's n-th caption is the n-th tone — as long as it wrote no
@@ -167,6 +178,7 @@ async def write_captions(
         items = finished_items(out[0], answers[0])
         fresh: list[tuple[str, str]] = []
         for text, tone in labelled(items, written_in, ctx.profile.avoid):
+            text = without_tone_label(text, labels)
             if text.strip():
                 if echoes(text, description):
                     spare.append((repair(text, platform), ""))

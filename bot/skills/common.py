@@ -25,10 +25,14 @@ from bot.platforms import (
 )
 from bot.words import STOPWORDS, stem, words
 
-ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+(.*\S)\s*$")
+ITEM_RE = re.compile(r"^\s*(?:(\d{1,2})[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
 FOR_PLATFORM_RE = re.compile(
     r"(?:^|[\s,;])(?:for|on|to)\s+([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$", re.I
+)
+# More platforms after one: "for linkedin and x", "for ig, tiktok".
+ALSO_PLATFORM_RE = re.compile(
+    r"(?:\s*[,/&]\s*|\s+(?:and|or|plus)\s+)([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$", re.I
 )
 TONE_RE = re.compile(r"(?:^|[\s,;])tone\s*[:=]?\s*([\w][\w ,'-]{0,40})\s*$", re.I)
 
@@ -50,23 +54,52 @@ def _last_match(
 
 def split_platform(text: str, default: str | None = None) -> tuple[str, Platform | None]:
     """'a tram ride, for instagram' -> ('a tram ride', Instagram)."""
+    text, found = split_platforms(text)
+    return text, found[0] if found else PLATFORMS.get(default) if default else None
+
+
+def split_platforms(text: str) -> tuple[str, list[Platform]]:
+    """'a tram ride for linkedin and x' -> ('a tram ride', [LinkedIn, X]): every platform
+    named at the end, so none of them is read as part of what the post shows."""
     match = _last_match(FOR_PLATFORM_RE, text, lambda m: find_platform(m.group(1)) is not None)
-    if match:
-        return text[: match.start()].rstrip(" ,;"), find_platform(match.group(1))
-    return text, PLATFORMS.get(default) if default else None
+    platform = find_platform(match.group(1)) if match else None
+    if match and platform:
+        return text[: match.start()].rstrip(" ,;"), [platform]
+    also = ALSO_PLATFORM_RE.search(text)
+    platform = find_platform(also.group(1)) if also else None
+    if also and platform:
+        rest, found = split_platforms(text[: also.start()])
+        if found:
+            return rest, [*found, platform]
+    return text, []
 
 
 def split_tone(text: str) -> tuple[str, str | None]:
-    """'a tone poem about rain, tone: playful' -> ('a tone poem about rain', 'playful')."""
+    """'a tone poem about rain, tone: playful' -> ('a tone poem about rain', 'playful').
+    A platform after the tone stays with the text ("tone: witty for x" is for X)."""
     match = _last_match(TONE_RE, text)
-    if match:
-        return text[: match.start()].rstrip(" ,;"), match.group(1).strip()
-    return text, None
+    if not match:
+        return text, None
+    before, tone = text[: match.start()].rstrip(" ,;"), match.group(1).strip()
+    tone_only, platforms = split_platforms(tone)
+    if platforms:
+        before, tone = f"{before} {tone[len(tone_only) :].strip(' ,;')}", tone_only.strip()
+    return before, tone or None
+
+
+def noted_platform(ctx: Context, text: str) -> tuple[str, Platform | None]:
+    """split_platform, telling the creator when they named more than one: drafts are
+    for one platform, the first; the others are a remix away."""
+    text, found = split_platforms(text)
+    if len(found) > 1:
+        others = "; ".join(f"for {p.name}, send /remix #id for {p.key}" for p in found[1:])
+        ctx.notices.append(f"(One platform at a time, so this is for {found[0].name} — {others}.)")
+    return text, found[0] if found else None
 
 
 def resolve_platform(ctx: Context, text: str) -> tuple[str, Platform]:
     """Platform from the option, the text ('for x'), the profile, then the default."""
-    text, platform = split_platform(text)
+    text, platform = noted_platform(ctx, text)
     option = ctx.option("platform")
     if option:
         platform = find_platform(option) or platform
@@ -76,16 +109,34 @@ def resolve_platform(ctx: Context, text: str) -> tuple[str, Platform]:
 
 
 def parse_items(text: str) -> list[str]:
-    """Items of a numbered or bulleted list; an unnumbered text counts as one item."""
+    """Items of a numbered or bulleted list; an unnumbered text counts as one item.
+
+    In a numbered answer bullets, and a list that starts again at 1 (while its lines
+    follow each other), belong to the item they are in (a LinkedIn rewrite with a list of
+    its own is one draft, an idea's "- Angle:" line is its angle). Blank lines inside an
+    item stay (its paragraphs); lines echoing the prompt ("Post: …") go."""
     items: list[str] = []
+    numbered = False
+    nested = 0  # the number a list inside the current item goes on with (0: none)
+    blank = False
     for line in text.splitlines():
         match = ITEM_RE.match(line)
-        if match:
-            items.append(match.group(1).strip())
-        elif items and line.strip() and not line.lstrip().startswith(("#", "Post:", "Topic:")):
-            items[-1] += "\n" + line.strip()
-        elif items and line.strip().startswith("#"):
-            items[-1] += "\n" + line.strip()
+        number = int(match.group(1)) if match and match.group(1) else None
+        own = number in (1, nested)  # a "1." after the first item starts a list of its own
+        if match and (not items or not numbered or (number is not None and not own)):
+            if not items:
+                numbered = number is not None
+            items.append(match.group(2).strip())
+            nested, blank = 0, False
+        elif items and line.strip() and not line.lstrip().startswith(("Post:", "Topic:")):
+            if number is not None:  # the item's own list goes on: 1, 2, 3…
+                nested = number + 1
+            elif match is None:
+                nested = 0
+            items[-1] += ("\n\n" if blank else "\n") + line.strip()
+            blank = False
+        elif items and not line.strip():
+            blank, nested = True, 0
     if not items and text.strip():
         items = [text.strip()]
     return [clean_item(i) for i in items if clean_item(i)]
@@ -266,7 +317,7 @@ def plural(n: int, noun: str) -> str:
 
 
 def counted(draft: DraftRecord, platform: Platform) -> str:
-    return f"({len(draft.text)}/{platform.max_chars})"
+    return f"({platform.length(draft.text)}/{platform.max_chars})"
 
 
 def other_platforms(ctx: Context, current: str, n: int = 3) -> list[Platform]:

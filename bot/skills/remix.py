@@ -17,9 +17,9 @@ from bot.skills.common import (
     avoided,
     drafts_reply,
     finished_items,
+    noted_platform,
     platform_vars,
     resolve_platform,
-    split_platform,
     split_tone,
     stream_text,
 )
@@ -57,7 +57,7 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
         draft = await ctx.own_draft(int(ref.group(1)))
         source, parent_id, rest = draft.text, draft.id, ref.group(2).strip()
         default = PLATFORMS.get(draft.platform)
-        rest, platform = split_platform(rest)
+        rest, platform = noted_platform(ctx, rest)
         platform = platform or default
     elif ctx.msg.reply_to_text and ctx.msg.reply_to_text.strip():
         # "/remix make it punchier for linkedin" as a reply: the replied message is the
@@ -67,14 +67,14 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
             options = " · ".join(f"/remix #{d.id}" for d in found)
             yield Reply(f"Which one should I remix? {options}")
             return
-        rest, platform = split_platform(text)
+        rest, platform = noted_platform(ctx, text)
         if found:
             source, parent_id = found[0].text, found[0].id
             platform = platform or PLATFORMS.get(found[0].platform)
         else:
             source = ctx.msg.reply_to_text.strip()
     else:
-        source, platform = split_platform(text)
+        source, platform = noted_platform(ctx, text)
         rest = ""
     option = ctx.option("platform")
     if option:

@@ -1,0 +1,87 @@
+"""A post's length the way each platform counts it.
+
+Code points are right for most, not for all: X weighs characters (twitter-text v3:
+Latin, Cyrillic, Greek… count 1; CJK, Hangul, emoji count 2; a link counts 23, however
+long, since X shortens it) and Bluesky counts graphemes (what a reader sees as one
+character: the family emoji 👨‍👩‍👧‍👦 is seven code points, one grapheme). Counting code points
+there let a Japanese X post of 200 characters (400 on X) through as "200/280", and cut a
+link from an X post that had room for it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# twitter-text v3 (config/v3.json): code points in these ranges weigh 1, all others 2.
+X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+X_URL_WEIGHT = 23
+# Links as X finds them: with a scheme or "www.", without the punctuation after them.
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"]+(?<![.,;:!?)\]'\"’”])", re.I)
+
+ZWJ = 0x200D
+KEYCAP = 0x20E3
+
+
+def _extends(cp: int, previous: int) -> bool:
+    """Does code point `cp` belong to the grapheme that `previous` is in? (Unicode's
+    rules for what text really holds: combining marks, variation selectors, emoji
+    modifiers and tags, ZWJ sequences; regional-indicator pairs are done by the caller.)"""
+    char = chr(cp)
+    return (
+        unicodedata.category(char) in ("Mn", "Me", "Mc")
+        or 0xFE00 <= cp <= 0xFE0F  # variation selectors (the emoji one, FE0F)
+        or 0x1F3FB <= cp <= 0x1F3FF  # skin tones
+        or 0xE0020 <= cp <= 0xE007F  # tags (🏴 flags of England, Scotland…)
+        or cp in (ZWJ, KEYCAP)
+        or previous == ZWJ
+    )
+
+
+def graphemes(text: str) -> list[str]:
+    """The text's user-perceived characters (a close approximation of Unicode's
+    extended grapheme clusters; "\\r\\n" is one)."""
+    clusters: list[str] = []
+    previous = -1
+    pairing = False  # the last cluster is one regional indicator, waiting for its pair
+    for char in text:
+        cp = ord(char)
+        regional = 0x1F1E6 <= cp <= 0x1F1FF
+        if clusters and (
+            (pairing and regional) or (previous == 0x0D and cp == 0x0A) or _extends(cp, previous)
+        ):
+            clusters[-1] += char
+            pairing = False
+        else:
+            clusters.append(char)
+            pairing = regional
+        previous = cp
+    return clusters
+
+
+def _is_emoji(cluster: str) -> bool:
+    cps = [ord(c) for c in cluster]
+    return any(
+        0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or cp in (0xFE0F, ZWJ, KEYCAP)
+        for cp in cps
+    )
+
+
+def _x_weight(cluster: str) -> int:
+    if _is_emoji(cluster):
+        return 2  # an emoji, however many code points its sequence has
+    return sum(1 if any(lo <= ord(c) <= hi for lo, hi in X_LIGHT) else 2 for c in cluster)
+
+
+def x_length(text: str) -> int:
+    """Length as X counts it, against its 280 (twitter-text's weighted length)."""
+    text = unicodedata.normalize("NFC", text)
+    total, start = 0, 0
+    for url in URL_RE.finditer(text):
+        total += sum(map(_x_weight, graphemes(text[start : url.start()]))) + X_URL_WEIGHT
+        start = url.end()
+    return total + sum(map(_x_weight, graphemes(text[start:])))
+
+
+def grapheme_length(text: str) -> int:
+    """Length as Bluesky counts it: graphemes."""
+    return len(graphemes(text))
