@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import regex
+
 # twitter-text v3 (config/v3.json): code points in these ranges weigh 1, all others 2.
 X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
 X_URL_WEIGHT = 23
@@ -20,42 +22,13 @@ URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"]+(?<![.,;:!?)\]'\"’”])", r
 
 ZWJ = 0x200D
 KEYCAP = 0x20E3
-
-
-def _extends(cp: int, previous: int) -> bool:
-    """Does code point `cp` belong to the grapheme that `previous` is in? (Unicode's
-    rules for what text really holds: combining marks, variation selectors, emoji
-    modifiers and tags, ZWJ sequences; regional-indicator pairs are done by the caller.)"""
-    char = chr(cp)
-    return (
-        unicodedata.category(char) in ("Mn", "Me", "Mc")
-        or 0xFE00 <= cp <= 0xFE0F  # variation selectors (the emoji one, FE0F)
-        or 0x1F3FB <= cp <= 0x1F3FF  # skin tones
-        or 0xE0020 <= cp <= 0xE007F  # tags (🏴 flags of England, Scotland…)
-        or cp in (ZWJ, KEYCAP)
-        or previous == ZWJ
-    )
+# Unicode's extended grapheme clusters (UAX #29), as the regex module implements them.
+GRAPHEME_RE = regex.compile(r"\X")
 
 
 def graphemes(text: str) -> list[str]:
-    """The text's user-perceived characters (a close approximation of Unicode's
-    extended grapheme clusters; "\\r\\n" is one)."""
-    clusters: list[str] = []
-    previous = -1
-    pairing = False  # the last cluster is one regional indicator, waiting for its pair
-    for char in text:
-        cp = ord(char)
-        regional = 0x1F1E6 <= cp <= 0x1F1FF
-        if clusters and (
-            (pairing and regional) or (previous == 0x0D and cp == 0x0A) or _extends(cp, previous)
-        ):
-            clusters[-1] += char
-            pairing = False
-        else:
-            clusters.append(char)
-            pairing = regional
-        previous = cp
-    return clusters
+    """The text's user-perceived characters: what a reader sees as one character."""
+    return GRAPHEME_RE.findall(text)
 
 
 def _is_emoji(cluster: str) -> bool:
