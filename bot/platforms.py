@@ -77,10 +77,38 @@ def whole_sentences(text: str) -> str:
     return text[: ends[-1]].rstrip() if ends else ""
 
 
+# Social networks Muse has no rules for: named, they are told so rather than taken as
+# words of what the post shows while the drafts quietly go to the default platform.
+OTHER_NETWORKS = {
+    "facebook": "Facebook",
+    "fb": "Facebook",
+    "mastodon": "Mastodon",
+    "youtube": "YouTube",
+    "yt": "YouTube",
+    "pinterest": "Pinterest",
+    "snapchat": "Snapchat",
+    "reddit": "Reddit",
+    "tumblr": "Tumblr",
+    "twitch": "Twitch",
+}
+# "for instagram reels", "for ig stories": the platform, whatever the format.
+FORMAT_WORDS = re.compile(
+    r"\s+(?:reels?|stor(?:y|ies)|posts?|carousels?|videos?|shorts|feed|threads?)$"
+)
+
+
+def _key(word: str) -> str:
+    key = FORMAT_WORDS.sub("", word.strip().lower().strip(".,!?"))
+    return ALIASES.get(key, key)
+
+
 def find_platform(word: str) -> Platform | None:
-    key = word.strip().lower().strip(".,!?")
-    key = ALIASES.get(key, key)
-    return PLATFORMS.get(key)
+    return PLATFORMS.get(_key(word))
+
+
+def other_network(word: str) -> str | None:
+    """The name of a network Muse writes nothing for ("fb" -> "Facebook"), else None."""
+    return OTHER_NETWORKS.get(_key(word))
 
 
 def char_count(text: str, platform: Platform | None = None) -> int:

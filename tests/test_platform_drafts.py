@@ -173,3 +173,26 @@ async def test_a_platform_after_the_tone_is_still_the_platform(
 
     assert {d.platform for d in answer.drafts} == {"x"}
     assert answer.drafts[0].label == "witty"
+
+
+async def test_a_network_muse_has_no_rules_for_is_named_not_hidden(
+    core: Core, server: FakeOpenAI
+) -> None:
+    """ "for facebook" gave Instagram captions with nothing but the heading to say so,
+    and "for facebook" went to the model as part of what the post shows."""
+    answer = await ask(core, "/caption a rainy tram ride in Lisbon for facebook")
+    assert {d.platform for d in answer.drafts} == {"instagram"}
+    said = "(I don't know Facebook's rules, so this is for Instagram; I write for Instagram, X,"
+    assert said in answer.text
+    assert "facebook" not in server.requests[0].text().lower()
+
+
+@pytest.mark.parametrize(
+    ("asked", "platform"),
+    [("for tiktok videos", "tiktok"), ("for linkedin post", "linkedin"), ("on x thread", "x")],
+)
+async def test_a_platform_named_with_its_format_is_that_platform(
+    core: Core, asked: str, platform: str
+) -> None:
+    answer = await ask(core, f"/caption a rainy tram ride in Lisbon {asked}")
+    assert {d.platform for d in answer.drafts} == {platform}

@@ -20,6 +20,7 @@ from bot.platforms import (
     PLATFORMS,
     Platform,
     find_platform,
+    other_network,
     token_budget,
     whole_sentences,
 )
@@ -100,12 +101,24 @@ def noted_platform(ctx: Context, text: str) -> tuple[str, Platform | None]:
 def resolve_platform(ctx: Context, text: str) -> tuple[str, Platform]:
     """Platform from the option, the text ('for x'), the profile, then the default."""
     text, platform = noted_platform(ctx, text)
+    unknown = None
+    if platform is None:  # "for facebook": said, and not part of what the post shows
+        match = _last_match(FOR_PLATFORM_RE, text, lambda m: bool(other_network(m.group(1))))
+        if match:
+            text, unknown = text[: match.start()].rstrip(" ,;"), other_network(match.group(1))
     option = ctx.option("platform")
     if option:
         platform = find_platform(option) or platform
     if platform is None and ctx.profile.platforms:
         platform = find_platform(ctx.profile.platforms[0])
-    return text, platform or PLATFORMS[DEFAULT_PLATFORM]
+    platform = platform or PLATFORMS[DEFAULT_PLATFORM]
+    if unknown:
+        known = ", ".join(p.name for p in PLATFORMS.values())
+        ctx.notices.append(
+            f"(I don't know {unknown}'s rules, so this is for {platform.name}; "
+            f"I write for {known}.)"
+        )
+    return text, platform
 
 
 def parse_items(text: str) -> list[str]:
