@@ -10,13 +10,16 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from typing import Any
 
 from bot.config import Settings, SettingsError, ensure_data_dir, load_settings, masked
 from bot.llm.build_check import BuildError
 from bot.llm.prompts import PromptError
 from bot.memory.store import StorageError
+from muse import runlock
 from muse.logs import setup_logging
+from muse.runlock import AlreadyRunning
 
 log = logging.getLogger("muse")
 
@@ -126,6 +129,19 @@ async def _run(core: Any, platform: str) -> int:
     from adapters.registry import build_adapters
 
     adapters = build_adapters(core, platform)
+    locks = ExitStack()
+    try:
+        for adapter in adapters:
+            runlock.hold(locks, core.settings.data_dir, adapter.name)
+    except AlreadyRunning as exc:  # before anything starts: nothing of the other's is taken
+        locks.close()
+        print(f"muse: {exc}", file=sys.stderr)
+        return 1
+    with locks:
+        return await _run_adapters(core, adapters)
+
+
+async def _run_adapters(core: Any, adapters: list[Any]) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
