@@ -77,3 +77,20 @@ def test_the_model_file_is_checked_when_the_embedded_model_will_run(
     )
     notes.write_bytes(b"GGUF" + bytes(60))  # the right kind of file: accepted at start
     assert load_settings().llm.model_path == str(notes)
+
+
+@pytest.mark.parametrize("url", ["localhost:11434/v1", "127.0.0.1:8080/v1", "http:///v1"])
+def test_a_model_server_url_without_http_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """`localhost:11434/v1` (the http:// left out, as Ollama's own docs write the address)
+    started fine and then answered every message "My writing engine is unreachable right
+    now", with only "Connection error." in muse.log, whatever the log level."""
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", url)
+    result = muse_cli("chat", stdin="hello\n")
+    assert one_line(result) == (
+        "muse: invalid setting llm.base_url (MUSE_LLM__BASE_URL): Value error, use the "
+        "server's address with http:// or https://, e.g. http://localhost:11434/v1"
+    )
+    assert result.stdout == ""
