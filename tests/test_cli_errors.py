@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
+from tests.fakes.openai_server import closed_port
 from tests.helpers import muse_cli
 
 
@@ -94,3 +95,22 @@ def test_a_model_server_url_without_http_stops_the_start(
         "server's address with http:// or https://, e.g. http://localhost:11434/v1"
     )
     assert result.stdout == ""
+
+
+def test_a_log_that_cant_be_written_is_one_line_not_a_traceback_per_record(
+    muse_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a full disk `muse chat` printed a "--- Logging error ---" traceback (30 lines)
+    into the chat for every line it tried to log; now one line says the log is lost."""
+    muse_env.mkdir(parents=True)
+    (muse_env / "muse.log").symlink_to("/dev/full")  # every write: No space left on device
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    monkeypatch.setenv("MUSE_LLM__MAX_RETRIES", "0")
+    result = muse_cli("chat", stdin="hello\nhello again\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("My writing engine is unreachable") == 2  # each logs a ref
+    assert result.stderr.splitlines() == [
+        f"muse: can't write the log {muse_env / 'muse.log'}: No space left on device "
+        "(log lines are lost until it can be written again)"
+    ]
