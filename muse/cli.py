@@ -208,6 +208,15 @@ def _backup(settings: Settings, file: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `muse` command. A Ctrl-C is exit 130 at any moment, also while start-up is
+    still loading settings and importing the platforms' libraries (seconds)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -245,8 +254,6 @@ def main(argv: list[str] | None = None) -> int:
     except (PromptError, SettingsError, BuildError, StorageError) as exc:
         print(f"muse: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
     parser.print_help()
     return 2
 
