@@ -7,6 +7,7 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -209,11 +210,16 @@ def _backup(settings: Settings, file: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """The `muse` command. A Ctrl-C is exit 130 at any moment, also while start-up is
-    still loading settings and importing the platforms' libraries (seconds)."""
+    still loading settings and importing the platforms' libraries (seconds). A reader
+    that went away (`muse export | head`) ends it with exit 1, without a traceback."""
     try:
         return _main(argv)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # What is left in stdout's buffer must not fail again at exit ("Exception ignored").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _main(argv: list[str] | None) -> int:
