@@ -175,6 +175,8 @@ async def _run_adapters(core: Any, adapters: list[Any]) -> int:
     await asyncio.gather(*(a.stop() for a in started), return_exceptions=True)
     for adapter in started:
         core.detach(adapter.name)
+    if started:  # the log's last line says the stop finished (not stuck "shutting down")
+        log.warning("stopped (exit code %d)", code)
     return code
 
 
