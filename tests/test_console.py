@@ -48,6 +48,20 @@ def test_piped_chat_export_writes_the_file(muse_env: Path) -> None:
     assert json.loads(path.read_text())["profile"]["voice"] == "calm"
 
 
+def test_an_export_that_cant_be_saved_is_one_line_and_the_chat_goes_on(
+    muse_env: Path, tmp_path: Path
+) -> None:
+    """exports/ linked to a drive that isn't there (or a full disk): /export ended the
+    chat with a FileExistsError (OSError) traceback, and nothing after it was answered."""
+    muse_env.mkdir(parents=True)
+    (muse_env / "exports").symlink_to(tmp_path / "unplugged-usb" / "muse")
+    result = muse_cli("chat", stdin="/style voice: calm\n/export\n/style\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert f"I couldn't save the file in {muse_env / 'exports'} (File exists)" in result.stdout
+    assert result.stdout.count("Voice: calm") == 2  # the chat went on after it
+
+
 async def test_each_export_gets_a_file_of_its_own(core: Core) -> None:
     text = await console_run(core, "/export\nben: /export\n/export\n", group=True)
     saved = [line.split(" to ", 1)[1] for line in text.splitlines() if line.startswith("Saved ")]
