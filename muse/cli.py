@@ -48,7 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("forget", "delete everything stored about a person"),
     ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--platform", default="console", help="telegram | discord | console")
+        # Any case, and only these: "nothing is stored" for a typo would read as an answer.
+        p.add_argument(
+            "--platform",
+            default="console",
+            type=str.lower,
+            choices=("telegram", "discord", "console"),
+            help="the app the person uses Muse on",
+        )
         p.add_argument("--user", help="the platform user id (default: this console user)")
         if name == "forget":
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -94,7 +101,9 @@ async def _person(core: Any, args: argparse.Namespace) -> int | None:
     user = _user(args)
     person: int | None = await core.memory.find_user(args.platform, user)
     if person is None:
-        print(f"muse: nothing is stored for {args.platform} user {user}", file=sys.stderr)
+        # Identities are stored by id: a @username finds nobody, even someone well known.
+        hint = " (--user is the numeric user id, not a @username)" if user.startswith("@") else ""
+        print(f"muse: nothing is stored for {args.platform} user {user}{hint}", file=sys.stderr)
     return person
 
 

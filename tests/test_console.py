@@ -14,6 +14,7 @@ import adapters.console as console_module
 from adapters.console import ConsoleAdapter
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
+from bot.memory.records import Profile
 from tests.helpers import muse_cli
 
 
@@ -155,3 +156,28 @@ def test_cli_export_of_an_unknown_person_creates_nothing(muse_env: Path) -> None
     declined = muse_cli("forget", "--user", me, stdin="n\n")
     assert f"Delete everything Muse keeps about console user {me}? [y/N]" in declined.stdout
     assert len(json.loads(muse_cli("export").stdout)["drafts"]) == 3
+
+
+async def test_cli_export_and_forget_find_a_person_whatever_the_platforms_spelling(
+    core: Core,
+) -> None:
+    """`muse export --platform Telegram --user 111` (or tg, a typo) said "nothing is
+    stored" for a person Muse keeps plenty about: an operator answering a data request
+    would have told them so. The platform is now any case, and an unknown one is refused
+    (exit 2, the known ones named); a @username is told that --user wants the id."""
+    person = await core.memory.user_for("telegram", "111", "Alice", "person")
+    await core.memory.save_profile(person, Profile(voice="dry"))
+    await core.close()
+    found = await asyncio.to_thread(muse_cli, "export", "--platform", "Telegram", "--user", "111")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["profile"]["voice"] == "dry"
+    typo = await asyncio.to_thread(muse_cli, "forget", "--platform", "tg", "--user", "111")
+    assert typo.returncode == 2 and "invalid choice: 'tg'" in typo.stderr
+    by_name = await asyncio.to_thread(
+        muse_cli, "export", "--platform", "telegram", "--user", "@alice"
+    )
+    assert by_name.returncode == 1
+    assert by_name.stderr.strip() == (
+        "muse: nothing is stored for telegram user @alice (--user is the numeric user id, "
+        "not a @username)"
+    )
