@@ -114,3 +114,14 @@ def test_a_log_that_cant_be_written_is_one_line_not_a_traceback_per_record(
         f"muse: can't write the log {muse_env / 'muse.log'}: No space left on device "
         "(log lines are lost until it can be written again)"
     ]
+
+
+def test_a_config_file_that_is_no_toml_is_named(tmp_path: Path) -> None:
+    """A syntax error in your file said "muse: invalid configuration: Expected ']'…",
+    without the file: with the packaged defaults and MUSE_CONFIG there are two."""
+    config = tmp_path / "my.toml"
+    config.write_text("[llm\ntemperature = 0.5\n")
+    assert one_line(muse_cli("--config", str(config), "config")) == (
+        f"muse: {config}: not valid TOML: Expected ']' at the end of a table declaration "
+        "(at line 1, column 5)"
+    )
