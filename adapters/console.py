@@ -219,9 +219,16 @@ class ConsoleAdapter(Adapter):
         for attachment in reply.attachments:
             if attachment.data is None:
                 continue
-            path = await asyncio.to_thread(
-                self._save, attachment.name or "attachment.bin", attachment.data
-            )
+            try:
+                path = await asyncio.to_thread(
+                    self._save, attachment.name or "attachment.bin", attachment.data
+                )
+            except OSError as exc:  # a full disk, exports/ on a drive that isn't there
+                self._print(
+                    f"I couldn't save the file in {self._export_dir} ({exc.strerror or exc}); "
+                    "ask again once it can be written.\n"
+                )
+                continue
             self._print(f"Saved {path.name} to {path}\n")
         self._print("\n")
         return message_id
@@ -237,11 +244,16 @@ class ConsoleAdapter(Adapter):
             tail = f"-{n}" if n > 1 else ""  # a second export within the same second
             path = self._export_dir / f"{stem}-{who}-{stamp}{tail}{dot}{suffix}"
             try:
-                with path.open("xb") as file:  # x: never over an existing file
-                    file.write(data)
-                return path
+                file = path.open("xb")  # x: never over an existing file
             except FileExistsError:
                 continue
+            try:
+                with file:
+                    file.write(data)
+            except OSError:  # no half-written export left behind (a full disk)
+                path.unlink(missing_ok=True)
+                raise
+            return path
         raise AssertionError("unreachable")
 
     # -- terminal plumbing ---------------------------------------------------

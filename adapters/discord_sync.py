@@ -14,11 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
 from adapters.discord_commands import build_tree, command_payload, payload_hash
 from bot.config import Settings
+from bot.url_secrets import mask_urls
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,10 @@ async def sync_command(settings: Settings, guild: str | None, dry_run: bool) -> 
         return 1
     except discord.HTTPException as exc:
         print(f"muse: Discord refused the commands: {exc.status} {exc.text}", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientError, OSError) as exc:  # offline, a firewall: not a traceback
+        where = mask_urls(settings.discord.api_base)
+        print(f"muse: can't reach Discord at {where}: {exc or type(exc).__name__}", file=sys.stderr)
         return 1
     finally:
         await http.close()

@@ -11,6 +11,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -37,6 +38,7 @@ Provider = Literal["embedded", "openai", "fake"]
 # model rambles past a short answer and writes ~60 tokens/s on two cores; servers run
 # instruction-tuned models that answer in full and fast.
 CHAT_MAX_TOKENS = {"embedded": 250, "openai": 1024, "fake": 1024}
+HTTP_URL = "use the server's address with http:// or https://, e.g. http://localhost:11434/v1"
 
 
 class LLMSettings(BaseModel):
@@ -82,6 +84,16 @@ class LLMSettings(BaseModel):
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """An address without http:// (`localhost:11434/v1`) started fine and then failed
+        every request as "unreachable", with only "Connection error." in the log."""
+        url = urlsplit((value or "").strip())
+        if value and (url.scheme.lower() not in ("http", "https") or not url.hostname):
+            raise ValueError(HTTP_URL)
+        return value.strip() if value else None
 
     @property
     def chat_answer_tokens(self) -> int:
@@ -337,7 +349,9 @@ def _user_file() -> Path | None:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except tomllib.TOMLDecodeError as exc:  # the settings source's error names no file
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError):
         return {}  # reported by the settings source, with its own message
 
 

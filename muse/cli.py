@@ -7,16 +7,20 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from typing import Any
 
 from bot.config import Settings, SettingsError, ensure_data_dir, load_settings, masked
 from bot.llm.build_check import BuildError
 from bot.llm.prompts import PromptError
 from bot.memory.store import StorageError
+from muse import runlock
 from muse.logs import setup_logging
+from muse.runlock import AlreadyRunning
 
 log = logging.getLogger("muse")
 
@@ -44,7 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("forget", "delete everything stored about a person"),
     ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--platform", default="console", help="telegram | discord | console")
+        # Any case, and only these: "nothing is stored" for a typo would read as an answer.
+        p.add_argument(
+            "--platform",
+            default="console",
+            type=str.lower,
+            choices=("telegram", "discord", "console"),
+            help="the app the person uses Muse on",
+        )
         p.add_argument("--user", help="the platform user id (default: this console user)")
         if name == "forget":
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -90,7 +101,9 @@ async def _person(core: Any, args: argparse.Namespace) -> int | None:
     user = _user(args)
     person: int | None = await core.memory.find_user(args.platform, user)
     if person is None:
-        print(f"muse: nothing is stored for {args.platform} user {user}", file=sys.stderr)
+        # Identities are stored by id: a @username finds nobody, even someone well known.
+        hint = " (--user is the numeric user id, not a @username)" if user.startswith("@") else ""
+        print(f"muse: nothing is stored for {args.platform} user {user}{hint}", file=sys.stderr)
     return person
 
 
@@ -126,6 +139,19 @@ async def _run(core: Any, platform: str) -> int:
     from adapters.registry import build_adapters
 
     adapters = build_adapters(core, platform)
+    locks = ExitStack()
+    try:
+        for adapter in adapters:
+            runlock.hold(locks, core.settings.data_dir, adapter.name)
+    except AlreadyRunning as exc:  # before anything starts: nothing of the other's is taken
+        locks.close()
+        print(f"muse: {exc}", file=sys.stderr)
+        return 1
+    with locks:
+        return await _run_adapters(core, adapters)
+
+
+async def _run_adapters(core: Any, adapters: list[Any]) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -158,6 +184,8 @@ async def _run(core: Any, platform: str) -> int:
     await asyncio.gather(*(a.stop() for a in started), return_exceptions=True)
     for adapter in started:
         core.detach(adapter.name)
+    if started:  # the log's last line says the stop finished (not stuck "shutting down")
+        log.warning("stopped (exit code %d)", code)
     return code
 
 
@@ -192,6 +220,20 @@ def _backup(settings: Settings, file: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `muse` command. A Ctrl-C is exit 130 at any moment, also while start-up is
+    still loading settings and importing the platforms' libraries (seconds). A reader
+    that went away (`muse export | head`) ends it with exit 1, without a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # What is left in stdout's buffer must not fail again at exit ("Exception ignored").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -229,8 +271,6 @@ def main(argv: list[str] | None = None) -> int:
     except (PromptError, SettingsError, BuildError, StorageError) as exc:
         print(f"muse: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
     parser.print_help()
     return 2
 

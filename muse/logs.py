@@ -85,6 +85,26 @@ class Redact(logging.Filter):
         return True
 
 
+class LogFile(RotatingFileHandler):
+    """muse.log. A write that fails for want of room or rights (a full disk) is said once,
+    in one line on stderr: logging's own handler printed a traceback for every record,
+    into the terminal `muse chat` talks in."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            super().handleError(record)
+        elif not self.failed:
+            self.failed = True
+            print(
+                f"muse: can't write the log {self.baseFilename}: {exc.strerror or exc} "
+                "(log lines are lost until it can be written again)",
+                file=sys.stderr,
+            )
+
+
 def setup_logging(settings: Settings, to_stderr: bool) -> None:
     root = logging.getLogger()
     root.setLevel(settings.log_level)
@@ -92,7 +112,7 @@ def setup_logging(settings: Settings, to_stderr: bool) -> None:
     redact = Redact(secrets_of(settings))
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(
+        handler: logging.Handler = LogFile(
             settings.data_dir / "muse.log", maxBytes=2_000_000, backupCount=2, encoding="utf-8"
         )
         handler.setFormatter(fmt)

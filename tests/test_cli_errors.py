@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
+from tests.fakes.openai_server import closed_port
 from tests.helpers import muse_cli
 
 
@@ -77,3 +78,50 @@ def test_the_model_file_is_checked_when_the_embedded_model_will_run(
     )
     notes.write_bytes(b"GGUF" + bytes(60))  # the right kind of file: accepted at start
     assert load_settings().llm.model_path == str(notes)
+
+
+@pytest.mark.parametrize("url", ["localhost:11434/v1", "127.0.0.1:8080/v1", "http:///v1"])
+def test_a_model_server_url_without_http_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """`localhost:11434/v1` (the http:// left out, as Ollama's own docs write the address)
+    started fine and then answered every message "My writing engine is unreachable right
+    now", with only "Connection error." in muse.log, whatever the log level."""
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", url)
+    result = muse_cli("chat", stdin="hello\n")
+    assert one_line(result) == (
+        "muse: invalid setting llm.base_url (MUSE_LLM__BASE_URL): Value error, use the "
+        "server's address with http:// or https://, e.g. http://localhost:11434/v1"
+    )
+    assert result.stdout == ""
+
+
+def test_a_log_that_cant_be_written_is_one_line_not_a_traceback_per_record(
+    muse_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a full disk `muse chat` printed a "--- Logging error ---" traceback (30 lines)
+    into the chat for every line it tried to log; now one line says the log is lost."""
+    muse_env.mkdir(parents=True)
+    (muse_env / "muse.log").symlink_to("/dev/full")  # every write: No space left on device
+    monkeypatch.setenv("MUSE_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("MUSE_LLM__BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    monkeypatch.setenv("MUSE_LLM__MAX_RETRIES", "0")
+    result = muse_cli("chat", stdin="hello\nhello again\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("My writing engine is unreachable") == 2  # each logs a ref
+    assert result.stderr.splitlines() == [
+        f"muse: can't write the log {muse_env / 'muse.log'}: No space left on device "
+        "(log lines are lost until it can be written again)"
+    ]
+
+
+def test_a_config_file_that_is_no_toml_is_named(tmp_path: Path) -> None:
+    """A syntax error in your file said "muse: invalid configuration: Expected ']'…",
+    without the file: with the packaged defaults and MUSE_CONFIG there are two."""
+    config = tmp_path / "my.toml"
+    config.write_text("[llm\ntemperature = 0.5\n")
+    assert one_line(muse_cli("--config", str(config), "config")) == (
+        f"muse: {config}: not valid TOML: Expected ']' at the end of a table declaration "
+        "(at line 1, column 5)"
+    )

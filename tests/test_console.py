@@ -14,6 +14,7 @@ import adapters.console as console_module
 from adapters.console import ConsoleAdapter
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
+from bot.memory.records import Profile
 from tests.helpers import muse_cli
 
 
@@ -46,6 +47,20 @@ def test_piped_chat_export_writes_the_file(muse_env: Path) -> None:
     (path,) = (muse_env / "exports").iterdir()
     assert f"Saved {path.name} to {path}" in result.stdout
     assert json.loads(path.read_text())["profile"]["voice"] == "calm"
+
+
+def test_an_export_that_cant_be_saved_is_one_line_and_the_chat_goes_on(
+    muse_env: Path, tmp_path: Path
+) -> None:
+    """exports/ linked to a drive that isn't there (or a full disk): /export ended the
+    chat with a FileExistsError (OSError) traceback, and nothing after it was answered."""
+    muse_env.mkdir(parents=True)
+    (muse_env / "exports").symlink_to(tmp_path / "unplugged-usb" / "muse")
+    result = muse_cli("chat", stdin="/style voice: calm\n/export\n/style\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert f"I couldn't save the file in {muse_env / 'exports'} (File exists)" in result.stdout
+    assert result.stdout.count("Voice: calm") == 2  # the chat went on after it
 
 
 async def test_each_export_gets_a_file_of_its_own(core: Core) -> None:
@@ -141,3 +156,28 @@ def test_cli_export_of_an_unknown_person_creates_nothing(muse_env: Path) -> None
     declined = muse_cli("forget", "--user", me, stdin="n\n")
     assert f"Delete everything Muse keeps about console user {me}? [y/N]" in declined.stdout
     assert len(json.loads(muse_cli("export").stdout)["drafts"]) == 3
+
+
+async def test_cli_export_and_forget_find_a_person_whatever_the_platforms_spelling(
+    core: Core,
+) -> None:
+    """`muse export --platform Telegram --user 111` (or tg, a typo) said "nothing is
+    stored" for a person Muse keeps plenty about: an operator answering a data request
+    would have told them so. The platform is now any case, and an unknown one is refused
+    (exit 2, the known ones named); a @username is told that --user wants the id."""
+    person = await core.memory.user_for("telegram", "111", "Alice", "person")
+    await core.memory.save_profile(person, Profile(voice="dry"))
+    await core.close()
+    found = await asyncio.to_thread(muse_cli, "export", "--platform", "Telegram", "--user", "111")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["profile"]["voice"] == "dry"
+    typo = await asyncio.to_thread(muse_cli, "forget", "--platform", "tg", "--user", "111")
+    assert typo.returncode == 2 and "invalid choice: 'tg'" in typo.stderr
+    by_name = await asyncio.to_thread(
+        muse_cli, "export", "--platform", "telegram", "--user", "@alice"
+    )
+    assert by_name.returncode == 1
+    assert by_name.stderr.strip() == (
+        "muse: nothing is stored for telegram user @alice (--user is the numeric user id, "
+        "not a @username)"
+    )

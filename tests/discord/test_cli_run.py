@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from tests.discord.fake_discord import FakeDiscord
+from tests.fakes.openai_server import closed_port
 from tests.helpers import muse_cli, muse_run
 
 
@@ -36,6 +37,20 @@ def test_sync_prints_the_commands_or_one_error_line_on_stderr(
     assert missing.stderr.strip() == (
         "muse: MUSE_DISCORD__TOKEN is not set (Developer Portal → Bot → Token)"
     )
+
+
+def test_sync_with_discord_unreachable_is_one_line(
+    fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`muse discord sync` offline (or behind a firewall) printed a 60-line aiohttp
+    traceback; `muse run discord` says the same in one line."""
+    api = f"http://127.0.0.1:{closed_port()}/api/v10"
+    monkeypatch.setenv("MUSE_DISCORD__API_BASE", api)
+    result = muse_cli("discord", "sync")
+    assert result.returncode == 1 and result.stdout == ""
+    line = result.stderr.strip()
+    assert "Traceback" not in line and len(line.splitlines()) == 1, line
+    assert line.startswith(f"muse: can't reach Discord at {api}: Cannot connect to host"), line
 
 
 async def test_muse_run_discord_exits_when_discord_ends_the_connection_for_good(

@@ -3,6 +3,7 @@ answers the message, or says it was interrupted — exactly once, never silence.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -87,3 +88,33 @@ async def test_killed_again_while_answering_it_again_it_says_interrupted_once(
     assert answers(fake, "restarted") == [line.text]
     assert answers(fake, "Golden hour") == answers(fake, "ideas for") == []
     assert len(slow_model.requests) == 2
+
+
+async def test_a_second_muse_run_on_the_same_data_dir_stops_and_takes_nothing(
+    fake: FakeBotAPI, slow_model: FakeOpenAI
+) -> None:
+    """Started twice on one data dir (a second terminal, an overlapping service restart),
+    the second took the first's unanswered messages for a crash's leftovers and answered
+    them too: the person got the answer twice, once as "Sorry for the wait — I was
+    restarted". The second now stops at once with one line, touching nothing."""
+    slow_model.hold()
+    async with muse_run("telegram") as first:
+        await fake.push_message("any tips for tram photos at sunset?")
+        await slow_model.wait_for_requests(1, within=60)  # the first is writing the answer
+        async with muse_run("telegram") as second:
+            assert second.proc is not None
+            exited = asyncio.create_task(second.proc.wait())
+            replayed = asyncio.create_task(slow_model.wait_for_requests(2, within=60))
+            await asyncio.wait({exited, replayed}, return_when=asyncio.FIRST_COMPLETED)
+            replayed.cancel()
+            slow_model.release()
+        answer = await final(fake, ALICE, "Golden hour", within=60)
+        await ask_and_see_the_end(fake)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert second.returncode == 1, second.stderr[-2000:]
+    line = second.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line, line
+    assert line.startswith("muse: telegram is already running on this data dir"), line
+    assert answer.text == ANSWER
+    assert answers(fake, "Golden hour") == [ANSWER]
+    assert len(slow_model.requests) == 1
