@@ -8,6 +8,7 @@ failed backup never leaves a half-written file where a good one was."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ def backup(source: Path, target: Path) -> BackupReport:
         raise StorageError("the backup must go to another file than the database itself")
     if not target.parent.is_dir():
         raise StorageError(f"can't write the backup: no folder {target.parent}")
+    if not os.access(target.parent, os.W_OK):  # also a read-only mount, for root too
+        raise StorageError(f"can't write the backup: the folder {target.parent} is read-only")
     part = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         counts = _copy(source, part)
@@ -48,7 +51,8 @@ def backup(source: Path, target: Path) -> BackupReport:
     except OSError as exc:
         raise StorageError(f"can't write the backup {target}: {exc.strerror or exc}") from None
     finally:
-        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # nothing was written, or it can't be removed
+            part.unlink(missing_ok=True)
     return BackupReport(target, target.stat().st_size, counts)
 
 
