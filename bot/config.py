@@ -30,8 +30,6 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.url_secrets import mask_urls
-
 SECRET_FIELDS = ("llm.api_key", "telegram.token", "discord.token")
 Provider = Literal["embedded", "openai", "fake"]
 # A chat answer's token budget when llm.chat_max_tokens is not set: the embedded base
@@ -392,34 +390,3 @@ def _refuse_unknown_in(
         kind = fields[key].annotation
         if isinstance(kind, type) and issubclass(kind, BaseModel) and isinstance(value, dict):
             _refuse_unknown_in(path, value, kind, dotted + ".")
-
-
-def masked(settings: Settings) -> dict[str, Any]:
-    """Settings as a plain dict with secrets masked, for `muse config`: the secret fields,
-    and any secret pasted into another one (a Bot API URL with the token in it, a URL's
-    password or ?api_key=)."""
-    data = settings.model_dump(mode="json")
-    secrets: list[str] = []
-    for dotted in SECRET_FIELDS:
-        section, key = dotted.split(".")
-        raw = getattr(getattr(settings, section), key)
-        if raw and raw.get_secret_value():
-            secrets.append(raw.get_secret_value())
-        data[section][key] = _mask(raw.get_secret_value()) if raw else None
-    return _scrub(data, secrets)  # type: ignore[no-any-return]
-
-
-def _scrub(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, "****")
-        value = mask_urls(value)
-    return value
-
-
-def _mask(secret: str) -> str:
-    return "****" + secret[-4:] if len(secret) > 8 else "****"

@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from typing import Any
 
-from bot.config import Settings, SettingsError, ensure_data_dir, load_settings, masked
+from bot.config import Settings, SettingsError, ensure_data_dir, load_settings
+from bot.config_view import masked
 from bot.llm.build_check import BuildError
 from bot.llm.prompts import PromptError
 from bot.memory.store import StorageError
