@@ -38,6 +38,9 @@ class Context:
     profile: Profile = field(default_factory=Profile)
     # One-line notices to show above the answer (e.g. "your message was cut").
     notices: list[str] = field(default_factory=list)
+    # Platforms named after the first in the request ("for linkedin and x"): offered
+    # first for a remix, with the drafts' real ids.
+    also_for: list[str] = field(default_factory=list)
 
     @property
     def memory(self) -> Memory:

@@ -161,8 +161,10 @@ async def test_two_platforms_named_give_drafts_for_the_first_and_say_so(
 
     assert {d.platform for d in answer.drafts} == {"linkedin"}
     assert "captions for LinkedIn" in answer.text
-    notice = "(One platform at a time, so this is for LinkedIn — for X, send /remix #id for x.)"
+    notice = "(One platform at a time, so this is for LinkedIn; for X, remix the one you like"
     assert notice in answer.text
+    first = answer.drafts[0].id
+    assert f"E.g. /remix #{first} for x · /pick #{first}" in answer.text  # a real id
     assert "linkedin and x" not in server.requests[0].text()  # not part of what the post shows
 
 
@@ -196,3 +198,12 @@ async def test_a_platform_named_with_its_format_is_that_platform(
 ) -> None:
     answer = await ask(core, f"/caption a rainy tram ride in Lisbon {asked}")
     assert {d.platform for d in answer.drafts} == {platform}
+
+
+async def test_the_remix_example_names_another_platform_than_the_drafts(core: Core) -> None:
+    """Under captions for X, the example said "/remix #1 for x": for the platform they
+    were already written for."""
+    answer = await ask(core, "/caption a rainy tram ride in Lisbon for x")
+    first = answer.drafts[0].id
+    assert f"/remix #{first} for x ·" not in answer.text
+    assert f"/remix #{first} for linkedin · /pick #{first}" in answer.text

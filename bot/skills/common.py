@@ -93,8 +93,12 @@ def noted_platform(ctx: Context, text: str) -> tuple[str, Platform | None]:
     for one platform, the first; the others are a remix away."""
     text, found = split_platforms(text)
     if len(found) > 1:
-        others = "; ".join(f"for {p.name}, send /remix #id for {p.key}" for p in found[1:])
-        ctx.notices.append(f"(One platform at a time, so this is for {found[0].name} — {others}.)")
+        ctx.also_for = [p.key for p in found[1:]]
+        others = " and ".join(p.name for p in found[1:])
+        ctx.notices.append(
+            f"(One platform at a time, so this is for {found[0].name}; for {others}, remix "
+            "the one you like, as shown below.)"
+        )
     return text, found[0] if found else None
 
 
@@ -334,7 +338,7 @@ def counted(draft: DraftRecord, platform: Platform) -> str:
 
 
 def other_platforms(ctx: Context, current: str, n: int = 3) -> list[Platform]:
-    preferred = [find_platform(p) for p in ctx.profile.platforms]
+    preferred = [find_platform(p) for p in [*ctx.also_for, *ctx.profile.platforms]]
     order = [p for p in preferred if p] + [
         PLATFORMS[k] for k in ("x", "linkedin", "threads", "bluesky", "instagram", "tiktok")
     ]
@@ -381,7 +385,9 @@ def drafts_reply(
             )
         )
     ids = ", ".join(f"#{d.id}" for d in drafts[:1])
+    # An example that means something: a remix for another platform than the drafts'.
+    target = other_platforms(ctx, drafts[0].platform if drafts else "", 1)[0].key
     lines.append(
-        f"\nYou're the author: pick, remix or ignore. E.g. /remix {ids} for x · /pick {ids}"
+        f"\nYou're the author: pick, remix or ignore. E.g. /remix {ids} for {target} · /pick {ids}"
     )
     return Reply("\n".join(lines), buttons=tuple(rows), drafts=tuple(shown))
