@@ -163,3 +163,20 @@ async def test_a_message_too_long_for_the_embedded_model_is_one_line(
     assert (
         answer.text == "That's too long for the offline model to read at once — send a shorter one."
     )
+
+
+async def test_continue_after_another_request_goes_on_with_the_cut_answer(
+    core: Core, server: FakeOpenAI
+) -> None:
+    """A cut answer, then a /caption, then /continue: Muse said "nothing to continue — my
+    last answer here was complete" (the captions), though the cut answer was right there."""
+    first, rest = cut(LONG)
+    server.enqueue(reply(LONG))
+    await ask(core, "how do I film a tram reel?")
+    server.enqueue(reply("1. Tram 28 at dawn. #Lisbon\n2. Gold light, empty seats.\n3. Ding!"))
+    await ask(core, "/caption tram 28 at dawn for instagram")
+    server.enqueue(reply(rest))
+    more = await ask(core, "/continue")
+    second, _ = cut(rest)
+    assert more.text == f"…{second}\n\n{CUT_NOTE}"  # goes on, and is over the budget too
+    assert server.requests[-1].json["messages"][-2] == {"role": "assistant", "content": first}

@@ -86,6 +86,20 @@ class Conversation(Store):
 
         return await self._run(do)
 
+    async def latest_cut_answer(self, owner: int, session: str, within: int) -> Turn | None:
+        """The newest answer still cut among this conversation's last `within` answers."""
+
+        def do(db: sqlite_utils.Database) -> Turn | None:
+            found = db.execute(
+                "select id, role, text, cut from turns where owner_id = ? and session = ? "
+                "and role = 'assistant' order by id desc limit ?",
+                [owner, session, within],
+            ).fetchall()
+            row = next((r for r in found if r[3]), None)
+            return Turn(row[1], row[2], row[0], True) if row else None
+
+        return await self._run(do)
+
     async def update_answer(self, turn_id: int, text: str, *, cut: bool) -> None:
         """An answer continued: its whole text now, and whether it is still cut."""
 

@@ -17,7 +17,9 @@ from bot.skills.common import stream_text
 
 LISTENING = "I'm listening — tell me more about the post you have in mind."
 CUT_NOTE = "✂️ That's where my answer length limit stopped me — press Continue, or send /continue."
-NOTHING_CUT = "There's nothing to continue — my last answer here was complete."
+NOTHING_CUT = "There's nothing to continue — my last answers here were complete."
+# /continue goes on with the newest cut answer among this many of the latest answers.
+CUT_WITHIN = 5
 GONE = "That answer can't be continued any more — ask me again."
 MORE = "…"
 
@@ -58,13 +60,16 @@ def joined(before: str, after: str, style: str) -> str:
 
 
 async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
-    """Continue this conversation's latest answer (or answer `turn_id`, from its
-    button) if it was cut: the same question and history, the answer so far, and the
+    """Continue this conversation's newest cut answer among its latest (or answer
+    `turn_id`, from its button): the same question and history, the answer so far, and the
     model goes on from there. The stored answer grows; it may be cut again."""
-    answer = await ctx.memory.last_answer(ctx.owner, ctx.session, turn_id)
-    if answer is None:
-        raise BadInput(GONE if turn_id is not None else NOTHING_CUT)
-    if not answer.cut:
+    if turn_id is None:  # /continue: a /caption asked in between doesn't hide the cut one
+        answer = await ctx.memory.latest_cut_answer(ctx.owner, ctx.session, CUT_WITHIN)
+    else:
+        answer = await ctx.memory.last_answer(ctx.owner, ctx.session, turn_id)
+        if answer is None:
+            raise BadInput(GONE)
+    if answer is None or not answer.cut:
         raise BadInput(NOTHING_CUT)
     earlier = await ctx.memory.recent_turns(ctx.owner, ctx.session, before=answer.id)
     question: Turn | None = earlier.pop() if earlier and earlier[-1].role == "user" else None
