@@ -157,15 +157,15 @@ async def test_group_text_reaches_the_model_only_between_the_data_tags(
                 assert word not in outside, (word, content)
 
 
-async def test_forgotten_while_the_summary_is_being_written_he_is_a_former_member_in_it(
-    core: Core, group: Group, model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Ben sends /forget confirm while the model writes the summary of a session he gave
-    ideas to (Ana ended it): the summary, posted and stored after his delete, must not
-    name him — it reads "a former member", as for summaries stored before."""
-    thread = await open_session(group, model)
-    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
-    await group.press("cai", Action("vote", 4), thread=thread)
+async def end_while_the_summary_is_written(
+    core: Core,
+    group: Group,
+    model: ScriptedChatModel,
+    monkeypatch: pytest.MonkeyPatch,
+    thread: str,
+) -> tuple[asyncio.Task[object], asyncio.Event]:
+    """Ana ends the session; returns once the model is writing its summary, which waits
+    for the event returned (set it to let the summary be finished and saved)."""
     writing, go_on = asyncio.Event(), asyncio.Event()
 
     async def slow() -> None:
@@ -176,6 +176,19 @@ async def test_forgotten_while_the_summary_is_being_written_he_is_a_former_membe
     model.enqueue(SUMMARY)
     ending = asyncio.create_task(group.say("ana", "/session end", thread=thread))
     await writing.wait()
+    return ending, go_on
+
+
+async def test_forgotten_while_the_summary_is_being_written_he_is_a_former_member_in_it(
+    core: Core, group: Group, model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ben sends /forget confirm while the model writes the summary of a session he gave
+    ideas to (Ana ended it): the summary, posted and stored after his delete, must not
+    name him — it reads "a former member", as for summaries stored before."""
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    await group.press("cai", Action("vote", 4), thread=thread)
+    ending, go_on = await end_while_the_summary_is_written(core, group, model, monkeypatch, thread)
     forgot = await private(core, "/forget confirm")
     assert "a former member" in forgot.text
     go_on.set()
@@ -197,16 +210,7 @@ async def test_linked_while_the_summary_is_being_written_his_later_forget_still_
     not keep his name under the id his old account had."""
     thread = await open_session(group, model)
     await group.say("ben", "/idea Retro Rain Radio", thread=thread)
-    writing, go_on = asyncio.Event(), asyncio.Event()
-
-    async def slow() -> None:
-        writing.set()
-        await go_on.wait()
-
-    slow_answers(core.llm, monkeypatch, before=slow)
-    model.enqueue(SUMMARY)
-    ending = asyncio.create_task(group.say("ana", "/session end", thread=thread))
-    await writing.wait()
+    ending, go_on = await end_while_the_summary_is_written(core, group, model, monkeypatch, thread)
     telegram = Incoming(SessionKey("telegram", "77"), "77", text="/link", user_name="Ben")
     code = (await core.respond(telegram))[-1].text.split("Your code: ")[1][:6]
     assert "Linked ✓" in (await private(core, f"/link {code}")).text
