@@ -158,8 +158,10 @@ def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound |
     text, mentioned = _strip_mention(text, bot_username)
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
     addressed = bool(command or mentioned or to_me) if group else True
-    if not media and replied is not None and command:
-        # "/caption …" as a reply to a photo: caption that photo.
+    if not media and replied is not None and command and command.group(1).lower() == "caption":
+        # "/caption …" as a reply to a photo: caption that photo. Only /caption: any
+        # other command's reply (a /remix of a member's photo post) uses the words, and
+        # the photo, someone else's maybe, must not become the asker's "last photo".
         media = [m for m in media_of(replied) if m.kind == "image"]
     reply_to_text = None
     if replied is not None:

@@ -1,0 +1,55 @@
+"""Photos on Telegram, end to end: whose photo a caption is written for, and what is
+fetched for which command."""
+
+from __future__ import annotations
+
+import base64
+
+from tests.telegram.conftest import Harness, final
+
+ALICE = 111
+GROUP = -100500
+
+
+def shown(model_call: object, photo: bytes) -> bool:
+    """Did this request to the model carry these image bytes?"""
+    return base64.b64encode(photo).decode() in str(model_call)
+
+
+async def test_another_member_s_photo_replied_to_with_remix_is_not_alice_s_caption(
+    tg: Harness,
+) -> None:
+    """Alice remixed Bob's photo post ("/remix for x" as a reply to it): Muse fetched
+    Bob's photo and kept it as Alice's last photo, so her next "/caption …" (about
+    something else) went to the model with Bob's picture. Only /caption takes the photo
+    it replies to; other commands use the replied message's words."""
+    fake = tg.fake
+    tg.core.settings.llm.vision = True
+    group = fake.group(GROUP)
+    bob = fake.user(222, "bob", "Bob")
+    bobs = b"\xff\xd8 bob's stall photo"
+    post = await fake.push_message("Our stall at the fair!", chat=group, user=bob, photo=bobs)
+    await fake.push_message("/remix for x", chat=group, reply_to=post["message_id"])
+    await final(fake, GROUP, "Remix")
+    assert not fake.of("getFile")  # nothing to fetch for a remix
+    await fake.push_message("/caption a sunny morning in our garden", chat=group)
+    await final(fake, GROUP, "3 captions")
+    assert not shown(tg.model.calls[-1], bobs)
+
+    # "/caption" as a reply to the photo is asking for that photo: it is used.
+    await fake.push_message("/caption for x", chat=group, reply_to=post["message_id"])
+    await final(fake, GROUP, "captions for X")
+    assert shown(tg.model.calls[-1], bobs)
+
+
+async def test_remix_as_a_reply_to_a_big_image_post_remixes_its_words(tg: Harness) -> None:
+    """ "/remix for x" as a reply to a post whose image is over Telegram's 20 MB limit
+    answered "That image is over Telegram's 20 MB limit" instead of the remix."""
+    fake = tg.fake
+    big = fake.document(b"\x89PNG" + b"0" * (20 * 1024 * 1024))
+    post = await fake.push_message("Our new poster is out", document=big)
+    await final(fake, ALICE, "20 MB")  # sent to be captioned, it is too big: said so
+    await fake.push_message("/remix for x", reply_to=post["message_id"])
+    said = await final(fake, ALICE, "Remix")
+    assert "Our new poster is out" in said.text
+    assert [t for t in fake.texts(ALICE) if "20 MB" in t] == [fake.texts(ALICE)[0]]
