@@ -191,3 +191,25 @@ async def test_without_vision_only_the_text_is_used(core: Core, server: FakeOpen
     (sent,) = server.requests
     assert isinstance(sent.messages("user")[-1], str)  # plain text, no image part
     assert "image_url" not in str(sent.json)
+
+
+async def test_an_image_format_vision_models_refuse_is_named_not_blamed_on_settings(
+    openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An iPhone photo sent as a file (HEIC) went to the server, which refuses any image
+    but PNG, JPEG, WebP and GIF: the creator read "My writing engine refused the request
+    (check the model settings)", about settings that are fine, and tried again in vain."""
+    monkeypatch.setenv("MUSE_LLM__VISION", "true")
+    core = await Core.create(load_settings())
+    heic = Attachment("image", data=b"\x00\x00\x00\x18ftypheic", mime="image/heic")
+    try:
+        answer = (await core.respond(message("/caption", attachments=(heic,))))[-1]
+        assert answer.is_error and "settings" not in answer.text
+        assert "not HEIC" in answer.text and "JPEG" in answer.text
+        assert not openai_env.requests  # nothing sent that the server can't read
+        # With words, the words are used, and it says so.
+        answer = (await core.respond(message("/caption our beach day", attachments=(heic,))))[-1]
+        assert "not HEIC, so I used only your text" in answer.text and len(answer.drafts) == 3
+        assert "image_url" not in str(openai_env.requests[-1].json)
+    finally:
+        await core.close()

@@ -40,6 +40,17 @@ EXTRA_CHAT = 2
 EXAMPLE = "Tell me what the post shows, e.g. /caption a rainy tram ride in Lisbon"
 
 
+# The image formats OpenAI-compatible vision servers accept (OpenAI's own list).
+VISION_FORMATS = ("JPEG", "JPG", "PNG", "WEBP", "GIF")
+
+
+def image_format(image: Attachment) -> str:
+    """ "HEIC" for image/heic, "SVG" for image/svg+xml; a photo of no stated type is a
+    JPEG (what Telegram makes of every photo)."""
+    subtype = (image.mime or "image/jpeg").split(";")[0].split("/")[-1]
+    return subtype.split("+")[0].strip().upper() or "JPEG"
+
+
 def pick_tones(lead: str | None, voice: str) -> tuple[str, ...]:
     """Three distinct tones: the asked one (or the creator's voice) first."""
     first = [lead] if lead else [w.strip() for w in voice.split(",") if w.strip()][:1]
@@ -84,6 +95,15 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
             )
         ctx.notices.append("(This model can't see images, so I used only your text.)")
         images = []
+    unseen = [a for a in images if image_format(a) not in VISION_FORMATS]
+    if unseen:
+        # A server refuses the whole request for one such image ("check the model
+        # settings", said to a creator whose settings are fine): name the format instead.
+        what = f"I can see JPEG, PNG, WebP and GIF images, not {image_format(unseen[0])}"
+        if not description:
+            raise BadInput(f"{what} — send it as a JPEG, or describe it in a few words.")
+        ctx.notices.append(f"({what}, so I used only your text.)")
+        images = [a for a in images if a not in unseen]
     if not description and not images:
         raise BadInput(EXAMPLE)
     if tone and ctx.llm.style == "completion":
