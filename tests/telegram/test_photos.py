@@ -53,3 +53,20 @@ async def test_remix_as_a_reply_to_a_big_image_post_remixes_its_words(tg: Harnes
     said = await final(fake, ALICE, "Remix")
     assert "Our new poster is out" in said.text
     assert [t for t in fake.texts(ALICE) if "20 MB" in t] == [fake.texts(ALICE)[0]]
+
+
+async def test_a_photo_telegram_fails_to_hand_over_is_said_in_one_line(tg: Harness) -> None:
+    """Telegram's file server failing on a photo gave "Something went wrong on my side",
+    as if Muse had broken; it is now named for what it is, and nothing else is answered."""
+    fake = tg.fake
+    tg.core.settings.llm.vision = True
+    fake.broken_files = True
+    await fake.push_message("/caption sunset over the harbour", photo=b"\xff\xd8 dusk")
+    said = await final(fake, ALICE, "couldn't fetch")
+    assert fake.texts(ALICE) == [said.text] and not tg.model.calls
+    assert "send it again" in said.text
+
+    fake.broken_files = False  # sent again, a moment later: captioned
+    await fake.push_message("/caption sunset over the harbour", photo=b"\xff\xd8 dusk")
+    await final(fake, ALICE, "3 captions")
+    assert shown(tg.model.calls[-1], b"\xff\xd8 dusk")
