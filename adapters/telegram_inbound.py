@@ -67,16 +67,19 @@ def session_of(message: Message) -> SessionKey:
 def media_of(message: Message) -> list[Media]:
     if message.photo:
         return [Media("image", message.photo[-1].file_id, "image/jpeg")]
-    doc = message.document
-    if doc is not None:
-        kind: AttachmentKind = "image" if (doc.mime_type or "").startswith("image/") else "file"
-        return [Media(kind, doc.file_id, doc.mime_type, doc.file_name)]
+    # Before the document: a GIF comes as an animation *and* a document (old clients).
     if message.sticker:
         return [Media("sticker")]
     if message.voice or message.audio:
         return [Media("audio")]
     if message.video or message.video_note or message.animation:
         return [Media("video")]
+    doc = message.document
+    if doc is not None:
+        mime = doc.mime_type or ""
+        kinds: dict[str, AttachmentKind] = {"image": "image", "video": "video", "audio": "audio"}
+        kind = kinds.get(mime.split("/")[0], "file")
+        return [Media(kind, doc.file_id, doc.mime_type, doc.file_name)]
     return []
 
 

@@ -70,3 +70,18 @@ async def test_a_photo_telegram_fails_to_hand_over_is_said_in_one_line(tg: Harne
     await fake.push_message("/caption sunset over the harbour", photo=b"\xff\xd8 dusk")
     await final(fake, ALICE, "3 captions")
     assert shown(tg.model.calls[-1], b"\xff\xd8 dusk")
+
+
+async def test_a_gif_is_called_a_gif_not_a_file(tg: Harness) -> None:
+    """Telegram sends a GIF as an animation *and* a document (for old clients): Muse
+    read the document and said "I can't use files like that yet" to someone who sent a
+    GIF; a video sent as a file too."""
+    fake = tg.fake
+    gif = {"file_id": "g1", "file_unique_id": "g1u", "file_name": "party.mp4"}
+    gif |= {"mime_type": "video/mp4", "width": 320, "height": 240, "duration": 2}
+    await fake.push_message(extra={"animation": gif, "document": gif})
+    await final(fake, ALICE, "I can't use GIFs or videos yet")
+    clip = fake.document(b"\x00\x00\x00\x18ftypmp42", mime="video/mp4", name="clip.mp4")
+    await fake.push_message(document=clip)
+    await fake.wait_for(lambda: len(fake.texts(ALICE)) == 2)
+    assert fake.texts(ALICE)[1].startswith("I can't use GIFs or videos yet")
