@@ -22,6 +22,7 @@ from adapters.base import Adapter, without_gaps
 from adapters.discord_client import MuseClient, intents, set_api_base
 from adapters.discord_commands import modal_values, slash_text
 from adapters.discord_keys import conversation_of, is_known
+from adapters.discord_media import ImageUnavailable, attachments_of
 from adapters.discord_outbox import DiscordOutbox
 from adapters.discord_render import (
     IDEA_FIELD,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 60.0
 MENTION_RE = re.compile(r"<@!?(\d+)>")
+CAPTION_RE = re.compile(r"/caption\b", re.I)
 
 
 class DiscordAdapter(DiscordOutbox, Adapter):
@@ -275,6 +277,9 @@ class DiscordAdapter(DiscordOutbox, Adapter):
         )
         ref = message.reference
         resolved = ref.resolved if ref else None
+        files = message.attachments
+        if not files and isinstance(resolved, discord.Message) and CAPTION_RE.match(text.strip()):
+            files = resolved.attachments  # "/caption" as a reply to a photo: that photo
         channel: Any = message.channel
         if message.guild is not None and not is_known(channel):
             # A thread discord.py has not cached: ask once, so it joins the right owner.
@@ -294,11 +299,17 @@ class DiscordAdapter(DiscordOutbox, Adapter):
             reply_to_id=str(ref.message_id) if ref and ref.message_id else None,
             reply_to_muse=isinstance(resolved, discord.Message) and resolved.author.id == me,
             addressed=addressed,
+            attachments=await attachments_of(files, fetch=addressed),
             raw=message,
         )
 
     async def _on_message(self, message: discord.Message, me: int, addressed: bool) -> None:
-        incoming = await self._incoming_message(message, me, addressed)
+        try:
+            incoming = await self._incoming_message(message, me, addressed)
+        except ImageUnavailable as exc:  # never caption as if the image weren't there
+            said = MessageReply(message, message.channel, interval=self.edit_interval)
+            await said.finish(Reply(str(exc), is_error=True))
+            return
         target: discord.abc.Messageable = message.channel
         reference = True
         if not addressed:

@@ -24,7 +24,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -71,6 +71,7 @@ SEND_CONNECTIONS = 8
 CALLBACK_ACK_S = 2.0
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
 TOO_BIG = "That image is over Telegram's 20 MB limit for bots — send a smaller one."
+NOT_FETCHED = "I couldn't fetch your photo from Telegram — send it again in a moment."
 # New messages from people in private chats and groups; service notices are not Muse's.
 MESSAGES = (
     filters.UpdateType.MESSAGE
@@ -271,8 +272,8 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                 )
                 delivery = self._delivery(inbound.target, inbound.user, typing=inbound.addressed)
                 await delivery.run(self.core.handle(incoming))
-            except TooBig:  # never answer as if the image weren't there
-                await self.sender.say(inbound.target, TOO_BIG)
+            except Unfetchable as exc:  # never answer as if the image weren't there
+                await self.sender.say(inbound.target, str(exc))
             except Exception:
                 log.exception("telegram: failed to answer in %s", inbound.session)
                 if inbound.addressed:
@@ -339,23 +340,24 @@ class TelegramAdapter(TelegramOutbox, Adapter):
     async def _download(
         self, media: tuple[Media, ...], fetch: bool, sizes: dict[str, int]
     ) -> tuple[Attachment, ...]:
-        """Fetch photos (the core may caption them); other kinds only need naming. An
-        image over the Bot API's limit raises TooBig: getFile itself refuses it, so its
-        size is checked first, as the message states it (`sizes`), when it does."""
+        """Fetch photos (the core may caption them); other kinds only need naming. One
+        over the Bot API's limit, or not handed over, raises Unfetchable; getFile refuses
+        a big one, so its size is checked first, as the message states it (`sizes`)."""
         out = []
         for m in media:
             if fetch and m.kind == "image" and m.file_id:
                 if sizes.get(m.file_id, 0) > MAX_DOWNLOAD:
-                    raise TooBig
+                    raise Unfetchable(TOO_BIG)
                 try:
                     file = await self.bot.get_file(m.file_id)
-                except BadRequest as exc:
+                    if (file.file_size or 0) > MAX_DOWNLOAD:
+                        raise Unfetchable(TOO_BIG)
+                    data = bytes(await file.download_as_bytearray())
+                except TelegramError as exc:
                     if "too big" in str(exc).lower():
-                        raise TooBig from None
-                    raise
-                if (file.file_size or 0) > MAX_DOWNLOAD:
-                    raise TooBig
-                data = bytes(await file.download_as_bytearray())
+                        raise Unfetchable(TOO_BIG) from None
+                    log.warning("telegram: could not fetch a photo: %s", exc)
+                    raise Unfetchable(NOT_FETCHED) from None
                 out.append(Attachment("image", data=data, mime=m.mime, name=m.name))
             else:
                 out.append(Attachment(m.kind, mime=m.mime, name=m.name))
@@ -375,8 +377,9 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         self.gone.set()
 
 
-class TooBig(Exception):
-    """An image the Bot API won't hand over (over 20 MB)."""
+class Unfetchable(Exception):
+    """An image the Bot API won't hand over: over 20 MB (TOO_BIG), or getFile or the
+    download failed (NOT_FETCHED, Telegram's side: not "something went wrong" in Muse)."""
 
 
 def _file_sizes(message: Message) -> dict[str, int]:

@@ -67,16 +67,19 @@ def session_of(message: Message) -> SessionKey:
 def media_of(message: Message) -> list[Media]:
     if message.photo:
         return [Media("image", message.photo[-1].file_id, "image/jpeg")]
-    doc = message.document
-    if doc is not None:
-        kind: AttachmentKind = "image" if (doc.mime_type or "").startswith("image/") else "file"
-        return [Media(kind, doc.file_id, doc.mime_type, doc.file_name)]
+    # Before the document: a GIF comes as an animation *and* a document (old clients).
     if message.sticker:
         return [Media("sticker")]
     if message.voice or message.audio:
         return [Media("audio")]
     if message.video or message.video_note or message.animation:
         return [Media("video")]
+    doc = message.document
+    if doc is not None:
+        mime = doc.mime_type or ""
+        kinds: dict[str, AttachmentKind] = {"image": "image", "video": "video", "audio": "audio"}
+        kind = kinds.get(mime.split("/")[0], "file")
+        return [Media(kind, doc.file_id, doc.mime_type, doc.file_name)]
     return []
 
 
@@ -158,8 +161,10 @@ def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound |
     text, mentioned = _strip_mention(text, bot_username)
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
     addressed = bool(command or mentioned or to_me) if group else True
-    if not media and replied is not None and command:
-        # "/caption …" as a reply to a photo: caption that photo.
+    if not media and replied is not None and command and command.group(1).lower() == "caption":
+        # "/caption …" as a reply to a photo: caption that photo. Only /caption: any
+        # other command's reply (a /remix of a member's photo post) uses the words, and
+        # the photo, someone else's maybe, must not become the asker's "last photo".
         media = [m for m in media_of(replied) if m.kind == "image"]
     reply_to_text = None
     if replied is not None:

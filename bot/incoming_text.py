@@ -26,7 +26,7 @@ def cleaned(text: str, limit: int, notices: list[str]) -> str:
 # audio" was the kind's own name).
 KIND_WORDS = {
     "audio": "voice messages or audio",
-    "video": "videos",
+    "video": "GIFs or videos",
     "sticker": "stickers",
     "file": "files like that",
 }

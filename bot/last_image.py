@@ -31,3 +31,11 @@ class LastImages(TTLCache[str, Attachment]):
     def keep(self, asker: str, image: Attachment) -> None:
         if _size(image) <= LAST_IMAGE_BYTES:  # larger than the whole cache: not kept
             self[asker] = image
+
+    def forget(self, platform: str, user_id: str) -> None:
+        """Drop this account's photos in every conversation (/forget: "I no longer know
+        you" must hold for the photo sent just before, too)."""
+        for asker in list(self.keys()):
+            session, _, who = asker.rpartition("|")
+            if who == user_id and session.split(":", 1)[0] == platform:
+                self.pop(asker, None)

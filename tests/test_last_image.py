@@ -46,3 +46,17 @@ async def test_photos_of_many_conversations_stay_within_a_bound(core: Core) -> N
     # The oldest went first; the newest is still there.
     assert (await ask(core, "/caption", chat="first")).text.startswith(FORGOTTEN)
     assert (await ask(core, "/caption", chat="chat-299", user="u299")).text.startswith(REMEMBERED)
+
+
+async def test_forget_forgets_the_photo_too(core: Core) -> None:
+    """/forget answered "I no longer know you", yet a "/caption …" sent right after still
+    went to the model with the photo sent before it (from any chat of the person's)."""
+    await ask(core, "/help", attachments=(photo(),))
+    await ask(core, "/help", attachments=(photo(1),), chat="team", group=True)
+    await ask(core, "/help", attachments=(photo(2),), chat="team", group=True, user="bob")
+    assert "I no longer know you" in (await ask(core, "/forget confirm")).text
+    assert (await ask(core, "/caption")).text.startswith(FORGOTTEN)
+    assert (await ask(core, "/caption", chat="team", group=True)).text.startswith(FORGOTTEN)
+    # Another member's photo is theirs to keep.
+    bob = await ask(core, "/caption", chat="team", group=True, user="bob")
+    assert bob.text.startswith(REMEMBERED)

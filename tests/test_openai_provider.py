@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -191,3 +192,51 @@ async def test_without_vision_only_the_text_is_used(core: Core, server: FakeOpen
     (sent,) = server.requests
     assert isinstance(sent.messages("user")[-1], str)  # plain text, no image part
     assert "image_url" not in str(sent.json)
+
+
+async def test_an_image_format_vision_models_refuse_is_named_not_blamed_on_settings(
+    openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An iPhone photo sent as a file (HEIC) went to the server, which refuses any image
+    but PNG, JPEG, WebP and GIF: the creator read "My writing engine refused the request
+    (check the model settings)", about settings that are fine, and tried again in vain."""
+    monkeypatch.setenv("MUSE_LLM__VISION", "true")
+    core = await Core.create(load_settings())
+    heic = Attachment("image", data=b"\x00\x00\x00\x18ftypheic", mime="image/heic")
+    try:
+        answer = (await core.respond(message("/caption", attachments=(heic,))))[-1]
+        assert answer.is_error and "settings" not in answer.text
+        assert "not HEIC" in answer.text and "JPEG" in answer.text
+        assert not openai_env.requests  # nothing sent that the server can't read
+        # With words, the words are used, and it says so.
+        answer = (await core.respond(message("/caption our beach day", attachments=(heic,))))[-1]
+        assert "not HEIC, so I used only your text" in answer.text and len(answer.drafts) == 3
+        assert "image_url" not in str(openai_env.requests[-1].json)
+    finally:
+        await core.close()
+
+
+async def test_a_photo_is_not_captioned_blind_by_a_fallback_that_can_t_see_it(
+    openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vision server down, the offline fallback (which can't see images) captioned a
+    photo sent alone as "the attached photo": confident captions about something else
+    (a balcony garden, for a tram at dusk), with no word that the photo went unseen."""
+    monkeypatch.setenv("MUSE_LLM__VISION", "true")
+    monkeypatch.setenv("MUSE_LLM__MAX_RETRIES", "0")
+    monkeypatch.setenv("MUSE_LLM__FALLBACK", "fake")
+    core = await Core.create(load_settings())
+    # A fallback that writes from words only, as the embedded model does (its prompts).
+    core.llm.providers[1] = replace(core.llm.providers[1], style="completion")
+    photo = Attachment("image", data=b"\xff\xd8\xff", mime="image/jpeg")
+    try:
+        openai_env.enqueue(*(server_error() for _ in range(4)))
+        alone = (await core.respond(message("", attachments=(photo,))))[-1]
+        assert alone.is_error and not alone.drafts
+        assert "can't see photos" in alone.text and REF_RE.search(alone.text)
+        # With words, the fallback's captions are welcome, said to be from the words.
+        worded = await core.respond(message("/caption tram 28 at dusk", attachments=(photo,)))
+        assert len(worded[-1].drafts) == 3
+        assert "can't see images, so I used only your text" in worded[-1].text
+    finally:
+        await core.close()

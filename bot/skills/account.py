@@ -242,6 +242,8 @@ async def erase(ctx: Context) -> Reply:
     await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
     styled = not (await ctx.memory.profile(ctx.person)).is_empty
     traces = await ctx.memory.traces_in_open_sessions(ctx.person)
+    for identity in await ctx.memory.identities(ctx.person):  # every linked account's
+        ctx.core.last_image.forget(identity.platform, identity.external_id)
     counts = await ctx.memory.forget(ctx.person)
     await ctx.core.sessions.edits.forgotten(*traces)
     ideas, votes = counts.get("session_ideas", 0), counts.get("session_votes", 0)

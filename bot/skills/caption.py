@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from bot.commands import Param, command
 from bot.context import Context
-from bot.errors import BadInput, MuseError
+from bot.errors import BadInput, LLMUnavailable, MuseError
 from bot.llm.engine import Answer
 from bot.messages import Attachment, Outgoing
 from bot.novelty import Picker
@@ -38,6 +38,18 @@ SHOWN = 3
 EXTRA_BASE = 1
 EXTRA_CHAT = 2
 EXAMPLE = "Tell me what the post shows, e.g. /caption a rainy tram ride in Lisbon"
+PHOTO_ONLY = "the attached photo"  # the description of a photo sent without words
+
+
+# The image formats OpenAI-compatible vision servers accept (OpenAI's own list).
+VISION_FORMATS = ("JPEG", "JPG", "PNG", "WEBP", "GIF")
+
+
+def image_format(image: Attachment) -> str:
+    """ "HEIC" for image/heic, "SVG" for image/svg+xml; a photo of no stated type is a
+    JPEG (what Telegram makes of every photo)."""
+    subtype = (image.mime or "image/jpeg").split(";")[0].split("/")[-1]
+    return subtype.split("+")[0].strip().upper() or "JPEG"
 
 
 def pick_tones(lead: str | None, voice: str) -> tuple[str, ...]:
@@ -84,6 +96,15 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
             )
         ctx.notices.append("(This model can't see images, so I used only your text.)")
         images = []
+    unseen = [a for a in images if image_format(a) not in VISION_FORMATS]
+    if unseen:
+        # A server refuses the whole request for one such image ("check the model
+        # settings", said to a creator whose settings are fine): name the format instead.
+        what = f"I can see JPEG, PNG, WebP and GIF images, not {image_format(unseen[0])}"
+        if not description:
+            raise BadInput(f"{what} — send it as a JPEG, or describe it in a few words.")
+        ctx.notices.append(f"({what}, so I used only your text.)")
+        images = [a for a in images if a not in unseen]
     if not description and not images:
         raise BadInput(EXAMPLE)
     if tone and ctx.llm.style == "completion":
@@ -94,13 +115,30 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
         )
     async for out in write_captions(
         ctx,
-        description or "the attached photo",
+        description or PHOTO_ONLY,
         platform,
         pick_tones(tone, ctx.profile.voice),
         parent_id=parent_id,
         images=images,
     ):
         yield out
+
+
+def blind_fallback(ctx: Context, description: str) -> Sequence[Attachment]:
+    """The vision server failed and a fallback that can't see images (the offline model)
+    answered: from the words alone, said so; with no words, it wrote about "the attached
+    photo", captions for some other picture, which are never shown."""
+    if description == PHOTO_ONLY:
+        raise LLMUnavailable(
+            "a fallback that can't see images answered a photo without words",
+            "My vision model is unreachable right now, and my fallback can't see photos — "
+            "try again in a minute, or add a few words: /caption sunset over the harbour",
+        )
+    ctx.notices.append(
+        "(My vision model didn't answer and my fallback can't see images, "
+        "so I used only your text.)"
+    )
+    return ()
 
 
 def without_tone_label(text: str, tones: Sequence[str]) -> str:
@@ -175,6 +213,8 @@ async def write_captions(
             ctx, "caption", variables, images=images, out=out, answers=answers
         ):
             yield progress
+        if images and answers[0].style != "chat":
+            images = blind_fallback(ctx, description)
         items = finished_items(out[0], answers[0])
         fresh: list[tuple[str, str]] = []
         for text, tone in labelled(items, written_in, ctx.profile.avoid):

@@ -43,6 +43,8 @@ class FakeDiscord(Rest):
         self._ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Files users attached, served like Discord's CDN (drop one: it's gone).
+        self.cdn: dict[str, bytes] = {}
 
     # -- server lifecycle ------------------------------------------------------
 
@@ -50,6 +52,7 @@ class FakeDiscord(Rest):
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{name}", self._cdn)
         self._runner, self.port = await serve_on_loopback(app)
 
     async def close(self) -> None:
@@ -65,6 +68,26 @@ class FakeDiscord(Rest):
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self.cdn.get(request.match_info["id"])
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data)
+
+    def attachment(self, data: bytes, name: str = "shot.png", mime: str = "image/png") -> Any:
+        """A file a user attaches to a message (for `send_message(files=…)`)."""
+        file_id = snowflake()
+        self.cdn[file_id] = data
+        url = f"http://127.0.0.1:{self.port}/attachments/{file_id}/{name}"
+        return {
+            "id": file_id,
+            "filename": name,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": mime,
+        }
 
     # -- gateway ---------------------------------------------------------------
 
@@ -320,12 +343,13 @@ class FakeDiscord(Rest):
         channel: str | None = None,
         reference: dict[str, Any] | None = None,
         ping: bool = True,
+        files: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """A user posts a message: in #general (or `channel`, a channel or thread) with or
         without @mentioning the bot, or in a DM. `reference` makes it a reply; a reply
         to the bot pings it (puts it in mentions) unless `ping=False`. Like Discord, the
         text of a guild message that doesn't mention the bot is withheld unless the bot
-        asked for the Message Content intent."""
+        asked for the Message Content intent (its `files`, from `attachment()`, too)."""
         author = self.user(name=user)
         where = self.dm_channel(author) if dm else (channel or self.channel_id)
         if mention and not dm:
@@ -333,8 +357,8 @@ class FakeDiscord(Rest):
         pinged = bool(reference and ping and reference["author"]["id"] == self.bot["id"])
         mentions = [self.bot] if (mention or pinged) and not dm else []
         if not dm and not mentions and not self.message_content_intent():
-            content = ""
-        extra: dict[str, Any] = {"mentions": mentions}
+            content, files = "", None
+        extra: dict[str, Any] = {"mentions": mentions, "attachments": files or []}
         if not dm:
             extra["member"] = {k: v for k, v in self.member(author).items() if k != "user"}
         if reference is not None:

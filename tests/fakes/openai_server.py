@@ -196,6 +196,8 @@ class FakeOpenAI:
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
         step = self.script.popleft() if self.script else reply(self.default)
+        if unreadable_image(body):  # as OpenAI answers an image it can't read
+            step = status(400, "You uploaded an unsupported image. Use png, jpeg, gif or webp.")
         if step.kind == "hang":
             try:
                 await asyncio.wait_for(self._closing.wait(), step.seconds)
@@ -317,6 +319,18 @@ class FakeOpenAI:
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response
+
+
+def unreadable_image(body: dict[str, Any]) -> bool:
+    """Does the request carry an image as data in a format OpenAI refuses (HEIC, SVG…)?"""
+    for message in body.get("messages", []):
+        parts = message.get("content")
+        for part in parts if isinstance(parts, list) else []:
+            url = part.get("image_url", {}).get("url", "") if isinstance(part, dict) else ""
+            kind = url.removeprefix("data:").split(";")[0] if url.startswith("data:") else ""
+            if kind and kind not in ("image/png", "image/jpeg", "image/gif", "image/webp"):
+                return True
+    return False
 
 
 def word_vector(text: str, dim: int = 64) -> np.ndarray:

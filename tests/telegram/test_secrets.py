@@ -24,7 +24,7 @@ async def test_the_token_never_shows_in_logs_or_chats(
         await fake.push_message("hello")
         await final(fake, ALICE, "Noted: hello", within=60)
         await fake.push_message("caption this please", photo=b"\xff\xd8\xff-a-photo")
-        oops = await final(fake, ALICE, "Something went wrong", within=60)
+        oops = await final(fake, ALICE, "couldn't fetch your photo", within=60)
     assert run.returncode == 0, run.stderr[-2000:]
     log = (settings.data_dir / "muse.log").read_text()
     assert "DEBUG" in log
