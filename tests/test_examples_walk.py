@@ -27,3 +27,18 @@ async def test_captions_for_an_idea_are_for_the_creators_platform(core: Core) ->
         core, "/style platforms: tiktok, x\n/brainstorm rainy-day café content 2\n!1\n/more #2\n"
     )
     assert re.findall(r"\d captions? for \w+", shown) == ["3 captions for TikTok"] * 2
+
+
+async def test_which_draft_to_remix_keeps_what_was_asked(core: Core) -> None:
+    """/remix "make it punchier for linkedin" as a reply to Muse's three captions asks
+    which one; its suggestions said only "/remix #1", so the creator who sent one got an
+    Instagram remix with their instruction gone."""
+    shown = await console_run(
+        core,
+        "/caption a rainy morning in Lisbon, tram 28, for instagram\n"
+        ">1 /remix make it punchier for linkedin\n",
+        group=True,
+    )
+    asked = shown.split("[2] ")[1].split("\n")[0]
+    assert asked.startswith("Which one should I remix?")
+    assert "/remix #2 make it punchier for linkedin" in asked
