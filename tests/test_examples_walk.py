@@ -42,3 +42,16 @@ async def test_which_draft_to_remix_keeps_what_was_asked(core: Core) -> None:
     asked = shown.split("[2] ")[1].split("\n")[0]
     assert asked.startswith("Which one should I remix?")
     assert "/remix #2 make it punchier for linkedin" in asked
+
+
+async def test_a_topic_ending_in_a_number_says_how_to_keep_it(core: Core) -> None:
+    """/brainstorm "ideas for tram 28" (the tram of the examples) was refused with "I can
+    brainstorm 1 to 10 ideas at a time", as if 28 ideas were asked, with no way shown to
+    ask about tram 28; the refusal now says how, and that way works."""
+    shown = await console_run(
+        core, "/brainstorm ideas for tram 28\n/brainstorm ideas for tram 28 3\n"
+    )
+    refused, answered = shown.split("\n\n", 1)
+    assert "1 to 10" in refused
+    assert "end with how many: /brainstorm ideas for tram 28 5" in refused
+    assert answered.startswith("3 ideas for “ideas for tram 28”")
