@@ -7,6 +7,7 @@ import io
 import re
 
 from adapters.console import ConsoleAdapter
+from bot.config import Settings
 from bot.core import Core
 
 
@@ -55,3 +56,26 @@ async def test_a_topic_ending_in_a_number_says_how_to_keep_it(core: Core) -> Non
     assert "1 to 10" in refused
     assert "end with how many: /brainstorm ideas for tram 28 5" in refused
     assert answered.startswith("3 ideas for “ideas for tram 28”")
+
+
+async def test_a_session_carried_over_a_console_restart_keeps_to_its_own_messages(
+    settings: Settings,
+) -> None:
+    """`muse chat --group` quit while a session runs, then started again: the new run
+    numbers its messages from [1] again, and the session's messages of the first run had
+    those numbers too. Ben's reply to Muse's captions [1] became an idea of the session,
+    and ending it printed "(updated message 1)" over the captions."""
+    first = await Core.create(settings)
+    await first.start()
+    await console_run(first, "ana: /session start names for our Friday stream 20\n", group=True)
+    await first.close()
+    core = await Core.create(settings)
+    await core.start()
+    try:
+        shown = await console_run(
+            core, "/caption a cat\nben: >1 make it shorter\n/session end\n", group=True
+        )
+    finally:
+        await core.close()
+    assert "— ben" not in shown and "Noted: make it shorter" in shown
+    assert "closed · 3 ideas" in shown and "(updated message" not in shown
