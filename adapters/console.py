@@ -16,6 +16,7 @@ import math
 import re
 import shutil
 import sys
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -63,7 +64,10 @@ class ConsoleAdapter(Adapter):
         # What each numbered message shows, for `>N` replies (a group's [N] messages).
         self._message_text: dict[str, str] = {}
         self._speaker = self.user  # who typed the line being answered
-        self._sent = 0  # message ids for the outbox: a counter is enough locally
+        self._sent = 0  # the numbers [N] of this run's messages
+        # The ids the core keeps (a session's messages) carry this run's mark: numbers
+        # start at [1] again in the next run, where "1" would be another message.
+        self._run = uuid.uuid4().hex[:8]
         self._stop = asyncio.Event()
         self._export_dir = core.settings.data_dir / "exports"
 
@@ -104,10 +108,11 @@ class ConsoleAdapter(Adapter):
                 user = name.lower()
             reply = REPLY_RE.match(line)
             if reply:
-                reply_to, line = reply.group(1), reply.group(2).strip()
-                replied = self._message_text.get(reply_to)
+                number, line = reply.group(1), reply.group(2).strip()
+                replied = self._message_text.get(number)
                 if replied is None:
-                    return f"There's no message [{reply_to}] here to reply to."
+                    return f"There's no message [{number}] here to reply to."
+                reply_to = self._id(number)
         self._speaker = name
         # As on Telegram: the replied message's id and its text as shown.
         base = Incoming(
@@ -169,15 +174,17 @@ class ConsoleAdapter(Adapter):
         self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
     ) -> list[str]:
         """The core talking first (a timer, a session's messages): printed like any answer."""
-        message_id = await self.show(reply)
-        return [message_id] if message_id else []
+        number = await self.show(reply)
+        return [self._id(number)] if number else []
 
     async def edit(self, key: SessionKey, message_id: str, reply: Reply) -> bool:
-        """A terminal can't change what it printed: show the new version, marked."""
-        if not message_id.isdigit() or int(message_id) > self._sent:
+        """A terminal can't change what it printed: show the new version, marked. A
+        message of an earlier run is not on this screen (its number is another's now)."""
+        number = self._number(message_id)
+        if number is None:
             return False
-        self._print(f"(updated message {message_id})\n")
-        await self.show(reply, message_id)
+        self._print(f"(updated message {number})\n")
+        await self.show(reply, number)
         return True
 
     async def is_admin(self, key: SessionKey, user_id: str) -> bool:
@@ -185,10 +192,21 @@ class ConsoleAdapter(Adapter):
         return not self.group or user_id == self.user
 
     def link(self, key: SessionKey, message_id: str | None = None) -> str | None:
-        return f"message [{message_id}] above" if message_id else None
+        number = self._number(message_id) if message_id else None
+        return f"message [{number}] above" if number else None
+
+    def _id(self, number: str) -> str:
+        """The id the core keeps for this run's message [number]."""
+        return f"{number}@{self._run}"
+
+    def _number(self, message_id: str) -> str | None:
+        """The [number] of one of this run's messages, or None."""
+        number, _, run = message_id.partition("@")
+        shown = run == self._run and number.isdigit() and 0 < int(number) <= self._sent
+        return number if shown else None
 
     async def show(self, reply: Reply, message_id: str | None = None) -> str | None:
-        """Print a message; its id (new, unless it is an edit of `message_id`)."""
+        """Print a message; its number [N] (new, unless it is an edit of [message_id])."""
         if reply.is_empty:
             return None
         if reply.toast:  # a button's pop-up: not a message of its own

@@ -41,6 +41,16 @@ async def help_(ctx: Context) -> AsyncIterator[Outgoing]:
     yield Reply(ctx.core.registry.help_text())
 
 
+def asked_in(ctx: Context) -> str:
+    """ "the group you asked in" ("channel" on Discord) when this is a group's memory, ""
+    in a private chat. /style, /history and /novelty answer privately (on Telegram: in
+    the member's private chat), where an unmarked "Saved. Voice: …" would read as the
+    member's own style."""
+    if not ctx.msg.is_group:
+        return ""
+    return f"the {'channel' if ctx.msg.session.platform == 'discord' else 'group'} you asked in"
+
+
 def describe(profile: Profile) -> str:
     if profile.is_empty:
         return "No style set yet — I'll write in a natural, friendly voice."
@@ -111,12 +121,15 @@ def apply_style(current: Profile, values: dict[str, str]) -> Profile:
 )
 async def style(ctx: Context) -> AsyncIterator[Outgoing]:
     options = {k: v for k in STYLE_FIELDS if (v := ctx.option(k)) is not None}
+    where = asked_in(ctx)
     if ctx.args.strip().lower() == "reset":
         await ctx.memory.save_profile(ctx.owner, Profile())
-        yield Reply("Style cleared. " + STYLE_HELP, private=True)
+        cleared = f"The style of {where} is cleared." if where else "Style cleared."
+        yield Reply(f"{cleared} {STYLE_HELP}", private=True)
         return
     if not ctx.args and not options:
-        yield Reply(describe(ctx.profile) + "\n" + STYLE_HELP, private=True)
+        lead = f"The style of {where}: " if where else ""
+        yield Reply(lead + describe(ctx.profile) + "\n" + STYLE_HELP, private=True)
         return
     try:
         profile = (
@@ -129,7 +142,8 @@ async def style(ctx: Context) -> AsyncIterator[Outgoing]:
             raise BadInput(f"{exc.user_message} The rest is saved.") from None
         raise
     await ctx.memory.save_profile(ctx.owner, profile)
-    yield Reply("Saved. " + describe(profile), private=True)
+    saved = f"Saved for {where}." if where else "Saved."
+    yield Reply(f"{saved} " + describe(profile), private=True)
 
 
 @command("history", "Your recent drafts, ideas and picks.", private=True)
@@ -138,7 +152,12 @@ async def history(ctx: Context) -> AsyncIterator[Outgoing]:
     if not drafts:
         yield Reply("Nothing here yet — try /brainstorm or /caption.", private=True)
         return
-    lines = ["Your latest drafts (newest first):"]
+    where = asked_in(ctx)
+    lines = [
+        f"Latest drafts of {where} (newest first):"
+        if where
+        else "Your latest drafts (newest first):"
+    ]
     for d in drafts:
         mark = {"chosen": " ✓ picked", "posted": " ✓ posted", "rejected": " ✗"}.get(d.status, "")
         where = f" · {d.platform}" if d.platform else ""

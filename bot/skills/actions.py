@@ -8,17 +8,24 @@ from bot.context import Context
 from bot.errors import NotFound
 from bot.memory.records import DraftRecord
 from bot.messages import Action, Outgoing
-from bot.platforms import PLATFORMS, find_platform
+from bot.platforms import PLATFORMS, Platform, find_platform
 from bot.skills.account import confirmed_erase, picked
 from bot.skills.caption import pick_tones, write_captions
 from bot.skills.chat import resume
+from bot.skills.common import resolve_platform
 from bot.skills.remix import remix_text
 
 GONE = "That draft is gone; send /caption again for fresh ones."
 
 
+def platform_of(ctx: Context, draft: DraftRecord) -> Platform:
+    """The draft's platform. An idea has none: its captions are for the creator's own
+    first platform (their /style), as with /caption #id, not always Instagram."""
+    return PLATFORMS.get(draft.platform) or resolve_platform(ctx, "")[1]
+
+
 async def more_like(ctx: Context, draft: DraftRecord) -> AsyncIterator[Outgoing]:
-    platform = PLATFORMS.get(draft.platform) or PLATFORMS["instagram"]
+    platform = platform_of(ctx, draft)
     # A caption's request says what its post shows, and its label is a tone. A remix's
     # request and label are its instruction ("tone: hype"), an idea's its topic and
     # format: for those, the draft's own words say what the post is about.
@@ -47,7 +54,7 @@ async def handle(ctx: Context, action: Action) -> AsyncIterator[Outgoing]:
         draft = await ctx.own_draft(action.draft_id)
     except NotFound:
         raise NotFound(GONE) from None
-    platform = PLATFORMS.get(draft.platform) or PLATFORMS["instagram"]
+    platform = platform_of(ctx, draft)
     if action.verb == "pick":
         yield await picked(ctx, draft)
     elif action.verb == "more":

@@ -120,9 +120,18 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
         if not (wanted.isascii() and wanted.isdigit()):  # "²".isdigit(), yet int("²") fails
             raise BadInput("The number of ideas must be a whole number from 1 to 10.")
         count = int(wanted)
+    read_from_topic = count is not None and not wanted
     count = DEFAULT_COUNT if count is None else count  # "0 ideas" is refused, not ignored
     if not 1 <= count <= MAX_COUNT:
-        raise BadInput(f"I can brainstorm 1 to {MAX_COUNT} ideas at a time.")
+        # "ideas for tram 28": the number may belong to the topic. Say how to keep it.
+        typed = " ".join(ctx.args.split())
+        hint = (
+            f" If {count} is part of the topic, end with how many: "
+            f"/brainstorm {typed} {DEFAULT_COUNT}"
+            if read_from_topic and count > MAX_COUNT and typed.split()[-1].isdigit()
+            else ""
+        )
+        raise BadInput(f"I can brainstorm 1 to {MAX_COUNT} ideas at a time.{hint}")
     if not topic.strip():
         raise BadInput("What should we brainstorm? e.g. /brainstorm rainy-day content for a café")
     base_model = ctx.llm.style == "completion"

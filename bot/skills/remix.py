@@ -64,7 +64,10 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
         # source, or the one draft of Muse's it shows (several: which one?).
         found = await ctx.replied_drafts()
         if len(found) > 1:
-            options = " · ".join(f"/remix #{d.id}" for d in found)
+            # Each suggestion carries what was asked ("make it punchier for linkedin"):
+            # sent as is, it must not lose the instruction and platform.
+            asked = " ".join((ctx.option("text") or ctx.args).split())
+            options = " · ".join(f"/remix #{d.id} {asked}".rstrip() for d in found)
             yield Reply(f"Which one should I remix? {options}")
             return
         rest, platform = noted_platform(ctx, text)

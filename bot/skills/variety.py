@@ -10,6 +10,7 @@ from bot.commands import command
 from bot.context import Context
 from bot.messages import Outgoing, Reply
 from bot.novelty import embed_text
+from bot.skills.account import asked_in
 from bot.skills.series import one_line
 
 RECENT = 30
@@ -56,7 +57,12 @@ async def novelty(ctx: Context) -> AsyncIterator[Outgoing]:
     twins = {d.id for s, a, b in pairs if s >= threshold for d in (a, b)}
     score = round(100 * (1 - len(twins) / len(drafts)))
     lines = [
-        f"Variety of your last {len(drafts)} drafts: {score}/100 — "
+        (
+            f"Variety of the last {len(drafts)} drafts of {where}: "
+            if (where := asked_in(ctx))
+            else f"Variety of your last {len(drafts)} drafts: "
+        )
+        + f"{score}/100 — "
         + (
             f"{len(twins)} of them have a near-twin."
             if twins

@@ -23,7 +23,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_memory_and_session(
     old = {"id": OLD, "type": "group", "title": "Creators"}
     fake.chats[OLD] = old
     await team.say(BOB, "/style voice: dry, precise", old)
-    await final(fake, BOB, "Saved. Voice: dry, precise")
+    await final(fake, BOB, "Saved for the group you asked in. Voice: dry, precise")
     await team.say(ALICE, "/series new Lisbon Mornings | a weekly dawn tram ride", old)
     await final(fake, OLD, "“Lisbon Mornings” started")
     await team.say(ALICE, "/caption a rainy tram", old)

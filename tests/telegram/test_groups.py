@@ -84,7 +84,8 @@ async def test_personal_answers_go_to_a_private_chat(tg: Harness) -> None:
     group = fake.group(GROUP)
     await fake.push_message("/style voice: bold, playful", chat=group)
     await final(fake, GROUP, "I sent that to you in a private chat")
-    assert (await final(fake, 111, "Saved.")).text.startswith("Saved. Voice: bold, playful")
+    saved = await final(fake, 111, "Saved")
+    assert saved.text.startswith("Saved for the group you asked in. Voice: bold, playful")
 
     fake.blocked.add(222)  # Bob never opened a chat with the bot
     bob = fake.user(222, "bob", "Bob")
@@ -174,3 +175,25 @@ async def test_in_a_topic_the_creation_notice_is_not_a_reply(
         (True, str(help_msg.message_id)),
     ]
     assert {m.session for m in seen} == {SessionKey("telegram", str(GROUP), str(topic))}
+
+
+async def test_the_groups_style_and_drafts_sent_privately_say_whose_they_are(
+    tg: Harness,
+) -> None:
+    """/style, /history and /novelty in a group are about the group's memory, but their
+    answers go to the member's private chat: "Saved. Voice: hype" there read as the
+    member's own style (which /caption in that chat then didn't use)."""
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("/caption a dog on the beach", chat=group)
+    await final(fake, GROUP, "3 captions")
+    for command, answer in [
+        ("/style voice: hype", "Saved for the group you asked in. Voice: hype"),
+        ("/style", "The style of the group you asked in"),
+        ("/history", "Latest drafts of the group you asked in"),
+        ("/novelty", "Variety of the last 3 drafts of the group you asked in"),
+    ]:
+        await fake.push_message(command, chat=group)
+        await final(fake, 111, answer)
+    await fake.push_message("/style")  # in the private chat: their own, still unset
+    await final(fake, 111, "No style set yet")
