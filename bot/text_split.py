@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-# Where to cut, best first: paragraph, line, sentence, word.
+# Where to cut, best first: paragraph, a line not indented under the one before it (an
+# indented line belongs to it: a list item's, a help entry's description), line,
+# sentence, word.
 BREAKS = (
     re.compile(r"\n[ \t]*\n"),
+    re.compile(r"\n(?![ \t])"),
     re.compile(r"\n"),
     re.compile(r"(?<=[.!?…])\s+"),
     re.compile(r"\s+"),

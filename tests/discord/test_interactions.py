@@ -372,3 +372,16 @@ async def test_a_double_click_on_forget_keeps_the_first_answer(
     assert "already" in second.text() and second.followups[-1]["flags"] & EPHEMERAL
     alice = fake.user(name="alice")["id"]
     assert await core.memory.find_user("discord", alice) is None  # and nothing made anew
+
+
+async def test_help_over_two_messages_keeps_each_command_with_its_description(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    """/help is longer than one Discord message: the cut fell between "/style […]" and
+    its indented description, which opened the second message on its own."""
+    helped = await fake.send_slash("help")
+    await fake.wait_for(lambda: finished(helped, "/caption"))
+    parts = [m["content"] for m in helped.visible()]
+    assert len(parts) > 1
+    # Each part but the last ends on a description (indented), not on a command's line.
+    assert all(part.splitlines()[-1].startswith("    ") for part in parts[:-1]), parts
