@@ -28,7 +28,7 @@ from bot.messages import Button, Incoming, Progress, Reply, SessionKey
 PRESS_RE = re.compile(r"^!(?:(\d{1,9})\.)?(\d{1,2})$")
 # In a pretend group: "ben: text" speaks as ben, ">5 text" replies to message [5].
 SPEAKER_RE = re.compile(r"^([A-Za-z][\w.-]{0,19}):\s+(.*)$", re.S)
-REPLY_RE = re.compile(r"^>(\d{1,9})\s+(.*)$", re.S)
+REPLY_RE = re.compile(r"^>(\d{1,9})(?:\s+(.*))?$", re.S)
 GROUP_HELP = (
     "A pretend group: start a line with a name to speak as another member "
     "(ben: /idea Retro Rain Radio), >5 … replies to message [5], !5.1 presses the first "
@@ -108,10 +108,12 @@ class ConsoleAdapter(Adapter):
                 user = name.lower()
             reply = REPLY_RE.match(line)
             if reply:
-                number, line = reply.group(1), reply.group(2).strip()
+                number, line = reply.group(1), (reply.group(2) or "").strip()
                 replied = self._message_text.get(number)
                 if replied is None:
                     return f"There's no message [{number}] here to reply to."
+                if not line:
+                    return f"Reply to [{number}] with what? e.g. >{number} make it shorter"
                 reply_to = self._id(number)
         self._speaker = name
         # As on Telegram: the replied message's id and its text as shown.

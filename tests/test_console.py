@@ -101,9 +101,11 @@ async def test_group_replies_carry_the_replied_message(core: Core) -> None:
     text = await console_run(
         core,
         "/caption a red door for x\n/remix #1 for x\n"
-        ">2 /posted\n>2 /remix make it punchier for linkedin\n>1 /posted\n>9 /posted\n",
+        ">2 /posted\n>2 /remix make it punchier for linkedin\n>1 /posted\n>2\n>9 /posted\n",
         group=True,
     )
+    # ">2" alone is the terminal's syntax with nothing to say: not chat for the model.
+    assert "Reply to [2] with what? e.g. >2 make it shorter" in text
     assert "[3] Recorded #4 as published." in text  # the draft message [2] shows
     assert "[4] Remix from #4 for LinkedIn" in text
     assert "[5] Which one did you publish? /posted #1 · /posted #2 · /posted #3" in text
