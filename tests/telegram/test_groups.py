@@ -219,3 +219,23 @@ async def test_a_sticker_or_gif_in_reply_to_muse_is_a_reaction_not_a_request(
     await final(fake, GROUP, "Noted: love #2")
     assert [m.addressed for m in seen] == [True, False, False, True]
     assert len(fake.messages(GROUP)) == 2
+
+
+async def test_continue_in_a_group_goes_on_with_the_askers_own_answer(tg: Harness) -> None:
+    """Alice's answer stopped at the length limit and says "send /continue"; Bob's, sent
+    meanwhile, stopped too. Her /continue is about her answer, not the group's latest."""
+    fake = tg.fake
+    group = fake.group(GROUP)
+    tg.core.settings.llm.chat_max_tokens = 20  # about 80 characters
+    story = "@muse_test_bot the whole story of tram 28, stop by stop, from Martim Moniz on"
+    await fake.push_message(story, chat=group)
+    await final(fake, GROUP, "length limit stopped me")
+    bob = fake.user(222, "bob", "Bob")
+    other = "@muse_test_bot every bakery on the way to Belém, with their opening hours"
+    await fake.push_message(other, chat=group, user=bob)
+    await fake.wait_for(lambda: len(fake.messages(GROUP)) == 2)
+    asked = await fake.push_message("/continue", chat=group)
+    more = await fake.wait_for(
+        lambda: next((m for m in fake.messages(GROUP) if m.reply_to == asked["message_id"]), None)
+    )
+    assert more.text.startswith("…Noted: the whole story of tram 28")
