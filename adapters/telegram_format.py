@@ -68,9 +68,10 @@ def progress_view(text: str, limit: int = MAX_CHARS - 100) -> str:
     return f"{current} ✍️"
 
 
-# Where a hint may end, best first: after a sentence, before a clause, between words.
+# Where a hint may end, best first: after a sentence (not after "e.g." or "i.e.", whose
+# example is what follows), before a clause, between words.
 HINT_ENDS = (
-    re.compile(r"(?<=[.!?…])\s+"),
+    re.compile(r"(?<=[.!?…])(?<!\be\.g\.)(?<!\bi\.e\.)\s+", re.I),
     re.compile(r"\s+[—–]\s+|[,;:]\s+"),
     re.compile(r"\s+"),
 )

@@ -160,7 +160,10 @@ def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound |
         text = f"/{command.group(1)}{text[command.end() :]}"
     text, mentioned = _strip_mention(text, bot_username)
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
-    addressed = bool(command or mentioned or to_me) if group else True
+    # A sticker or a GIF in reply to Muse is a member's reaction to its answer, not a
+    # request: answering "I can't use stickers" to the whole group would be noise.
+    reaction = not text and (message.sticker is not None or message.animation is not None)
+    addressed = bool(command or mentioned or (to_me and not reaction)) if group else True
     if not media and replied is not None and command and command.group(1).lower() == "caption":
         # "/caption …" as a reply to a photo: caption that photo. Only /caption: any
         # other command's reply (a /remix of a member's photo post) uses the words, and

@@ -32,6 +32,7 @@ from adapters.telegram_format import (
 from adapters.telegram_inbound import Target
 from adapters.telegram_limits import COSMETIC
 from bot.messages import Reply
+from bot.ordering import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ class Sender:
     def __init__(self, bot: Callable[[], Any]) -> None:
         self._bot = bot
         self.answering = 0  # answers being delivered right now (telegram_delivery)
+        # One answer's messages at a time per chat (or topic): a group's members are
+        # answered side by side, but an answer in several parts must not arrive with
+        # another answer (or a session's post) between them.
+        self.lines = KeyedLocks()
         # (chat, message) -> the text it shows as we sent it ("html:…" or "plain:…").
         self._shown: OrderedDict[tuple[int, int], str] = OrderedDict()
 
@@ -81,6 +86,10 @@ class Sender:
                     "asked for is already made."
                 )
             reply = Reply(note)
+        async with self.lines.hold(f"{target.chat_id}|{target.thread_id}"):
+            return await self._deliver_parts(reply, target, edit_id)
+
+    async def _deliver_parts(self, reply: Reply, target: Target, edit_id: int | None) -> list[int]:
         ids: list[int] = []
         parts = split_text(reply.text) if reply.text.strip() else []
         markup = keyboard(reply.buttons)

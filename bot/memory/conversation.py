@@ -86,16 +86,21 @@ class Conversation(Store):
 
         return await self._run(do)
 
-    async def latest_cut_answer(self, owner: int, session: str, within: int) -> Turn | None:
-        """The newest answer still cut among this conversation's last `within` answers."""
+    async def latest_cut_answer(
+        self, owner: int, session: str, within: int, *, to: int | None = None
+    ) -> Turn | None:
+        """The newest answer still cut among this conversation's last `within` answers;
+        with `to`, that person's own first, if one is (in a group, the newest cut answer
+        may be another member's)."""
 
         def do(db: sqlite_utils.Database) -> Turn | None:
             found = db.execute(
-                "select id, role, text, cut from turns where owner_id = ? and session = ? "
-                "and role = 'assistant' order by id desc limit ?",
+                "select id, role, text, cut, author_id from turns where owner_id = ? "
+                "and session = ? and role = 'assistant' order by id desc limit ?",
                 [owner, session, within],
             ).fetchall()
-            row = next((r for r in found if r[3]), None)
+            cut = [r for r in found if r[3]]
+            row = next((r for r in cut if r[4] == to), None) or next(iter(cut), None)
             return Turn(row[1], row[2], row[0], True) if row else None
 
         return await self._run(do)

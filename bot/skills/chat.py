@@ -64,7 +64,10 @@ async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
     `turn_id`, from its button): the same question and history, the answer so far, and the
     model goes on from there. The stored answer grows; it may be cut again."""
     if turn_id is None:  # /continue: a /caption asked in between doesn't hide the cut one
-        answer = await ctx.memory.latest_cut_answer(ctx.owner, ctx.session, CUT_WITHIN)
+        # In a group: the asker's own, which told them to send /continue.
+        answer = await ctx.memory.latest_cut_answer(
+            ctx.owner, ctx.session, CUT_WITHIN, to=ctx.person
+        )
     else:
         answer = await ctx.memory.last_answer(ctx.owner, ctx.session, turn_id)
         if answer is None:

@@ -197,3 +197,45 @@ async def test_the_groups_style_and_drafts_sent_privately_say_whose_they_are(
         await final(fake, 111, answer)
     await fake.push_message("/style")  # in the private chat: their own, still unset
     await final(fake, 111, "No style set yet")
+
+
+async def test_a_sticker_or_gif_in_reply_to_muse_is_a_reaction_not_a_request(
+    tg: Harness, seen: list[Incoming]
+) -> None:
+    """Members answer Muse's drafts with a 👍 sticker or a GIF: that is no request, and
+    "I can't use stickers yet" to the whole group would be noise."""
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("/caption a tram for x", chat=group)
+    drafts = await final(fake, GROUP, "3 captions")
+    bob = fake.user(222, "bob", "Bob")
+    sticker = {"file_id": "st1", "file_unique_id": "st1u", "type": "regular", "emoji": "👍"}
+    sticker |= {"width": 512, "height": 512, "is_animated": False, "is_video": False}
+    gif = {"file_id": "gif1", "file_unique_id": "gif1u", "width": 320, "height": 240}
+    gif |= {"duration": 2, "mime_type": "video/mp4", "file_name": "clap.mp4"}
+    for extra in ({"sticker": sticker}, {"animation": gif, "document": gif}):
+        await fake.push_message(chat=group, user=bob, reply_to=drafts.message_id, extra=extra)
+    await fake.push_message("love #2", chat=group, user=bob, reply_to=drafts.message_id)
+    await final(fake, GROUP, "Noted: love #2")
+    assert [m.addressed for m in seen] == [True, False, False, True]
+    assert len(fake.messages(GROUP)) == 2
+
+
+async def test_continue_in_a_group_goes_on_with_the_askers_own_answer(tg: Harness) -> None:
+    """Alice's answer stopped at the length limit and says "send /continue"; Bob's, sent
+    meanwhile, stopped too. Her /continue is about her answer, not the group's latest."""
+    fake = tg.fake
+    group = fake.group(GROUP)
+    tg.core.settings.llm.chat_max_tokens = 20  # about 80 characters
+    story = "@muse_test_bot the whole story of tram 28, stop by stop, from Martim Moniz on"
+    await fake.push_message(story, chat=group)
+    await final(fake, GROUP, "length limit stopped me")
+    bob = fake.user(222, "bob", "Bob")
+    other = "@muse_test_bot every bakery on the way to Belém, with their opening hours"
+    await fake.push_message(other, chat=group, user=bob)
+    await fake.wait_for(lambda: len(fake.messages(GROUP)) == 2)
+    asked = await fake.push_message("/continue", chat=group)
+    more = await fake.wait_for(
+        lambda: next((m for m in fake.messages(GROUP) if m.reply_to == asked["message_id"]), None)
+    )
+    assert more.text.startswith("…Noted: the whole story of tram 28")

@@ -98,3 +98,13 @@ async def test_an_inline_query_never_waits_behind_the_private_chat(
     finally:
         release.set()
     await final(fake, ALICE, "tell me a long story")
+
+
+async def test_a_hint_never_ends_on_an_abbreviation(tg: Harness) -> None:
+    """Inline "@muse for x" (no post described yet): the line is too long for the hint, and
+    cutting it after "e.g." left "Tell me what the post shows, e.g." over the results."""
+    fake = tg.fake
+    query = await fake.push_inline_query("for x")
+    answer = await fake.wait_for(lambda: fake.inline_answers.get(query))
+    assert answer["results"] == []
+    assert answer["button"]["text"] == "Tell me what the post shows"

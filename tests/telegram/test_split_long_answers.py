@@ -14,6 +14,7 @@ from tests.telegram.conftest import Harness, final, is_final
 from tests.telegram.fake_wire import utf16
 
 ALICE = 111
+GROUP = -100500
 
 
 async def test_a_long_link_full_of_html_characters_takes_two_messages_not_six(
@@ -75,3 +76,37 @@ def test_the_view_while_writing_fits_one_message_and_ends_with_the_newest_text()
     view = progress_view(text)
     assert utf16(view) <= MAX_CHARS and view.endswith("word2999& ✍️")
     assert progress_view("short so far") == "short so far ✍️"
+
+
+async def test_a_long_answer_in_a_group_is_not_split_by_another_members_answer(
+    tg: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members of a group are answered side by side; an answer in several messages
+    still arrives as one block, not with another member's answer between its parts."""
+    fake, sender = tg.fake, tg.adapter.sender
+    group = fake.group(GROUP)
+    tg.core.settings.llm.chat_max_tokens = 5000
+    stops = " ".join(f"Stop {n}: the tram bell rings again at the corner." for n in range(120))
+    tg.model.enqueue(stops)
+    delivering, deliver = asyncio.Event(), sender.deliver
+
+    async def spy(reply: Any, *args: Any, **kwargs: Any) -> list[int]:
+        if "Noted: hi" in reply.text:
+            delivering.set()
+        return await deliver(reply, *args, **kwargs)
+
+    monkeypatch.setattr(sender, "deliver", spy)
+    gate = fake.hold("sendMessage")
+    asked = await fake.push_message("@muse_test_bot tell me every stop", chat=group)
+    await fake.wait_for(lambda: len(fake.held) == 1)  # its first part is on the wire
+    bob = fake.user(222, "bob", "Bob")
+    await fake.push_message("@muse_test_bot hi", chat=group, user=bob)
+    await delivering.wait()
+    # Bob's answer is on the wire too, or waiting for the chat to be free.
+    await fake.wait_for(lambda: len(fake.held) == 2 or sender.lines.waiting(f"{GROUP}|None") == 2)
+    gate.set()
+    await final(fake, GROUP, "Noted: hi")
+    await final(fake, GROUP, "Stop 119")
+    shown = fake.messages(GROUP)
+    assert [m.text.startswith("Stop") for m in shown] == [True, True, False]
+    assert shown[0].reply_to == asked["message_id"]
