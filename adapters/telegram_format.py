@@ -25,16 +25,18 @@ def tg_len(text: str) -> int:
 
 
 # The Markdown chat models write, shown as Telegram formats it rather than as stray
-# symbols: **bold**, `code` and "## headings" (a hashtag has no space after its #; as in
-# Markdown, a heading's # is followed by a space or a tab, not by a line break like \r).
+# symbols: **bold**, `code`, [links](https://…) and "## headings" (a hashtag has no
+# space after its #; as in Markdown, a heading's # is followed by a space or a tab, not
+# by a line break like \r).
 BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+LINK_RE = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()<>\"]+)\)")
 CODE_RE = re.compile(r"`([^`\n]+)`")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 
 
 def to_html(text: str) -> str:
     """The core's text, escaped; the draft headers and Markdown headings bold, and a
-    model's **bold** and `code` as Telegram shows them."""
+    model's **bold**, `code` and [links](https://…) as Telegram shows them."""
     lines = []
     for line in text.split("\n"):
         heading = HEADING_RE.match(line.strip())
@@ -46,7 +48,9 @@ def to_html(text: str) -> str:
         pieces = CODE_RE.split(html.escape(line, quote=False))
         lines.append(
             "".join(
-                f"<code>{p}</code>" if i % 2 else BOLD_RE.sub(r"<b>\1</b>", p)
+                f"<code>{p}</code>"
+                if i % 2
+                else BOLD_RE.sub(r"<b>\1</b>", LINK_RE.sub(r'<a href="\2">\1</a>', p))
                 for i, p in enumerate(pieces)
             )
         )

@@ -32,6 +32,16 @@ def test_a_chat_model_s_markdown_shows_as_telegram_formats_it() -> None:
     assert parse_html(html) == "Shot list\nTip: shoot at f/2.8 & wait for the bell\n#Lisbon #Tram28"
 
 
+def test_a_chat_model_s_links_show_as_links() -> None:
+    """A model's [label](url) showed as typed, brackets and all; now as a link. In
+    `code` it stays as typed."""
+    answer = "Try [my shop](https://example.com/?a=1&b=2), or `[x](https://x.io)`."
+    html = to_html(answer)
+    assert '<a href="https://example.com/?a=1&amp;b=2">my shop</a>' in html
+    assert "<code>[x](https://x.io)</code>" in html
+    assert parse_html(html) == "Try my shop, or [x](https://x.io)."
+
+
 @pytest.mark.parametrize(
     ("text", "boundary"),
     [
