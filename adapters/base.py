@@ -25,6 +25,17 @@ def without_gaps(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
+def without_mention(text: str, mention: str) -> tuple[str, bool]:
+    """`text` with Muse's mention (the regex `mention`) taken out as if never typed, and
+    whether it was there: "@Muse, caption this" loses the comma too, "what do you think
+    @Muse?" the space before the mark."""
+    count = 0
+    for pattern in (rf"^\s*{mention}[,:]?", rf"[ \t]*{mention}(?=[,.!?;:…])", mention):
+        text, found = re.subn(pattern, "", text, flags=re.I)
+        count += found
+    return without_gaps(text), count > 0
+
+
 async def typing_landed(request: asyncio.Task[Any]) -> None:
     """Wait, briefly, for a "typing…" request already sent. Telegram and Discord show
     typing until the bot's next message, so one that reaches them after the answer shows

@@ -18,7 +18,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.base import Adapter, without_gaps
+from adapters.base import Adapter, without_mention
 from adapters.discord_client import MuseClient, intents, set_api_base
 from adapters.discord_commands import modal_values, slash_text
 from adapters.discord_keys import conversation_of, is_known
@@ -40,7 +40,6 @@ from bot.messages import Action, Incoming, Progress, Reply
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 60.0
-MENTION_RE = re.compile(r"<@!?(\d+)>")
 CAPTION_RE = re.compile(r"/caption\b", re.I)
 
 
@@ -272,9 +271,7 @@ class DiscordAdapter(DiscordOutbox, Adapter):
     async def _incoming_message(
         self, message: discord.Message, me: int, addressed: bool
     ) -> Incoming:
-        text = MENTION_RE.sub(
-            lambda m: "" if m.group(1) == str(me) else m.group(0), message.content
-        )
+        text, _ = without_mention(message.content, rf"<@!?{me}>")
         ref = message.reference
         resolved = ref.resolved if ref else None
         files = message.attachments
@@ -289,7 +286,7 @@ class DiscordAdapter(DiscordOutbox, Adapter):
                 channel, message.channel.id, message.guild.id if message.guild else None
             ),
             str(message.author.id),
-            text=without_gaps(text),
+            text=text,
             user_name=message.author.display_name,
             user_handle=message.author.name,
             is_group=message.guild is not None,

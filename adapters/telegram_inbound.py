@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from cachetools import TTLCache
 from telegram import Chat, Message, User
 
-from adapters.base import without_gaps
+from adapters.base import without_mention
 from bot.messages import AttachmentKind, SessionKey
 
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@(\w+))?")
@@ -123,9 +123,7 @@ def _replied(message: Message) -> Message | None:
 
 
 def _strip_mention(text: str, username: str) -> tuple[str, bool]:
-    pattern = re.compile(rf"(?<!\w)@{re.escape(username)}\b", re.I)
-    stripped, count = pattern.subn("", text)
-    return without_gaps(stripped), count > 0
+    return without_mention(text, rf"(?<!\w)@{re.escape(username)}\b")
 
 
 def asked_anonymously(message: Message, bot_username: str) -> bool:

@@ -239,3 +239,15 @@ async def test_continue_in_a_group_goes_on_with_the_askers_own_answer(tg: Harnes
         lambda: next((m for m in fake.messages(GROUP) if m.reply_to == asked["message_id"]), None)
     )
     assert more.text.startswith("…Noted: the whole story of tram 28")
+
+
+async def test_a_mention_leaves_no_stray_space_or_comma(tg: Harness, seen: list[Incoming]) -> None:
+    """"what do you think @muse_test_bot?" reached the model as "what do you think ?", and
+    "@muse_test_bot, ideas…" as ", ideas…"."""
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("what do you think @muse_test_bot?", chat=group)
+    await final(fake, GROUP, "Noted:")
+    await fake.push_message("@muse_test_bot, ideas for Friday", chat=group)
+    await fake.wait_for(lambda: len(seen) == 2)
+    assert [m.text for m in seen] == ["what do you think?", "ideas for Friday"]
