@@ -29,7 +29,8 @@ def tg_len(text: str) -> int:
 # space after its #; as in Markdown, a heading's # is followed by a space or a tab, not
 # by a line break like \r).
 BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-LINK_RE = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()<>\"]+)\)")
+# A link, maybe bold as a whole ("**[label](url)**", as models often write it).
+LINK_RE = re.compile(r"(\*\*)?\[([^\[\]\n]+)\]\((https?://[^\s()<>\"]+)\)(?(1)\*\*)")
 CODE_RE = re.compile(r"`([^`\n]+)`")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 
@@ -48,13 +49,26 @@ def to_html(text: str) -> str:
         pieces = CODE_RE.split(html.escape(line, quote=False))
         lines.append(
             "".join(
-                f"<code>{p}</code>"
-                if i % 2
-                else BOLD_RE.sub(r"<b>\1</b>", LINK_RE.sub(r'<a href="\2">\1</a>', p))
-                for i, p in enumerate(pieces)
+                f"<code>{p}</code>" if i % 2 else _links_and_bold(p) for i, p in enumerate(pieces)
             )
         )
     return "\n".join(lines)
+
+
+def _links_and_bold(text: str) -> str:
+    """Links, and **bold** within and between them: never across a link's edge, where
+    the tags would cross ("**[**](url)" must not become <b><a></b></a>)."""
+    pieces = LINK_RE.split(text)  # text, bold, label, url, text, bold, label, url, …, text
+    out = [_bold(pieces[0])]
+    for i in range(1, len(pieces), 4):
+        bold, label, url, after = pieces[i : i + 4]
+        link = f'<a href="{url}">{_bold(label)}</a>'
+        out.append(f"<b>{link}</b>{_bold(after)}" if bold else link + _bold(after))
+    return "".join(out)
+
+
+def _bold(text: str) -> str:
+    return BOLD_RE.sub(r"<b>\1</b>", text)
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:

@@ -40,6 +40,13 @@ def test_a_chat_model_s_links_show_as_links() -> None:
     assert '<a href="https://example.com/?a=1&amp;b=2">my shop</a>' in html
     assert "<code>[x](https://x.io)</code>" in html
     assert parse_html(html) == "Try my shop, or [x](https://x.io)."
+    # Bold around a link, or inside it: tags never cross.
+    html = to_html(
+        "**[Shop](https://e.com)**, [**new**](https://e.com/n) and **[**](https://e.com)"
+    )
+    assert html.startswith('<b><a href="https://e.com">Shop</a></b>, ')
+    assert '<a href="https://e.com/n"><b>new</b></a>' in html
+    assert parse_html(html) == "Shop, new and ****"  # "**", then a link shown as "**"
 
 
 @pytest.mark.parametrize(

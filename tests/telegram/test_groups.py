@@ -242,7 +242,7 @@ async def test_continue_in_a_group_goes_on_with_the_askers_own_answer(tg: Harnes
 
 
 async def test_a_mention_leaves_no_stray_space_or_comma(tg: Harness, seen: list[Incoming]) -> None:
-    """"what do you think @muse_test_bot?" reached the model as "what do you think ?", and
+    """ "what do you think @muse_test_bot?" reached the model as "what do you think ?", and
     "@muse_test_bot, ideas…" as ", ideas…"."""
     fake = tg.fake
     group = fake.group(GROUP)
