@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 from telegram import InlineQuery, InlineQueryResultArticle, InputTextMessageContent
 from telegram.error import TelegramError
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 # drafts and style are theirs as anywhere): they never wait in line behind an answer
 # being written in the private chat, and Telegram forgets a query after some 10 s.
 INLINE_THREAD = "inline"
+# "/caption a tram" typed inline is the same as "a tram"; another command is no caption.
+COMMAND_RE = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)")
 
 
 class InlineDrafts:
@@ -49,6 +52,16 @@ class InlineDrafts:
             log.exception("telegram: inline query failed")
 
     async def _draft(self, query: InlineQuery, text: str) -> None:
+        command = COMMAND_RE.match(text)
+        if command and command.group(1).lower() != "caption":
+            # Not captions "about /brainstorm cats": inline, Muse only writes captions.
+            hint = f"Inline I write captions — send /{command.group(1)} in my chat"
+            await query.answer([], cache_time=5, button=inline_hint(hint))
+            return
+        text = text[command.end() :] if command else text
+        if not text:
+            await query.answer([], cache_time=5, button=inline_hint("Describe your post…"))
+            return
         user = query.from_user
         incoming = Incoming(
             SessionKey("telegram", str(user.id), INLINE_THREAD),

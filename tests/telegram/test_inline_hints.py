@@ -108,3 +108,19 @@ async def test_a_hint_never_ends_on_an_abbreviation(tg: Harness) -> None:
     answer = await fake.wait_for(lambda: fake.inline_answers.get(query))
     assert answer["results"] == []
     assert answer["button"]["text"] == "Tell me what the post shows"
+
+
+async def test_a_command_typed_inline_is_not_captioned_as_words(tg: Harness) -> None:
+    """ "@muse /brainstorm cats" gave captions about "/brainstorm cats"; "/caption" typed
+    inline is the same as the words alone."""
+    fake = tg.fake
+    tg.adapter.cfg.inline_debounce_s = 0
+    other = await fake.push_inline_query("/brainstorm cats")
+    hint = await fake.wait_for(lambda: fake.inline_answers.get(other))
+    assert hint["results"] == [] and len(hint["button"]["text"]) <= HINT_MAX
+    assert hint["button"]["text"].startswith("Inline I write captions — send /brainstorm")
+    assert not tg.model.calls
+    same = await fake.push_inline_query("/caption a rainy tram")
+    drafts = await fake.wait_for(lambda: fake.inline_answers.get(same))
+    assert drafts["results"]
+    assert "/caption" not in str(tg.model.calls[-1])
