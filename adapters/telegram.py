@@ -54,7 +54,7 @@ from adapters.telegram_outbound import Ack, Sender
 from adapters.telegram_outbox import TelegramOutbox
 from adapters.telegram_poll import PollRequest, quiet_logs
 from bot.config import SettingsError
-from bot.core import Core
+from bot.core import UNORDERED_ACTIONS, Core
 from bot.messages import Action, Attachment, Incoming
 from bot.ordering import KeyedLocks, line_of
 
@@ -301,17 +301,20 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         self._track()
         session = session_of(message)
         group = is_group_chat(message.chat)
+        user = str(query.from_user.id)
         # In groups, answer under the message whose button was pressed.
         target = Target(
             message.chat.id, topic_of(message), message.message_id if group else None, group
         )
         # Don't leave the spinner turning while this conversation waits its turn.
         early = asyncio.get_running_loop().call_later(CALLBACK_ACK_S, lambda: self.spawn(ack()))
+        # A vote takes no place in line (as in the core): never behind the voter's own riff.
+        line = None if action.verb in UNORDERED_ACTIONS else line_of(session, user, group)
         try:
-            async with self._order.hold(line_of(session, str(query.from_user.id), group)):
+            async with self._order.hold(line) if line else contextlib.nullcontext():
                 incoming = Incoming(
                     session,
-                    str(query.from_user.id),
+                    user,
                     user_name=display_name(query.from_user),
                     user_handle=query.from_user.username or "",
                     is_group=group,
