@@ -24,7 +24,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -36,9 +36,9 @@ from telegram.ext import (
 
 from adapters.base import Adapter
 from adapters.telegram_delivery import Delivery
+from adapters.telegram_files import TOO_BIG, TooBig, download, file_sizes
 from adapters.telegram_inbound import (
     Albums,
-    Media,
     Target,
     asked_anonymously,
     display_name,
@@ -55,7 +55,7 @@ from adapters.telegram_outbox import TelegramOutbox
 from adapters.telegram_poll import PollRequest, quiet_logs
 from bot.config import SettingsError
 from bot.core import UNORDERED_ACTIONS, Core
-from bot.messages import Action, Attachment, Incoming
+from bot.messages import Action, Incoming
 from bot.ordering import KeyedLocks, line_of
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,6 @@ ANONYMOUS = (
 SEND_CONNECTIONS = 8
 # A button press shows a spinner until answered; answer it by then even if still writing.
 CALLBACK_ACK_S = 2.0
-MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
-TOO_BIG = "That image is over Telegram's 20 MB limit for bots — send a smaller one."
 # New messages from people in private chats and groups; service notices are not Muse's.
 MESSAGES = (
     filters.UpdateType.MESSAGE
@@ -264,8 +262,8 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                     reply_to_muse=inbound.reply_to_muse,
                     addressed=inbound.addressed,
                     # Chatter is only ever collected as text: never fetch its files.
-                    attachments=await self._download(
-                        inbound.media, fetch=inbound.addressed, sizes=_file_sizes(message)
+                    attachments=await download(
+                        self.bot, inbound.media, fetch=inbound.addressed, sizes=file_sizes(message)
                     ),
                     raw=message,
                 )
@@ -339,31 +337,6 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         self._track()
         await self.inline.answer(query)
 
-    async def _download(
-        self, media: tuple[Media, ...], fetch: bool, sizes: dict[str, int]
-    ) -> tuple[Attachment, ...]:
-        """Fetch photos (the core may caption them); other kinds only need naming. An
-        image over the Bot API's limit raises TooBig: getFile itself refuses it, so its
-        size is checked first, as the message states it (`sizes`), when it does."""
-        out = []
-        for m in media:
-            if fetch and m.kind == "image" and m.file_id:
-                if sizes.get(m.file_id, 0) > MAX_DOWNLOAD:
-                    raise TooBig
-                try:
-                    file = await self.bot.get_file(m.file_id)
-                except BadRequest as exc:
-                    if "too big" in str(exc).lower():
-                        raise TooBig from None
-                    raise
-                if (file.file_size or 0) > MAX_DOWNLOAD:
-                    raise TooBig
-                data = bytes(await file.download_as_bytearray())
-                out.append(Attachment("image", data=data, mime=m.mime, name=m.name))
-            else:
-                out.append(Attachment(m.kind, mime=m.mime, name=m.name))
-        return tuple(out)
-
     # -- errors --------------------------------------------------------------
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -376,22 +349,6 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         self.gone_because = "Telegram rejected the token (revoked in @BotFather?)"
         log.error("telegram: %s; no more messages will arrive", self.gone_because)
         self.gone.set()
-
-
-class TooBig(Exception):
-    """An image the Bot API won't hand over (over 20 MB)."""
-
-
-def _file_sizes(message: Message) -> dict[str, int]:
-    """file_id -> size, as the message (or the one it replies to) states it."""
-    sizes = {}
-    for m in (message, message.reply_to_message):
-        if m is None:
-            continue
-        for f in (*m.photo, m.document):
-            if f is not None and f.file_size:
-                sizes[f.file_id] = f.file_size
-    return sizes
 
 
 def _file_url(base_url: str) -> str:
