@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +37,7 @@ from telegram.ext import (
 
 from adapters.base import Adapter
 from adapters.telegram_delivery import Delivery
-from adapters.telegram_files import TOO_BIG, TooBig, download, file_sizes
+from adapters.telegram_files import TOO_BIG, TooBig, download, file_sizes, named
 from adapters.telegram_inbound import (
     Albums,
     Target,
@@ -244,37 +245,46 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                 await self.sender.say(where, ANONYMOUS)
             return
         self._track()
+        asked = Incoming(
+            inbound.session,
+            str(inbound.user.id),
+            text=inbound.text,
+            user_name=display_name(inbound.user),
+            user_handle=inbound.user.username or "",
+            is_group=inbound.target.is_group,
+            message_id=str(message.message_id),
+            reply_to_text=inbound.reply_to_text,
+            reply_to_id=str(inbound.reply_to_id) if inbound.reply_to_id else None,
+            reply_to_muse=inbound.reply_to_muse,
+            addressed=inbound.addressed,
+            attachments=named(inbound.media),
+            raw=message,
+        )
+        # In the inbox before it waits in line: Telegram won't send it again, so a kill
+        # while an earlier answer is written must not lose it (bot/recovery.py).
+        entry = self.core.receive(asked)
+        handed = False
         # The place in line is taken here, before the first await.
         async with self._order.hold(
             line_of(inbound.session, str(inbound.user.id), inbound.target.is_group)
         ):
             try:
-                incoming = Incoming(
-                    inbound.session,
-                    str(inbound.user.id),
-                    text=inbound.text,
-                    user_name=display_name(inbound.user),
-                    user_handle=inbound.user.username or "",
-                    is_group=inbound.target.is_group,
-                    message_id=str(message.message_id),
-                    reply_to_text=inbound.reply_to_text,
-                    reply_to_id=str(inbound.reply_to_id) if inbound.reply_to_id else None,
-                    reply_to_muse=inbound.reply_to_muse,
-                    addressed=inbound.addressed,
-                    # Chatter is only ever collected as text: never fetch its files.
-                    attachments=await download(
-                        self.bot, inbound.media, fetch=inbound.addressed, sizes=file_sizes(message)
-                    ),
-                    raw=message,
+                # Chatter is only ever collected as text: never fetch its files.
+                media = await download(
+                    self.bot, inbound.media, fetch=inbound.addressed, sizes=file_sizes(message)
                 )
                 delivery = self._delivery(inbound.target, inbound.user, typing=inbound.addressed)
-                await delivery.run(self.core.handle(incoming))
+                handed = True
+                await delivery.run(self.core.handle(replace(asked, attachments=media), entry))
             except TooBig:  # never answer as if the image weren't there
                 await self.sender.say(inbound.target, TOO_BIG)
             except Exception:
                 log.exception("telegram: failed to answer in %s", inbound.session)
                 if inbound.addressed:
                     await self.sender.say(inbound.target, OOPS)
+            finally:
+                if entry is not None and not handed:  # answered here: nothing to recover
+                    await entry.done()
 
     async def _on_migrate(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup, with a new id: what Muse keeps for it moves."""
@@ -308,19 +318,21 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         early = asyncio.get_running_loop().call_later(CALLBACK_ACK_S, lambda: self.spawn(ack()))
         # A vote takes no place in line (as in the core): never behind the voter's own riff.
         line = None if action.verb in UNORDERED_ACTIONS else line_of(session, user, group)
+        incoming = Incoming(
+            session,
+            user,
+            user_name=display_name(query.from_user),
+            user_handle=query.from_user.username or "",
+            is_group=group,
+            message_id=str(message.message_id),
+            action=action,
+            raw=query,
+        )
+        entry = self.core.receive(incoming)  # before the line, as a message's (above)
         try:
             async with self._order.hold(line) if line else contextlib.nullcontext():
-                incoming = Incoming(
-                    session,
-                    user,
-                    user_name=display_name(query.from_user),
-                    user_handle=query.from_user.username or "",
-                    is_group=group,
-                    message_id=str(message.message_id),
-                    action=action,
-                    raw=query,
-                )
-                await self._delivery(target, query.from_user, ack).run(self.core.handle(incoming))
+                delivery = self._delivery(target, query.from_user, ack)
+                await delivery.run(self.core.handle(incoming, entry))
         except Exception:
             log.exception("telegram: failed to answer a button in %s", session)
             await ack(OOPS)

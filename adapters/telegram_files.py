@@ -45,6 +45,11 @@ async def download(
     return tuple(out)
 
 
+def named(media: tuple[Media, ...]) -> tuple[Attachment, ...]:
+    """The message's files as the inbox records them: named, none fetched."""
+    return tuple(Attachment(m.kind, mime=m.mime, name=m.name) for m in media)
+
+
 def file_sizes(message: Message) -> dict[str, int]:
     """file_id -> size, as the message (or the one it replies to) states it."""
     sizes = {}
