@@ -36,6 +36,8 @@ from adapters.discord_reply import InteractionReply, MessageReply, Mode, Streame
 from bot.commands import CommandSpec, Sub
 from bot.core import Core
 from bot.messages import Action, Incoming, Progress, Reply
+from bot.ordering import KeyedLocks, line_of
+from bot.recovery import InboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ class DiscordAdapter(DiscordOutbox, Adapter):
         self._runner: asyncio.Task[None] | None = None
         self._previous_base: str | None = None
         self._stopping = False
+        # Each person's answers in a conversation go out whole and in order (as on Telegram).
+        self._order = KeyedLocks()
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -331,14 +335,21 @@ class DiscordAdapter(DiscordOutbox, Adapter):
         out = MessageReply(
             message, target, interval=self.edit_interval, reference=reference, typing=True
         )
-        await self._stream(incoming, out)
+        # A long answer's parts were split by the same person's next answer, sent while
+        # they went out: it now waits its turn, recorded first so a kill meanwhile loses
+        # nothing (bot/recovery.py).
+        entry = self.core.receive(incoming)
+        async with self._order.hold(line_of(incoming.session, incoming.user_id, incoming.is_group)):
+            await self._stream(incoming, out, entry)
 
     # -- shared ------------------------------------------------------------------
 
-    async def _stream(self, incoming: Incoming, out: Streamer) -> None:
+    async def _stream(
+        self, incoming: Incoming, out: Streamer, entry: InboxEntry | None = None
+    ) -> None:
         answered = False
         try:
-            async for item in self.core.handle(incoming):
+            async for item in self.core.handle(incoming, entry):
                 if isinstance(item, Progress):
                     out.progress(item.text)
                 else:

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,9 +37,9 @@ from telegram.ext import (
 
 from adapters.base import Adapter
 from adapters.telegram_delivery import Delivery
+from adapters.telegram_files import Unfetchable, download, file_sizes, named
 from adapters.telegram_inbound import (
     Albums,
-    Media,
     Target,
     asked_anonymously,
     display_name,
@@ -54,8 +55,8 @@ from adapters.telegram_outbound import Ack, Sender
 from adapters.telegram_outbox import TelegramOutbox
 from adapters.telegram_poll import PollRequest, quiet_logs
 from bot.config import SettingsError
-from bot.core import Core
-from bot.messages import Action, Attachment, Incoming
+from bot.core import UNORDERED_ACTIONS, Core
+from bot.messages import Action, Incoming
 from bot.ordering import KeyedLocks, line_of
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,6 @@ ANONYMOUS = (
 SEND_CONNECTIONS = 8
 # A button press shows a spinner until answered; answer it by then even if still writing.
 CALLBACK_ACK_S = 2.0
-MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
-TOO_BIG = "That image is over Telegram's 20 MB limit for bots — send a smaller one."
-NOT_FETCHED = "I couldn't fetch your photo from Telegram — send it again in a moment."
 # New messages from people in private chats and groups; service notices are not Muse's.
 MESSAGES = (
     filters.UpdateType.MESSAGE
@@ -247,37 +245,46 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                 await self.sender.say(where, ANONYMOUS)
             return
         self._track()
+        asked = Incoming(
+            inbound.session,
+            str(inbound.user.id),
+            text=inbound.text,
+            user_name=display_name(inbound.user),
+            user_handle=inbound.user.username or "",
+            is_group=inbound.target.is_group,
+            message_id=str(message.message_id),
+            reply_to_text=inbound.reply_to_text,
+            reply_to_id=str(inbound.reply_to_id) if inbound.reply_to_id else None,
+            reply_to_muse=inbound.reply_to_muse,
+            addressed=inbound.addressed,
+            attachments=named(inbound.media),
+            raw=message,
+        )
+        # In the inbox before it waits in line: Telegram won't send it again, so a kill
+        # while an earlier answer is written must not lose it (bot/recovery.py).
+        entry = self.core.receive(asked)
+        handed = False
         # The place in line is taken here, before the first await.
         async with self._order.hold(
             line_of(inbound.session, str(inbound.user.id), inbound.target.is_group)
         ):
             try:
-                incoming = Incoming(
-                    inbound.session,
-                    str(inbound.user.id),
-                    text=inbound.text,
-                    user_name=display_name(inbound.user),
-                    user_handle=inbound.user.username or "",
-                    is_group=inbound.target.is_group,
-                    message_id=str(message.message_id),
-                    reply_to_text=inbound.reply_to_text,
-                    reply_to_id=str(inbound.reply_to_id) if inbound.reply_to_id else None,
-                    reply_to_muse=inbound.reply_to_muse,
-                    addressed=inbound.addressed,
-                    # Chatter is only ever collected as text: never fetch its files.
-                    attachments=await self._download(
-                        inbound.media, fetch=inbound.addressed, sizes=_file_sizes(message)
-                    ),
-                    raw=message,
+                # Chatter is only ever collected as text: never fetch its files.
+                media = await download(
+                    self.bot, inbound.media, fetch=inbound.addressed, sizes=file_sizes(message)
                 )
                 delivery = self._delivery(inbound.target, inbound.user, typing=inbound.addressed)
-                await delivery.run(self.core.handle(incoming))
+                handed = True
+                await delivery.run(self.core.handle(replace(asked, attachments=media), entry))
             except Unfetchable as exc:  # never answer as if the image weren't there
                 await self.sender.say(inbound.target, str(exc))
             except Exception:
                 log.exception("telegram: failed to answer in %s", inbound.session)
                 if inbound.addressed:
                     await self.sender.say(inbound.target, OOPS)
+            finally:
+                if entry is not None and not handed:  # answered here: nothing to recover
+                    await entry.done()
 
     async def _on_migrate(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup, with a new id: what Muse keeps for it moves."""
@@ -302,25 +309,30 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         self._track()
         session = session_of(message)
         group = is_group_chat(message.chat)
+        user = str(query.from_user.id)
         # In groups, answer under the message whose button was pressed.
         target = Target(
             message.chat.id, topic_of(message), message.message_id if group else None, group
         )
         # Don't leave the spinner turning while this conversation waits its turn.
         early = asyncio.get_running_loop().call_later(CALLBACK_ACK_S, lambda: self.spawn(ack()))
+        # A vote takes no place in line (as in the core): never behind the voter's own riff.
+        line = None if action.verb in UNORDERED_ACTIONS else line_of(session, user, group)
+        incoming = Incoming(
+            session,
+            user,
+            user_name=display_name(query.from_user),
+            user_handle=query.from_user.username or "",
+            is_group=group,
+            message_id=str(message.message_id),
+            action=action,
+            raw=query,
+        )
+        entry = self.core.receive(incoming)  # before the line, as a message's (above)
         try:
-            async with self._order.hold(line_of(session, str(query.from_user.id), group)):
-                incoming = Incoming(
-                    session,
-                    str(query.from_user.id),
-                    user_name=display_name(query.from_user),
-                    user_handle=query.from_user.username or "",
-                    is_group=group,
-                    message_id=str(message.message_id),
-                    action=action,
-                    raw=query,
-                )
-                await self._delivery(target, query.from_user, ack).run(self.core.handle(incoming))
+            async with self._order.hold(line) if line else contextlib.nullcontext():
+                delivery = self._delivery(target, query.from_user, ack)
+                await delivery.run(self.core.handle(incoming, entry))
         except Exception:
             log.exception("telegram: failed to answer a button in %s", session)
             await ack(OOPS)
@@ -337,32 +349,6 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         self._track()
         await self.inline.answer(query)
 
-    async def _download(
-        self, media: tuple[Media, ...], fetch: bool, sizes: dict[str, int]
-    ) -> tuple[Attachment, ...]:
-        """Fetch photos (the core may caption them); other kinds only need naming. One
-        over the Bot API's limit, or not handed over, raises Unfetchable; getFile refuses
-        a big one, so its size is checked first, as the message states it (`sizes`)."""
-        out = []
-        for m in media:
-            if fetch and m.kind == "image" and m.file_id:
-                if sizes.get(m.file_id, 0) > MAX_DOWNLOAD:
-                    raise Unfetchable(TOO_BIG)
-                try:
-                    file = await self.bot.get_file(m.file_id)
-                    if (file.file_size or 0) > MAX_DOWNLOAD:
-                        raise Unfetchable(TOO_BIG)
-                    data = bytes(await file.download_as_bytearray())
-                except TelegramError as exc:
-                    if "too big" in str(exc).lower():
-                        raise Unfetchable(TOO_BIG) from None
-                    log.warning("telegram: could not fetch a photo: %s", exc)
-                    raise Unfetchable(NOT_FETCHED) from None
-                out.append(Attachment("image", data=data, mime=m.mime, name=m.name))
-            else:
-                out.append(Attachment(m.kind, mime=m.mime, name=m.name))
-        return tuple(out)
-
     # -- errors --------------------------------------------------------------
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -375,23 +361,6 @@ class TelegramAdapter(TelegramOutbox, Adapter):
         self.gone_because = "Telegram rejected the token (revoked in @BotFather?)"
         log.error("telegram: %s; no more messages will arrive", self.gone_because)
         self.gone.set()
-
-
-class Unfetchable(Exception):
-    """An image the Bot API won't hand over: over 20 MB (TOO_BIG), or getFile or the
-    download failed (NOT_FETCHED, Telegram's side: not "something went wrong" in Muse)."""
-
-
-def _file_sizes(message: Message) -> dict[str, int]:
-    """file_id -> size, as the message (or the one it replies to) states it."""
-    sizes = {}
-    for m in (message, message.reply_to_message):
-        if m is None:
-            continue
-        for f in (*m.photo, m.document):
-            if f is not None and f.file_size:
-                sizes[f.file_id] = f.file_size
-    return sizes
 
 
 def _file_url(base_url: str) -> str:

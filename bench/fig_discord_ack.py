@@ -104,7 +104,7 @@ async def measure(n: int, model_s: float, floor: bool) -> dict[str, Any]:
             core.llm.stream = slow  # type: ignore[method-assign]
         if floor:
 
-            async def nothing(msg: Incoming) -> AsyncIterator[Outgoing]:
+            async def nothing(msg: Incoming, entry: object = None) -> AsyncIterator[Outgoing]:
                 yield Reply("ok")
 
             core.handle = nothing  # type: ignore[method-assign]

@@ -167,12 +167,15 @@ class Core:
 
     # -- entry points ------------------------------------------------------
 
-    async def handle(self, msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def handle(
+        self, msg: Incoming, entry: InboxEntry | None = None
+    ) -> AsyncIterator[Outgoing]:
         """Answer one message. Messages of one conversation are handled strictly in
         arrival order; other conversations run concurrently. The work runs in its own
         task and reaches the caller through a Mailbox, so delivery (however slow) never
-        holds up the work, and a caller that stops reading never breaks it."""
-        entry = self._receive(msg)
+        holds up the work, and a caller that stops reading never breaks it. `entry`: the
+        message's inbox row, if the adapter recorded it already (receive())."""
+        entry = entry or self.receive(msg)
         box = Mailbox()
         self.track(self._produce(msg, box, entry))
         delivered = False
@@ -193,9 +196,11 @@ class Core:
                 else:
                     self.track(entry.done())
 
-    def _receive(self, msg: Incoming) -> InboxEntry | None:
+    def receive(self, msg: Incoming) -> InboxEntry | None:
         """Record the message in the inbox now, before any work, unless there is nothing
-        to come back to later (chatter Muse wasn't asked about, an inline query)."""
+        to come back to later (chatter Muse wasn't asked about, an inline query). An
+        adapter that makes a message wait in a line of its own records it first, then
+        hands the entry to handle()."""
         if not msg.addressed or msg.message_id is None:
             return None
         recording = asyncio.ensure_future(self.memory.inbox_receive(msg, self.run_id))

@@ -3,12 +3,14 @@ one Core, against the fake Bot API and the fake Discord."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,7 @@ from bot.config import Settings, load_settings
 from bot.core import Core
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.fake_payloads import EPHEMERAL, FakeInteraction
+from tests.helpers import slow_answers
 from tests.telegram.conftest import fast_limiter, final
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
 
@@ -153,3 +156,37 @@ async def test_export_after_linking_holds_both_identities_and_their_drafts(both:
     assert any(p == "discord" for p, _ in platforms)
     kinds = sorted({d["kind"] for d in data["drafts"]})
     assert kinds == ["caption", "idea"]  # Telegram's captions and Discord's ideas
+
+
+async def test_an_answer_being_written_while_its_account_links_is_kept(
+    both: Both, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice's Discord caption is still being written in her DMs when she sends the
+    Telegram code from a Discord channel: the caption comes, and is hers after linking."""
+    tg, dc = both.tg, both.dc
+    code = await telegram_code(tg)
+    writing, release = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        writing.set()
+        await release.wait()
+
+    slow_answers(both.core.llm, monkeypatch, before=slow)
+    memory = both.core.memory
+    series_of = memory.active_series
+
+    async def linking_now(person: int) -> Any:
+        release.set()  # the caption goes on while /link joins the accounts
+        return await series_of(person)
+
+    caption = await dc.send_slash("caption", {"description": "a rainy tram"}, dm=True)
+    await writing.wait()
+    monkeypatch.setattr(memory, "active_series", linking_now)
+    general = await dc.add_channel("general")
+    linking = await dc.send_slash("link", {"code": code}, channel=general)
+    assert "Linked ✓" in await dc.wait_for(lambda: done(linking))
+    captions = await dc.wait_for(lambda: done(caption))
+    assert "3 captions for" in captions and "deleted" not in captions
+    person = await memory.find_user("telegram", str(ALICE_TG))
+    assert person is not None
+    assert len((await memory.export(person))["drafts"]) == 3

@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.memory.links import ALPHABET, CODE_LENGTH, CODE_TTL, Identity
 from bot.memory.series import SeriesRecord
 from bot.messages import Outgoing, Reply
+from bot.skills.account import FORGET_WAIT_S
 
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "the console"}
 CODE_RE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -53,6 +54,10 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
         yield Reply(REFUSED.format(minutes=minutes), is_error=True, private=True)
         return
     had = await ctx.memory.active_series(ctx.person)
+    # Answers still being written for this account (in another chat or channel) store
+    # under its id, which joining removes: they finish first and are joined with the rest,
+    # instead of failing as if the person had been deleted (as /forget waits for them).
+    await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
     result = await ctx.memory.redeem_link_code(code, ctx.person)
     if result.same and len(result.identities) > 1:
         # Made on an account already linked with this one (not necessarily this one).

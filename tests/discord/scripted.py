@@ -16,7 +16,7 @@ def script_core(
     """Replace the core's answer with `answer(msg)`; returns the messages it was given."""
     seen: list[Incoming] = []
 
-    async def handle(msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def handle(msg: Incoming, entry: object = None) -> AsyncIterator[Outgoing]:
         seen.append(msg)
         for out in answer(msg):
             yield out

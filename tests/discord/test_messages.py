@@ -16,7 +16,7 @@ from adapters.discord import DiscordAdapter
 from bot.core import Core
 from bot.llm.engine import Answer
 from bot.llm.fake import ScriptedChatModel
-from bot.messages import Reply, SessionKey
+from bot.messages import Incoming, Reply, SessionKey
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.fake_payloads import EPHEMERAL, LOADING
 
@@ -251,3 +251,42 @@ async def test_typing_shows_again_while_the_first_words_are_slow(
     await fake.wait_for(lambda: len(done(fake.bot_messages())) == 2)
     between = calls()[calls().index("POST") : len(calls()) - calls()[::-1].index("POST")]
     assert between.count("typing") <= 1
+
+
+async def test_a_long_answer_arrives_whole_before_the_next_one(
+    adapter: DiscordAdapter, fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice asks for something long (three messages' worth), then at once for /help: the
+    long answer's parts used to be split by /help's, which went out in between."""
+    assert isinstance(core.llm.model, ScriptedChatModel)
+    core.llm.model.enqueue("\n\n".join(f"Part {n}: " + "tram " * 150 for n in range(6)))
+    route, handle, receive = fake._route, core.handle, core.receive
+    help_sent, help_waits, handled = asyncio.Event(), asyncio.Event(), set()
+
+    async def slow_discord(method: str, p: list[str], body: Any, files: Any) -> Any:
+        text = str((body or {}).get("content") or "")
+        help_sent.set() if text.startswith("Here is what I can do") else None
+        if text.startswith("Part 0") and "✍️" not in text:  # until /help went out, or waits
+            await asyncio.wait(
+                [asyncio.ensure_future(e.wait()) for e in (help_sent, help_waits)],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        return await route(method, p, body, files)
+
+    def handing(msg: Incoming, entry: Any = None) -> Any:
+        handled.add(msg.text)
+        return handle(msg, entry)
+
+    def received(msg: Incoming) -> Any:
+        help_waits.set() if msg.text == "/help" and msg.text not in handled else None
+        return receive(msg)
+
+    monkeypatch.setattr(fake, "_route", slow_discord)
+    monkeypatch.setattr(core, "handle", handing)
+    monkeypatch.setattr(core, "receive", received)
+    await fake.send_message("tell me everything about trams", dm=True)
+    await fake.send_message("/help", dm=True)
+    channel = fake.dm_channels[fake.user(name="alice")["id"]]
+    sent = await fake.wait_for(lambda: len(got := done(fake.bot_messages(channel))) >= 5 and got)
+    assert [m["content"][:6] for m in sent][:3] == ["Part 0", "Part 2", "Part 4"]
+    assert sent[3]["content"].startswith("Here is what I can do")

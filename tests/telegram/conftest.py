@@ -15,6 +15,7 @@ from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Incoming, Outgoing
+from bot.recovery import InboxEntry
 from tests.helpers import slow_answers
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, Sent
 
@@ -90,9 +91,9 @@ def seen(tg: Harness, monkeypatch: pytest.MonkeyPatch) -> list[Incoming]:
     got: list[Incoming] = []
     handle = tg.core.handle
 
-    def spy(msg: Incoming) -> AsyncIterator[Outgoing]:
+    def spy(msg: Incoming, entry: InboxEntry | None = None) -> AsyncIterator[Outgoing]:
         got.append(msg)
-        return handle(msg)
+        return handle(msg, entry)
 
     monkeypatch.setattr(tg.core, "handle", spy)
     return got

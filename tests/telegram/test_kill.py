@@ -15,7 +15,7 @@ from tests.helpers import muse_run
 from tests.telegram.conftest import final
 from tests.telegram.fake_bot_api import FakeBotAPI
 
-ALICE = 111
+ALICE, BOB = 111, 222
 ANSWER = "Golden hour on the tram tracks: shoot low and let the rails lead the eye."
 
 
@@ -118,3 +118,25 @@ async def test_a_second_muse_run_on_the_same_data_dir_stops_and_takes_nothing(
     assert answer.text == ANSWER
     assert answers(fake, "Golden hour") == [ANSWER]
     assert len(slow_model.requests) == 1
+
+
+async def test_a_message_waiting_behind_a_slow_answer_is_not_lost_by_a_kill(
+    fake: FakeBotAPI, slow_model: FakeOpenAI
+) -> None:
+    """Alice's second message waits for her first one's answer when Muse is killed: once
+    Telegram handed it over it is Muse's to answer (Telegram won't send it again)."""
+    slow_model.enqueue(hang(600))
+    async with muse_run("telegram") as first:
+        one = await fake.push_message("any tips for tram photos at sunset?")
+        await slow_model.wait_for_requests(1, within=60)  # the model is writing
+        two = await fake.push_message("and on a rainy day?")  # in line behind it
+        await fake.push_message("hi", user=fake.user(BOB, "bob", "Bob"))
+        await final(fake, BOB, "Golden hour", within=60)  # Telegram handed both over
+        await fake.wait_for(lambda: not fake.updates, within=60)
+        await first.kill()
+
+    async with muse_run("telegram") as second:
+        await fake.wait_for(lambda: len(answers(fake, "Golden hour")) == 2, within=60)
+    assert second.returncode == 0, second.stderr[-2000:]
+    answered = [m.reply_to for m in fake.messages(ALICE) if "Golden hour" in m.text]
+    assert answered == [one["message_id"], two["message_id"]]

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.messages import Action, Button, Incoming, Outgoing, Progress, Reply, SessionKey
+from bot.recovery import InboxEntry
 from tests.telegram.conftest import Harness, final, partial
 
 GROUP = -1001234567890
@@ -72,9 +73,9 @@ async def test_open_thread_makes_a_forum_topic_when_allowed(tg: Harness) -> None
     seen: list[Incoming] = []
     handle = tg.core.handle
 
-    def spy(msg: Incoming) -> AsyncIterator[Outgoing]:
+    def spy(msg: Incoming, entry: InboxEntry | None = None) -> AsyncIterator[Outgoing]:
         seen.append(msg)
-        return handle(msg)
+        return handle(msg, entry)
 
     tg.core.handle = spy  # type: ignore[method-assign]
     await fake.push_message("/help", chat=forum, thread_id=int(topic.thread_id))
@@ -136,9 +137,11 @@ async def test_a_toast_is_a_pop_up_not_a_message(
     sent = await final(fake, GROUP, "#7")
     handle = tg.core.handle
 
-    async def vote_counted(msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def vote_counted(
+        msg: Incoming, entry: InboxEntry | None = None
+    ) -> AsyncIterator[Outgoing]:
         if msg.action is None:
-            async for out in handle(msg):
+            async for out in handle(msg, entry):
                 yield out
             return
         assert msg.action == Action("vote", 7) and msg.message_id == idea
@@ -160,7 +163,9 @@ async def test_an_empty_reply_sends_nothing_and_removes_its_partial_text(
     tg.adapter.cfg.stream_after_s = 0
     go_on = asyncio.Event()
 
-    async def done_elsewhere(msg: Incoming) -> AsyncIterator[Outgoing]:
+    async def done_elsewhere(
+        msg: Incoming, entry: InboxEntry | None = None
+    ) -> AsyncIterator[Outgoing]:
         if msg.text == "quiet":
             yield Reply("")
             return

@@ -5,6 +5,7 @@ summary by command and by timer, a restart, two groups at once, forged presses."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from tests.fakes.clock import FakeClock
+from tests.helpers import slow_answers
 from tests.session_kit import SEEDS, SUMMARY
 from tests.telegram.conftest import fast_limiter, final
 from tests.telegram.fake_bot_api import FakeBotAPI, Sent
@@ -295,3 +297,27 @@ async def test_nothing_of_the_session_reaches_a_private_chat(team: Team) -> None
     prompt = team.model.last_prompt()
     assert "Secret Sauce" not in prompt and "Pixel Picnic" not in prompt
     assert "stream names" not in prompt
+
+
+async def test_a_vote_is_counted_at_once_while_its_voters_riff_is_written(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cat presses 🔀 Riff (slow) and then 👍 on another idea: the vote pops up "Voted"
+    at once, not an empty answer and a vote that lands only after the riff."""
+    fake = team.fake
+    forum_with_topics(fake)
+    await start_in_forum(team)
+    writing, release = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        writing.set()
+        await release.wait()
+
+    slow_answers(team.core.llm, monkeypatch, before=slow)
+    riffing = await fake.press_button(team.idea(FORUM, 1), "🔀", user=team.person(CAT))
+    await writing.wait()
+    vote = await team.press(CAT, team.idea(FORUM, 2), "👍")
+    assert vote.get("text") == "👍 Voted for #2 — 1 vote now."
+    release.set()
+    await fake.wait_for(lambda: fake.callback_answers.get(riffing))
+    await team.idea_shown(FORUM, 4, "Pixel Picnic Live")
