@@ -3,21 +3,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 
-from adapters.console import ConsoleAdapter
 from bot.config import Settings
 from bot.core import Core
-
-
-async def console_run(core: Core, script: str, *, group: bool = False) -> str:
-    """What the terminal shows for `script` (one line each), piped."""
-    out = io.StringIO()
-    console = ConsoleAdapter(core, stdin=io.StringIO(script), stdout=out, group=group)
-    core.attach(console.name, console)
-    assert await console.run() == 0
-    return out.getvalue()
+from tests.test_console import console_run
 
 
 async def test_captions_for_an_idea_are_for_the_creators_platform(core: Core) -> None:
