@@ -160,11 +160,11 @@ async def history(ctx: Context) -> AsyncIterator[Outgoing]:
     ]
     for d in drafts:
         mark = {"chosen": " ✓ picked", "posted": " ✓ posted", "rejected": " ✗"}.get(d.status, "")
-        where = f" · {d.platform}" if d.platform else ""
+        platform = f" · {d.platform}" if d.platform else ""
         origin = f" · from #{d.parent_id}" if d.parent_id else ""
         first = d.text.split("\n")[0]
         snippet = first[:80] + ("…" if len(first) > 80 else "")
-        lines.append(f"#{d.id} {d.kind}{where}{origin}{mark}: {snippet}")
+        lines.append(f"#{d.id} {d.kind}{platform}{origin}{mark}: {snippet}")
     yield Reply("\n".join(lines), private=True)
 
 
