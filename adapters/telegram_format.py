@@ -25,10 +25,13 @@ def tg_len(text: str) -> int:
 
 
 # The Markdown chat models write, shown as Telegram formats it rather than as stray
-# symbols: **bold**, `code`, [links](https://…) and "## headings" (a hashtag has no
+# symbols: **bold**, *italic*, `code`, [links](https://…) and "## headings" (a hashtag has no
 # space after its #; as in Markdown, a heading's # is followed by a space or a tab, not
 # by a line break like \r).
 BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+# *italic*: single stars around words ("5 * 3" and "* item" have spaces inside), never
+# across a tag already made (escaped text has no other < or >).
+ITALIC_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*(?![\w*])")
 # A link, maybe bold as a whole ("**[label](url)**", as models often write it).
 LINK_RE = re.compile(r"(\*\*)?\[([^\[\]\n]+)\]\((https?://[^\s()<>\"]+)\)(?(1)\*\*)")
 CODE_RE = re.compile(r"`([^`\n]+)`")
@@ -68,7 +71,7 @@ def _links_and_bold(text: str) -> str:
 
 
 def _bold(text: str) -> str:
-    return BOLD_RE.sub(r"<b>\1</b>", text)
+    return ITALIC_RE.sub(r"<i>\1</i>", BOLD_RE.sub(r"<b>\1</b>", text))
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:

@@ -169,9 +169,9 @@ DRAFTS = st.lists(st.tuples(HEADER, TEXT), max_size=6).map(
 )
 
 
-# Markdown that to_html formats (its marks are then not shown): **bold**, `code`, "# x",
-# [label](https://…) (its URL not shown either).
-MARKDOWN = re.compile(r"\*\*|`|^\s*#{1,6}\s|\]\(", re.M)
+# Markdown that to_html formats (its marks are then not shown): **bold**, *italic*,
+# `code`, "# x", [label](https://…) (its URL not shown either).
+MARKDOWN = re.compile(r"\*|`|^\s*#{1,6}\s|\]\(", re.M)
 MARKED = st.lists(
     st.sampled_from(
         [

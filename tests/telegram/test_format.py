@@ -32,6 +32,12 @@ def test_a_chat_model_s_markdown_shows_as_telegram_formats_it() -> None:
     assert parse_html(html) == "Shot list\nTip: shoot at f/2.8 & wait for the bell\n#Lisbon #Tram28"
 
 
+def test_a_chat_model_s_italics_show_as_italics_and_lone_stars_stay() -> None:
+    html = to_html("Shoot *before* sunrise: 5 * 3 shots, then\n* one wide")
+    assert html == "Shoot <i>before</i> sunrise: 5 * 3 shots, then\n* one wide"
+    assert parse_html(html) == "Shoot before sunrise: 5 * 3 shots, then\n* one wide"
+
+
 def test_a_chat_model_s_links_show_as_links() -> None:
     """A model's [label](url) showed as typed, brackets and all; now as a link. In
     `code` it stays as typed."""
