@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 
 from telegram import InlineQuery, InlineQueryResultArticle, InputTextMessageContent
 from telegram.error import TelegramError
 
 from adapters.telegram_format import inline_hint
-from adapters.telegram_inbound import display_name
+from adapters.telegram_inbound import COMMAND_RE, display_name
 from bot.core import Core
 from bot.messages import Incoming, Reply, SessionKey
 
@@ -21,8 +20,6 @@ log = logging.getLogger(__name__)
 # drafts and style are theirs as anywhere): they never wait in line behind an answer
 # being written in the private chat, and Telegram forgets a query after some 10 s.
 INLINE_THREAD = "inline"
-# "/caption a tram" typed inline is the same as "a tram"; another command is no caption.
-COMMAND_RE = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)")
 
 
 class InlineDrafts:
@@ -52,13 +49,14 @@ class InlineDrafts:
             log.exception("telegram: inline query failed")
 
     async def _draft(self, query: InlineQuery, text: str) -> None:
+        # "/caption a tram" typed inline is the same as "a tram"; another command is no caption.
         command = COMMAND_RE.match(text)
         if command and command.group(1).lower() != "caption":
             # Not captions "about /brainstorm cats": inline, Muse only writes captions.
             hint = f"Inline I write captions — send /{command.group(1)} in my chat"
             await query.answer([], cache_time=5, button=inline_hint(hint))
             return
-        text = text[command.end() :] if command else text
+        text = text[command.end() :].strip() if command else text
         if not text:
             await query.answer([], cache_time=5, button=inline_hint("Describe your post…"))
             return
