@@ -18,6 +18,12 @@ TYPING_LANDS_S = 1.0  # the most a message waits for a "typing…" already on it
 TIDY_UP_S = 5.0  # at a stop, how long answers cut off may take to tidy up what they showed
 
 
+class ImageUnavailable(Exception):
+    """An attached image Muse can't use (too big, or the platform didn't hand it over),
+    with the one line to say so: answering as if it weren't there would caption
+    something else."""
+
+
 def without_gaps(text: str) -> str:
     """A message with the bot's @mention taken out: no double space or blank edge left
     where it was, while its line breaks stay (they separate /style fields, and a

@@ -18,11 +18,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.base import Adapter, without_mention
+from adapters.base import Adapter, ImageUnavailable, without_mention
 from adapters.discord_client import MuseClient, intents, set_api_base
 from adapters.discord_commands import modal_values, slash_text
 from adapters.discord_keys import conversation_of, is_known
-from adapters.discord_media import ImageUnavailable, attachments_of
+from adapters.discord_media import attachments_of
 from adapters.discord_outbox import DiscordOutbox
 from adapters.discord_render import (
     IDEA_FIELD,

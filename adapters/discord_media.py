@@ -9,6 +9,7 @@ import logging
 import aiohttp
 import discord
 
+from adapters.base import ImageUnavailable
 from bot.messages import Attachment, AttachmentKind
 
 log = logging.getLogger(__name__)
@@ -18,11 +19,6 @@ log = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 TOO_BIG = "That image is over 20 MB — send a smaller one."
 NOT_FETCHED = "I couldn't fetch that image from Discord — send it again."
-
-
-class ImageUnavailable(Exception):
-    """An attached image Muse can't use (too big, or the download failed): answering as
-    if it weren't there would caption something else."""
 
 
 def kind_of(file: discord.Attachment) -> AttachmentKind:

@@ -35,9 +35,9 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.base import Adapter
+from adapters.base import Adapter, ImageUnavailable
 from adapters.telegram_delivery import Delivery
-from adapters.telegram_files import Unfetchable, download, file_sizes, named
+from adapters.telegram_files import download, file_sizes, named
 from adapters.telegram_inbound import (
     Albums,
     Target,
@@ -276,7 +276,7 @@ class TelegramAdapter(TelegramOutbox, Adapter):
                 delivery = self._delivery(inbound.target, inbound.user, typing=inbound.addressed)
                 handed = True
                 await delivery.run(self.core.handle(replace(asked, attachments=media), entry))
-            except Unfetchable as exc:  # never answer as if the image weren't there
+            except ImageUnavailable as exc:  # never answer as if the image weren't there
                 await self.sender.say(inbound.target, str(exc))
             except Exception:
                 log.exception("telegram: failed to answer in %s", inbound.session)

@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Message
 from telegram.error import TelegramError
 
+from adapters.base import ImageUnavailable
 from adapters.telegram_inbound import Media
 from bot.messages import Attachment
 
@@ -19,32 +20,27 @@ TOO_BIG = "That image is over Telegram's 20 MB limit for bots — send a smaller
 NOT_FETCHED = "I couldn't fetch your photo from Telegram — send it again in a moment."
 
 
-class Unfetchable(Exception):
-    """An image the Bot API won't hand over: over 20 MB (TOO_BIG), or getFile or the
-    download failed (NOT_FETCHED, Telegram's side: not "something went wrong" in Muse)."""
-
-
 async def download(
     bot: Any, media: tuple[Media, ...], fetch: bool, sizes: dict[str, int]
 ) -> tuple[Attachment, ...]:
     """Fetch photos (the core may caption them); other kinds only need naming. One
-    over the Bot API's limit, or not handed over, raises Unfetchable; getFile refuses
+    over the Bot API's limit, or not handed over, raises ImageUnavailable; getFile refuses
     a big one, so its size is checked first, as the message states it (`sizes`)."""
     out = []
     for m in media:
         if fetch and m.kind == "image" and m.file_id:
             if sizes.get(m.file_id, 0) > MAX_DOWNLOAD:
-                raise Unfetchable(TOO_BIG)
+                raise ImageUnavailable(TOO_BIG)
             try:
                 file = await bot.get_file(m.file_id)
                 if (file.file_size or 0) > MAX_DOWNLOAD:
-                    raise Unfetchable(TOO_BIG)
+                    raise ImageUnavailable(TOO_BIG)
                 data = bytes(await file.download_as_bytearray())
             except TelegramError as exc:
                 if "too big" in str(exc).lower():
-                    raise Unfetchable(TOO_BIG) from None
+                    raise ImageUnavailable(TOO_BIG) from None
                 log.warning("telegram: could not fetch a photo: %s", exc)
-                raise Unfetchable(NOT_FETCHED) from None
+                raise ImageUnavailable(NOT_FETCHED) from None
             out.append(Attachment("image", data=data, mime=m.mime, name=m.name))
         else:
             out.append(Attachment(m.kind, mime=m.mime, name=m.name))
