@@ -9,10 +9,10 @@ link from an X post that had room for it."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-
-import regex
+from typing import Any
 
 # twitter-text v3 (config/v3.json): code points in these ranges weigh 1, all others 2.
 X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
@@ -22,13 +22,21 @@ URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"]+(?<![.,;:!?)\]'\"’”])", r
 
 ZWJ = 0x200D
 KEYCAP = 0x20E3
-# Unicode's extended grapheme clusters (UAX #29), as the regex module implements them.
-GRAPHEME_RE = regex.compile(r"\X")
+
+
+@functools.cache
+def _grapheme_re() -> Any:
+    """Unicode's extended grapheme clusters (UAX #29), as the regex module implements
+    them. Imported on first use: 1.6 MB that an idle `muse run` need not carry."""
+    import regex
+
+    return regex.compile(r"\X")
 
 
 def graphemes(text: str) -> list[str]:
     """The text's user-perceived characters: what a reader sees as one character."""
-    return GRAPHEME_RE.findall(text)
+    found: list[str] = _grapheme_re().findall(text)
+    return found
 
 
 def _is_emoji(cluster: str) -> bool:
