@@ -120,8 +120,11 @@ async def test_long_answer_is_split_at_boundaries(
     channel = fake.dm_channels[i["author"]["id"]]
 
     def answered() -> list[dict]:
+        # Done when the answer's last words are out (its parts go in order); a lost
+        # ending times out here. A count of parts would race the last one.
         sent = fake.bot_messages(channel)
-        return sent if len(sent) >= 3 and "✍️" not in sent[0]["content"] else []
+        done = sent and "✍️" not in sent[0]["content"]
+        return sent if done and sent[-1]["content"].rstrip().endswith(paragraphs[-1]) else []
 
     sent = await fake.wait_for(answered)
     assert all(len(m["content"]) <= 2000 for m in sent)
