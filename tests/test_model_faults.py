@@ -28,12 +28,15 @@ from tests.fakes.openai_server import (
     broken,
     closed_port,
     empty,
+    error_event,
+    garbage,
     hang,
     malformed,
     rate_limited,
     reply,
     server_error,
     status,
+    whole,
 )
 from tests.helpers import ask, message
 from tests.test_cut_answers import FakeLlama
@@ -51,6 +54,8 @@ FAULTS: dict[str, Callable[[], Step]] = {
     "empty": empty,
     "blank": lambda: reply("\n\n"),  # a model that stopped at once after a line break
     "broken stream": lambda: broken(after=4),
+    "error event": error_event,
+    "not utf-8": garbage,
 }
 
 
@@ -277,4 +282,20 @@ async def test_a_retried_answer_cut_at_the_cap_still_says_so(
     finally:
         await core.close()
     assert answer.text == f"Film the tram at dawn, then the bell,\n\n{CUT_NOTE}"
+    assert [r.streamed for r in server.requests] == [True, False]
+
+
+async def test_a_server_that_ignores_stream_still_answers(
+    env: pytest.MonkeyPatch, server: FakeOpenAI
+) -> None:
+    """Asked for a stream, it sends the whole answer as JSON: LangChain finds no chunks in
+    it, and the answer comes from the retry, which asks for it whole."""
+    server.enqueue(whole("Film the tram bell at dawn."), whole("Film the tram bell at dawn."))
+    core = await start_core()
+    try:
+        answer = await ask(core, "an idea for a tram reel?")
+    finally:
+        await core.close()
+    assert not answer.is_error, answer.text
+    assert answer.text == "Film the tram bell at dawn."
     assert [r.streamed for r in server.requests] == [True, False]

@@ -25,7 +25,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator
 from bot.llm import userdata
 from bot.llm.prompts import PromptSpec
 from bot.llm.providers import Provider
-from bot.llm.resilience import EmptyAnswer
+from bot.llm.resilience import EmptyAnswer, Readable
 from bot.messages import Attachment
 
 # The continuation of a completion prompt: what the model wrote so far (after the primer).
@@ -224,7 +224,10 @@ def build(request: Request, provider: Provider) -> Runnable[dict[str, Any], str]
         prompt = text_prompt(completion_prompt(spec))
     prepare = Prepare(request, provider)
     finish = finished(primer(spec, provider) if not request.partial else "", provider.remote)
-    chain = prepare | prompt | provider.model.bind(**params) | finish
+    model: Runnable[Any, Any] = provider.model.bind(**params)
+    if provider.remote:
+        model = Readable(bound=provider.model, kwargs=params, config={})
+    chain = prepare | prompt | model | finish
     return chain.with_config(tags=[f"provider:{provider.name}"], run_name=provider.name)
 
 

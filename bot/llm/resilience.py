@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -15,7 +16,7 @@ import httpx
 import openai
 from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableConfig, RunnableLambda
 from langchain_core.runnables.retry import RunnableRetry
 from tenacity import RetryCallState
 from tenacity.stop import stop_base
@@ -38,6 +39,11 @@ class EmptyAnswer(Exception):
     """A server answered 200 with no text: treated as a failed call, not as an answer."""
 
 
+class UnreadableAnswer(Exception):
+    """A server's 200 that is no chat completion, raised by the SDK or LangChain as a bare
+    APIError or ValueError (see `Readable`)."""
+
+
 # A server that answered with something that is not a chat completion: a body that is not
 # JSON, or JSON without choices (LangChain then indexes a missing first generation).
 MALFORMED: tuple[type[BaseException], ...] = (
@@ -45,6 +51,7 @@ MALFORMED: tuple[type[BaseException], ...] = (
     openai.APIResponseValidationError,
     IndexError,
     EmptyAnswer,
+    UnreadableAnswer,
 )
 # Worth another try: the server may answer next time.
 RETRYABLE: tuple[type[BaseException], ...] = (
@@ -66,6 +73,54 @@ REFUSED: tuple[type[BaseException], ...] = (openai.APIStatusError,)
 # When the next provider in the fallback chain gets its turn: any failure of the model,
 # including a prompt too long for the embedded model (BadInput) that a server may take.
 FALLBACK_ON: tuple[type[BaseException], ...] = (*RETRYABLE, *REFUSED, BadInput)
+
+
+def unreadable(exc: BaseException) -> UnreadableAnswer | None:
+    """What a server's unreadable 200 raised, as UnreadableAnswer (None for any other
+    error). The SDK raises a bare APIError for an error event inside a stream (or an
+    error body); LangChain a ValueError for a stream with no chunks (a JSON answer to a
+    streamed request), an error body or an HTML page; the decoder UnicodeDecodeError for
+    bytes that aren't UTF-8. None of them was a fault class, so each came out as
+    "Something went wrong" with a traceback, never retried nor handed to the fallback.
+    The detail names the kind, never the server's message (it may quote the request)."""
+    if isinstance(exc, (*RETRYABLE, *REFUSED)):
+        return None
+    if isinstance(exc, UnicodeDecodeError):
+        return UnreadableAnswer("the server's answer is not UTF-8")
+    if isinstance(exc, openai.APIError):
+        return UnreadableAnswer("the server sent an error inside its 200 answer")
+    if isinstance(exc, ValueError):
+        return UnreadableAnswer("the server's answer is not a chat completion")
+    return None
+
+
+class Readable(RunnableBinding):  # type: ignore[type-arg]
+    """A server's model (`model.bind(...)`), its unreadable answers raised as
+    UnreadableAnswer: malformed, so retried and then handed to the fallback."""
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        try:
+            return await super().ainvoke(input, config, **kwargs)
+        except (openai.APIError, ValueError) as exc:
+            raise (unreadable(exc) or exc) from exc
+
+    async def atransform(
+        self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        try:
+            async for item in super().atransform(input, config, **kwargs):
+                yield item
+        except (openai.APIError, ValueError) as exc:
+            raise (unreadable(exc) or exc) from exc
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        try:
+            async for item in super().astream(input, config, **kwargs):
+                yield item
+        except (openai.APIError, ValueError) as exc:
+            raise (unreadable(exc) or exc) from exc
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:

@@ -13,8 +13,11 @@ without embeddings).
 Faults to inject, each really happening on the wire: `hang` (a timeout),
 `rate_limited` (429 with Retry-After), `server_error`/`status` (5xx and others),
 `malformed` (a body that is not JSON), `empty` (no answer in a 200), `broken` (the
-connection dropped halfway through the answer). A refused connection is a closed port:
-see `closed_port()`. `hold()` keeps every answer back until `release()`.
+connection dropped halfway through the answer), `error_event` (an error inside a 200:
+an SSE error event mid-stream, or an error body), `garbage` (bytes that are not UTF-8),
+`whole` (a whole JSON answer also to a request that asked for a stream). A refused
+connection is a closed port: see `closed_port()`. `hold()` keeps every answer back
+until `release()`.
 
     server = FakeOpenAI()
     base_url = await server.start()          # http://127.0.0.1:PORT/v1
@@ -52,7 +55,7 @@ DEFAULT_ANSWER = (
 class Step:
     """What the server does with one request."""
 
-    kind: str  # "reply" | "error" | "hang" | "malformed" | "empty" | "broken"
+    kind: str  # "reply" | "error" | "hang" | "malformed" | "empty" | "broken" | ...
     text: str = ""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -92,6 +95,24 @@ def empty() -> Step:
 def broken(text: str = DEFAULT_ANSWER, after: int = 3) -> Step:
     """Start answering, then drop the connection after `after` pieces of the text."""
     return Step("broken", text, after=after)
+
+
+def error_event(text: str = "model overloaded") -> Step:
+    """200, then an error: an SSE `{"error": ...}` event after the first chunk (as vLLM,
+    llama.cpp and proxies such as OpenRouter report a failure mid-stream), or a JSON
+    error body for a request that did not stream."""
+    return Step("error_event", text)
+
+
+def garbage() -> Step:
+    """200 with bytes that are not UTF-8 (a broken proxy, a wrong charset)."""
+    return Step("garbage")
+
+
+def whole(text: str = DEFAULT_ANSWER) -> Step:
+    """A whole JSON answer, also when the request asked for a stream (a server or proxy
+    that ignores `stream`)."""
+    return Step("whole", text)
 
 
 def closed_port() -> int:
@@ -209,12 +230,18 @@ class FakeOpenAI:
         if step.kind == "error":
             error = {"error": {"message": step.text, "type": "fake_error", "code": step.status}}
             return web.json_response(error, status=step.status, headers=step.headers)
+        if step.kind == "garbage":
+            junk = b"\xff\xfe\x80 not utf-8 \x81"
+            junk = b"data: " + junk + b"\n\n" if body.get("stream") else junk
+            return web.Response(body=junk, content_type="application/json")
+        if step.kind == "error_event" and not body.get("stream"):
+            return web.json_response({"error": {"message": step.text, "code": 502}})
         if step.kind == "malformed" and not body.get("stream"):
             cut_json = '{"id": "chatcmpl-fake", "choi'
             return web.Response(text=cut_json, content_type="application/json")
         model = body.get("model", "fake-model")
         text, finish = self._capped(step.text, body, self.token_cap)
-        if body.get("stream"):
+        if body.get("stream") and step.kind != "whole":
             return await self._stream(request, model, text, finish, step)
         if step.kind == "broken":
             return await self._drop_midway(request, text)
@@ -308,6 +335,12 @@ class FakeOpenAI:
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
         await send({"role": "assistant", "content": ""})
+        if step.kind == "error_event":
+            error = {"error": {"message": step.text, "type": "server_error", "code": 503}}
+            await response.write(f"data: {json.dumps(error)}\n\n".encode())
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+            return response
         pieces = [] if step.kind == "empty" else re.findall(r"\S+\s*|\s+", text)
         for n, piece in enumerate(pieces):
             if step.kind == "broken" and n == step.after:
