@@ -44,6 +44,14 @@ class LLMRefused(MuseError):
     with_ref = True
 
 
+class LLMTooLong(MuseError):
+    """The server refused the request as longer than its model's context window, even
+    without the earlier conversation: the message itself is too long for it."""
+
+    user_message = "That's more than my writing engine can read at once — try a shorter message."
+    with_ref = True
+
+
 class LLMLeak(MuseError):
     """The answer repeated Muse's own instructions (a prompt injection that worked):
     withheld."""

@@ -299,3 +299,38 @@ async def test_a_server_that_ignores_stream_still_answers(
     assert not answer.is_error, answer.text
     assert answer.text == "Film the tram bell at dawn."
     assert [r.streamed for r in server.requests] == [True, False]
+
+
+async def test_a_conversation_longer_than_the_server_s_context_is_answered_without_it(
+    env: pytest.MonkeyPatch, server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server with a small context (400 context_length_exceeded) once the conversation
+    grew: answered without the earlier turns, and the log says what to change."""
+    core = await start_core()
+    try:
+        for n in range(3):
+            assert not (await ask(core, f"idea {n}: the yellow tram at dawn " * 8)).is_error
+        server.context_chars = len(server.requests[-1].text()) - 1
+        with caplog.at_level(logging.WARNING):
+            answer = await ask(core, "and one for the river?")
+    finally:
+        await core.close()
+    assert not answer.is_error, answer.text
+    assert "idea 2" not in server.requests[-1].text()
+    assert "MUSE_LLM__CONTEXT_TOKENS" in caplog.text
+
+
+async def test_a_message_longer_than_the_server_s_context_is_one_line_saying_so(
+    env: pytest.MonkeyPatch, server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.context_chars = 100
+    core = await start_core()
+    try:
+        with caplog.at_level(logging.WARNING):
+            answer = await ask(core, "a long brief about the yellow tram at dawn " * 5)
+    finally:
+        await core.close()
+    assert answer.is_error and "shorter" in answer.text and "model settings" not in answer.text
+    ref = REF_RE.search(answer.text)
+    assert ref and f"ref {ref.group(1)}" in caplog.text
+    assert len(server.requests) == 1  # a refusal of its length: not asked again as it was

@@ -27,7 +27,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from bot.config import LLMSettings
-from bot.errors import LLMLeak, LLMRefused, LLMUnavailable, MuseError
+from bot.errors import LLMLeak, LLMRefused, LLMTooLong, LLMUnavailable, MuseError
 from bot.llm import userdata
 from bot.llm.chains import (
     ITEM_STOP,
@@ -48,6 +48,7 @@ from bot.llm.resilience import (
     REFUSED,
     RETRYABLE,
     Watch,
+    context_exceeded,
     invoked,
     pause_after_stream,
     retried,
@@ -90,6 +91,11 @@ def final_error(exc: BaseException) -> MuseError:
     """The one error a user sees when every provider failed."""
     if isinstance(exc, MuseError):
         return exc
+    if context_exceeded(exc):
+        return LLMTooLong(
+            f"{described(exc)}: longer than the model's context window (lower "
+            "MUSE_MAX_INPUT_CHARS or MUSE_LLM__MAX_TOKENS, or give the server a larger context)"
+        )
     if isinstance(exc, REFUSED) and not isinstance(exc, RETRYABLE):
         return LLMRefused(described(exc))
     return LLMUnavailable(described(exc))
@@ -306,6 +312,20 @@ class LLMEngine:
             error: BaseException = exc
             where = f"after {len(text)} characters" if text else "before any text"
             log.info("llm: %s failed %s (%s)", first.name, where, type(exc).__name__)
+        if context_exceeded(error) and request.history:
+            # The conversation outgrew the server's context window: every later message
+            # of this conversation would be refused too ("check the model settings").
+            # Answer without the earlier turns, and tell the admin what to change.
+            log.warning(
+                "llm: %s: the request was longer than the model's context window; "
+                "answered without the earlier conversation (lower MUSE_LLM__CONTEXT_TOKENS "
+                "or MUSE_LLM__MAX_TOKENS, or give the server a larger context)",
+                first.name,
+            )
+            alone = replace(request, history=())
+            async for text in self._generate(alone, watch, providers, whole=whole):
+                yield text
+            return
         retry_first = await pause_after_stream(error, self.settings)
         rest = self._recovery(request, providers, error, retry_first=retry_first)
         if rest is None:

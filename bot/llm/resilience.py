@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -121,6 +122,21 @@ class Readable(RunnableBinding):  # type: ignore[type-arg]
                 yield item
         except (openai.APIError, ValueError) as exc:
             raise (unreadable(exc) or exc) from exc
+
+
+# How servers word a request longer than the model's context window (OpenAI and vLLM:
+# "maximum context length", code context_length_exceeded; llama.cpp: "exceeds the
+# available context size", type exceed_context_size_error; others "context window").
+CONTEXT_RE = re.compile(r"context.length|context.size|context.window|maximum context", re.I)
+
+
+def context_exceeded(exc: BaseException) -> bool:
+    """A 400 (or 413) saying the request is longer than the model's context window."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 413):
+        return False
+    body = exc.body if isinstance(exc.body, dict) else {}
+    said = " ".join(str(body.get(k) or "") for k in ("code", "type", "message"))
+    return bool(CONTEXT_RE.search(f"{said} {exc.message}"))
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:

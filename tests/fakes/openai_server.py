@@ -166,6 +166,9 @@ class FakeOpenAI:
         # A server's own cap on answer tokens, below what was asked (Ollama's
         # num_predict, llama.cpp's n_predict); None: only the request's cap.
         self.token_cap: int | None = None
+        # A server's context window, in characters of the request's messages: a longer
+        # request is refused with 400 context_length_exceeded, as OpenAI and vLLM do.
+        self.context_chars: int | None = None
         self.script: deque[Step] = deque()
         self.requests: list[Recorded] = []
         self.embedding_requests: list[Recorded] = []
@@ -217,6 +220,14 @@ class FakeOpenAI:
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
         step = self.script.popleft() if self.script else reply(self.default)
+        if self.context_chars and len(Recorded("", {}, body).text()) > self.context_chars:
+            error: dict[str, Any] = {
+                "message": "This model's maximum context length is 2048 tokens. However, "
+                "your messages resulted in 4096 tokens.",
+                "type": "invalid_request_error",
+                "code": "context_length_exceeded",
+            }
+            return web.json_response({"error": error}, status=400)
         if unreadable_image(body):  # as OpenAI answers an image it can't read
             step = status(400, "You uploaded an unsupported image. Use png, jpeg, gif or webp.")
         if step.kind == "hang":
