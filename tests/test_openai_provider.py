@@ -4,6 +4,7 @@ against a local fake OpenAI-compatible server (tests/fakes/openai_server.py)."""
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from dataclasses import replace
 
@@ -14,10 +15,12 @@ from bot.core import Core
 from bot.messages import Attachment, Progress, Reply
 from tests.fakes.openai_server import (
     FakeOpenAI,
+    Step,
     hang,
     rate_limited,
     reply,
     server_error,
+    status,
     unauthorized,
 )
 from tests.helpers import ask, message
@@ -240,3 +243,38 @@ async def test_a_photo_is_not_captioned_blind_by_a_fallback_that_can_t_see_it(
         assert "can't see images, so I used only your text" in worded[-1].text
     finally:
         await core.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "setting"),
+    [
+        (unauthorized(), "MUSE_LLM__API_KEY"),
+        (status(403, "Project does not have access to this model"), "MUSE_LLM__API_KEY"),
+        (status(404, 'model "muse-test-model" not found, try pulling it first'), "MUSE_LLM__MODEL"),
+        (None, "MUSE_LLM__BASE_URL"),  # the address without /v1: nothing there (404)
+    ],
+)
+async def test_a_refused_request_tells_the_admin_which_setting_to_check(
+    openai_env: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    answer: Step | None,
+    setting: str,
+) -> None:
+    """The log said only "OpenAIModelNotFoundError 404", also when the model was fine and
+    the base URL lacked its /v1: the admin went looking in the wrong place."""
+    if answer is None:
+        monkeypatch.setenv("MUSE_LLM__BASE_URL", openai_env.base_url.removesuffix("/v1"))
+    else:
+        openai_env.enqueue(answer)
+    core = await Core.create(load_settings())
+    try:
+        with caplog.at_level(logging.WARNING):
+            reply_ = await ask(core, "an idea for a tram reel?")
+    finally:
+        await core.close()
+    assert reply_.is_error and REF_RE.search(reply_.text)
+    (line,) = [r.getMessage() for r in caplog.records if "ref " in r.getMessage()]
+    assert setting in line, line
+    if answer is None:
+        assert len(openai_env.requests) == 0

@@ -52,6 +52,7 @@ from bot.llm.resilience import (
     invoked,
     pause_after_stream,
     retried,
+    what_to_check,
 )
 from bot.messages import Attachment
 
@@ -87,7 +88,7 @@ class Answer:
         return self._produce(self)
 
 
-def final_error(exc: BaseException) -> MuseError:
+def final_error(exc: BaseException, settings: LLMSettings) -> MuseError:
     """The one error a user sees when every provider failed."""
     if isinstance(exc, MuseError):
         return exc
@@ -97,7 +98,8 @@ def final_error(exc: BaseException) -> MuseError:
             "MUSE_MAX_INPUT_CHARS or MUSE_LLM__MAX_TOKENS, or give the server a larger context)"
         )
     if isinstance(exc, REFUSED) and not isinstance(exc, RETRYABLE):
-        return LLMRefused(described(exc))
+        hint = what_to_check(exc, settings)
+        return LLMRefused(described(exc) + (f": {hint}" if hint else ""))
     return LLMUnavailable(described(exc))
 
 
@@ -329,7 +331,7 @@ class LLMEngine:
         retry_first = await pause_after_stream(error, self.settings)
         rest = self._recovery(request, providers, error, retry_first=retry_first)
         if rest is None:
-            raise final_error(error) from error
+            raise final_error(error, self.settings) from error
         text = ""
         try:
             async for delta in rest.astream({}, config):
@@ -337,7 +339,7 @@ class LLMEngine:
                     text += delta
                     yield text
         except FALLBACK_ON as exc:
-            raise final_error(exc) from exc
+            raise final_error(exc, self.settings) from exc
 
     def _recovery(
         self,

@@ -25,6 +25,7 @@ from tenacity.wait import wait_base, wait_none
 
 from bot.config import LLMSettings
 from bot.errors import BadInput
+from bot.url_secrets import mask_urls
 
 try:  # openai >= 3 talks through httpx2; its stream errors may surface unwrapped
     import httpx2
@@ -137,6 +138,25 @@ def context_exceeded(exc: BaseException) -> bool:
     body = exc.body if isinstance(exc.body, dict) else {}
     said = " ".join(str(body.get(k) or "") for k in ("code", "type", "message"))
     return bool(CONTEXT_RE.search(f"{said} {exc.message}"))
+
+
+def what_to_check(exc: BaseException, settings: LLMSettings) -> str:
+    """For the admin's log line of a refused request: the setting to look at. Without it
+    the line said only "OpenAIModelNotFoundError 404", the same for a model the server
+    lacks as for a base URL without its /v1 (nothing there at all). The server's message
+    is only searched for the word "model", never logged (it may quote the request)."""
+    status = getattr(exc, "status_code", None)
+    if status in (401, 403):
+        return "check MUSE_LLM__API_KEY (and that it may use MUSE_LLM__MODEL)"
+    if status == 404:
+        said = f"{getattr(exc, 'code', '')} {getattr(exc, 'message', '')}"
+        if "model" in said.lower():
+            return f"the server has no model {settings.model!r}: check MUSE_LLM__MODEL"
+        return (
+            f"nothing answers at {mask_urls(settings.base_url or 'the default address')}"
+            "/chat/completions: check MUSE_LLM__BASE_URL (most servers' end in /v1)"
+        )
+    return ""
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:
