@@ -278,3 +278,27 @@ async def test_a_refused_request_tells_the_admin_which_setting_to_check(
     assert setting in line, line
     if answer is None:
         assert len(openai_env.requests) == 0
+
+
+async def test_a_server_that_refuses_images_captions_from_the_words_and_says_so(
+    openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MUSE_LLM__VISION=true on a model that can't see images (400 for an image part):
+    every photo got "refused the request (check the model settings)", its words unused,
+    and the log said only "400"."""
+    monkeypatch.setenv("MUSE_LLM__VISION", "true")
+    core = await Core.create(load_settings())
+    photo = Attachment("image", data=PNG, mime="image/png")
+    refused = "Invalid content type. image_url is only supported by certain models."
+    try:
+        with caplog.at_level(logging.WARNING):
+            openai_env.enqueue(status(400, refused))
+            worded = await ask(core, "/caption tram 28 at dusk", attachments=(photo,))
+            openai_env.enqueue(status(400, refused))
+            alone = await ask(core, "", attachments=(photo,))
+    finally:
+        await core.close()
+    assert len(worded.drafts) == 3 and "so I used only your text" in worded.text
+    assert "image_url" not in str(openai_env.requests[1].json)
+    assert alone.is_error and "settings" not in alone.text and "/caption" in alone.text
+    assert "MUSE_LLM__VISION" in caplog.text

@@ -49,6 +49,7 @@ from bot.llm.resilience import (
     RETRYABLE,
     Watch,
     context_exceeded,
+    images_refused,
     invoked,
     pause_after_stream,
     retried,
@@ -83,6 +84,8 @@ class Answer:
         self.truncated = False
         self.provider = ""
         self.style = ""
+        # The server refused the images: the answer is from the words alone.
+        self.images_refused = False
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self._produce(self)
@@ -251,6 +254,7 @@ class LLMEngine:
                 answer.text = text
                 yield text
             answer.truncated = watch.truncated
+            answer.images_refused = watch.images_refused
             answer.provider = watch.provider or self.providers[0].name
             answer.style = next(
                 (p.style for p in self.providers if p.name == answer.provider), self.style
@@ -326,6 +330,21 @@ class LLMEngine:
             )
             alone = replace(request, history=())
             async for text in self._generate(alone, watch, providers, whole=whole):
+                yield text
+            return
+        if request.images and images_refused(error):
+            # A photo sent to a model that can't see images was "refused (check the
+            # model settings)", its words unused: write from the words, say so (the skill
+            # tells the person), and tell the admin which setting is wrong.
+            log.warning(
+                "llm: %s refused a request with an image (%s); answered from the words "
+                "alone (set MUSE_LLM__VISION=false if the model can't see images)",
+                first.name,
+                described(error),
+            )
+            watch.images_refused = True
+            blind = replace(request, images=())
+            async for text in self._generate(blind, watch, providers, whole=whole):
                 yield text
             return
         retry_first = await pause_after_stream(error, self.settings)

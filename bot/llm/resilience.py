@@ -140,6 +140,16 @@ def context_exceeded(exc: BaseException) -> bool:
     return bool(CONTEXT_RE.search(f"{said} {exc.message}"))
 
 
+def images_refused(exc: BaseException) -> bool:
+    """A server's 400/415/422 to a request with images, not about its length: a model
+    that can't see images (MUSE_LLM__VISION=true by mistake) or won't take this one."""
+    return (
+        isinstance(exc, openai.APIStatusError)
+        and exc.status_code in (400, 415, 422)
+        and not context_exceeded(exc)
+    )
+
+
 def what_to_check(exc: BaseException, settings: LLMSettings) -> str:
     """For the admin's log line of a refused request: the setting to look at. Without it
     the line said only "OpenAIModelNotFoundError 404", the same for a model the server
@@ -282,6 +292,8 @@ class Watch(AsyncCallbackHandler):
     def __init__(self) -> None:
         self.finish_reason = ""
         self.provider = ""
+        # The server refused the request's images, and the answer was written without.
+        self.images_refused = False
 
     async def on_llm_end(
         self, response: LLMResult, *, tags: list[str] | None = None, **_: Any

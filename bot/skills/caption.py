@@ -141,6 +141,20 @@ def blind_fallback(ctx: Context, description: str) -> Sequence[Attachment]:
     return ()
 
 
+def refused_photo(ctx: Context, description: str) -> Sequence[Attachment]:
+    """The model server refused the photo (a model that can't see images): the captions
+    came from the words alone, said so; with no words they are about no photo at all,
+    never shown (the admin's log names MUSE_LLM__VISION)."""
+    if description == PHOTO_ONLY:
+        raise MuseError(
+            "the model server refused a photo sent without words",
+            "My writing engine can't take photos right now — describe it in a few words: "
+            "/caption sunset over the harbour",
+        )
+    ctx.notices.append("(My writing engine didn't take the photo, so I used only your text.)")
+    return ()
+
+
 def without_tone_label(text: str, tones: Sequence[str]) -> str:
     """The caption without the tone a chat model often names in front of it ("**Warm:**
     Rain…", "*Witty* — Lisbon…", "(poetic) Grey…"): the tone is shown beside the draft,
@@ -213,7 +227,9 @@ async def write_captions(
             ctx, "caption", variables, images=images, out=out, answers=answers
         ):
             yield progress
-        if images and answers[0].style != "chat":
+        if images and answers[0].images_refused:
+            images = refused_photo(ctx, description)
+        elif images and answers[0].style != "chat":
             images = blind_fallback(ctx, description)
         items = finished_items(out[0], answers[0])
         fresh: list[tuple[str, str]] = []
