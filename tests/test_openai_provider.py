@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
 
 from bot.config import Settings, load_settings
 from bot.core import Core
+from bot.llm.chains import finished
 from bot.messages import Attachment, Progress, Reply
 from tests.fakes.openai_server import (
     FakeOpenAI,
@@ -158,6 +160,27 @@ async def test_free_chat_goes_through_the_server(core: Core, server: FakeOpenAI)
 
     assert answer.text == "Post the tram at golden hour, then ask: which line is yours?"
     assert "what should I post about Lisbon?" in server.requests[0].messages("user")[-1]
+
+
+async def test_a_reasoning_model_s_thinking_is_never_shown(core: Core, server: FakeOpenAI) -> None:
+    # A server run without a reasoning parser puts the model's thinking in the content.
+    server.enqueue(reply("<think>The user wants trams. Let me plan.</think>\n\nTry a tram reel."))
+    outs = [out async for out in core.handle(message("what should I post about trams?"))]
+
+    assert outs[-1].text == "Try a tram reel."
+    assert not any("plan" in out.text or "think>" in out.text for out in outs)
+
+
+async def test_thinking_split_across_chunks_is_held_back_until_it_closes() -> None:
+    parse = finished("", remote=True)
+    chunks = ["  <thi", "nk>Plan: be brief", ".</th", "ink>", "\n\n", "<3 Lisbon", " trams"]
+
+    async def stream() -> AsyncIterator[str]:
+        for chunk in chunks:
+            yield chunk
+
+    text = "".join([piece async for piece in parse.atransform(stream())])
+    assert text.strip() == "<3 Lisbon trams"  # blanks around an answer are trimmed later
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

@@ -265,6 +265,21 @@ def text_of(chunk: Any) -> str:
     )
 
 
+THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+
+
+def after_thinking(text: str) -> str | None:
+    """`text` without a reasoning model's thinking at its start, None while the thinking
+    (or what may be its opening tag) is still coming. Servers run without a reasoning
+    parser (Ollama, llama.cpp, vLLM by default for some models) put it in the content,
+    and the person saw Muse plan aloud ("<think>The user wants…") before each answer."""
+    lead = text.lstrip()
+    if not lead.startswith(THINK_OPEN):
+        return None if lead and THINK_OPEN.startswith(lead) else text
+    end = lead.find(THINK_CLOSE)
+    return None if end < 0 else lead[end + len(THINK_CLOSE) :].lstrip()
+
+
 @functools.lru_cache(maxsize=64)
 def finished(first: str, remote: bool) -> Runnable[Any, str]:
     """The chain's parser: the model's text, after `first` (the primer it was prompted
@@ -279,7 +294,8 @@ def finished(first: str, remote: bool) -> Runnable[Any, str]:
             raise EmptyAnswer("the server answered with no text")
 
     class Text:
-        """Blanks before the first word are held back until a word comes."""
+        """Blanks before the first word are held back until a word comes, and so is a
+        reasoning model's `<think>…</think>` opening (dropped; see `after_thinking`)."""
 
         def __init__(self) -> None:
             self.seen = False
@@ -287,13 +303,14 @@ def finished(first: str, remote: bool) -> Runnable[Any, str]:
 
         def take(self, output: Any) -> tuple[str, ...]:
             chunk = text_of(output)
-            if not self.seen:
-                if not chunk.strip():
-                    self.held += chunk
-                    return ()
-                self.seen = True
-                return (first, self.held + chunk)
-            return (chunk,)
+            if self.seen:
+                return (chunk,)
+            held = after_thinking(self.held + chunk) if remote else self.held + chunk
+            if held is None or not held.strip():
+                self.held = self.held + chunk if held is None else held
+                return ()
+            self.seen = True
+            return (first, held)
 
     def sync(outputs: Iterator[Any]) -> Iterator[str]:
         text = Text()
