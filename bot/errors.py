@@ -44,6 +44,14 @@ class LLMRefused(MuseError):
     with_ref = True
 
 
+class LLMDeclined(MuseError):
+    """The server answered, but its model declined to write (a refusal, a content
+    filter): trying again in a minute won't help, putting it another way may."""
+
+    user_message = "My writing engine declined to write that — try putting it another way."
+    with_ref = True
+
+
 class LLMTooLong(MuseError):
     """The server refused the request as longer than its model's context window, even
     without the earlier conversation: the message itself is too long for it."""

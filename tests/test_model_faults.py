@@ -29,6 +29,7 @@ from tests.fakes.openai_server import (
     closed_port,
     empty,
     error_event,
+    filtered,
     garbage,
     hang,
     malformed,
@@ -334,3 +335,21 @@ async def test_a_message_longer_than_the_server_s_context_is_one_line_saying_so(
     ref = REF_RE.search(answer.text)
     assert ref and f"ref {ref.group(1)}" in caplog.text
     assert len(server.requests) == 1  # a refusal of its length: not asked again as it was
+
+
+@pytest.mark.parametrize("text", [CAPTION, "any idea for a post today?"])
+async def test_a_content_filter_stop_is_said_as_such_not_as_unreachable(
+    text: str, env: pytest.MonkeyPatch, server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    env.setenv("MUSE_LLM__FALLBACK", "fake")  # a filter's verdict is not a fault to fall back on
+    server.enqueue(*[filtered() for _ in range(5)])
+    core = await start_core()
+    try:
+        with caplog.at_level(logging.WARNING):
+            answer = await ask(core, text)
+    finally:
+        await core.close()
+    assert answer.is_error and "declined" in answer.text and "unreachable" not in answer.text
+    ref = REF_RE.search(answer.text)
+    assert ref and f"ref {ref.group(1)}" in caplog.text
+    assert len(server.requests) == 1  # the server answered: asking again won't change it

@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
+from langchain_core.messages import AIMessage
 
 from bot.config import Settings, load_settings
 from bot.core import Core
+from bot.errors import LLMDeclined
 from bot.llm.chains import finished
 from bot.messages import Attachment, Progress, Reply
 from tests.fakes.openai_server import (
@@ -181,6 +183,12 @@ async def test_thinking_split_across_chunks_is_held_back_until_it_closes() -> No
 
     text = "".join([piece async for piece in parse.atransform(stream())])
     assert text.strip() == "<3 Lisbon trams"  # blanks around an answer are trimmed later
+
+
+async def test_a_refusal_is_a_declined_answer_not_an_empty_one() -> None:
+    refusal = AIMessage(content="", additional_kwargs={"refusal": "I can't help with that."})
+    with pytest.raises(LLMDeclined):
+        await finished("", remote=True).ainvoke(refusal)
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

@@ -22,6 +22,7 @@ from langchain_core.messages import (
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 
+from bot.errors import LLMDeclined
 from bot.llm import userdata
 from bot.llm.prompts import PromptSpec
 from bot.llm.providers import Provider
@@ -280,6 +281,15 @@ def after_thinking(text: str) -> str | None:
     return None if end < 0 else lead[end + len(THINK_CLOSE) :].lstrip()
 
 
+def declined(output: Any) -> str:
+    """Why a chat model wrote nothing, if its server said it declined: a refusal (an
+    OpenAI-style `refusal` field) or a stop by the server's content filter."""
+    if getattr(output, "additional_kwargs", {}).get("refusal"):
+        return "a refusal"
+    finish = getattr(output, "response_metadata", {}).get("finish_reason")
+    return "the content filter" if finish == "content_filter" else ""
+
+
 @functools.lru_cache(maxsize=64)
 def finished(first: str, remote: bool) -> Runnable[Any, str]:
     """The chain's parser: the model's text, after `first` (the primer it was prompted
@@ -289,8 +299,10 @@ def finished(first: str, remote: bool) -> Runnable[Any, str]:
     a second stage: streaming through LangChain costs per chunk and per stage (measured:
     7.2 → 2.2 ms for a 31-chunk answer, bench/README.md)."""
 
-    def check(seen: bool) -> None:
-        if remote and not seen:
+    def check(text: Text) -> None:
+        if remote and not text.seen:
+            if text.declined:  # no use asking again: "unreachable, try in a minute" misled
+                raise LLMDeclined(f"the model declined to answer ({text.declined})")
             raise EmptyAnswer("the server answered with no text")
 
     class Text:
@@ -300,11 +312,13 @@ def finished(first: str, remote: bool) -> Runnable[Any, str]:
         def __init__(self) -> None:
             self.seen = False
             self.held = ""
+            self.declined = ""  # why the model wrote nothing, if it said so
 
         def take(self, output: Any) -> tuple[str, ...]:
             chunk = text_of(output)
             if self.seen:
                 return (chunk,)
+            self.declined = self.declined or declined(output)
             held = after_thinking(self.held + chunk) if remote else self.held + chunk
             if held is None or not held.strip():
                 self.held = self.held + chunk if held is None else held
@@ -316,7 +330,7 @@ def finished(first: str, remote: bool) -> Runnable[Any, str]:
         text = Text()
         for output in outputs:
             yield from (piece for piece in text.take(output) if piece)
-        check(text.seen)
+        check(text)
         if not text.seen:
             yield first + text.held
 
@@ -326,7 +340,7 @@ def finished(first: str, remote: bool) -> Runnable[Any, str]:
             for piece in text.take(output):
                 if piece:
                     yield piece
-        check(text.seen)
+        check(text)
         if not text.seen:
             yield first + text.held
 

@@ -115,6 +115,12 @@ def whole(text: str = DEFAULT_ANSWER) -> Step:
     return Step("whole", text)
 
 
+def filtered() -> Step:
+    """200 with no text, stopped by the server's content filter (finish_reason
+    "content_filter", as Azure OpenAI does)."""
+    return Step("filtered")
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on: connecting to it is refused."""
     with socket.socket() as sock:
@@ -252,6 +258,7 @@ class FakeOpenAI:
             return web.Response(text=cut_json, content_type="application/json")
         model = body.get("model", "fake-model")
         text, finish = self._capped(step.text, body, self.token_cap)
+        finish = "content_filter" if step.kind == "filtered" else finish
         if body.get("stream") and step.kind != "whole":
             return await self._stream(request, model, text, finish, step)
         if step.kind == "broken":
@@ -259,7 +266,10 @@ class FakeOpenAI:
         choices = [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": {
+                    "role": "assistant",
+                    "content": None if step.kind == "filtered" else text,
+                },
                 "finish_reason": finish,
             }
         ]
@@ -352,7 +362,7 @@ class FakeOpenAI:
             await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
             return response
-        pieces = [] if step.kind == "empty" else re.findall(r"\S+\s*|\s+", text)
+        pieces = [] if step.kind in ("empty", "filtered") else re.findall(r"\S+\s*|\s+", text)
         for n, piece in enumerate(pieces):
             if step.kind == "broken" and n == step.after:
                 self._drop(request)
