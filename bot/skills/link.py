@@ -58,8 +58,14 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
     # under its id, which joining removes: they finish first and are joined with the rest,
     # instead of failing as if the person had been deleted (as /forget waits for them).
     await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
-    result = await ctx.memory.redeem_link_code(code, ctx.person)
-    if result.same and len(result.identities) > 1:
+    result = await ctx.memory.redeem_link_code(code, ctx.person, shown=ctx.msg.is_group)
+    if result.same and ctx.msg.is_group:
+        yield Reply(
+            "That's your own code, and everyone in that chat saw it, so I cancelled it. "
+            "Send /link to me privately for a fresh one, and type it on your other app.",
+            private=True,
+        )
+    elif result.same and len(result.identities) > 1:
         # Made on an account already linked with this one (not necessarily this one).
         yield Reply(
             f"This account is already linked: you're one creator on {where(result.identities)}. "

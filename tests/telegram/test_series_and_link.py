@@ -51,3 +51,26 @@ async def test_posted_as_a_reply_records_that_draft_and_next_builds_on_it(tg: Ha
     await fake.push_message("/history")
     history = await final(fake, ALICE, "Your latest drafts")
     assert f"#{remix_id} remix · x · from #{ids[1]} ✓ posted" in history.text
+
+
+async def test_a_code_typed_in_a_group_and_not_used_there_stops_working(tg: Harness) -> None:
+    """Alice typed her own code in a group ("That's your own code"): everyone there saw
+    it, and it stayed good, so any member could send it to Muse and join her account,
+    reading her drafts, style and history. A code shown in a group and not used there
+    is cancelled, and she is told so."""
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon")
+    await final(fake, ALICE, "3 captions")
+    await fake.push_message("/link")
+    code = re.search(r"Your code: ([A-Z0-9]{6})", (await final(fake, ALICE, "Your code:")).text)
+    assert code
+    await fake.push_message(f"/link {code.group(1)}", chat=fake.group(GROUP))
+    told = await final(fake, ALICE, "cancelled it")
+    assert "your own code" in told.text and "/link" in told.text
+
+    mallory = fake.user(666, "mallory", "Mallory")
+    await fake.push_message(f"/link {code.group(1)}", user=mallory)
+    refused = await final(fake, 666, "doesn't work")
+    assert "Linked" not in refused.text
+    await fake.push_message("/history", user=mallory)
+    assert "rainy tram" not in (await final(fake, 666, "Nothing here yet")).text
