@@ -218,3 +218,17 @@ async def test_a_linked_persons_session_ideas_votes_and_waiting_messages_go_with
     assert "Dee" not in shown and "a former member" in shown
     assert "Retro Rain Radio" not in await tg.line("ana", "/session show 1", thread=tg_thread)
     assert await core.memory.inbox_leftovers("another run", ["discord"]) == []
+
+
+async def test_linking_says_whose_style_is_kept_when_both_had_one(core: Core) -> None:
+    """Discord had its own style (loud, for gamers) and Telegram another: after the link
+    every caption was in Telegram's voice, and Discord's style was gone for good without a
+    word. The answer says which style is kept and shows the one replaced, to set again."""
+    await ask(core, "/style voice: warm", **TG)  # type: ignore[arg-type]
+    await ask(core, "/style voice: loud | audience: gamers", **DC)  # type: ignore[arg-type]
+    made = CODE_RE.search((await ask(core, "/link", **TG)).text)  # type: ignore[arg-type]
+    assert made
+    joined = (await ask(core, f"/link {made.group(1)}", **DC)).text  # type: ignore[arg-type]
+    assert "Linked ✓" in joined
+    assert "Your style from Telegram is kept" in joined, joined
+    assert "(to use it instead: /style voice: loud | audience: gamers)" in joined
