@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import replace
 
+from bot.config import Settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action
@@ -14,6 +15,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.helpers import ask, message, muse_cli
 from tests.session_kit import Group
+from tests.test_recovery import cut_off, next_start
 from tests.test_sessions import SUMMARY, open_session
 
 CODE_RE = re.compile(r"Your code: ([A-Z0-9]{6})")
@@ -232,3 +234,27 @@ async def test_linking_says_whose_style_is_kept_when_both_had_one(core: Core) ->
     assert "Linked ✓" in joined
     assert "Your style from Telegram is kept" in joined, joined
     assert "(to use it instead: /style voice: loud | audience: gamers)" in joined
+
+
+async def test_a_link_cut_off_by_a_restart_and_sent_again_says_it_is_linked(
+    settings: Settings,
+) -> None:
+    """Muse was restarted while delivering "Linked ✓": the next start said "please send it
+    again", and the code sent again (used by then) was only "That code doesn't work",
+    though the accounts were linked. A refused code on a linked account says it is."""
+    core = await Core.create(settings)
+    made = CODE_RE.search((await ask(core, "/link", **DC)).text)  # type: ignore[arg-type]
+    await core.close()
+    assert made
+    linking = message(f"/link {made.group(1)}", platform="telegram", chat="111", user="111")
+    await cut_off(settings, replace(linking, message_id="501"), after_first_reply=True)
+    told = (await next_start(settings)).posts[0].reply.text
+    assert "restarted while answering your /link" in told and "send it again" in told
+
+    core = await Core.create(settings)
+    try:
+        again = await ask(core, f"/link {made.group(1)}", **TG)  # type: ignore[arg-type]
+    finally:
+        await core.close()
+    assert "doesn't work" in again.text
+    assert "already linked: you're one creator on Discord and Telegram" in again.text

@@ -80,7 +80,15 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
             private=True,
         )
     elif not result.joined:
-        yield Reply(REFUSED.format(minutes=minutes), is_error=True, private=True)
+        # Sent again (a double send, or "send it again" after a restart cut off the
+        # "Linked ✓"), a used code would read as a failed link: say that it is linked.
+        linked = await ctx.memory.identities(ctx.person)
+        already = (
+            f" This account is already linked: you're one creator on {where(linked)}."
+            if len(linked) > 1
+            else ""
+        )
+        yield Reply(REFUSED.format(minutes=minutes) + already, is_error=True, private=True)
     else:
         yield Reply(
             f"Linked ✓ You're one creator on {where(result.identities)}: your style, drafts, "
