@@ -212,3 +212,20 @@ async def test_forget_on_one_app_says_it_deletes_the_linked_apps_too(both: Both)
     gone = await dc.wait_for(lambda: "I deleted" in done(forget) and done(forget))
     assert "I deleted 3 drafts" in gone and "on Discord and Telegram" in gone
     assert await both.core.memory.find_user("telegram", str(ALICE_TG)) is None
+
+
+async def test_a_code_in_a_discord_slash_command_in_a_channel_stays_good(both: Both) -> None:
+    """/link CODE as a slash command in a channel is ephemeral (no one else sees it): sent
+    back to its own account there, the code is still good for the other app."""
+    tg, dc = both.tg, both.dc
+    made = CODE_RE.search(await slash(dc, "link", {}))
+    assert made
+    general = await dc.add_channel("general")
+    i = await dc.send_slash("link", {"code": made.group(1)}, channel=general)
+    assert "your own code, from this same account" in await dc.wait_for(lambda: done(i))
+    before = len(tg.messages(ALICE_TG))
+    await tg.push_message(f"/link {made.group(1)}")
+    linked = await tg.wait_for(
+        lambda: next((m for m in tg.messages(ALICE_TG)[before:] if "Linked" in m.text), None)
+    )
+    assert "Linked ✓" in linked.text

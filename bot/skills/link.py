@@ -60,8 +60,11 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
     # instead of failing as if the person had been deleted (as /forget waits for them).
     await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
     mine, joining = await ctx.memory.profile(ctx.person), await ctx.memory.identities(ctx.person)
-    result = await ctx.memory.redeem_link_code(code, ctx.person, shown=ctx.msg.is_group)
-    if result.same and ctx.msg.is_group:
+    # Typed in a group, the code is in everyone's view; a Discord slash command's option
+    # is not (the command and its answer are ephemeral there).
+    shown = ctx.msg.is_group and ctx.option("code") is None
+    result = await ctx.memory.redeem_link_code(code, ctx.person, shown=shown)
+    if result.same and shown:
         yield Reply(
             "That's your own code, and everyone in that chat saw it, so I cancelled it. "
             "Send /link to me privately for a fresh one, and type it on your other app.",
