@@ -258,3 +258,13 @@ async def test_a_link_cut_off_by_a_restart_and_sent_again_says_it_is_linked(
         await core.close()
     assert "doesn't work" in again.text
     assert "already linked: you're one creator on Discord and Telegram" in again.text
+
+
+async def test_a_refused_code_in_a_group_keeps_the_linked_apps_private(core: Core) -> None:
+    """A used code typed in a group by a linked person: the group may read "That code
+    doesn't work", never on which apps they are linked."""
+    await link(core, maker=TG, joiner=DC)
+    group = {"platform": "telegram", "user": "111", "chat": "-500", "group": True}
+    refused = await ask(core, "/link ZZZZZZ", **group)  # type: ignore[arg-type]
+    assert "doesn't work" in refused.text and "Discord" in refused.text
+    assert refused.private and not refused.is_error  # so it goes to the person alone

@@ -91,7 +91,10 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
             if len(linked) > 1
             else ""
         )
-        yield Reply(REFUSED.format(minutes=minutes) + already, is_error=True, private=True)
+        # Not an error when it says where they are linked: an error is shown where it was
+        # asked, and in a group that would tell everyone which apps they use.
+        refused = REFUSED.format(minutes=minutes) + already
+        yield Reply(refused, is_error=not already, private=True)
     else:
         yield Reply(
             f"Linked ✓ You're one creator on {where(result.identities)}: your style, drafts, "
