@@ -268,3 +268,18 @@ async def test_a_refused_code_in_a_group_keeps_the_linked_apps_private(core: Cor
     refused = await ask(core, "/link ZZZZZZ", **group)  # type: ignore[arg-type]
     assert "doesn't work" in refused.text and "Discord" in refused.text
     assert refused.private and not refused.is_error  # so it goes to the person alone
+
+
+async def test_cli_forget_of_a_linked_person_names_every_account_it_deletes(core: Core) -> None:
+    """An operator deleting "telegram user 111" on request was asked about that account
+    alone, and the Discord account linked to it went too without a word."""
+    await ask(core, "/caption tram at dawn", **TG)  # type: ignore[arg-type]
+    await link(core, maker=TG, joiner=DC)
+    await core.close()
+    gone = muse_cli("forget", "--platform", "telegram", "--user", "111", stdin="y\n")
+    assert gone.returncode == 0, gone.stderr
+    asked = "Delete everything Muse keeps about telegram user 111 (linked: discord user 999)?"
+    assert asked in gone.stdout
+    assert "Deleted 3 drafts and 2 messages of discord user 999 and telegram user 111." in (
+        gone.stdout
+    )
