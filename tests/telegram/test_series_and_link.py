@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.telegram.conftest import Harness, final
+from tests.telegram.conftest import Harness, final, is_final
 
 ALICE = 111
 GROUP = -100500
@@ -74,3 +74,26 @@ async def test_a_code_typed_in_a_group_and_not_used_there_stops_working(tg: Harn
     assert "Linked" not in refused.text
     await fake.push_message("/history", user=mallory)
     assert "rainy tram" not in (await final(fake, 666, "Nothing here yet")).text
+
+
+async def test_a_reply_to_drafts_no_longer_hers_is_not_taken_as_her_text(tg: Harness) -> None:
+    """After /forget (or /unlink) the captions in her chat are no longer hers: /posted or
+    /remix as a reply to that message recorded, or remixed, Muse's whole message (its
+    heading, '#1 (warm) (47/2200)', its footer) as if she had written it."""
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon")
+    captions = await final(fake, ALICE, "3 captions")
+    first = re.findall(r"#(\d+) \(", captions.text)[0]
+    await fake.push_message("/forget confirm")
+    await final(fake, ALICE, "I no longer know you")
+    answers = []
+    for asked in ("/posted", "/remix make it shorter"):
+        before = len(fake.messages(ALICE))
+        await fake.push_message(asked, reply_to=captions.message_id)
+        answer = await fake.wait_for(
+            lambda before=before: next(  # type: ignore[misc]
+                (m for m in fake.messages(ALICE)[before:] if is_final(m)), None
+            )
+        )
+        answers.append(answer.text)
+    assert all(f"I can't find draft #{first}" in a for a in answers), answers
