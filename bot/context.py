@@ -98,6 +98,12 @@ class Context:
                 drafts.append(await self.own_draft(draft_id))
             except NotFound:
                 continue
+        shown = SHOWN_DRAFT_RE.findall(replied) or NEXT_SHOWN_RE.findall(replied)
+        if shown and not drafts:
+            # Drafts Muse showed, none of them this person's any more (/forget deleted
+            # them, /unlink left them with the linked accounts): the message is still
+            # Muse's drafts, never the person's own text to record or remix.
+            raise NotFound(f"I can't find draft #{shown[0]} among yours.")
         return drafts
 
     async def save_drafts(

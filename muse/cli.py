@@ -120,10 +120,15 @@ async def _forget(core: Any, args: argparse.Namespace) -> int:
     person = await _person(core, args)
     if person is None:
         return 1
+    # A linked person's accounts on other apps are deleted with this one: named, so an
+    # operator answering one account's request knows what else goes.
+    accounts = [f"{i.platform} user {i.external_id}" for i in await core.memory.identities(person)]
     if not args.yes:
         who = f"{args.platform} user {_user(args)}"
+        others = [a for a in accounts if a != who]
         who = who if args.user else f"you ({who})"
-        question = f"Delete everything Muse keeps about {who}? [y/N] "
+        linked = f" (linked: {', '.join(others)})" if others else ""
+        question = f"Delete everything Muse keeps about {who}{linked}? [y/N] "
         try:
             answer = await asyncio.to_thread(input, question)
         except EOFError:  # no terminal to ask on
@@ -132,7 +137,8 @@ async def _forget(core: Any, args: argparse.Namespace) -> int:
             print("Nothing deleted (confirm, or pass --yes).")
             return 1
     counts = await core.memory.forget(person)
-    print(f"Deleted {counts.get('drafts', 0)} drafts and {counts.get('turns', 0)} messages.")
+    of = f" of {' and '.join(accounts)}" if len(accounts) > 1 else ""
+    print(f"Deleted {counts.get('drafts', 0)} drafts and {counts.get('turns', 0)} messages{of}.")
     return 0
 
 

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import replace
 
+from bot.config import Settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action
@@ -14,6 +15,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.helpers import ask, message, muse_cli
 from tests.session_kit import Group
+from tests.test_recovery import cut_off, next_start
 from tests.test_sessions import SUMMARY, open_session
 
 CODE_RE = re.compile(r"Your code: ([A-Z0-9]{6})")
@@ -218,3 +220,66 @@ async def test_a_linked_persons_session_ideas_votes_and_waiting_messages_go_with
     assert "Dee" not in shown and "a former member" in shown
     assert "Retro Rain Radio" not in await tg.line("ana", "/session show 1", thread=tg_thread)
     assert await core.memory.inbox_leftovers("another run", ["discord"]) == []
+
+
+async def test_linking_says_whose_style_is_kept_when_both_had_one(core: Core) -> None:
+    """Discord had its own style (loud, for gamers) and Telegram another: after the link
+    every caption was in Telegram's voice, and Discord's style was gone for good without a
+    word. The answer says which style is kept and shows the one replaced, to set again."""
+    await ask(core, "/style voice: warm", **TG)  # type: ignore[arg-type]
+    await ask(core, "/style voice: loud | audience: gamers", **DC)  # type: ignore[arg-type]
+    made = CODE_RE.search((await ask(core, "/link", **TG)).text)  # type: ignore[arg-type]
+    assert made
+    joined = (await ask(core, f"/link {made.group(1)}", **DC)).text  # type: ignore[arg-type]
+    assert "Linked ✓" in joined
+    assert "Your style from Telegram is kept" in joined, joined
+    assert "(to use it instead: /style voice: loud | audience: gamers)" in joined
+
+
+async def test_a_link_cut_off_by_a_restart_and_sent_again_says_it_is_linked(
+    settings: Settings,
+) -> None:
+    """Muse was restarted while delivering "Linked ✓": the next start said "please send it
+    again", and the code sent again (used by then) was only "That code doesn't work",
+    though the accounts were linked. A refused code on a linked account says it is."""
+    core = await Core.create(settings)
+    made = CODE_RE.search((await ask(core, "/link", **DC)).text)  # type: ignore[arg-type]
+    await core.close()
+    assert made
+    linking = message(f"/link {made.group(1)}", platform="telegram", chat="111", user="111")
+    await cut_off(settings, replace(linking, message_id="501"), after_first_reply=True)
+    told = (await next_start(settings)).posts[0].reply.text
+    assert "restarted while answering your /link" in told and "send it again" in told
+
+    core = await Core.create(settings)
+    try:
+        again = await ask(core, f"/link {made.group(1)}", **TG)  # type: ignore[arg-type]
+    finally:
+        await core.close()
+    assert "doesn't work" in again.text
+    assert "already linked: you're one creator on Discord and Telegram" in again.text
+
+
+async def test_a_refused_code_in_a_group_keeps_the_linked_apps_private(core: Core) -> None:
+    """A used code typed in a group by a linked person: the group may read "That code
+    doesn't work", never on which apps they are linked."""
+    await link(core, maker=TG, joiner=DC)
+    group = {"platform": "telegram", "user": "111", "chat": "-500", "group": True}
+    refused = await ask(core, "/link ZZZZZZ", **group)  # type: ignore[arg-type]
+    assert "doesn't work" in refused.text and "Discord" in refused.text
+    assert refused.private and not refused.is_error  # so it goes to the person alone
+
+
+async def test_cli_forget_of_a_linked_person_names_every_account_it_deletes(core: Core) -> None:
+    """An operator deleting "telegram user 111" on request was asked about that account
+    alone, and the Discord account linked to it went too without a word."""
+    await ask(core, "/caption tram at dawn", **TG)  # type: ignore[arg-type]
+    await link(core, maker=TG, joiner=DC)
+    await core.close()
+    gone = muse_cli("forget", "--platform", "telegram", "--user", "111", stdin="y\n")
+    assert gone.returncode == 0, gone.stderr
+    asked = "Delete everything Muse keeps about telegram user 111 (linked: discord user 999)?"
+    assert asked in gone.stdout
+    assert "Deleted 3 drafts and 2 messages of discord user 999 and telegram user 111." in (
+        gone.stdout
+    )

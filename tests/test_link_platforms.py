@@ -190,3 +190,42 @@ async def test_an_answer_being_written_while_its_account_links_is_kept(
     person = await memory.find_user("telegram", str(ALICE_TG))
     assert person is not None
     assert len((await memory.export(person))["drafts"]) == 3
+
+
+async def test_forget_on_one_app_says_it_deletes_the_linked_apps_too(both: Both) -> None:
+    """Linked weeks ago, Alice sends /forget on Discord to clear Discord: the question and
+    the answer spoke only of "your drafts" and "I no longer know you", and her Telegram
+    drafts went too without a word. Both now name every app the deletion covers."""
+    tg, dc = both.tg, both.dc
+    await tg.push_message("/caption sunset over the harbour")
+    await final(tg, ALICE_TG, "3 captions")
+    code = await telegram_code(tg)
+    assert "Linked ✓" in await slash(dc, "link", {"code": code})
+
+    forget = await dc.send_slash("forget", {}, dm=True)
+    asked = await dc.wait_for(lambda: "Sure?" in done(forget) and done(forget))
+    assert "on Discord and Telegram" in asked and "/unlink" in asked
+    assert forget.original is not None
+    shown = dict(forget.original)
+    (confirm,) = [c for row in shown["components"] for c in row["components"]]
+    await dc.press_button(confirm["custom_id"], shown)
+    gone = await dc.wait_for(lambda: "I deleted" in done(forget) and done(forget))
+    assert "I deleted 3 drafts" in gone and "on Discord and Telegram" in gone
+    assert await both.core.memory.find_user("telegram", str(ALICE_TG)) is None
+
+
+async def test_a_code_in_a_discord_slash_command_in_a_channel_stays_good(both: Both) -> None:
+    """/link CODE as a slash command in a channel is ephemeral (no one else sees it): sent
+    back to its own account there, the code is still good for the other app."""
+    tg, dc = both.tg, both.dc
+    made = CODE_RE.search(await slash(dc, "link", {}))
+    assert made
+    general = await dc.add_channel("general")
+    i = await dc.send_slash("link", {"code": made.group(1)}, channel=general)
+    assert "your own code, from this same account" in await dc.wait_for(lambda: done(i))
+    before = len(tg.messages(ALICE_TG))
+    await tg.push_message(f"/link {made.group(1)}")
+    linked = await tg.wait_for(
+        lambda: next((m for m in tg.messages(ALICE_TG)[before:] if "Linked" in m.text), None)
+    )
+    assert "Linked ✓" in linked.text

@@ -62,10 +62,14 @@ class Links(Store):
             [self.clock().isoformat(timespec="seconds")],
         )
 
-    async def redeem_link_code(self, code: str, person: int) -> LinkResult:
+    async def redeem_link_code(self, code: str, person: int, *, shown: bool = False) -> LinkResult:
         """Join `person` into the one who made `code`, in one transaction: their drafts,
         turns, series, posts, vectors and usage move over (the code maker's style wins;
-        theirs is kept only if the maker has none), then `person`'s row is gone."""
+        theirs is kept only if the maker has none), then `person`'s row is gone.
+
+        `shown`: the code was typed where others read it (a group). Sent back to its own
+        person it joins nothing, and it is cancelled: left good, anyone there could send
+        it to Muse and join their account to the maker's, reading all of it."""
 
         def do(db: sqlite_utils.Database) -> LinkResult:
             with db.conn:
@@ -77,6 +81,8 @@ class Links(Store):
                     return LinkResult(False)
                 keep = int(row[0])
                 if keep == person:  # sent back where it was made: still good elsewhere
+                    if shown:
+                        db.execute("delete from link_codes where code_hash = ?", [_hash(code)])
                     return LinkResult(False, keep, self._identities(db, keep), same=True)
                 db.execute("delete from link_codes where code_hash = ?", [_hash(code)])
                 db.execute("delete from link_codes where user_id = ?", [person])

@@ -225,13 +225,24 @@ async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
     # The button carries the minute it was offered: pressed much later (when there may
     # be new drafts to lose), it asks again instead of deleting.
     asked = Action("forget", minute_of(ctx))
+    linked = await linked_apps(ctx)
+    keep = " (to keep one, /unlink it first there)" if linked else ""
     yield Reply(
         "This deletes your style, your conversation history, all your drafts and your ideas "
-        "and votes in group sessions, for good. "
+        f"and votes in group sessions{linked}, for good{keep}. "
         f"Sure? Press the button within {FORGET_BUTTON_MIN} minutes, or send /forget confirm.",
         buttons=((Button("Yes, delete everything", asked),),),
         private=True,
     )
+
+
+async def linked_apps(ctx: Context) -> str:
+    """The apps a linked person's /forget covers (' on Discord and Telegram'), else '': it
+    deletes every linked account's data, which someone clearing one app must be told."""
+    from bot.skills.link import where
+
+    identities = await ctx.memory.identities(ctx.person)
+    return f" on {where(identities)}" if len(identities) > 1 else ""
 
 
 def minute_of(ctx: Context) -> int:
@@ -260,6 +271,7 @@ async def erase(ctx: Context) -> Reply:
     # they store is deleted too (at most FORGET_WAIT_S: a stuck model can't hold it up).
     await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
     styled = not (await ctx.memory.profile(ctx.person)).is_empty
+    linked = await linked_apps(ctx)
     traces = await ctx.memory.traces_in_open_sessions(ctx.person)
     for identity in await ctx.memory.identities(ctx.person):  # every linked account's
         ctx.core.last_image.forget(identity.platform, identity.external_id)
@@ -276,6 +288,6 @@ async def erase(ctx: Context) -> Reply:
     style = " and your style" if styled else ""
     return Reply(
         f"Done — I deleted {plural(drafts, 'draft')}, {plural(turns, 'message')}"
-        f"{group}{style}. I no longer know you.",
+        f"{group}{style}{linked}. I no longer know you.",
         private=True,
     )

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 
 from bot.commands import Param, command
 from bot.context import Context
-from bot.memory.links import ALPHABET, CODE_LENGTH, CODE_TTL, Identity
+from bot.memory.links import ALPHABET, CODE_LENGTH, CODE_TTL, Identity, LinkResult
+from bot.memory.records import Profile
 from bot.memory.series import SeriesRecord
 from bot.messages import Outgoing, Reply
 from bot.skills.account import FORGET_WAIT_S
@@ -58,8 +59,18 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
     # under its id, which joining removes: they finish first and are joined with the rest,
     # instead of failing as if the person had been deleted (as /forget waits for them).
     await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
-    result = await ctx.memory.redeem_link_code(code, ctx.person)
-    if result.same and len(result.identities) > 1:
+    mine, joining = await ctx.memory.profile(ctx.person), await ctx.memory.identities(ctx.person)
+    # Typed in a group, the code is in everyone's view; a Discord slash command's option
+    # is not (the command and its answer are ephemeral there).
+    shown = ctx.msg.is_group and ctx.option("code") is None
+    result = await ctx.memory.redeem_link_code(code, ctx.person, shown=shown)
+    if result.same and shown:
+        yield Reply(
+            "That's your own code, and everyone in that chat saw it, so I cancelled it. "
+            "Send /link to me privately for a fresh one, and type it on your other app.",
+            private=True,
+        )
+    elif result.same and len(result.identities) > 1:
         # Made on an account already linked with this one (not necessarily this one).
         yield Reply(
             f"This account is already linked: you're one creator on {where(result.identities)}. "
@@ -72,14 +83,47 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
             private=True,
         )
     elif not result.joined:
-        yield Reply(REFUSED.format(minutes=minutes), is_error=True, private=True)
+        # Sent again (a double send, or "send it again" after a restart cut off the
+        # "Linked ✓"), a used code would read as a failed link: say that it is linked.
+        linked = await ctx.memory.identities(ctx.person)
+        already = (
+            f" This account is already linked: you're one creator on {where(linked)}."
+            if len(linked) > 1
+            else ""
+        )
+        # Not an error when it says where they are linked: an error is shown where it was
+        # asked, and in a group that would tell everyone which apps they use.
+        refused = REFUSED.format(minutes=minutes) + already
+        yield Reply(refused, is_error=not already, private=True)
     else:
         yield Reply(
             f"Linked ✓ You're one creator on {where(result.identities)}: your style, drafts, "
             "series and history follow you everywhere. /unlink splits them again."
+            + await _style_after_link(ctx, mine, joining, result)
             + await _active_after_link(ctx, had, result.person),
             private=True,
         )
+
+
+async def _style_after_link(
+    ctx: Context, mine: Profile, joining: Sequence[Identity], result: LinkResult
+) -> str:
+    """The code maker's style wins and the joiner's other style is deleted with the link:
+    said, and shown, so it can be set again (every draft changed voice without a word)."""
+    if result.person is None or mine.is_empty or mine == await ctx.memory.profile(result.person):
+        return ""
+    makers = [i for i in result.identities if i not in joining]
+    fields = {
+        "voice": mine.voice,
+        "audience": mine.audience,
+        "platforms": ", ".join(mine.platforms),
+        "avoid": ", ".join(mine.avoid),
+    }
+    again = " | ".join(f"{name}: {value}" for name, value in fields.items() if value)
+    return (
+        f" Your style from {where(makers)} is kept; the one you had here is replaced "
+        f"(to use it instead: /style {again})."
+    )
 
 
 async def _active_after_link(ctx: Context, had: SeriesRecord | None, person: int | None) -> str:
