@@ -14,6 +14,7 @@ from bot.memory import Memory
 from bot.memory.records import DraftRecord, Profile
 from bot.messages import Action, Attachment, Button, Incoming, Outgoing, Reply
 from bot.platforms import find_platform
+from bot.skills.apps import where
 from bot.skills.common import plural
 
 STYLE_FIELDS = ("voice", "audience", "platforms", "avoid")
@@ -239,8 +240,6 @@ async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
 async def linked_apps(ctx: Context) -> str:
     """The apps a linked person's /forget covers (' on Discord and Telegram'), else '': it
     deletes every linked account's data, which someone clearing one app must be told."""
-    from bot.skills.link import where
-
     identities = await ctx.memory.identities(ctx.person)
     return f" on {where(identities)}" if len(identities) > 1 else ""
 

@@ -12,22 +12,13 @@ from bot.memory.records import Profile
 from bot.memory.series import SeriesRecord
 from bot.messages import Outgoing, Reply
 from bot.skills.account import FORGET_WAIT_S
+from bot.skills.apps import platform_name, where
 
-PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "the console"}
 CODE_RE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 REFUSED = (
     "That code doesn't work: it's wrong, already used, or older than {minutes} minutes. "
     "Send /link on your other app for a fresh one."
 )
-
-
-def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform.title())
-
-
-def where(identities: Sequence[Identity]) -> str:
-    names = list(dict.fromkeys(platform_name(i.platform) for i in identities))
-    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 @command(
