@@ -28,7 +28,7 @@ from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
 from bot.messages import Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
-from bot.ordering import AtWork, KeyedLocks, line_of
+from bot.ordering import AtWork, Gates, KeyedLocks, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
 from bot.recovery import InboxEntry
@@ -71,6 +71,8 @@ class Core:
         self.registry: Registry = command_registry()
         self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
+        # Conversations kept for what an earlier run left unanswered (_keep_for_recovery).
+        self._gates = Gates()
         self._active: Counter[str] = Counter()  # answers in progress per conversation
         self.at_work = AtWork()  # and per person (for /forget)
         self._outboxes: dict[str, Outbox] = {}
@@ -92,13 +94,39 @@ class Core:
         llm = LLMEngine(settings.llm, prompts, model=model)
         memory = Memory(settings.db_path)
         await memory.open()
-        return cls(settings, memory, llm)
+        core = cls(settings, memory, llm)
+        await core._keep_for_recovery()
+        return core
+
+    async def _keep_for_recovery(self) -> None:
+        """Close the conversations holding messages an earlier run left unanswered until
+        the recovery has them in their line (open_lines). `muse run` starts receiving
+        before it starts the core, and a message sent while Muse was down reached the
+        core first: it was answered before the older one the crash had cut off."""
+        try:
+            left = await self.memory.inbox_unclaimed(self.run_id)
+        except Exception:
+            log.exception("recovery: could not read the inbox")
+            return
+        for p in left:
+            await self._gates.close(line_of(p.key, p.sender_id, p.is_group))
+
+    def open_lines(self) -> None:
+        """The recovered messages have their places in line (bot/recovery.py): each kept
+        conversation opens to what waited at its gate once they are answered."""
+        for line, gate in self._gates.open_all():
+            self.track(self._open(line, gate))
+
+    async def _open(self, line: str, gate: asyncio.Lock) -> None:
+        async with self._order.hold(line):
+            gate.release()
 
     async def start(self) -> None:
         """Work that needs the adapters' outboxes (timers, recovery): called by the
         composition root once every adapter is attached and running. The embedded model
         starts loading now, in the background, not on the first person's message, and
-        what the last run left unanswered is answered (bot/recovery.py)."""
+        what the last run left unanswered is answered (bot/recovery.py), in its place:
+        before anything sent since."""
         from bot.recovery import recover
 
         self._warm = self.llm.warm_up()
@@ -117,6 +145,7 @@ class Core:
     async def close(self, grace_s: float = 30.0) -> None:
         """Let the work in progress finish (also work it starts meanwhile, like the
         answers a recovery spawns), for up to `grace_s`, then close the memory."""
+        self.open_lines()  # never started: nothing was recovered, nothing need wait
         if self._warm is not None and not self._warm.done():
             await asyncio.wait([self._warm])  # a load can't be interrupted mid-way
         deadline = asyncio.get_running_loop().time() + grace_s
@@ -219,8 +248,12 @@ class Core:
             if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
                 await self._answer_into(box, msg, entry, replay)
                 return
-            # The place in line is taken before the first await: arrival order holds.
-            async with self._order.hold(line_of(msg.session, msg.user_id, msg.is_group)):
+            line = line_of(msg.session, msg.user_id, msg.is_group)
+            if not replay:  # after what an earlier run left unanswered here
+                await self._gates.wait(line)
+            # The place in line is taken before the first await (past an open gate, no
+            # await either): arrival order holds.
+            async with self._order.hold(line):
                 self._active[str(msg.session)] += 1
                 try:
                     await self._answer_into(box, msg, entry, replay)
@@ -275,13 +308,19 @@ class Core:
         async for out in self._guarded(msg, idea_for, refund=verdict.counted):
             yield out
 
-    async def replay(self, msg: Incoming, instead: Reply | None = None) -> AsyncIterator[Outgoing]:
+    def replay(self, msg: Incoming, instead: Reply | None = None) -> AsyncIterator[Outgoing]:
         """Answer a message again after a restart (see bot/recovery.py): no new inbox
         entry, and no second count against the person's limits — it was admitted when
         it arrived (a refusal is answered at once, so it never waits in the inbox).
-        With `instead`, nothing is done again: that line is the answer, in its place."""
+        With `instead`, nothing is done again: that line is the answer, in its place.
+        The work starts now, not when the answer is first read, so recovered messages
+        take their places in line in the order they are replayed."""
         box = Mailbox()
         self.track(self._produce(msg, box, replay=True if instead is None else instead))
+        return self._read(box)
+
+    @staticmethod
+    async def _read(box: Mailbox) -> AsyncIterator[Outgoing]:
         try:
             async for out in box:
                 yield out

@@ -81,3 +81,32 @@ def line_of(session: object, user_id: str, is_group: bool) -> str:
     """Which messages must be answered in arrival order: all of a private chat's; in a
     group, each member's own — one member's slow request never holds up another's."""
     return f"{session}|{user_id}" if is_group else str(session)
+
+
+class Gates:
+    """Conversations closed to new messages until what an earlier run left unanswered
+    in them has its place in line. A closed gate opens through the line itself, once the
+    recovered messages before it are answered; the gates stay, unlocked, because a
+    message arriving while others still pass must queue behind them (an asyncio.Lock is
+    first come, first served)."""
+
+    def __init__(self) -> None:
+        self._gates: dict[str, asyncio.Lock] = {}
+        self._closed: dict[str, asyncio.Lock] = {}
+
+    async def close(self, key: str) -> None:
+        if key not in self._gates:
+            gate = self._gates[key] = self._closed[key] = asyncio.Lock()
+            await gate.acquire()  # free: taken at once
+
+    async def wait(self, key: str) -> None:
+        """Until `key` is open; no await at all (no lost place) where it never closed."""
+        gate = self._gates.get(key)
+        if gate is not None:
+            async with gate:
+                pass
+
+    def open_all(self) -> list[tuple[str, asyncio.Lock]]:
+        """The gates still closed, for the caller to open (`gate.release()`) in line."""
+        closed, self._closed = self._closed, {}
+        return list(closed.items())

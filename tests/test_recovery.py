@@ -211,8 +211,10 @@ async def test_a_message_delivered_again_after_the_restart_is_answered_once(
     core = await Core.create(settings)
     box = RecordingOutbox()
     core.attach("telegram", box)
-    live = await core.respond(telegram("SLOW first"))
+    # (handed over while `muse run` starts: it waits for the recovery to look first)
+    answering = asyncio.create_task(core.respond(telegram("SLOW first")))
     await core.start()
+    live = await answering
     await core.close()
     assert [r.text for r in live] == ["Noted: SLOW first. What should we make of it next?"]
     assert box.posts == []

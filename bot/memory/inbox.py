@@ -173,6 +173,16 @@ class Inbox(Store):
         """The answer is delivered (or dealt with): forget the message."""
         await self._run(lambda db: _commit(db, "delete from inbox where id = ?", entry))
 
+    async def inbox_unclaimed(self, run: str) -> list[Pending]:
+        """What earlier runs left unanswered, on any platform, read without claiming it:
+        the conversations a new start must keep for their recovery (Core.create)."""
+        return await self._run(
+            lambda db: [
+                _pending(row)
+                for row in rows(db, "select * from inbox where run != ? order by id", run)
+            ]
+        )
+
     async def inbox_leftovers(self, run: str, platforms: list[str]) -> list[Pending]:
         """Claim the messages earlier runs left unanswered on these platforms, oldest
         first, as they were (state and attempts before this claim)."""
