@@ -28,7 +28,7 @@ from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
 from bot.messages import Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
-from bot.ordering import AtWork, Gates, KeyedLocks, line_of
+from bot.ordering import AtWork, Gates, KeyedLocks, identity, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
 from bot.recovery import InboxEntry
@@ -74,7 +74,7 @@ class Core:
         # Conversations kept for what an earlier run left unanswered (_keep_for_recovery).
         self._gates = Gates()
         self._active: Counter[str] = Counter()  # answers in progress per conversation
-        self.at_work = AtWork()  # and per person (for /forget)
+        self.at_work = AtWork()  # and per person (for /forget and /link)
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
@@ -245,22 +245,25 @@ class Core:
     ) -> None:
         CURRENT_MAILBOX.set(box)  # this task's own context: status lines go to this answer
         try:
+            who = identity(msg.session.platform, msg.user_id)
             if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
-                await self._answer_into(box, msg, entry, replay)
+                with self.at_work.arrived(who):
+                    await self._answer_into(box, msg, entry, replay)
                 return
             line = line_of(msg.session, msg.user_id, msg.is_group)
             if not replay:  # after what an earlier run left unanswered here
                 await self._gates.wait(line)
-            # The place in line is taken before the first await (past an open gate, no
-            # await either): arrival order holds.
-            async with self._order.hold(line):
-                self._active[str(msg.session)] += 1
-                try:
-                    await self._answer_into(box, msg, entry, replay)
-                finally:
-                    self._active[str(msg.session)] -= 1
-                    if not self._active[str(msg.session)]:
-                        del self._active[str(msg.session)]
+            # The place in line (and among the person's requests, for /forget) is taken
+            # before the first await (past an open gate, no await either): arrival order.
+            with self.at_work.arrived(who):
+                async with self._order.hold(line):
+                    self._active[str(msg.session)] += 1
+                    try:
+                        await self._answer_into(box, msg, entry, replay)
+                    finally:
+                        self._active[str(msg.session)] -= 1
+                        if not self._active[str(msg.session)]:
+                            del self._active[str(msg.session)]
         finally:
             box.close()
 
@@ -428,9 +431,8 @@ class Core:
                 ctx = await self._context(msg, text)
                 stream = chat.chat(ctx)
         ctx.notices[:0] = notices
-        async with self.at_work.working(ctx.person):
-            async for out in stream:
-                if isinstance(out, Reply) and ctx.notices:
-                    out = replace(out, text="\n".join([*ctx.notices, out.text]))
-                    ctx.notices.clear()
-                yield out
+        async for out in stream:
+            if isinstance(out, Reply) and ctx.notices:
+                out = replace(out, text="\n".join([*ctx.notices, out.text]))
+                ctx.notices.clear()
+            yield out

@@ -57,7 +57,7 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
     # Answers still being written for this account (in another chat or channel) store
     # under its id, which joining removes: they finish first and are joined with the rest,
     # instead of failing as if the person had been deleted (as /forget waits for them).
-    await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
+    await ctx.core.at_work.settle(await ctx.identities(), FORGET_WAIT_S)
     result = await ctx.memory.redeem_link_code(code, ctx.person)
     if result.same and len(result.identities) > 1:
         # Made on an account already linked with this one (not necessarily this one).
