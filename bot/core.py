@@ -31,7 +31,7 @@ from bot.novelty import Novelty
 from bot.ordering import AtWork, Gates, KeyedLocks, identity, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
-from bot.recovery import InboxEntry
+from bot.recovery import InboxEntry, keep_lines
 from bot.skills import account, command_registry, session_buttons, session_ideas, session_move
 from bot.skills.session_runtime import SessionRuntime
 
@@ -71,8 +71,8 @@ class Core:
         self.registry: Registry = command_registry()
         self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
-        # Conversations kept for what an earlier run left unanswered (_keep_for_recovery).
-        self._gates = Gates()
+        # Conversations kept for what an earlier run left unanswered (recovery.keep_lines).
+        self.gates = Gates()
         self._active: Counter[str] = Counter()  # answers in progress per conversation
         self.at_work = AtWork()  # and per person (for /forget and /link)
         self._outboxes: dict[str, Outbox] = {}
@@ -95,31 +95,14 @@ class Core:
         memory = Memory(settings.db_path)
         await memory.open()
         core = cls(settings, memory, llm)
-        await core._keep_for_recovery()
+        await keep_lines(core)
         return core
-
-    async def _keep_for_recovery(self) -> None:
-        """Close the conversations holding messages an earlier run left unanswered until
-        the recovery has them in their line (open_lines). `muse run` starts receiving
-        before it starts the core, and a message sent while Muse was down reached the
-        core first: it was answered before the older one the crash had cut off."""
-        try:
-            left = await self.memory.inbox_unclaimed(self.run_id)
-        except Exception:
-            log.exception("recovery: could not read the inbox")
-            return
-        for p in left:
-            await self._gates.close(line_of(p.key, p.sender_id, p.is_group))
 
     def open_lines(self) -> None:
         """The recovered messages have their places in line (bot/recovery.py): each kept
         conversation opens to what waited at its gate once they are answered."""
-        for line, gate in self._gates.open_all():
-            self.track(self._open(line, gate))
-
-    async def _open(self, line: str, gate: asyncio.Lock) -> None:
-        async with self._order.hold(line):
-            gate.release()
+        for opening in self.gates.opening(self._order):
+            self.track(opening)
 
     async def start(self) -> None:
         """Work that needs the adapters' outboxes (timers, recovery): called by the
@@ -252,7 +235,7 @@ class Core:
                 return
             line = line_of(msg.session, msg.user_id, msg.is_group)
             if not replay:  # after what an earlier run left unanswered here
-                await self._gates.wait(line)
+                await self.gates.wait(line)
             # The place in line (and among the person's requests, for /forget) is taken
             # before the first await (past an open gate, no await either): arrival order.
             with self.at_work.arrived(who):
@@ -320,15 +303,7 @@ class Core:
         take their places in line in the order they are replayed."""
         box = Mailbox()
         self.track(self._produce(msg, box, replay=True if instead is None else instead))
-        return self._read(box)
-
-    @staticmethod
-    async def _read(box: Mailbox) -> AsyncIterator[Outgoing]:
-        try:
-            async for out in box:
-                yield out
-        finally:
-            box.abandon()
+        return aiter(box)
 
     async def respond(self, msg: Incoming) -> list[Reply]:
         """The final replies only (no streaming) — for simple adapters and tests."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 
 class KeyedLocks:
@@ -121,7 +122,12 @@ class Gates:
             async with gate:
                 pass
 
-    def open_all(self) -> list[tuple[str, asyncio.Lock]]:
-        """The gates still closed, for the caller to open (`gate.release()`) in line."""
+    def opening(self, order: KeyedLocks) -> list[Coroutine[Any, Any, None]]:
+        """The work that opens each gate still closed, in its line, for the caller to run."""
         closed, self._closed = self._closed, {}
-        return list(closed.items())
+        return [self._open(order, key, gate) for key, gate in closed.items()]
+
+    @staticmethod
+    async def _open(order: KeyedLocks, key: str, gate: asyncio.Lock) -> None:
+        async with order.hold(key):
+            gate.release()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.memory.inbox import DUPLICATE, NEW, Pending
 from bot.messages import Action, Incoming, Outgoing, Reply
+from bot.ordering import line_of
 from bot.outbox import NoOutbox
 
 if TYPE_CHECKING:
@@ -81,6 +82,20 @@ class InboxEntry:
 def _log_failure(recording: asyncio.Future[int]) -> None:
     if not recording.cancelled() and recording.exception() is not None:
         log.warning("inbox: a message could not be recorded", exc_info=recording.exception())
+
+
+async def keep_lines(core: Core) -> None:
+    """Close the conversations holding messages an earlier run left unanswered until
+    the recovery has them in their line (Core.open_lines). `muse run` starts receiving
+    before it starts the core, and a message sent while Muse was down reached the core
+    first: it was answered before the older one the crash had cut off."""
+    try:
+        left = await core.memory.inbox_unclaimed(core.run_id)
+    except Exception:
+        log.exception("recovery: could not read the inbox")
+        return
+    for p in left:
+        await core.gates.close(line_of(p.key, p.sender_id, p.is_group))
 
 
 async def recover(core: Core) -> None:
