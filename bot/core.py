@@ -258,7 +258,10 @@ class Core:
         if isinstance(replay, Reply):
             box.put(replay)  # in its place in line, instead of doing it again
             return
-        async for out in self._admitted(msg, replay=replay):
+        # Handed over again after a restart, it was admitted (and counted) the first
+        # time: answering it now must not cost a second of today's requests.
+        again = entry is not None and await entry.again()
+        async for out in self._admitted(msg, replay=replay or again):
             box.put(out)
 
     async def _admitted(self, msg: Incoming, *, replay: bool = False) -> AsyncIterator[Outgoing]:

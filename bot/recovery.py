@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.memory.inbox import DUPLICATE, NEW, Pending
+from bot.memory.inbox import DUPLICATE, NEW, Pending, Received
 from bot.messages import Action, Incoming, Outgoing, Reply
 from bot.ordering import line_of
 from bot.outbox import NoOutbox
@@ -44,18 +44,28 @@ class InboxEntry:
     """One message's inbox row, seen from the answer in progress. It never raises: a
     failing inbox must not keep anyone from their answer (the failure is logged)."""
 
-    def __init__(self, memory: Memory, recording: asyncio.Future[int]) -> None:
+    def __init__(self, memory: Memory, recording: asyncio.Future[Received]) -> None:
         self.memory = memory
         self._recording = recording
         self.delivering = False
         recording.add_done_callback(_log_failure)
 
-    async def _id(self) -> int | None:
+    async def _received(self) -> Received | None:
         try:
             # Shielded: a reader that goes away must not cancel the recording itself.
             return await asyncio.shield(self._recording)
         except Exception:
             return None  # logged once, by the recording's own callback
+
+    async def _id(self) -> int | None:
+        received = await self._received()
+        return None if received is None else received.id
+
+    async def again(self) -> bool:
+        """An earlier run had this message (handed over again after a restart): it was
+        admitted, and counted against the quota, when it first came."""
+        received = await self._received()
+        return received is not None and received.again
 
     async def duplicate(self) -> bool:
         """The platform delivered this message again and a recovery is answering it."""
@@ -79,7 +89,7 @@ class InboxEntry:
                 log.warning("inbox: could not close entry %s", entry, exc_info=True)
 
 
-def _log_failure(recording: asyncio.Future[int]) -> None:
+def _log_failure(recording: asyncio.Future[Received]) -> None:
     if not recording.cancelled() and recording.exception() is not None:
         log.warning("inbox: a message could not be recorded", exc_info=recording.exception())
 
