@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import NotFound
 from bot.memory.records import DraftRecord, Profile
+from bot.ordering import identity
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -61,6 +62,11 @@ class Context:
     @property
     def session(self) -> str:
         return str(self.msg.session)
+
+    async def identities(self) -> list[str]:
+        """The person's accounts on every linked app, as Core.at_work counts them."""
+        found = await self.memory.identities(self.person)
+        return [identity(i.platform, i.external_id) for i in found]
 
     def option(self, name: str) -> str | None:
         value = self.msg.option(name)

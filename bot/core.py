@@ -28,10 +28,10 @@ from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
 from bot.messages import Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
-from bot.ordering import AtWork, KeyedLocks, line_of
+from bot.ordering import AtWork, Gates, KeyedLocks, identity, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import ALLOW, Policy
-from bot.recovery import InboxEntry
+from bot.recovery import InboxEntry, keep_lines
 from bot.skills import account, command_registry, session_buttons, session_ideas, session_move
 from bot.skills.session_runtime import SessionRuntime
 
@@ -71,8 +71,10 @@ class Core:
         self.registry: Registry = command_registry()
         self.policy = Policy(settings, memory)
         self._order = KeyedLocks()
+        # Conversations kept for what an earlier run left unanswered (recovery.keep_lines).
+        self.gates = Gates()
         self._active: Counter[str] = Counter()  # answers in progress per conversation
-        self.at_work = AtWork()  # and per person (for /forget)
+        self.at_work = AtWork()  # and per person (for /forget and /link)
         self._outboxes: dict[str, Outbox] = {}
         # Answers being worked on: kept referenced, and awaited by close().
         self._work: set[asyncio.Task[None]] = set()
@@ -92,13 +94,22 @@ class Core:
         llm = LLMEngine(settings.llm, prompts, model=model)
         memory = Memory(settings.db_path)
         await memory.open()
-        return cls(settings, memory, llm)
+        core = cls(settings, memory, llm)
+        await keep_lines(core)
+        return core
+
+    def open_lines(self) -> None:
+        """The recovered messages have their places in line (bot/recovery.py): each kept
+        conversation opens to what waited at its gate once they are answered."""
+        for opening in self.gates.opening(self._order):
+            self.track(opening)
 
     async def start(self) -> None:
         """Work that needs the adapters' outboxes (timers, recovery): called by the
         composition root once every adapter is attached and running. The embedded model
         starts loading now, in the background, not on the first person's message, and
-        what the last run left unanswered is answered (bot/recovery.py)."""
+        what the last run left unanswered is answered (bot/recovery.py), in its place:
+        before anything sent since."""
         from bot.recovery import recover
 
         self._warm = self.llm.warm_up()
@@ -117,6 +128,7 @@ class Core:
     async def close(self, grace_s: float = 30.0) -> None:
         """Let the work in progress finish (also work it starts meanwhile, like the
         answers a recovery spawns), for up to `grace_s`, then close the memory."""
+        self.open_lines()  # never started: nothing was recovered, nothing need wait
         if self._warm is not None and not self._warm.done():
             await asyncio.wait([self._warm])  # a load can't be interrupted mid-way
         deadline = asyncio.get_running_loop().time() + grace_s
@@ -216,18 +228,25 @@ class Core:
     ) -> None:
         CURRENT_MAILBOX.set(box)  # this task's own context: status lines go to this answer
         try:
+            who = identity(msg.session.platform, msg.user_id)
             if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
-                await self._answer_into(box, msg, entry, replay)
-                return
-            # The place in line is taken before the first await: arrival order holds.
-            async with self._order.hold(line_of(msg.session, msg.user_id, msg.is_group)):
-                self._active[str(msg.session)] += 1
-                try:
+                with self.at_work.arrived(who):
                     await self._answer_into(box, msg, entry, replay)
-                finally:
-                    self._active[str(msg.session)] -= 1
-                    if not self._active[str(msg.session)]:
-                        del self._active[str(msg.session)]
+                return
+            line = line_of(msg.session, msg.user_id, msg.is_group)
+            if not replay:  # after what an earlier run left unanswered here
+                await self.gates.wait(line)
+            # The place in line (and among the person's requests, for /forget) is taken
+            # before the first await (past an open gate, no await either): arrival order.
+            with self.at_work.arrived(who):
+                async with self._order.hold(line):
+                    self._active[str(msg.session)] += 1
+                    try:
+                        await self._answer_into(box, msg, entry, replay)
+                    finally:
+                        self._active[str(msg.session)] -= 1
+                        if not self._active[str(msg.session)]:
+                            del self._active[str(msg.session)]
         finally:
             box.close()
 
@@ -239,7 +258,10 @@ class Core:
         if isinstance(replay, Reply):
             box.put(replay)  # in its place in line, instead of doing it again
             return
-        async for out in self._admitted(msg, replay=replay):
+        # Handed over again after a restart, it was admitted (and counted) the first
+        # time: answering it now must not cost a second of today's requests.
+        again = entry is not None and await entry.again()
+        async for out in self._admitted(msg, replay=replay or again):
             box.put(out)
 
     async def _admitted(self, msg: Incoming, *, replay: bool = False) -> AsyncIterator[Outgoing]:
@@ -275,18 +297,16 @@ class Core:
         async for out in self._guarded(msg, idea_for, refund=verdict.counted):
             yield out
 
-    async def replay(self, msg: Incoming, instead: Reply | None = None) -> AsyncIterator[Outgoing]:
+    def replay(self, msg: Incoming, instead: Reply | None = None) -> AsyncIterator[Outgoing]:
         """Answer a message again after a restart (see bot/recovery.py): no new inbox
         entry, and no second count against the person's limits — it was admitted when
         it arrived (a refusal is answered at once, so it never waits in the inbox).
-        With `instead`, nothing is done again: that line is the answer, in its place."""
+        With `instead`, nothing is done again: that line is the answer, in its place.
+        The work starts now, not when the answer is first read, so recovered messages
+        take their places in line in the order they are replayed."""
         box = Mailbox()
         self.track(self._produce(msg, box, replay=True if instead is None else instead))
-        try:
-            async for out in box:
-                yield out
-        finally:
-            box.abandon()
+        return aiter(box)
 
     async def respond(self, msg: Incoming) -> list[Reply]:
         """The final replies only (no streaming) — for simple adapters and tests."""
@@ -389,9 +409,8 @@ class Core:
                 ctx = await self._context(msg, text)
                 stream = chat.chat(ctx)
         ctx.notices[:0] = notices
-        async with self.at_work.working(ctx.person):
-            async for out in stream:
-                if isinstance(out, Reply) and ctx.notices:
-                    out = replace(out, text="\n".join([*ctx.notices, out.text]))
-                    ctx.notices.clear()
-                yield out
+        async for out in stream:
+            if isinstance(out, Reply) and ctx.notices:
+                out = replace(out, text="\n".join([*ctx.notices, out.text]))
+                ctx.notices.clear()
+            yield out

@@ -41,13 +41,17 @@ class Mailbox:
         self._items.clear()
 
     async def __aiter__(self) -> AsyncIterator[Outgoing]:
-        while True:
-            while self._items:
-                yield self._items.popleft()
-            if self._closed:
-                return
-            self._ready.clear()
-            await self._ready.wait()
+        """What the work puts here, in order; a reader that stops abandons the rest."""
+        try:
+            while True:
+                while self._items:
+                    yield self._items.popleft()
+                if self._closed:
+                    return
+                self._ready.clear()
+                await self._ready.wait()
+        finally:
+            self.abandon()
 
 
 # The mailbox of the answer being worked on in this task (set by the core), so that deep

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import itertools
+import sys
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 
 class KeyedLocks:
@@ -35,49 +38,96 @@ class KeyedLocks:
 
 
 class AtWork:
-    """Answers in progress per person (all their chats and linked apps), so /forget can
-    let the others finish first: what they store is then deleted with everything else,
-    instead of landing just after the delete under an id no one owns any more."""
+    """Requests per identity (platform:user id), from their place in line to their end,
+    numbered in that order, so /forget and /link can let those that came before them,
+    in all the person's chats and linked apps, finish first — also one still waiting in
+    line behind a slow answer elsewhere, which used to start after the delete and store
+    its turn and drafts under a brand-new person. What they store is then deleted (or
+    joined) with the rest. Later requests are not waited for: some wait in line behind
+    the caller."""
 
     def __init__(self) -> None:
-        self._count: Counter[int] = Counter()
-        self._settling: Counter[int] = Counter()
-        self._changed = asyncio.Condition()
+        self._next = itertools.count(1)
+        self._open: dict[str, set[int]] = {}
+        self._changed: set[asyncio.Event] = set()
 
-    @asynccontextmanager
-    async def working(self, person: int) -> AsyncIterator[None]:
-        self._count[person] += 1
+    @contextmanager
+    def arrived(self, who: str) -> Iterator[None]:
+        """A request of `who` takes its number (the current task's, for settle)."""
+        ticket = next(self._next)
+        TICKET.set(ticket)
+        self._open.setdefault(who, set()).add(ticket)
         try:
             yield
         finally:
-            self._count[person] -= 1
-            if not self._count[person]:
-                del self._count[person]
-            if self._settling[person]:  # only a /forget waiting on this person cares
-                async with self._changed:
-                    self._changed.notify_all()
+            left = self._open[who]
+            left.discard(ticket)
+            if not left:
+                del self._open[who]
+            for changed in self._changed:
+                changed.set()
 
-    async def settle(self, person: int, timeout_s: float) -> None:
-        """Wait (at most `timeout_s`) until the person's only answers in progress are
-        those settling, the caller's among them (two /forget at once don't wait for
-        each other)."""
-        self._settling[person] += 1
+    async def settle(self, who: Iterable[str], timeout_s: float) -> None:
+        """Wait (at most `timeout_s`) until the requests of these identities that came
+        before the caller's are done (two /forget at once: the later waits)."""
+        before, keys = TICKET.get(), list(who)
+        changed = asyncio.Event()
+        self._changed.add(changed)
         try:
-            async with self._changed:
-                self._changed.notify_all()  # another settling one may be waiting on this
-                ready = self._changed.wait_for(
-                    lambda: self._count[person] <= self._settling[person]
-                )
-                await asyncio.wait_for(ready, timeout_s)
+            async with asyncio.timeout(timeout_s):
+                while any(t < before for key in keys for t in self._open.get(key, ())):
+                    changed.clear()
+                    await changed.wait()
         except TimeoutError:
             pass
         finally:
-            self._settling[person] -= 1
-            if not self._settling[person]:
-                del self._settling[person]
+            self._changed.discard(changed)
+
+
+# The number of the request the current task answers (outside one: after all of them).
+TICKET: ContextVar[int] = ContextVar("TICKET", default=sys.maxsize)
+
+
+def identity(platform: str, user_id: str) -> str:
+    """One account on one app, as AtWork counts its requests."""
+    return f"{platform}:{user_id}"
 
 
 def line_of(session: object, user_id: str, is_group: bool) -> str:
     """Which messages must be answered in arrival order: all of a private chat's; in a
     group, each member's own — one member's slow request never holds up another's."""
     return f"{session}|{user_id}" if is_group else str(session)
+
+
+class Gates:
+    """Conversations closed to new messages until what an earlier run left unanswered
+    in them has its place in line. A closed gate opens through the line itself, once the
+    recovered messages before it are answered; the gates stay, unlocked, because a
+    message arriving while others still pass must queue behind them (an asyncio.Lock is
+    first come, first served)."""
+
+    def __init__(self) -> None:
+        self._gates: dict[str, asyncio.Lock] = {}
+        self._closed: dict[str, asyncio.Lock] = {}
+
+    async def close(self, key: str) -> None:
+        if key not in self._gates:
+            gate = self._gates[key] = self._closed[key] = asyncio.Lock()
+            await gate.acquire()  # free: taken at once
+
+    async def wait(self, key: str) -> None:
+        """Until `key` is open; no await at all (no lost place) where it never closed."""
+        gate = self._gates.get(key)
+        if gate is not None:
+            async with gate:
+                pass
+
+    def opening(self, order: KeyedLocks) -> list[Coroutine[Any, Any, None]]:
+        """The work that opens each gate still closed, in its line, for the caller to run."""
+        closed, self._closed = self._closed, {}
+        return [self._open(order, key, gate) for key, gate in closed.items()]
+
+    @staticmethod
+    async def _open(order: KeyedLocks, key: str, gate: asyncio.Lock) -> None:
+        async with order.hold(key):
+            gate.release()

@@ -99,7 +99,8 @@ class Policy:
         allowed, admins, quota = access
         admin = self._matches(msg, admins)
         if allowed and not admin and not self._matches(msg, allowed):
-            if self._rate(msg) is not None:  # a stranger's flood gets no flood back
+            # A stranger's flood gets no flood back (and nothing of theirs is stored).
+            if self._rate(msg, (msg.session.platform, msg.user_id)) is not None:
                 return Verdict(False, None)
             return Verdict(
                 False,
@@ -108,7 +109,7 @@ class Policy:
             )
         if admin:
             return ALLOW
-        refused = self._rate(msg)
+        refused = self._rate(msg, await self._rate_key(msg))
         if refused is not None:
             return refused
         if quota <= 0 or free or command in FREE_COMMANDS:
@@ -137,11 +138,25 @@ class Policy:
             msg.session.platform, msg.user_id, msg.user_name, "person"
         )
 
-    def _rate(self, msg: Incoming) -> Verdict | None:
+    async def _rate_key(self, msg: Incoming) -> tuple[str, str]:
+        """Whose rate: the person, across their linked accounts, as for the quota (keyed
+        by account, a person linked on two apps had twice the rate). Looked up, never
+        created: someone Muse doesn't know yet (or any more) is their account."""
+        if self.settings.rate.per_minute <= 0:
+            return ("", "")
+        account = (msg.session.platform, msg.user_id)
+        person = await self.memory.find_user(*account)
+        if person is None:
+            return account
+        key = ("person", str(person))
+        if key not in self._buckets and account in self._buckets:
+            self._buckets[key] = self._buckets.pop(account)  # their first message's
+        return key
+
+    def _rate(self, msg: Incoming, key: tuple[str, str]) -> Verdict | None:
         per_minute = self.settings.rate.per_minute
         if per_minute <= 0:
             return None
-        key = (msg.session.platform, msg.user_id)
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(per_minute)

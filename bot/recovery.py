@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.memory.inbox import DUPLICATE, NEW, Pending
-from bot.messages import Action, Incoming, Reply
+from bot.memory.inbox import DUPLICATE, NEW, Pending, Received
+from bot.messages import Action, Incoming, Outgoing, Reply
+from bot.ordering import line_of
 from bot.outbox import NoOutbox
 
 if TYPE_CHECKING:
@@ -42,18 +44,28 @@ class InboxEntry:
     """One message's inbox row, seen from the answer in progress. It never raises: a
     failing inbox must not keep anyone from their answer (the failure is logged)."""
 
-    def __init__(self, memory: Memory, recording: asyncio.Future[int]) -> None:
+    def __init__(self, memory: Memory, recording: asyncio.Future[Received]) -> None:
         self.memory = memory
         self._recording = recording
         self.delivering = False
         recording.add_done_callback(_log_failure)
 
-    async def _id(self) -> int | None:
+    async def _received(self) -> Received | None:
         try:
             # Shielded: a reader that goes away must not cancel the recording itself.
             return await asyncio.shield(self._recording)
         except Exception:
             return None  # logged once, by the recording's own callback
+
+    async def _id(self) -> int | None:
+        received = await self._received()
+        return None if received is None else received.id
+
+    async def again(self) -> bool:
+        """An earlier run had this message (handed over again after a restart): it was
+        admitted, and counted against the quota, when it first came."""
+        received = await self._received()
+        return received is not None and received.again
 
     async def duplicate(self) -> bool:
         """The platform delivered this message again and a recovery is answering it."""
@@ -77,9 +89,23 @@ class InboxEntry:
                 log.warning("inbox: could not close entry %s", entry, exc_info=True)
 
 
-def _log_failure(recording: asyncio.Future[int]) -> None:
+def _log_failure(recording: asyncio.Future[Received]) -> None:
     if not recording.cancelled() and recording.exception() is not None:
         log.warning("inbox: a message could not be recorded", exc_info=recording.exception())
+
+
+async def keep_lines(core: Core) -> None:
+    """Close the conversations holding messages an earlier run left unanswered until
+    the recovery has them in their line (Core.open_lines). `muse run` starts receiving
+    before it starts the core, and a message sent while Muse was down reached the core
+    first: it was answered before the older one the crash had cut off."""
+    try:
+        left = await core.memory.inbox_unclaimed(core.run_id)
+    except Exception:
+        log.exception("recovery: could not read the inbox")
+        return
+    for p in left:
+        await core.gates.close(line_of(p.key, p.sender_id, p.is_group))
 
 
 async def recover(core: Core) -> None:
@@ -88,23 +114,43 @@ async def recover(core: Core) -> None:
         pending = await core.memory.inbox_leftovers(core.run_id, core.platforms())
     except Exception:
         log.exception("recovery: could not read the inbox")
-        return
-    if pending:
-        log.warning("recovery: %d message(s) were left unanswered by the last stop", len(pending))
-    for p in pending:
-        core.track(_recover_one(core, p))
-
-
-async def _recover_one(core: Core, p: Pending) -> None:
+        pending = []
     try:
-        msg = p.incoming()
-        if msg is not None and personal_in_group(core, p):
-            # Said in the message's place in line, after what was asked before it.
-            await _replay(core, p, msg, instead=Reply(interrupted(p, personal=True)))
-        elif msg is not None and replayable(p):
-            await _replay(core, p, msg)
-        else:
-            await _post_back(core, p, Reply(interrupted(p)))
+        if pending:
+            n = len(pending)
+            log.warning("recovery: %d message(s) were left unanswered by the last stop", n)
+        for p in pending:
+            # Started now, oldest first, so each takes its place in its conversation's
+            # line before the line opens to what was sent since (Core.open_lines).
+            try:
+                answer = _answer_again(core, p)
+            except Exception:
+                log.exception("recovery: could not start on inbox entry %s", p.id)
+                continue
+            core.track(_recover_one(core, p, answer))
+    finally:
+        core.open_lines()
+
+
+def _answer_again(core: Core, p: Pending) -> tuple[Incoming, Reply | None, AsyncIterator[Outgoing]]:
+    """The message, the line said instead of answering it again (if so), and the answer
+    under way, in the message's place in line, after what was asked before it."""
+    msg = p.incoming()
+    instead: Reply | None = None
+    if msg is not None and personal_in_group(core, p):
+        instead = Reply(interrupted(p, personal=True))
+    elif msg is None or not replayable(p):
+        instead = Reply(interrupted(p))
+    if msg is None:  # its photo wasn't kept: only its place is needed, for the line
+        msg = Incoming(p.key, p.sender_id, is_group=p.is_group, message_id=p.message_id)
+    return msg, instead, core.replay(msg, instead)
+
+
+async def _recover_one(
+    core: Core, p: Pending, answer: tuple[Incoming, Reply | None, AsyncIterator[Outgoing]]
+) -> None:
+    try:
+        await _replay(core, p, *answer)
         await core.memory.inbox_done(p.id)
     except Exception:
         # No user text in the log: the id and the conversation are enough to find it.
@@ -140,9 +186,11 @@ def personal_in_group(core: Core, p: Pending) -> bool:
     return spec is not None and spec.private
 
 
-async def _replay(core: Core, p: Pending, msg: Incoming, instead: Reply | None = None) -> None:
+async def _replay(
+    core: Core, p: Pending, msg: Incoming, instead: Reply | None, answer: AsyncIterator[Outgoing]
+) -> None:
     first = True
-    async for out in core.replay(msg, instead):
+    async for out in answer:
         if not isinstance(out, Reply) or out.is_empty:
             continue
         if out.private and msg.is_group and not out.is_error:

@@ -284,9 +284,9 @@ async def test_forget_waits_for_an_answer_still_being_written_elsewhere(
     await writing.wait()
     settle = core.at_work.settle
 
-    async def settling(person: int, timeout_s: float) -> None:
+    async def settling(who: list[str], timeout_s: float) -> None:
         go_on.set()  # /forget is waiting now: the caption can finish
-        await settle(person, timeout_s)
+        await settle(who, timeout_s)
 
     monkeypatch.setattr(core.at_work, "settle", settling)
     forget = asyncio.create_task(ask(core, "/forget confirm", user="ann", chat="ann"))

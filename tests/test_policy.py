@@ -93,3 +93,25 @@ async def test_an_answer_ready_at_once_arrives_as_one_reply(core: Core) -> None:
     outputs = [first, *rest]
     assert isinstance(outputs[-1], Reply) and len(outputs[-1].drafts) == 3
     assert sum(isinstance(o, Progress) for o in outputs) <= 1
+
+
+async def test_linked_accounts_share_one_rate_and_one_quota(core: Core) -> None:
+    """Linked on Telegram and Discord, a person got the per-minute limit on each app:
+    twice the requests a minute of anyone else. One person, one limit."""
+    from tests.test_link import DC, TG, link
+
+    await link(core, maker=TG, joiner=DC)
+    core.settings.rate.per_minute = 4
+    answers = [
+        await core.respond(message(f"note {i}", **(TG if i % 2 else DC)))  # type: ignore[arg-type]
+        for i in range(8)
+    ]
+    refusals = [r for rs in answers for r in rs if r.is_error]
+    assert len(refusals) == 1 and "4 requests a minute" in refusals[0].text
+    assert sum(1 for rs in answers if rs and not rs[-1].is_error) == 4
+    # The daily quota was already the person's: two requests on two apps spend it.
+    core.settings.rate.per_minute = 0
+    core.settings.telegram.daily_quota = core.settings.discord.daily_quota = 2
+    assert not (await ask(core, "one", **TG)).is_error  # type: ignore[arg-type]
+    assert not (await ask(core, "two", **DC)).is_error  # type: ignore[arg-type]
+    assert "today's 2 requests" in (await ask(core, "three", **TG)).text  # type: ignore[arg-type]

@@ -211,8 +211,10 @@ async def test_a_message_delivered_again_after_the_restart_is_answered_once(
     core = await Core.create(settings)
     box = RecordingOutbox()
     core.attach("telegram", box)
-    live = await core.respond(telegram("SLOW first"))
+    # (handed over while `muse run` starts: it waits for the recovery to look first)
+    answering = asyncio.create_task(core.respond(telegram("SLOW first")))
     await core.start()
+    live = await answering
     await core.close()
     assert [r.text for r in live] == ["Noted: SLOW first. What should we make of it next?"]
     assert box.posts == []
@@ -296,3 +298,23 @@ async def test_a_reply_to_a_draft_cut_off_is_still_about_that_draft_after_the_re
         await core.close()
     assert newest.parent_id == 4, answer.text
     assert "You're the author" not in newest.text and "(97/280)" not in newest.text
+
+
+async def test_a_message_answered_after_a_restart_costs_one_request(settings: Settings) -> None:
+    """Counted against the daily quota when it arrived, then cut off by a crash, Alice's
+    message was counted again when Telegram handed it over once more after the restart:
+    one answer cost her two of today's requests."""
+    settings.telegram.daily_quota = 2
+    await cut_off(settings, telegram("SLOW first"))  # counted: 1 of 2
+    core = await Core.create(settings)
+    core.attach("telegram", RecordingOutbox())
+    answering = asyncio.create_task(core.respond(telegram("SLOW first")))  # handed again
+    await core.start()
+    try:
+        assert not (await answering)[-1].is_error
+        second = await core.respond(telegram("and a second question", mid="502"))
+        assert not second[-1].is_error, second[-1].text  # 2 of 2
+        third = await core.respond(telegram("and a third", mid="503"))
+        assert "today's 2 requests" in third[-1].text
+    finally:
+        await core.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -26,6 +26,14 @@ from bot.messages import Action, Incoming, SessionKey
 NEW, DELIVERING, RECOVERING = "new", "delivering", "recovering"
 # `receive` of a message that a recovery is already answering: do nothing.
 DUPLICATE = 0
+
+
+class Received(NamedTuple):
+    """A message recorded: its row, and whether an earlier run had it already (the
+    platform handed it over again after a restart: it was admitted, and counted, then)."""
+
+    id: int
+    again: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,13 +139,13 @@ def _pending(row: dict[str, Any]) -> Pending:
 
 
 class Inbox(Store):
-    async def inbox_receive(self, msg: Incoming, run: str) -> int:
+    async def inbox_receive(self, msg: Incoming, run: str) -> Received:
         """Record a message before work on it starts; its row id, or DUPLICATE when a
         recovery in this run is already answering this very message (a platform that
         delivered it again after the restart)."""
         record = _record(msg, run)
 
-        def do(db: sqlite_utils.Database) -> int:
+        def do(db: sqlite_utils.Database) -> Received:
             same = rows(
                 db,
                 "select id, run, state from inbox where platform = ? and chat_id = ? "
@@ -150,15 +158,15 @@ class Inbox(Store):
             with db.conn:
                 for row in same:
                     if row["run"] == run and row["state"] == RECOVERING:
-                        return DUPLICATE
+                        return Received(DUPLICATE)
                     if row["run"] != run and row["state"] == NEW:
                         # Delivered again before the recovery got to it: answer it live.
                         db.execute(
                             "update inbox set run = ?, attempts = attempts + 1 where id = ?",
                             [run, row["id"]],
                         )
-                        return int(row["id"])
-                return int(db.table("inbox").insert(record).last_pk)  # type: ignore[arg-type]
+                        return Received(int(row["id"]), again=True)
+                return Received(int(db.table("inbox").insert(record).last_pk))  # type: ignore[arg-type]
 
         return await self._run(do)
 
@@ -172,6 +180,16 @@ class Inbox(Store):
     async def inbox_done(self, entry: int) -> None:
         """The answer is delivered (or dealt with): forget the message."""
         await self._run(lambda db: _commit(db, "delete from inbox where id = ?", entry))
+
+    async def inbox_unclaimed(self, run: str) -> list[Pending]:
+        """What earlier runs left unanswered, on any platform, read without claiming it:
+        the conversations a new start must keep for their recovery (Core.create)."""
+        return await self._run(
+            lambda db: [
+                _pending(row)
+                for row in rows(db, "select * from inbox where run != ? order by id", run)
+            ]
+        )
 
     async def inbox_leftovers(self, run: str, platforms: list[str]) -> list[Pending]:
         """Claim the messages earlier runs left unanswered on these platforms, oldest

@@ -268,7 +268,7 @@ async def confirmed_erase(ctx: Context, action: Action) -> Reply:
 async def erase(ctx: Context) -> Reply:
     # Answers still being written for them in another chat or app go first, so what
     # they store is deleted too (at most FORGET_WAIT_S: a stuck model can't hold it up).
-    await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
+    await ctx.core.at_work.settle(await ctx.identities(), FORGET_WAIT_S)
     styled = not (await ctx.memory.profile(ctx.person)).is_empty
     linked = await linked_apps(ctx)
     traces = await ctx.memory.traces_in_open_sessions(ctx.person)

@@ -49,7 +49,7 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
     # Answers still being written for this account (in another chat or channel) store
     # under its id, which joining removes: they finish first and are joined with the rest,
     # instead of failing as if the person had been deleted (as /forget waits for them).
-    await ctx.core.at_work.settle(ctx.person, FORGET_WAIT_S)
+    await ctx.core.at_work.settle(await ctx.identities(), FORGET_WAIT_S)
     mine, joining = await ctx.memory.profile(ctx.person), await ctx.memory.identities(ctx.person)
     # Typed in a group, the code is in everyone's view; a Discord slash command's option
     # is not (the command and its answer are ephemeral there).
