@@ -4,6 +4,7 @@ and the one-line hint above inline results."""
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Sequence
@@ -34,28 +35,59 @@ BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 ITALIC_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*(?![\w*])")
 # A link, maybe bold as a whole ("**[label](url)**", as models often write it).
 LINK_RE = re.compile(r"(\*\*)?\[([^\[\]\n]+)\]\((https?://[^\s()<>\"]+)\)(?(1)\*\*)")
-CODE_RE = re.compile(r"`([^`\n]+)`")
+# `code`, or ``code with a ` in it``: as many backticks close it as opened it.
+CODE_RE = re.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
+# A ``` code block: its opening line (maybe with a language: ```python) and its closing
+# line. One never closed stays as typed, so it can't turn the rest of the answer to code.
+FENCE_OPEN_RE = re.compile(r"^[ \t]*```[ \t]*([^`\s]*)[^`]*$")
+FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*$")
+LANGUAGE_RE = re.compile(r"[\w+#.-]{1,32}")
 
 
 def to_html(text: str) -> str:
     """The core's text, escaped; the draft headers and Markdown headings bold, and a
-    model's **bold**, `code` and [links](https://…) as Telegram shows them."""
-    lines = []
-    for line in text.split("\n"):
-        heading = HEADING_RE.match(line.strip())
-        if HEADER_RE.match(line.strip()) or heading:
-            shown = heading.group(1) if heading else line
-            lines.append(f"<b>{html.escape(shown, quote=False)}</b>")
-            continue
-        # Odd pieces are `code` (nothing formatted inside it), even ones the text around.
-        pieces = CODE_RE.split(html.escape(line, quote=False))
-        lines.append(
-            "".join(
-                f"<code>{p}</code>" if i % 2 else _links_and_bold(p) for i, p in enumerate(pieces)
-            )
-        )
-    return "\n".join(lines)
+    model's **bold**, `code`, ``` code blocks and [links](https://…) as Telegram shows
+    them."""
+    lines = text.split("\n")
+    closers = [i for i, line in enumerate(lines) if FENCE_CLOSE_RE.match(line)]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        opener = FENCE_OPEN_RE.match(lines[i])
+        after = bisect.bisect_right(closers, i)
+        if opener and after < len(closers):
+            end = closers[after]
+            out.append(_code_block(opener.group(1), lines[i + 1 : end]))
+            i = end + 1
+        else:
+            out.append(_line(lines[i]))
+            i += 1
+    return "\n".join(out)
+
+
+def _code_block(language: str, lines: list[str]) -> str:
+    """<pre>, nothing formatted inside; an empty block shows nothing (Telegram drops an
+    empty entity, and the fences are gone)."""
+    code = html.escape("\n".join(lines), quote=False)
+    if not code.strip():
+        return code
+    if LANGUAGE_RE.fullmatch(language):
+        return f'<pre><code class="language-{language}">{code}</code></pre>'
+    return f"<pre>{code}</pre>"
+
+
+def _line(line: str) -> str:
+    heading = HEADING_RE.match(line.strip())
+    if HEADER_RE.match(line.strip()) or heading:
+        shown = heading.group(1) if heading else line
+        return f"<b>{html.escape(shown, quote=False)}</b>"
+    # Text, backticks, code, text, …: nothing is formatted inside `code`.
+    pieces = CODE_RE.split(html.escape(line, quote=False))
+    out = [_links_and_bold(pieces[0])]
+    for i in range(1, len(pieces), 3):
+        out.append(f"<code>{pieces[i + 1]}</code>{_links_and_bold(pieces[i + 2])}")
+    return "".join(out)
 
 
 def _links_and_bold(text: str) -> str:
@@ -77,8 +109,9 @@ def _bold(text: str) -> str:
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     """Plain-text parts of at most `limit` characters as Telegram counts them: the text
     shown, after its HTML is parsed (so `&amp;` is one), in UTF-16 units. Escaping
-    happens after the cut, so an entity is never split."""
-    return split_message(text, limit, tg_len)
+    happens after the cut, so an entity is never split; a ``` code block cut in two is
+    closed in one part and reopened in the next, so each part shows it as code."""
+    return split_message(text, limit, tg_len, fences=True)
 
 
 def progress_view(text: str, limit: int = MAX_CHARS - 100) -> str:

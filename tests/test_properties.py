@@ -170,8 +170,10 @@ DRAFTS = st.lists(st.tuples(HEADER, TEXT), max_size=6).map(
 
 
 # Markdown that to_html formats (its marks are then not shown): **bold**, *italic*,
-# `code`, "# x", [label](https://…) (its URL not shown either).
+# `code`, ``` blocks (their fence lines not shown), "# x", [label](https://…) (its URL
+# not shown either).
 MARKDOWN = re.compile(r"\*|`|^\s*#{1,6}\s|\]\(", re.M)
+FENCE_LINE = re.compile(r"^[ \t]*```.*\n?", re.M)
 MARKED = st.lists(
     st.sampled_from(
         [
@@ -189,6 +191,8 @@ MARKED = st.lists(
             "😀",
             "[",
             "](https://x.io/&)",
+            "```",
+            "```py\n",
         ]
     ),
     max_size=40,
@@ -212,7 +216,8 @@ def shows(text: str) -> None:
             left_out.append(char)
     assert expected is None, "shows something the text doesn't have"
     links = "".join(m.group(0) for m in telegram_format.LINK_RE.finditer(text))
-    assert set(left_out) <= set("*`# \t") | set(links), left_out
+    fences = "".join(m.group(0) for m in FENCE_LINE.finditer(text))
+    assert set(left_out) <= set("*`# \t") | set(links) | set(fences), left_out
 
 
 @given(st.one_of(TEXT, DRAFTS, MARKED))

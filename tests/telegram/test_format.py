@@ -88,3 +88,31 @@ def test_fake_rejects_broken_html_like_telegram() -> None:
     for bad in ("<b>open", "a < b", "<script>x</script>", "&nbsp;", "<b><i>x</b></i>"):
         with pytest.raises(ApiError, match="can't parse entities"):
             parse_html(bad)
+
+
+def test_a_chat_model_s_code_blocks_show_as_code() -> None:
+    """A model's ``` block showed as typed, fences and all, its "# comment" in bold;
+    now it is a code block, nothing formatted or lost inside it."""
+    answer = "Try:\n```python\n# a <b> & **c**\nprint(`x`)\n```\nThen **run** ``a ` b``."
+    html = to_html(answer)
+    assert html == (
+        'Try:\n<pre><code class="language-python"># a &lt;b&gt; &amp; **c**\nprint(`x`)'
+        "</code></pre>\nThen <b>run</b> <code>a ` b</code>."
+    )
+    assert parse_html(html) == "Try:\n# a <b> & **c**\nprint(`x`)\nThen run a ` b."
+    # A block never closed does not swallow the rest: its fence stays as typed.
+    unclosed = "```\nfor x in y:\nDone, **enjoy**"
+    assert parse_html(to_html(unclosed)) == "```\nfor x in y:\nDone, enjoy"
+
+
+def test_a_code_block_cut_in_two_is_code_in_both_parts() -> None:
+    code = "\n".join(f"    step_{i} = <tram> & {i}  # **not bold**" for i in range(120))
+    answer = f"Here:\n```python\n{code}\n```\nThat's **all**."
+    parts = split_text(answer)
+    assert len(parts) == 2
+    for part in parts:
+        html = to_html(part)
+        assert "```" not in parse_html(html) and html.count("<pre>") + html.count("<pre ") == 1
+        assert tg_len(parse_html(html)) <= MAX_CHARS
+    shown = "\n".join(parse_html(to_html(p)) for p in parts)
+    assert shown.split() == f"Here:\n{code}\nThat's all.".split()
