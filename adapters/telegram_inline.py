@@ -81,5 +81,11 @@ class InlineDrafts:
             )
             for d in reply.drafts
         ]
-        button = None if results or not reply.text.strip() else inline_hint(reply.text)
+        if results:
+            # Only the drafts are shown: a notice the chat answer starts with (Muse has
+            # no rules for Facebook) is the line above them, or nobody would know.
+            notes = " ".join(n.strip().strip("()") for n in reply.notices)
+            button = inline_hint(notes) if notes else None
+        else:
+            button = inline_hint(reply.text) if reply.text.strip() else None
         await query.answer(results, cache_time=10, is_personal=True, button=button)

@@ -392,6 +392,10 @@ class Core:
         async with self.at_work.working(ctx.person):
             async for out in stream:
                 if isinstance(out, Reply) and ctx.notices:
-                    out = replace(out, text="\n".join([*ctx.notices, out.text]))
+                    out = replace(
+                        out,
+                        text="\n".join([*ctx.notices, out.text]),
+                        notices=(*ctx.notices, *out.notices),
+                    )
                     ctx.notices.clear()
                 yield out
