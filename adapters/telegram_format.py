@@ -33,8 +33,11 @@ BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 # *italic*: single stars around words ("5 * 3" and "* item" have spaces inside), never
 # across a tag already made (escaped text has no other < or >).
 ITALIC_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*(?![\w*])")
-# A link, maybe bold as a whole ("**[label](url)**", as models often write it).
-LINK_RE = re.compile(r"(\*\*)?\[([^\[\]\n]+)\]\((https?://[^\s()<>\"]+)\)(?(1)\*\*)")
+# A link, maybe bold as a whole ("**[label](url)**", as models often write it). Its URL
+# may hold balanced parentheses (Wikipedia's …/Mercury_(planet)).
+LINK_RE = re.compile(
+    r"(\*\*)?\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>\"]|\([^\s()<>\"]*\))+)\)(?(1)\*\*)"
+)
 # `code`, or ``code with a ` in it``: as many backticks close it as opened it.
 CODE_RE = re.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")

@@ -55,6 +55,14 @@ def test_a_chat_model_s_links_show_as_links() -> None:
     assert parse_html(html) == "Shop, new and ****"  # "**", then a link shown as "**"
 
 
+def test_a_link_with_parentheses_in_its_url_is_a_link() -> None:
+    """[Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)) showed as typed,
+    brackets, URL and all; it is a link now, to the whole URL."""
+    html = to_html("See [Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)).")
+    assert html == 'See <a href="https://en.wikipedia.org/wiki/Mercury_(planet)">Mercury</a>.'
+    assert parse_html(html) == "See Mercury."
+
+
 @pytest.mark.parametrize(
     ("text", "boundary"),
     [
