@@ -30,13 +30,18 @@ def tg_len(text: str) -> int:
 # space after its #; as in Markdown, a heading's # is followed by a space or a tab, not
 # by a line break like \r).
 BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+BOLD_ITALIC_RE = re.compile(r"\*\*\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*\*\*")
+# ~~strike~~ and __bold__ (not a name like __init__ or MUSE_LLM__PROVIDER), made last:
+# never across a tag made before.
+STRIKE_RE = re.compile(r"~~(?=[^\s~])([^~<>\n]+?)(?<=[^\s~])~~")
+UNDER_BOLD_RE = re.compile(r"(?<!\w)__(?=[^\s_])([^<>\n]+?)(?<=[^\s_])__(?!\w)")
 # *italic*: single stars around words ("5 * 3" and "* item" have spaces inside), never
 # across a tag already made (escaped text has no other < or >).
 ITALIC_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*(?![\w*])")
 # A link, maybe bold as a whole ("**[label](url)**", as models often write it). Its URL
-# may hold balanced parentheses (Wikipedia's …/Mercury_(planet)).
+# may hold balanced parentheses (Wikipedia's …/Mercury_(planet)), not a `code` span.
 LINK_RE = re.compile(
-    r"(\*\*)?\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>\"]|\([^\s()<>\"]*\))+)\)(?(1)\*\*)"
+    r"(\*\*)?\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>\"\x00]|\([^\s()<>\"\x00]*\))+)\)(?(1)\*\*)"
 )
 # `code`, or ``code with a ` in it``: as many backticks close it as opened it.
 CODE_RE = re.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")
@@ -81,16 +86,33 @@ def _code_block(language: str, lines: list[str]) -> str:
 
 
 def _line(line: str) -> str:
-    heading = HEADING_RE.match(line.strip())
-    if HEADER_RE.match(line.strip()) or heading:
-        shown = heading.group(1) if heading else line
-        return f"<b>{html.escape(shown, quote=False)}</b>"
-    # Text, backticks, code, text, …: nothing is formatted inside `code`.
-    pieces = CODE_RE.split(html.escape(line, quote=False))
-    out = [_links_and_bold(pieces[0])]
-    for i in range(1, len(pieces), 3):
-        out.append(f"<code>{pieces[i + 1]}</code>{_links_and_bold(pieces[i + 2])}")
-    return "".join(out)
+    # Only spaces and tabs around: str.strip() would also take a control character
+    # such as \x1f, which then went missing from what was shown.
+    heading = HEADING_RE.match(line.strip(" \t"))
+    if HEADER_RE.match(line.strip()):
+        return f"<b>{html.escape(line, quote=False)}</b>"
+    if heading:  # bold as a whole: its own **bold** marks go ("### **Step 1:** …")
+        return "<b>" + _inline(BOLD_RE.sub(r"\1", heading.group(1))) + "</b>"
+    return _inline(line)
+
+
+CODE_MARK = "\x00"  # stands for a `code` span while the text around it is formatted
+MARKS_RE = re.compile(r"\x00(\d*)\x00")
+
+
+def _inline(line: str) -> str:
+    """One line, escaped, its Markdown formatted. `code` spans are set aside first
+    (nothing is formatted inside them), so **bold around `code`** is bold too."""
+    codes: list[str] = []
+
+    def set_aside(m: re.Match[str]) -> str:
+        codes.append(f"<code>{m.group(2).replace(CODE_MARK * 2, CODE_MARK)}</code>")
+        return f"{CODE_MARK}{len(codes) - 1}{CODE_MARK}"
+
+    # A mark in the text itself is doubled first, and comes back single.
+    text = CODE_RE.sub(set_aside, html.escape(line.replace(CODE_MARK, CODE_MARK * 2), quote=False))
+    text = _links_and_bold(text)
+    return MARKS_RE.sub(lambda m: codes[int(m.group(1))] if m.group(1) else CODE_MARK, text)
 
 
 def _links_and_bold(text: str) -> str:
@@ -106,7 +128,14 @@ def _links_and_bold(text: str) -> str:
 
 
 def _bold(text: str) -> str:
-    return ITALIC_RE.sub(r"<i>\1</i>", BOLD_RE.sub(r"<b>\1</b>", text))
+    text = BOLD_RE.sub(r"<b>\1</b>", BOLD_ITALIC_RE.sub(r"<b><i>\1</i></b>", text))
+    text = STRIKE_RE.sub(r"<s>\1</s>", ITALIC_RE.sub(r"<i>\1</i>", text))
+    return UNDER_BOLD_RE.sub(_under_bold, text)
+
+
+def _under_bold(m: re.Match[str]) -> str:
+    """__bold__, but a name such as __init__ (one word: nothing to make bold) as typed."""
+    return m.group(0) if re.fullmatch(r"\w+", m.group(1)) else f"<b>{m.group(1)}</b>"
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:

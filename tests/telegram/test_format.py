@@ -38,6 +38,26 @@ def test_a_chat_model_s_italics_show_as_italics_and_lone_stars_stay() -> None:
     assert parse_html(html) == "Shoot before sunrise: 5 * 3 shots, then\n* one wide"
 
 
+def test_a_chat_model_s_other_emphasis_shows_formatted() -> None:
+    """***bold italic***, ~~strike~~, __bold__, **bold around `code`** and a heading's
+    own **bold** or `code` showed their marks; names like __init__ and
+    MUSE_LLM__PROVIDER stay as typed."""
+    answer = (
+        "### **Step 1:** run `make`\n***Big*** news: ~~old~~ **use `git rebase`** and"
+        " __do it now__, not __init__ or MUSE_LLM__PROVIDER"
+    )
+    html = to_html(answer)
+    assert html == (
+        "<b>Step 1: run <code>make</code></b>\n<b><i>Big</i></b> news: <s>old</s> "
+        "<b>use <code>git rebase</code></b> and <b>do it now</b>, not __init__ or "
+        "MUSE_LLM__PROVIDER"
+    )
+    assert parse_html(html) == (
+        "Step 1: run make\nBig news: old use git rebase and do it now, not __init__ or "
+        "MUSE_LLM__PROVIDER"
+    )
+
+
 def test_a_chat_model_s_links_show_as_links() -> None:
     """A model's [label](url) showed as typed, brackets and all; now as a link. In
     `code` it stays as typed."""
