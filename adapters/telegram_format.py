@@ -51,12 +51,14 @@ HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 FENCE_OPEN_RE = re.compile(r"^[ \t]*```[ \t]*([^`\s]*)[^`]*$")
 FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*$")
 LANGUAGE_RE = re.compile(r"[\w+#.-]{1,32}")
+# "> quoted" lines: a quote block (Telegram's can't nest: "> > x" is one level, "> x").
+QUOTE_RE = re.compile(r"^[ \t]*>(?:[ \t]|$)")
 
 
 def to_html(text: str) -> str:
     """The core's text, escaped; the draft headers and Markdown headings bold, and a
-    model's **bold**, `code`, ``` code blocks and [links](https://…) as Telegram shows
-    them."""
+    model's **bold**, `code`, ``` code blocks, > quotes and [links](https://…) as
+    Telegram shows them."""
     lines = text.split("\n")
     closers = [i for i, line in enumerate(lines) if FENCE_CLOSE_RE.match(line)]
     out: list[str] = []
@@ -68,10 +70,21 @@ def to_html(text: str) -> str:
             end = closers[after]
             out.append(_code_block(opener.group(1), lines[i + 1 : end]))
             i = end + 1
+        elif QUOTE_RE.match(lines[i]):
+            end = i
+            while end < len(lines) and QUOTE_RE.match(lines[end]):
+                end += 1
+            out.append(_quote(lines[i:end]))
+            i = end
         else:
             out.append(_line(lines[i]))
             i += 1
     return "\n".join(out)
+
+
+def _quote(lines: list[str]) -> str:
+    inner = "\n".join(_line(QUOTE_RE.sub("", line, count=1)) for line in lines)
+    return f"<blockquote>{inner}</blockquote>" if inner.strip() else inner
 
 
 def _code_block(language: str, lines: list[str]) -> str:

@@ -58,6 +58,18 @@ def test_a_chat_model_s_other_emphasis_shows_formatted() -> None:
     )
 
 
+def test_a_chat_model_s_quotes_show_as_quotes() -> None:
+    """ "> …" lines showed their > marks; now they are one quote block. A > inside a
+    line ("3 > 2") or without a space (">_<") stays as typed."""
+    answer = "Try this one:\n> **Rain** on the tram\n>\n> > stops at 5\n3 > 2 >_<"
+    html = to_html(answer)
+    assert html == (
+        "Try this one:\n<blockquote><b>Rain</b> on the tram\n\n&gt; stops at 5</blockquote>"
+        "\n3 &gt; 2 &gt;_&lt;"
+    )
+    assert parse_html(html) == "Try this one:\nRain on the tram\n\n> stops at 5\n3 > 2 >_<"
+
+
 def test_a_chat_model_s_links_show_as_links() -> None:
     """A model's [label](url) showed as typed, brackets and all; now as a link. In
     `code` it stays as typed."""
