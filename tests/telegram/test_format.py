@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.telegram_format import MAX_CHARS, split_text, tg_len, to_html
+from bot.post_length import graphemes
 from tests.telegram.fake_wire import ApiError, parse_html
 
 
@@ -115,6 +116,17 @@ def test_split_fits_and_loses_nothing(text: str, boundary: str) -> None:
     if "word1&" in text:  # never inside a word
         words = set(text.split())
         assert all(p.split()[0] in words and p.split()[-1] in words for p in parts)
+
+
+def test_a_giant_word_of_emoji_is_cut_between_emoji() -> None:
+    """A cut inside a run of emoji split a flag (every flag after it then paired
+    wrongly) or left a skin tone without its thumb; now it falls between emoji."""
+    text = "x" + "🇵🇹👍🏽" * 1500
+    parts = split_text(text)
+    assert len(parts) == 3 and "".join(parts) == text
+    for part in parts:
+        rendered_ok(part)
+        assert set(graphemes(part)) <= {"x", "🇵🇹", "👍🏽"}
 
 
 def test_paragraphs_win_over_sentences() -> None:
