@@ -109,23 +109,29 @@ def _line(line: str) -> str:
     return _inline(line)
 
 
-CODE_MARK = "\x00"  # stands for a `code` span while the text around it is formatted
+MARK = "\x00"  # stands for a `code` span or a bare URL while the text around is formatted
 MARKS_RE = re.compile(r"\x00(\d*)\x00")
+# A bare URL (not a [label](url)'s): Telegram links it as shown, so no star, underscore
+# or tilde in it may become formatting (…/__a-b__/ must not lose its underscores).
+BARE_URL_RE = re.compile(r"(?<!\]\()\bhttps?://[^\s<>\[\]\x00]+(?<![.,;:!?*_~)\]'\"])")
 
 
 def _inline(line: str) -> str:
-    """One line, escaped, its Markdown formatted. `code` spans are set aside first
-    (nothing is formatted inside them), so **bold around `code`** is bold too."""
-    codes: list[str] = []
+    """One line, escaped, its Markdown formatted. `code` spans and bare URLs are set
+    aside first (nothing is formatted inside them), so **bold around `code`** is bold
+    too."""
+    kept: list[str] = []
 
-    def set_aside(m: re.Match[str]) -> str:
-        codes.append(f"<code>{m.group(2).replace(CODE_MARK * 2, CODE_MARK)}</code>")
-        return f"{CODE_MARK}{len(codes) - 1}{CODE_MARK}"
+    def set_aside(shown: str) -> str:
+        kept.append(shown.replace(MARK * 2, MARK))
+        return f"{MARK}{len(kept) - 1}{MARK}"
 
     # A mark in the text itself is doubled first, and comes back single.
-    text = CODE_RE.sub(set_aside, html.escape(line.replace(CODE_MARK, CODE_MARK * 2), quote=False))
+    text = html.escape(line.replace(MARK, MARK * 2), quote=False)
+    text = CODE_RE.sub(lambda m: set_aside(f"<code>{m.group(2)}</code>"), text)
+    text = BARE_URL_RE.sub(lambda m: set_aside(m.group(0)), text)
     text = _links_and_bold(text)
-    return MARKS_RE.sub(lambda m: codes[int(m.group(1))] if m.group(1) else CODE_MARK, text)
+    return MARKS_RE.sub(lambda m: kept[int(m.group(1))] if m.group(1) else MARK, text)
 
 
 def _links_and_bold(text: str) -> str:

@@ -71,6 +71,16 @@ def test_a_chat_model_s_quotes_show_as_quotes() -> None:
     assert parse_html(html) == "Try this one:\nRain on the tram\n\n> stops at 5\n3 > 2 >_<"
 
 
+def test_a_bare_url_keeps_its_stars_underscores_and_tildes() -> None:
+    """Telegram links a URL as shown: https://site.io/*draft*/__a-b__/~~x~~ showed in
+    italics, bold and struck through, and the link lost those characters. A URL is
+    now never formatted inside; around it, it still is."""
+    url = "https://site.io/*draft*/__a-b__/~~x~~"
+    html = to_html(f"Open {url} or **{url}**")
+    assert html == f"Open {url} or <b>{url}</b>"
+    assert parse_html(html) == f"Open {url} or {url}"
+
+
 def test_a_chat_model_s_links_show_as_links() -> None:
     """A model's [label](url) showed as typed, brackets and all; now as a link. In
     `code` it stays as typed."""
