@@ -13,6 +13,7 @@ from adapters.telegram_format import inline_hint
 from adapters.telegram_inbound import COMMAND_RE, display_name
 from bot.core import Core
 from bot.messages import Incoming, Reply, SessionKey
+from bot.platforms import PLATFORMS
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class InlineDrafts:
         results = [
             InlineQueryResultArticle(
                 id=str(d.id),
-                title=f"#{d.id}" + (f" ({d.label})" if d.label else "") + f" · {d.platform}",
+                title=f"#{d.id}" + (f" ({d.label})" if d.label else "") + f" · {_name(d.platform)}",
                 description=d.text[:200],
                 input_message_content=InputTextMessageContent(d.text),
             )
@@ -89,3 +90,9 @@ class InlineDrafts:
         else:
             button = inline_hint(reply.text) if reply.text.strip() else None
         await query.answer(results, cache_time=10, is_personal=True, button=button)
+
+
+def _name(platform: str) -> str:
+    """ "X", "LinkedIn": the name, not the key ("x" read like a close mark)."""
+    known = PLATFORMS.get(platform)
+    return known.name if known else platform

@@ -140,3 +140,14 @@ async def test_inline_drafts_show_the_notice_the_chat_answer_shows(tg: Harness) 
     plain = await fake.push_inline_query("a sunset over the bay")
     answer = await fake.wait_for(lambda: fake.inline_answers.get(plain))
     assert answer["results"] and not answer.get("button")
+
+
+async def test_inline_drafts_name_their_platform(tg: Harness) -> None:
+    """Titles read "#1 (warm) · x" (the platform's key, like a close mark); now "· X"."""
+    fake = tg.fake
+    query = await fake.push_inline_query("a sunset over the bay for linkedin")
+    answer = await fake.wait_for(lambda: fake.inline_answers.get(query))
+    assert answer["results"][0]["title"].endswith(" · LinkedIn")
+    query = await fake.push_inline_query("a sunset over the bay for x")
+    answer = await fake.wait_for(lambda: fake.inline_answers.get(query))
+    assert answer["results"][0]["title"].endswith(" · X")
