@@ -4,6 +4,7 @@ and the one-line hint above inline results."""
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Sequence
@@ -29,33 +30,108 @@ def tg_len(text: str) -> int:
 # space after its #; as in Markdown, a heading's # is followed by a space or a tab, not
 # by a line break like \r).
 BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+BOLD_ITALIC_RE = re.compile(r"\*\*\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*\*\*")
+# ~~strike~~ and __bold__ (not a name like __init__ or MUSE_LLM__PROVIDER), made last:
+# never across a tag made before.
+STRIKE_RE = re.compile(r"~~(?=[^\s~])([^~<>\n]+?)(?<=[^\s~])~~")
+UNDER_BOLD_RE = re.compile(r"(?<!\w)__(?=[^\s_])([^<>\n]+?)(?<=[^\s_])__(?!\w)")
 # *italic*: single stars around words ("5 * 3" and "* item" have spaces inside), never
 # across a tag already made (escaped text has no other < or >).
 ITALIC_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*(?![\w*])")
-# A link, maybe bold as a whole ("**[label](url)**", as models often write it).
-LINK_RE = re.compile(r"(\*\*)?\[([^\[\]\n]+)\]\((https?://[^\s()<>\"]+)\)(?(1)\*\*)")
-CODE_RE = re.compile(r"`([^`\n]+)`")
+# A link, maybe bold as a whole ("**[label](url)**", as models often write it). Its URL
+# may hold balanced parentheses (Wikipedia's …/Mercury_(planet)), not a `code` span.
+LINK_RE = re.compile(
+    r"(\*\*)?\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>\"\x00]|\([^\s()<>\"\x00]*\))+)\)(?(1)\*\*)"
+)
+# `code`, or ``code with a ` in it``: as many backticks close it as opened it.
+CODE_RE = re.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
+# A ``` code block: its opening line (maybe with a language: ```python) and its closing
+# line. One never closed stays as typed, so it can't turn the rest of the answer to code.
+FENCE_OPEN_RE = re.compile(r"^[ \t]*```[ \t]*([^`\s]*)[^`]*$")
+FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*$")
+LANGUAGE_RE = re.compile(r"[\w+#.-]{1,32}")
+# "> quoted" lines: a quote block (Telegram's can't nest: "> > x" is one level, "> x").
+QUOTE_RE = re.compile(r"^[ \t]*>(?:[ \t]|$)")
 
 
 def to_html(text: str) -> str:
     """The core's text, escaped; the draft headers and Markdown headings bold, and a
-    model's **bold**, `code` and [links](https://…) as Telegram shows them."""
-    lines = []
-    for line in text.split("\n"):
-        heading = HEADING_RE.match(line.strip())
-        if HEADER_RE.match(line.strip()) or heading:
-            shown = heading.group(1) if heading else line
-            lines.append(f"<b>{html.escape(shown, quote=False)}</b>")
-            continue
-        # Odd pieces are `code` (nothing formatted inside it), even ones the text around.
-        pieces = CODE_RE.split(html.escape(line, quote=False))
-        lines.append(
-            "".join(
-                f"<code>{p}</code>" if i % 2 else _links_and_bold(p) for i, p in enumerate(pieces)
-            )
-        )
-    return "\n".join(lines)
+    model's **bold**, `code`, ``` code blocks, > quotes and [links](https://…) as
+    Telegram shows them."""
+    lines = text.split("\n")
+    closers = [i for i, line in enumerate(lines) if FENCE_CLOSE_RE.match(line)]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        opener = FENCE_OPEN_RE.match(lines[i])
+        after = bisect.bisect_right(closers, i)
+        if opener and after < len(closers):
+            end = closers[after]
+            out.append(_code_block(opener.group(1), lines[i + 1 : end]))
+            i = end + 1
+        elif QUOTE_RE.match(lines[i]):
+            end = i
+            while end < len(lines) and QUOTE_RE.match(lines[end]):
+                end += 1
+            out.append(_quote(lines[i:end]))
+            i = end
+        else:
+            out.append(_line(lines[i]))
+            i += 1
+    return "\n".join(out)
+
+
+def _quote(lines: list[str]) -> str:
+    inner = "\n".join(_line(QUOTE_RE.sub("", line, count=1)) for line in lines)
+    return f"<blockquote>{inner}</blockquote>" if inner.strip() else inner
+
+
+def _code_block(language: str, lines: list[str]) -> str:
+    """<pre>, nothing formatted inside; an empty block shows nothing (Telegram drops an
+    empty entity, and the fences are gone)."""
+    code = html.escape("\n".join(lines), quote=False)
+    if not code.strip():
+        return code
+    if LANGUAGE_RE.fullmatch(language):
+        return f'<pre><code class="language-{language}">{code}</code></pre>'
+    return f"<pre>{code}</pre>"
+
+
+def _line(line: str) -> str:
+    # Only spaces and tabs around: str.strip() would also take a control character
+    # such as \x1f, which then went missing from what was shown.
+    heading = HEADING_RE.match(line.strip(" \t"))
+    if HEADER_RE.match(line.strip()):
+        return f"<b>{html.escape(line, quote=False)}</b>"
+    if heading:  # bold as a whole: its own **bold** marks go ("### **Step 1:** …")
+        return "<b>" + _inline(BOLD_RE.sub(r"\1", heading.group(1))) + "</b>"
+    return _inline(line)
+
+
+MARK = "\x00"  # stands for a `code` span or a bare URL while the text around is formatted
+MARKS_RE = re.compile(r"\x00(\d*)\x00")
+# A bare URL (not a [label](url)'s): Telegram links it as shown, so no star, underscore
+# or tilde in it may become formatting (…/__a-b__/ must not lose its underscores).
+BARE_URL_RE = re.compile(r"(?<!\]\()\bhttps?://[^\s<>\[\]\x00]+(?<![.,;:!?*_~)\]'\"])")
+
+
+def _inline(line: str) -> str:
+    """One line, escaped, its Markdown formatted. `code` spans and bare URLs are set
+    aside first (nothing is formatted inside them), so **bold around `code`** is bold
+    too."""
+    kept: list[str] = []
+
+    def set_aside(shown: str) -> str:
+        kept.append(shown.replace(MARK * 2, MARK))
+        return f"{MARK}{len(kept) - 1}{MARK}"
+
+    # A mark in the text itself is doubled first, and comes back single.
+    text = html.escape(line.replace(MARK, MARK * 2), quote=False)
+    text = CODE_RE.sub(lambda m: set_aside(f"<code>{m.group(2)}</code>"), text)
+    text = BARE_URL_RE.sub(lambda m: set_aside(m.group(0)), text)
+    text = _links_and_bold(text)
+    return MARKS_RE.sub(lambda m: kept[int(m.group(1))] if m.group(1) else MARK, text)
 
 
 def _links_and_bold(text: str) -> str:
@@ -71,14 +147,22 @@ def _links_and_bold(text: str) -> str:
 
 
 def _bold(text: str) -> str:
-    return ITALIC_RE.sub(r"<i>\1</i>", BOLD_RE.sub(r"<b>\1</b>", text))
+    text = BOLD_RE.sub(r"<b>\1</b>", BOLD_ITALIC_RE.sub(r"<b><i>\1</i></b>", text))
+    text = STRIKE_RE.sub(r"<s>\1</s>", ITALIC_RE.sub(r"<i>\1</i>", text))
+    return UNDER_BOLD_RE.sub(_under_bold, text)
+
+
+def _under_bold(m: re.Match[str]) -> str:
+    """__bold__, but a name such as __init__ (one word: nothing to make bold) as typed."""
+    return m.group(0) if re.fullmatch(r"\w+", m.group(1)) else f"<b>{m.group(1)}</b>"
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     """Plain-text parts of at most `limit` characters as Telegram counts them: the text
     shown, after its HTML is parsed (so `&amp;` is one), in UTF-16 units. Escaping
-    happens after the cut, so an entity is never split."""
-    return split_message(text, limit, tg_len)
+    happens after the cut, so an entity is never split; a ``` code block cut in two is
+    closed in one part and reopened in the next, so each part shows it as code."""
+    return split_message(text, limit, tg_len, fences=True)
 
 
 def progress_view(text: str, limit: int = MAX_CHARS - 100) -> str:

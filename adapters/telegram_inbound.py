@@ -122,6 +122,19 @@ def _replied(message: Message) -> Message | None:
     return replied
 
 
+def _command_after_mention(text: str, username: str) -> tuple[str, bool]:
+    """ "hey @muse /caption a sunset": people type the mention, then the command (a tap
+    in the command menu sends "/caption@muse" instead). A command right after Muse's
+    mention, with at most a greeting's few words before it, is that command: the text
+    from the command on, and True. "@muse what do you think of /caption" stays chat."""
+    found = re.match(
+        rf"\W*(?:\w+[,!.]?\s+){{0,3}}@{re.escape(username)}\b[,:]?\s+(?=/[A-Za-z0-9_])",
+        text,
+        re.I,
+    )
+    return (text[found.end() :], True) if found else (text, False)
+
+
 def _strip_mention(text: str, username: str) -> tuple[str, bool]:
     return without_mention(text, rf"(?<!\w)@{re.escape(username)}\b")
 
@@ -151,12 +164,14 @@ def parse_message(message: Message, bot_id: int, bot_username: str) -> Inbound |
         return None  # a service message: someone joined, a pin, a topic renamed…
     replied = _replied(message)
     group = is_group_chat(message.chat)
+    text, called = _command_after_mention(text, bot_username)
     command = COMMAND_RE.match(text)
     if command and command.group(2):
         if group and command.group(2).lower() != bot_username.lower():
             return None  # /cmd@some_other_bot, in a group it shares with us
         text = f"/{command.group(1)}{text[command.end() :]}"
     text, mentioned = _strip_mention(text, bot_username)
+    mentioned = mentioned or called
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
     # A sticker or a GIF in reply to Muse is a member's reaction to its answer, not a
     # request: answering "I can't use stickers" to the whole group would be noise.

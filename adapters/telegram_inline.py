@@ -13,6 +13,7 @@ from adapters.telegram_format import inline_hint
 from adapters.telegram_inbound import COMMAND_RE, display_name
 from bot.core import Core
 from bot.messages import Incoming, Reply, SessionKey
+from bot.platforms import PLATFORMS
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,23 @@ class InlineDrafts:
         results = [
             InlineQueryResultArticle(
                 id=str(d.id),
-                title=f"#{d.id}" + (f" ({d.label})" if d.label else "") + f" · {d.platform}",
+                title=f"#{d.id}" + (f" ({d.label})" if d.label else "") + f" · {_name(d.platform)}",
                 description=d.text[:200],
                 input_message_content=InputTextMessageContent(d.text),
             )
             for d in reply.drafts
         ]
-        button = None if results or not reply.text.strip() else inline_hint(reply.text)
+        if results:
+            # Only the drafts are shown: a notice the chat answer starts with (Muse has
+            # no rules for Facebook) is the line above them, or nobody would know.
+            notes = " ".join(n.strip().strip("()") for n in reply.notices)
+            button = inline_hint(notes) if notes else None
+        else:
+            button = inline_hint(reply.text) if reply.text.strip() else None
         await query.answer(results, cache_time=10, is_personal=True, button=button)
+
+
+def _name(platform: str) -> str:
+    """ "X", "LinkedIn": the name, not the key ("x" read like a close mark)."""
+    known = PLATFORMS.get(platform)
+    return known.name if known else platform

@@ -411,6 +411,7 @@ class Core:
         ctx.notices[:0] = notices
         async for out in stream:
             if isinstance(out, Reply) and ctx.notices:
-                out = replace(out, text="\n".join([*ctx.notices, out.text]))
+                said = (*ctx.notices, *out.notices)
+                out = replace(out, text="\n".join([*ctx.notices, out.text]), notices=said)
                 ctx.notices.clear()
             yield out

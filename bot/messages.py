@@ -169,6 +169,9 @@ class Reply:
     # A short acknowledgement of a button press (a vote counted): Telegram shows it as
     # the button's pop-up, Discord as a line only the presser sees.
     toast: bool = False
+    # The one-line notices about the answer (e.g. "(I don't know Facebook's rules…)"),
+    # also at the top of `text`: for where only the drafts are shown (Telegram inline).
+    notices: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:

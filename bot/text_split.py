@@ -8,6 +8,7 @@ indentation kept."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 
@@ -106,7 +107,22 @@ def _cut(text: str, limit: int, measure: Measure) -> int:
     word = NEXT_WORD_RE.match(text, fallback or 0)
     if fallback and word and measure(word.group(1)[: limit + 1]) > limit:
         fallback = None  # a word that fits no message follows: cut it here, not after a stub
-    return fallback or _largest_fitting(text, range(1, len(window) + 1), limit, measure) or 1
+    return (
+        fallback
+        or _largest_fitting(text, _grapheme_ends(text, window), limit, measure)
+        or _largest_fitting(text, range(1, len(window) + 1), limit, measure)
+        or 1
+    )
+
+
+def _grapheme_ends(text: str, window: str) -> list[int]:
+    """Where a cut inside a giant word may go: between what a reader sees as characters,
+    never inside one (a flag cut in two shows two wrong letters, and every flag after it
+    pairs wrongly; a 👍🏽 leaves a lone skin tone). The window's last one may go on past it."""
+    from bot.post_length import graphemes  # the regex module: only for these rare cuts
+
+    ends = list(itertools.accumulate(len(g) for g in graphemes(window)))
+    return ends if len(window) == len(text) else ends[:-1]
 
 
 def _largest_fitting(text: str, cuts: Sequence[int], limit: int, measure: Measure) -> int | None:

@@ -170,8 +170,10 @@ DRAFTS = st.lists(st.tuples(HEADER, TEXT), max_size=6).map(
 
 
 # Markdown that to_html formats (its marks are then not shown): **bold**, *italic*,
-# `code`, "# x", [label](https://…) (its URL not shown either).
-MARKDOWN = re.compile(r"\*|`|^\s*#{1,6}\s|\]\(", re.M)
+# ~~strike~~, __bold__, `code`, ``` blocks (their fence lines not shown), "# x", "> x",
+# [label](https://…) (its URL not shown either).
+MARKDOWN = re.compile(r"\*|`|~~|__|^\s*#{1,6}\s|^\s*>|\]\(", re.M)
+FENCE_LINE = re.compile(r"^[ \t]*```.*\n?", re.M)
 MARKED = st.lists(
     st.sampled_from(
         [
@@ -189,6 +191,11 @@ MARKED = st.lists(
             "😀",
             "[",
             "](https://x.io/&)",
+            "```",
+            "```py\n",
+            "~~",
+            "__",
+            "> ",
         ]
     ),
     max_size=40,
@@ -212,7 +219,8 @@ def shows(text: str) -> None:
             left_out.append(char)
     assert expected is None, "shows something the text doesn't have"
     links = "".join(m.group(0) for m in telegram_format.LINK_RE.finditer(text))
-    assert set(left_out) <= set("*`# \t") | set(links), left_out
+    fences = "".join(m.group(0) for m in FENCE_LINE.finditer(text))
+    assert set(left_out) <= set("*`~_#> \t") | set(links) | set(fences), left_out
 
 
 @given(st.one_of(TEXT, DRAFTS, MARKED))
@@ -229,7 +237,8 @@ def shown_len(part: str) -> int:
 @example("#\r0", 8)  # found by CI: a # then a carriage return is no heading, "#\r" stays
 def test_telegram_parts_fit_in_utf16_units_and_lose_nothing(text: str, limit: int) -> None:
     parts = telegram_format.split_text(text, limit)
-    assert_nothing_lost(text, parts)
+    if "```" not in text:  # code blocks are closed and reopened: see the Discord tests
+        assert_nothing_lost(text, parts)
     for part in parts:
         assert shown_len(part) <= limit
         shows(part)
@@ -371,3 +380,11 @@ def test_any_callback_data_decodes_or_is_refused_never_raises(data: str) -> None
     action = Action.decode(data)
     if action is not None:
         assert action.draft_id >= 0 and action.verb in _ACTION_CODES
+
+
+@given(FENCED, st.integers(min_value=40, max_value=600))
+def test_telegram_code_blocks_cut_in_parts_are_valid_and_fit(text: str, limit: int) -> None:
+    """Each part's HTML parses (a block cut in two is closed and reopened) and fits."""
+    for part in telegram_format.split_text(text, limit):
+        assert shown_len(part) <= limit
+        shows(part)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.telegram_format import MAX_CHARS, split_text, tg_len, to_html
+from bot.post_length import graphemes
 from tests.telegram.fake_wire import ApiError, parse_html
 
 
@@ -38,6 +39,48 @@ def test_a_chat_model_s_italics_show_as_italics_and_lone_stars_stay() -> None:
     assert parse_html(html) == "Shoot before sunrise: 5 * 3 shots, then\n* one wide"
 
 
+def test_a_chat_model_s_other_emphasis_shows_formatted() -> None:
+    """***bold italic***, ~~strike~~, __bold__, **bold around `code`** and a heading's
+    own **bold** or `code` showed their marks; names like __init__ and
+    MUSE_LLM__PROVIDER stay as typed."""
+    answer = (
+        "### **Step 1:** run `make`\n***Big*** news: ~~old~~ **use `git rebase`** and"
+        " __do it now__, not __init__ or MUSE_LLM__PROVIDER"
+    )
+    html = to_html(answer)
+    assert html == (
+        "<b>Step 1: run <code>make</code></b>\n<b><i>Big</i></b> news: <s>old</s> "
+        "<b>use <code>git rebase</code></b> and <b>do it now</b>, not __init__ or "
+        "MUSE_LLM__PROVIDER"
+    )
+    assert parse_html(html) == (
+        "Step 1: run make\nBig news: old use git rebase and do it now, not __init__ or "
+        "MUSE_LLM__PROVIDER"
+    )
+
+
+def test_a_chat_model_s_quotes_show_as_quotes() -> None:
+    """ "> …" lines showed their > marks; now they are one quote block. A > inside a
+    line ("3 > 2") or without a space (">_<") stays as typed."""
+    answer = "Try this one:\n> **Rain** on the tram\n>\n> > stops at 5\n3 > 2 >_<"
+    html = to_html(answer)
+    assert html == (
+        "Try this one:\n<blockquote><b>Rain</b> on the tram\n\n&gt; stops at 5</blockquote>"
+        "\n3 &gt; 2 &gt;_&lt;"
+    )
+    assert parse_html(html) == "Try this one:\nRain on the tram\n\n> stops at 5\n3 > 2 >_<"
+
+
+def test_a_bare_url_keeps_its_stars_underscores_and_tildes() -> None:
+    """Telegram links a URL as shown: https://site.io/*draft*/__a-b__/~~x~~ showed in
+    italics, bold and struck through, and the link lost those characters. A URL is
+    now never formatted inside; around it, it still is."""
+    url = "https://site.io/*draft*/__a-b__/~~x~~"
+    html = to_html(f"Open {url} or **{url}**")
+    assert html == f"Open {url} or <b>{url}</b>"
+    assert parse_html(html) == f"Open {url} or {url}"
+
+
 def test_a_chat_model_s_links_show_as_links() -> None:
     """A model's [label](url) showed as typed, brackets and all; now as a link. In
     `code` it stays as typed."""
@@ -53,6 +96,14 @@ def test_a_chat_model_s_links_show_as_links() -> None:
     assert html.startswith('<b><a href="https://e.com">Shop</a></b>, ')
     assert '<a href="https://e.com/n"><b>new</b></a>' in html
     assert parse_html(html) == "Shop, new and ****"  # "**", then a link shown as "**"
+
+
+def test_a_link_with_parentheses_in_its_url_is_a_link() -> None:
+    """[Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)) showed as typed,
+    brackets, URL and all; it is a link now, to the whole URL."""
+    html = to_html("See [Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)).")
+    assert html == 'See <a href="https://en.wikipedia.org/wiki/Mercury_(planet)">Mercury</a>.'
+    assert parse_html(html) == "See Mercury."
 
 
 @pytest.mark.parametrize(
@@ -77,6 +128,17 @@ def test_split_fits_and_loses_nothing(text: str, boundary: str) -> None:
         assert all(p.split()[0] in words and p.split()[-1] in words for p in parts)
 
 
+def test_a_giant_word_of_emoji_is_cut_between_emoji() -> None:
+    """A cut inside a run of emoji split a flag (every flag after it then paired
+    wrongly) or left a skin tone without its thumb; now it falls between emoji."""
+    text = "x" + "🇵🇹👍🏽" * 1500
+    parts = split_text(text)
+    assert len(parts) == 3 and "".join(parts) == text
+    for part in parts:
+        rendered_ok(part)
+        assert set(graphemes(part)) <= {"x", "🇵🇹", "👍🏽"}
+
+
 def test_paragraphs_win_over_sentences() -> None:
     para = "Short sentence here. " * 60
     text = "\n\n".join([para.strip()] * 6)
@@ -88,3 +150,31 @@ def test_fake_rejects_broken_html_like_telegram() -> None:
     for bad in ("<b>open", "a < b", "<script>x</script>", "&nbsp;", "<b><i>x</b></i>"):
         with pytest.raises(ApiError, match="can't parse entities"):
             parse_html(bad)
+
+
+def test_a_chat_model_s_code_blocks_show_as_code() -> None:
+    """A model's ``` block showed as typed, fences and all, its "# comment" in bold;
+    now it is a code block, nothing formatted or lost inside it."""
+    answer = "Try:\n```python\n# a <b> & **c**\nprint(`x`)\n```\nThen **run** ``a ` b``."
+    html = to_html(answer)
+    assert html == (
+        'Try:\n<pre><code class="language-python"># a &lt;b&gt; &amp; **c**\nprint(`x`)'
+        "</code></pre>\nThen <b>run</b> <code>a ` b</code>."
+    )
+    assert parse_html(html) == "Try:\n# a <b> & **c**\nprint(`x`)\nThen run a ` b."
+    # A block never closed does not swallow the rest: its fence stays as typed.
+    unclosed = "```\nfor x in y:\nDone, **enjoy**"
+    assert parse_html(to_html(unclosed)) == "```\nfor x in y:\nDone, enjoy"
+
+
+def test_a_code_block_cut_in_two_is_code_in_both_parts() -> None:
+    code = "\n".join(f"    step_{i} = <tram> & {i}  # **not bold**" for i in range(120))
+    answer = f"Here:\n```python\n{code}\n```\nThat's **all**."
+    parts = split_text(answer)
+    assert len(parts) == 2
+    for part in parts:
+        html = to_html(part)
+        assert "```" not in parse_html(html) and html.count("<pre>") + html.count("<pre ") == 1
+        assert tg_len(parse_html(html)) <= MAX_CHARS
+    shown = "\n".join(parse_html(to_html(p)) for p in parts)
+    assert shown.split() == f"Here:\n{code}\nThat's all.".split()

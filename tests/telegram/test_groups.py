@@ -44,6 +44,27 @@ async def test_commands_with_and_without_bot_name(tg: Harness, seen: list[Incomi
     await final(fake, GROUP, "Picked #1 ✓")
 
 
+async def test_a_command_typed_after_the_mention_is_that_command(
+    tg: Harness, seen: list[Incoming]
+) -> None:
+    """ "hey @muse /caption a sunset" was chat ("Noted: …"), not captions; a command
+    right after Muse's mention is now that command, in a group and in private. A command
+    word later in a sentence to Muse is still chat."""
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("hey @muse_test_bot /caption a sunset over the bay for x", chat=group)
+    await final(fake, GROUP, "3 captions for X")
+    await fake.push_message("@muse_test_bot what do you think of /caption?", chat=group)
+    await final(fake, GROUP, "Noted: what do you think of /caption?")
+    await fake.push_message("hi @muse_test_bot, /caption a sunset for x")
+    await final(fake, 111, "3 captions for X")
+    assert [m.text for m in seen] == [
+        "/caption a sunset over the bay for x",
+        "what do you think of /caption?",
+        "/caption a sunset for x",
+    ]
+
+
 async def test_forum_topic_keeps_its_thread(tg: Harness, seen: list[Incoming], held: Held) -> None:
     fake = tg.fake
     forum = fake.group(GROUP, forum=True)

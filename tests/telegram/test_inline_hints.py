@@ -124,3 +124,30 @@ async def test_a_command_typed_inline_is_not_captioned_as_words(tg: Harness) -> 
     drafts = await fake.wait_for(lambda: fake.inline_answers.get(same))
     assert drafts["results"]
     assert "/caption" not in str(tg.model.calls[-1])
+
+
+async def test_inline_drafts_show_the_notice_the_chat_answer_shows(tg: Harness) -> None:
+    """ "@muse a sunset for facebook" offered Instagram drafts without a word; the chat
+    says Muse has no rules for Facebook. The line above the results now says it too (the
+    drafts, posted as the person's own, stay just the drafts)."""
+    fake = tg.fake
+    query = await fake.push_inline_query("a sunset over the bay for facebook")
+    answer = await fake.wait_for(lambda: fake.inline_answers.get(query))
+    assert answer["results"]
+    assert answer["button"]["text"] == "I don't know Facebook's rules, so this is for Instagram"
+    posted = [r["input_message_content"]["message_text"] for r in answer["results"]]
+    assert not any("Facebook" in text or "rules" in text for text in posted)
+    plain = await fake.push_inline_query("a sunset over the bay")
+    answer = await fake.wait_for(lambda: fake.inline_answers.get(plain))
+    assert answer["results"] and not answer.get("button")
+
+
+async def test_inline_drafts_name_their_platform(tg: Harness) -> None:
+    """Titles read "#1 (warm) · x" (the platform's key, like a close mark); now "· X"."""
+    fake = tg.fake
+    query = await fake.push_inline_query("a sunset over the bay for linkedin")
+    answer = await fake.wait_for(lambda: fake.inline_answers.get(query))
+    assert answer["results"][0]["title"].endswith(" · LinkedIn")
+    query = await fake.push_inline_query("a sunset over the bay for x")
+    answer = await fake.wait_for(lambda: fake.inline_answers.get(query))
+    assert answer["results"][0]["title"].endswith(" · X")

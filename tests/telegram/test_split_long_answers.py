@@ -33,6 +33,23 @@ async def test_a_long_link_full_of_html_characters_takes_two_messages_not_six(
     assert "".join(m.text for m in parts).replace("\n", "") == text.replace("\n", "")
 
 
+async def test_a_long_code_block_is_code_in_every_message(tg: Harness) -> None:
+    """A model's ``` block longer than a message showed its fences as typed; now each
+    message shows its share of the code as a code block, and nothing is lost."""
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 5000
+    code = "\n".join(f"step_{i} = '<tram>' & {i}  # **keep**" for i in range(150))
+    tg.model.enqueue(f"Here is the script:\n```python\n{code}\n```\nThat's **all**.")
+    await fake.push_message("write me the script")
+    await final(fake, ALICE, "That's all.")
+    parts = fake.messages(ALICE)
+    assert len(parts) == 2 and all(m.parse_mode == "HTML" for m in parts)
+    assert all('<pre><code class="language-python">' in m.raw for m in parts)
+    shown = "\n".join(m.text for m in parts)
+    assert "```" not in shown
+    assert shown.split() == f"Here is the script:\n{code}\nThat's all.".split()
+
+
 def pause_when(llm: Any, monkeypatch: pytest.MonkeyPatch, marker: str) -> asyncio.Event:
     """The model stops streaming once its text contains `marker`, until released."""
     release = asyncio.Event()
