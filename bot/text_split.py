@@ -8,17 +8,22 @@ indentation kept."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 
+from bot.post_length import graphemes
+
 # Where to cut, best first: paragraph, a line not indented under the one before it (an
 # indented line belongs to it: a list item's, a help entry's description), line,
-# sentence, word.
+# sentence, word. A Chinese or Japanese sentence ends with 。！？ (maybe a closing quote
+# or bracket after it) and no space: without that, a long answer in either was cut in
+# the middle of a word, in a text full of sentence ends.
 BREAKS = (
     re.compile(r"\n[ \t]*\n"),
     re.compile(r"\n(?![ \t])"),
     re.compile(r"\n"),
-    re.compile(r"(?<=[.!?…])\s+"),
+    re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])(?![」』）”’\"'])\s*|(?<=[。！？][」』）”’\"'])\s*"),
     re.compile(r"\s+"),
 )
 FENCE = "```"
@@ -106,7 +111,17 @@ def _cut(text: str, limit: int, measure: Measure) -> int:
     word = NEXT_WORD_RE.match(text, fallback or 0)
     if fallback and word and measure(word.group(1)[: limit + 1]) > limit:
         fallback = None  # a word that fits no message follows: cut it here, not after a stub
-    return fallback or _largest_fitting(text, range(1, len(window) + 1), limit, measure) or 1
+    if fallback:
+        return fallback
+    # No boundary at all (one giant word): cut between graphemes, never inside what a
+    # reader sees as one character (👨‍👩‍👧‍👦 is seven code points, a flag two, a Hindi
+    # syllable a letter and its vowel sign); inside one only if it alone is over the limit.
+    ends = list(itertools.accumulate(map(len, graphemes(window))))
+    return (
+        _largest_fitting(text, ends, limit, measure)
+        or _largest_fitting(text, range(1, len(window) + 1), limit, measure)
+        or 1
+    )
 
 
 def _largest_fitting(text: str, cuts: Sequence[int], limit: int, measure: Measure) -> int | None:
