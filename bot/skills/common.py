@@ -16,10 +16,10 @@ from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
 from bot.platforms import (
     DEFAULT_PLATFORM,
-    HASHTAG,
     PLATFORMS,
     Platform,
     find_platform,
+    hashtag_re,
     other_network,
     token_budget,
     whole_sentences,
@@ -204,7 +204,7 @@ def echoes(text: str, description: str) -> bool:
     """A caption made only of the description's own words (hashtags aside): the small
     model handing the prompt's "Post: …" line back ("Rainy morning in Lisbon, a tram
     28." for "a rainy morning in Lisbon, tram 28"), which the creator wrote themselves."""
-    said = {stem(w) for w in re.findall(r"\w+", HASHTAG.sub("", text).lower())}
+    said = {stem(w) for w in re.findall(r"\w+", hashtag_re().sub("", text).lower())}
     said -= STOPWORDS
     return bool(said) and said <= {stem(w) for w in re.findall(r"\w+", description.lower())}
 
