@@ -209,13 +209,17 @@ def echoes(text: str, description: str) -> bool:
     return bool(said) and said <= {stem(w) for w in re.findall(r"\w+", description.lower())}
 
 
-def avoid_pattern(avoid: Sequence[str]) -> re.Pattern[str] | None:
+def avoid_pattern(avoid: Sequence[str]) -> Any:
     """The creator's words to avoid, each as a whole word or hashtag, plural too
-    ("journey", "#journeys"), never as part of another word ("hack" in "hackathon")."""
-    listed = [re.escape(w.strip()) for w in avoid if w.strip()]
+    ("journey", "#journeys"), never as part of another word ("hack" in "hackathon";
+    "भारत" in "भारतीय", whose vowel sign only the regex module's \\w counts as part
+    of the word)."""
+    import regex  # on first use, as in bot/post_length.py
+
+    listed = [regex.escape(w.strip()) for w in avoid if w.strip()]
     if not listed:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(listed) + r")(?:e?s)?(?!\w)", re.I)
+    return regex.compile(r"(?<!\w)(?:" + "|".join(listed) + r")(?:e?s)?(?!\w)", regex.I)
 
 
 def avoided(text: str, avoid: Sequence[str]) -> bool:
