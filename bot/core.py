@@ -38,12 +38,9 @@ from bot.skills.session_runtime import SessionRuntime
 log = logging.getLogger(__name__)
 
 SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "next", "riff", "summary")
-# A command's name is a-z, digits and "_": one followed at once by a letter of a
-# non-Latin script is the command and its words ("/brainstorm東京の朝", as Telegram reads
-# it too: Japanese and Chinese put no space between words). "/café" stays no command.
+# As on Telegram, "/brainstorm東京の朝" is /brainstorm and its words (CJK: no spaces).
 COMMAND_RE = re.compile(
-    r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?"
-    r"(?:\s+|$|(?=[^\x00-\u024f\u0300-\u036f\u1e00-\u1eff]))(.*)$",
+    r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$|(?=[^\x00-\u024f\u0300-\u036f\u1e00-\u1eff]))(.*)$",
     re.S,
 )
 # Button presses that need no place in the conversation's line: a vote is one atomic
