@@ -38,7 +38,11 @@ from bot.skills.session_runtime import SessionRuntime
 log = logging.getLogger(__name__)
 
 SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "next", "riff", "summary")
-COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$)(.*)$", re.S)
+# As on Telegram, "/brainstorm東京の朝" is /brainstorm and its words (CJK: no spaces).
+COMMAND_RE = re.compile(
+    r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$|(?=[^\x00-\u024f\u0300-\u036f\u1e00-\u1eff]))(.*)$",
+    re.S,
+)
 # Button presses that need no place in the conversation's line: a vote is one atomic
 # toggle, and must not wait behind a slow answer (a riff) in the same thread.
 UNORDERED_ACTIONS = frozenset({"vote", "idea"})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.post_length import grapheme_length, graphemes, x_length
 
@@ -51,7 +53,20 @@ ALIASES = {
 
 # A hashtag: "#" and a word with a letter in it, not after a word, "&" or "/" ("#1" is
 # no hashtag on any of the six; "example.com/#tickets" is a link's anchor).
-HASHTAG = re.compile(r"(?<![\w#&/])#(?=\w*?[^\W\d])(\w{1,100})", re.UNICODE)
+HASHTAG_PATTERN = r"(?<![\w#&/])#(?=\w*?[^\W\d])(\w{1,100})"
+
+
+@functools.cache
+def hashtag_re() -> Any:
+    """HASHTAG_PATTERN in the regex module, whose \\w, like the platforms' hashtags,
+    takes in combining marks and joiners: Python's re ends "#भारत" (Hindi), "#เที่ยว"
+    (Thai) or a decomposed "#café" at its first vowel sign or accent. Compiled on first
+    use, like the graphemes (bot/post_length.py)."""
+    import regex
+
+    return regex.compile(HASHTAG_PATTERN)
+
+
 # Where a sentence (or a line) ends: a full stop, ! ? … with any closing quotes or
 # brackets, before a space or the end; a CJK one (。！？), which no space follows; or a
 # line break.
@@ -117,7 +132,8 @@ def char_count(text: str, platform: Platform | None = None) -> int:
 
 
 def hashtags(text: str) -> list[str]:
-    return HASHTAG.findall(text)
+    found: list[str] = hashtag_re().findall(text)
+    return found
 
 
 def fits(text: str, platform: Platform) -> bool:
@@ -170,16 +186,17 @@ def _drop_extra_hashtags(text: str, keep: int) -> str:
     on its line) stays as a plain word, or the sentence would lose it ("Golden #sunset
     over #Lisbon from tram 28." is "… over Lisbon from …", not "… over from …")."""
     seen = 0
+    hashtag = hashtag_re()
 
-    def sub(match: re.Match[str]) -> str:
+    def sub(match: Any) -> str:
         nonlocal seen
         seen += 1
         if seen <= keep:
             return match.group(0)
-        after = HASHTAG.sub("", text[match.end() :].split("\n", 1)[0])
-        return match.group(1) if re.search(r"\w", after) else ""
+        after = hashtag.sub("", text[match.end() :].split("\n", 1)[0])
+        return str(match.group(1)) if re.search(r"\w", after) else ""
 
-    out = HASHTAG.sub(sub, text)
+    out: str = hashtag.sub(sub, text)
     return re.sub(r"[ \t]{2,}", " ", out).strip()
 
 

@@ -12,14 +12,18 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 
+from bot.post_length import graphemes
+
 # Where to cut, best first: paragraph, a line not indented under the one before it (an
 # indented line belongs to it: a list item's, a help entry's description), line,
-# sentence, word.
+# sentence, word. A Chinese or Japanese sentence ends with 。！？ (maybe a closing quote
+# or bracket after it) and no space: without that, a long answer in either was cut in
+# the middle of a word, in a text full of sentence ends.
 BREAKS = (
     re.compile(r"\n[ \t]*\n"),
     re.compile(r"\n(?![ \t])"),
     re.compile(r"\n"),
-    re.compile(r"(?<=[.!?…])\s+"),
+    re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])(?![」』）”’\"'])\s*|(?<=[。！？][」』）”’\"'])\s*"),
     re.compile(r"\s+"),
 )
 FENCE = "```"
@@ -118,9 +122,8 @@ def _cut(text: str, limit: int, measure: Measure) -> int:
 def _grapheme_ends(text: str, window: str) -> list[int]:
     """Where a cut inside a giant word may go: between what a reader sees as characters,
     never inside one (a flag cut in two shows two wrong letters, and every flag after it
-    pairs wrongly; a 👍🏽 leaves a lone skin tone). The window's last one may go on past it."""
-    from bot.post_length import graphemes  # the regex module: only for these rare cuts
-
+    pairs wrongly; a 👍🏽 leaves a lone skin tone; a Hindi syllable is a letter and its
+    vowel sign). The window's last one may go on past it."""
     ends = list(itertools.accumulate(len(g) for g in graphemes(window)))
     return ends if len(window) == len(text) else ends[:-1]
 

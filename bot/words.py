@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+import functools
+from typing import Any
 
 STOPWORDS = frozenset(
     "a an the and or but of in on at to for with from by my our your their this that these "
@@ -15,11 +16,27 @@ STOPWORDS = frozenset(
 # Stopwords for the on-topic check, yet what tells two posts apart (content_stems).
 NUMBER_WORDS = frozenset({"one", "two"})
 SUFFIXES = ("'s", "ing", "ed", "es", "s", "y", "ly")
-WORD_RE = re.compile(r"[a-z0-9']+")
+# A word in any script, its accents and vowel signs included (the regex module's \w
+# takes in combining marks, Python re's doesn't). Only a-z words were read before: a
+# Russian, Greek, Arabic or Japanese text had none, so word overlap (the `off` embedder,
+# and the fallback when a server has no embeddings) found no repeat in it, ever.
+WORD_PATTERN = r"[\w']+"
+
+
+@functools.cache
+def _word_re() -> Any:
+    import regex  # on first use, as in bot/post_length.py
+
+    return regex.compile(WORD_PATTERN)
+
+
+def _words(text: str) -> list[str]:
+    found: list[str] = _word_re().findall(text.casefold())
+    return found
 
 
 def words(text: str) -> set[str]:
-    return set(WORD_RE.findall(text.lower()))
+    return set(_words(text))
 
 
 def stem(word: str) -> str:
@@ -36,6 +53,6 @@ def content_stems(text: str) -> list[str]:
     are different posts."""
     return [
         stem(w)
-        for w in WORD_RE.findall(text.lower())
+        for w in _words(text)
         if w.isdigit() or w in NUMBER_WORDS or (len(w) > 2 and w not in STOPWORDS)
     ]

@@ -26,6 +26,25 @@ async def test_an_avoided_word_inside_another_word_is_left_alone(
     assert all("hackathon" in d.text.lower() for d in reply.drafts), reply.text
 
 
+async def test_an_avoided_hindi_word_inside_a_longer_one_is_left_alone(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Avoiding "भारत" (India) said nothing about "भारतीय" (Indian), yet every caption
+    had it cut to "ीय": its vowel sign is a combining mark, which Python re's \\w (the
+    word edge) doesn't take for part of the word."""
+    core.llm.style = "completion"
+    await ask(core, "/style avoid: भारत")
+    model.enqueue(
+        " भारतीय रेल में सुबह की चाय। #रेल\n"
+        "2. खिड़की से भारतीय गाँव, हाथ में चाय। #सफ़र\n"
+        "3. भारतीय रेल, लंबा सफ़र, मीठी चाय। #चाय\n"
+        "4. चाय वाला और भारतीय रेल की सुबह। #सुबह"
+    )
+    reply = await ask(core, "/caption भारतीय रेल में सुबह की चाय for x")
+    assert reply.drafts
+    assert all("भारतीय" in d.text for d in reply.drafts), reply.text
+
+
 async def test_an_idea_with_an_avoided_word_is_not_shown(
     core: Core, model: ScriptedChatModel
 ) -> None:

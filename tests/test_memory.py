@@ -100,3 +100,13 @@ async def test_export_holds_the_vectors_of_every_draft_and_post_it_holds(core: C
     held = {("draft", d["id"]) for d in data["drafts"]} | {("post", p["id"]) for p in data["posts"]}
     vectors = {(e["item_kind"], e["item_id"]) for e in data["embeddings"]}
     assert len(held) == 7 and vectors == held
+
+
+async def test_an_export_shows_words_to_avoid_in_their_own_script(core: Core) -> None:
+    """The words to avoid (and platforms) are stored as a JSON list inside the row: it
+    was written with \\u escapes, so a person reading their export saw "[\\"\\u65c5\\"]"
+    where they had typed 旅."""
+    await ask(core, "/style voice: 温かい | avoid: 旅, путешествие")
+    export = (await ask(core, "/export")).attachments[0].data or b""
+    assert "旅" in export.decode() and "путешествие" in export.decode()
+    assert "Avoid: “旅”, “путешествие”" in (await ask(core, "/style")).text

@@ -83,6 +83,27 @@ async def test_a_server_without_embeddings_falls_back_to_word_overlap(
     assert len(server.embedding_requests) == 1
 
 
+RUSSIAN = (
+    "1. Дождь на окне трамвая, тёплый кофе в руках. #Лиссабон\n"
+    "2. Лиссабон обещал солнце. Лиссабон соврал. #Дождь\n"
+    "3. Серое небо, жёлтый трамвай, ни о чём не жалею. #Португалия"
+)
+
+
+async def test_word_overlap_notices_a_repeat_in_any_script(
+    openai_core: Core, server: FakeOpenAI
+) -> None:
+    """With a server that has no embeddings (or MUSE_EMBEDDINGS__PROVIDER=off), words
+    are compared: only a-z words were, so in Russian, Greek, Arabic or Japanese every
+    text had none, and the same three captions came back as fresh, unmarked."""
+    server.embeddings_status = 404
+    server.enqueue(*[reply(RUSSIAN)] * 4)
+    first = await ask(openai_core, "/caption дождливое утро в Лиссабоне")
+    second = await ask(openai_core, "/caption дождливое утро в Лиссабоне")
+    assert len(first.drafts) == 3 and not first.is_error
+    assert "close to #1" in second.text
+
+
 async def test_older_drafts_are_embedded_once_when_first_needed(
     core: Core, model: ScriptedChatModel
 ) -> None:

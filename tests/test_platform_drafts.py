@@ -154,6 +154,29 @@ async def test_a_link_s_anchor_and_a_number_are_not_hashtags(
     ]
 
 
+async def test_a_second_hashtag_with_vowel_signs_is_dropped_whole_on_threads(
+    core: Core, server: FakeOpenAI
+) -> None:
+    """Threads takes one hashtag. In Hindi, Thai or Bengali a hashtag's vowel signs are
+    combining marks, which Python's \\w doesn't match: "#भारत" was read as "#भ", so the
+    surplus tag stayed on as the plain word "भारत", and one that was only a letter and
+    its sign ("#हि") left the sign dangling on its own."""
+    server.enqueue(
+        reply(
+            "1. गंगा किनारे सुबह की चाय। #वाराणसी #भारत\n"
+            "2. ทะเลสวยมากตอนเช้า #ทะเล #เที่ยวไทย\n"
+            "3. নদীর ধারে ভোরের চা। #কলকাতা #হি"
+        )
+    )
+    answer = await ask(core, "/caption morning tea by the river for threads")
+
+    assert [d.text for d in answer.drafts] == [
+        "गंगा किनारे सुबह की चाय। #वाराणसी",
+        "ทะเลสวยมากตอนเช้า #ทะเล",
+        "নদীর ধারে ভোরের চা। #কলকাতা",
+    ]
+
+
 async def test_two_platforms_named_give_drafts_for_the_first_and_say_so(
     core: Core, server: FakeOpenAI
 ) -> None:

@@ -6,6 +6,7 @@ no crash, nothing lost or changed by splitting, every part within its platform's
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from typing import Any
 
@@ -17,6 +18,7 @@ from adapters.discord_render import MuseButton, build_view
 from bot.core import COMMAND_RE
 from bot.messages import _ACTION_CODES, Action, Button
 from bot.platforms import PLATFORMS
+from bot.post_length import graphemes
 from bot.skills.common import DRAFT_REF_RE, parse_items, split_platform, split_tone
 from bot.text_split import split_message
 from tests.helpers import code_lines
@@ -148,6 +150,25 @@ def test_splitting_loses_and_changes_nothing_and_every_part_fits(text: str, limi
     parts = split_message(text, limit)
     assert_nothing_lost(text, parts)
     assert all(len(p) <= limit for p in parts)
+
+
+@given(
+    st.lists(st.sampled_from(["👨‍👩‍👧‍👦", "🇯🇵", "हि", "é", "東", "。", "a", " "]), max_size=60),
+    st.integers(min_value=7, max_value=40),
+)
+def test_splitting_never_cuts_inside_a_character_a_reader_sees_as_one(
+    pieces: list[str], limit: int
+) -> None:
+    """Every cut falls between graphemes: a family emoji, a flag, a syllable with its
+    vowel sign arrive whole (each fits the limit here)."""
+    text = "".join(pieces)
+    assume(text.strip())  # (nothing to say is one "…")
+    bounds = {0, *itertools.accumulate(map(len, graphemes(text)))}
+    pos = 0
+    for part in split_message(text, limit):
+        start = text.index(part, pos)
+        assert start in bounds and start + len(part) in bounds and len(part) <= limit
+        pos = start + len(part)
 
 
 @given(TEXT)

@@ -4,6 +4,7 @@ the embedded base model)."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,22 @@ async def test_series_names_match_in_any_script_and_spacing(core: Core) -> None:
     assert "already have a series called “Утро в Лиссабоне”" in again.text
     ended = await ask(core, "/series end café diaries")
     assert "“Café  Diaries” ended" in ended.text
+
+
+async def test_a_series_name_typed_with_decomposed_accents_is_the_same_series(
+    core: Core,
+) -> None:
+    """Café typed on a keyboard that sends "e" + a combining accent (NFD, as macOS
+    file names and some keyboards give it) looks the same as the precomposed "é" (NFC),
+    but was another name: a second "Café Lisboa" was made beside the first, and
+    /series use with the other form never found it."""
+    nfd = unicodedata.normalize("NFD", "Café Lisboa")
+    await ask(core, f"/series new {nfd} | manhãs com café")
+    again = await ask(core, "/series new Café Lisboa | outra")
+    assert "already have a series called" in again.text
+    assert "active series again" in (await ask(core, "/series use CAFÉ LISBOA")).text
+    await ask(core, "/series new Noites | noites")
+    assert "active series again" in (await ask(core, f"/series use {nfd.lower()}")).text
 
 
 async def test_posted_variants_and_errors(core: Core) -> None:

@@ -105,7 +105,7 @@ def _record(msg: Incoming, run: str) -> dict[str, Any]:
         "reply_to_text": msg.reply_to_text,
         "reply_to_id": msg.reply_to_id,
         "reply_to_muse": int(msg.reply_to_muse),
-        "options": json.dumps(msg.options) if msg.options else None,
+        "options": json.dumps(msg.options, ensure_ascii=False) if msg.options else None,
         "action": msg.action.encode() if msg.action else "",
         "media": len(msg.attachments),
         "state": NEW,

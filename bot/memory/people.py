@@ -56,8 +56,9 @@ class People(Store):
             "user_id": user_id,
             "voice": profile.voice,
             "audience": profile.audience,
-            "platforms": json.dumps(list(profile.platforms)),
-            "avoid": json.dumps(list(profile.avoid)),
+            # Readable in an export in any script (旅, not an escaped "\u65c5").
+            "platforms": json.dumps(list(profile.platforms), ensure_ascii=False),
+            "avoid": json.dumps(list(profile.avoid), ensure_ascii=False),
             "updated_at": now(),
         }
         await self._run(lambda db: db.table("profiles").upsert(record, pk="user_id"))

@@ -3,6 +3,7 @@ was really published, optionally from a draft)."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,8 +48,11 @@ SERIES_SELECT = (
 
 def name_key(name: str) -> str:
     """How series names are compared: without surrounding quotes, spaces collapsed, and
-    case folded in any script (SQLite's lower() folds only ASCII: "Утро" != "утро")."""
-    return " ".join(name.strip().strip("\"“”'").split()).casefold()
+    case folded in any script (SQLite's lower() folds only ASCII: "Утро" != "утро");
+    accents composed or not ("é" or "e" + a combining accent, which look the same, are
+    one name: Unicode's canonical caseless match, NFD(casefold(NFD(name))))."""
+    spaced = " ".join(name.strip().strip("\"“”'").split())
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", spaced).casefold())
 
 
 def _series(row: dict[str, Any]) -> SeriesRecord:

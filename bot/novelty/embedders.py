@@ -121,7 +121,9 @@ class LexicalEmbedder:
     """Content-word stems hashed into a fixed-size count vector: cosine is then a soft
     word overlap (the `off` setting, and the fallback when the real one fails)."""
 
-    name = "lexical:v1"
+    # v2: words in every script (bot/words.py); v1 vectors of non-Latin texts were empty,
+    # so they are made again, once, when first needed.
+    name = "lexical:v2"
     dim = 512
     # Cosine of word counts: 0.9 is about the share of shared words (0.8) the word-overlap
     # check before it used.

@@ -16,10 +16,10 @@ from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
 from bot.platforms import (
     DEFAULT_PLATFORM,
-    HASHTAG,
     PLATFORMS,
     Platform,
     find_platform,
+    hashtag_re,
     other_network,
     token_budget,
     whole_sentences,
@@ -204,18 +204,22 @@ def echoes(text: str, description: str) -> bool:
     """A caption made only of the description's own words (hashtags aside): the small
     model handing the prompt's "Post: …" line back ("Rainy morning in Lisbon, a tram
     28." for "a rainy morning in Lisbon, tram 28"), which the creator wrote themselves."""
-    said = {stem(w) for w in re.findall(r"\w+", HASHTAG.sub("", text).lower())}
+    said = {stem(w) for w in re.findall(r"\w+", hashtag_re().sub("", text).lower())}
     said -= STOPWORDS
     return bool(said) and said <= {stem(w) for w in re.findall(r"\w+", description.lower())}
 
 
-def avoid_pattern(avoid: Sequence[str]) -> re.Pattern[str] | None:
+def avoid_pattern(avoid: Sequence[str]) -> Any:
     """The creator's words to avoid, each as a whole word or hashtag, plural too
-    ("journey", "#journeys"), never as part of another word ("hack" in "hackathon")."""
-    listed = [re.escape(w.strip()) for w in avoid if w.strip()]
+    ("journey", "#journeys"), never as part of another word ("hack" in "hackathon";
+    "भारत" in "भारतीय", whose vowel sign only the regex module's \\w counts as part
+    of the word)."""
+    import regex  # on first use, as in bot/post_length.py
+
+    listed = [regex.escape(w.strip()) for w in avoid if w.strip()]
     if not listed:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(listed) + r")(?:e?s)?(?!\w)", re.I)
+    return regex.compile(r"(?<!\w)(?:" + "|".join(listed) + r")(?:e?s)?(?!\w)", regex.I)
 
 
 def avoided(text: str, avoid: Sequence[str]) -> bool:

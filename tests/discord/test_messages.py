@@ -290,3 +290,21 @@ async def test_a_long_answer_arrives_whole_before_the_next_one(
     sent = await fake.wait_for(lambda: len(got := done(fake.bot_messages(channel))) >= 5 and got)
     assert [m["content"][:6] for m in sent][:3] == ["Part 0", "Part 2", "Part 4"]
     assert sent[3]["content"].startswith("Here is what I can do")
+
+
+async def test_a_long_chinese_answer_is_split_after_its_sentences(
+    adapter: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel, core: Core
+) -> None:
+    """Chinese has no space after a sentence's 。: a long answer was cut at the 2000th
+    character, mid-word, though every sentence had an end to cut at."""
+    core.settings.llm.chat_max_tokens = 5000
+    chinese = "".join(f"第{n}班电车在清晨的阳光里慢慢驶过老城。" for n in range(300))
+    model.enqueue(chinese)
+    await fake.send_message("讲讲老城的电车", dm=True)
+    channel = fake.dm_channels[fake.user(name="alice")["id"]]
+    await fake.wait_for(
+        lambda: any("第299班" in m["content"] for m in done(fake.bot_messages(channel)))
+    )
+    parts = [m["content"] for m in done(fake.bot_messages(channel))]
+    assert len(parts) > 1 and all(len(p) <= 2000 and p.endswith("老城。") for p in parts)
+    assert "".join(parts) == chinese

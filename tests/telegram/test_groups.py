@@ -272,3 +272,17 @@ async def test_a_mention_leaves_no_stray_space_or_comma(tg: Harness, seen: list[
     await fake.push_message("@muse_test_bot, ideas for Friday", chat=group)
     await fake.wait_for(lambda: len(seen) == 2)
     assert [m.text for m in seen] == ["what do you think?", "ideas for Friday"]
+
+
+async def test_a_command_typed_without_a_space_before_japanese_words(
+    tg: Harness, seen: list[Incoming]
+) -> None:
+    """Japanese and Chinese put no space between words, and Telegram reads
+    "/brainstorm東京の朝" as the command /brainstorm and its words (it highlights it so):
+    Muse took the whole line for chat, and in a group answered it as a conversation."""
+    fake = tg.fake
+    group = fake.group(GROUP)
+    await fake.push_message("/brainstorm東京の朝 3", chat=group)
+    await final(fake, GROUP, "3 ideas for “東京の朝”")
+    await fake.push_message("/caption@muse_test_bot　雨の日の路面電車", chat=group)  # a wide space
+    await final(fake, GROUP, "3 captions for Instagram")

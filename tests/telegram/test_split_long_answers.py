@@ -127,3 +127,28 @@ async def test_a_long_answer_in_a_group_is_not_split_by_another_members_answer(
     shown = fake.messages(GROUP)
     assert [m.text.startswith("Stop") for m in shown] == [True, True, False]
     assert shown[0].reply_to == asked["message_id"]
+
+
+async def test_a_long_japanese_answer_is_split_after_a_sentence_and_an_emoji_stays_whole(
+    tg: Harness,
+) -> None:
+    """Japanese and Chinese put no space after a sentence: a long answer in either was
+    cut wherever the 4096th unit fell, mid-word ("…静かで" / "す。東…"), and a run of
+    emoji sequences cut 👨‍👩‍👧‍👦 into a man in one message and the rest of his family
+    in the next. Parts now end after a 。 and between whole characters."""
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 5000
+    japanese = "".join(f"{n}番目の路面電車は朝の光の中をゆっくり走ります。" for n in range(250))
+    family = "👨‍👩‍👧‍👦" * 700  # 7,700 UTF-16 units, not one space
+    tg.model.enqueue(japanese, family)
+    await fake.push_message("東京の路面電車について全部教えて")
+    await final(fake, ALICE, "249番目")
+    parts = [m.text for m in fake.messages(ALICE)]
+    assert len(parts) > 1 and all(p.endswith("走ります。") for p in parts)
+    assert "".join(parts) == japanese
+    await fake.push_message("家族の絵文字をたくさん")
+    await fake.wait_for(lambda: len(fake.messages(ALICE)) > len(parts) + 1)
+    pieces = [m.text for m in fake.messages(ALICE)][len(parts) :]
+    assert all(utf16(p) <= MAX_CHARS for p in pieces)
+    assert all(p.startswith("👨") and p.endswith("👦") for p in pieces)
+    assert "".join(pieces) == family
