@@ -114,11 +114,15 @@ class Policy:
             return refused
         if quota <= 0 or free or command in FREE_COMMANDS:
             return ALLOW
-        used = await self.memory.bump_usage(await self._person(msg), _today())
+        person = await self._person(msg)
+        used = await self.memory.bump_usage(person, _today())
         if used > quota:
+            # Linked apps share one count: "used" on an app barely used would puzzle.
+            shared = len(await self.memory.identities(person)) > 1
             return Verdict(
                 False,
-                f"You've used today's {quota} request{'' if quota == 1 else 's'} — I'll be "
+                f"You've used today's {quota} request{'' if quota == 1 else 's'}"
+                f"{' (on all your linked apps together)' if shared else ''} — I'll be "
                 "back for you tomorrow (UTC).",
             )
         return Verdict(True, counted=True)

@@ -114,4 +114,5 @@ async def test_linked_accounts_share_one_rate_and_one_quota(core: Core) -> None:
     core.settings.telegram.daily_quota = core.settings.discord.daily_quota = 2
     assert not (await ask(core, "one", **TG)).is_error  # type: ignore[arg-type]
     assert not (await ask(core, "two", **DC)).is_error  # type: ignore[arg-type]
-    assert "today's 2 requests" in (await ask(core, "three", **TG)).text  # type: ignore[arg-type]
+    refused = (await ask(core, "three", **TG)).text  # type: ignore[arg-type]
+    assert "today's 2 requests (on all your linked apps together)" in refused
