@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import io
 import json
 import logging
 import os
@@ -112,7 +113,13 @@ async def _export(core: Any, args: argparse.Namespace) -> int:
     person = await _person(core, args)
     if person is None:
         return 1
-    print(json.dumps(await core.memory.export(person), ensure_ascii=False, indent=2))
+    data = await core.memory.export(person)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except UnicodeEncodeError:  # an output that can't take them: JSON's \u escapes
+        text = json.dumps(data, indent=2)
+    print(text)
     return 0
 
 
@@ -230,6 +237,14 @@ def main(argv: list[str] | None = None) -> int:
     """The `muse` command. A Ctrl-C is exit 130 at any moment, also while start-up is
     still loading settings and importing the platforms' libraries (seconds). A reader
     that went away (`muse export | head`) ends it with exit 1, without a traceback."""
+    # A terminal or pipe whose encoding lacks a character (PYTHONIOENCODING=ascii, a
+    # Windows cp1252 redirect) shows it escaped, or reads it as �, instead of ending in a
+    # traceback.
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace")):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=errors)
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
     try:
         return _main(argv)
     except KeyboardInterrupt:

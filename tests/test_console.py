@@ -144,6 +144,22 @@ def test_cli_export_and_forget_commands(muse_env: Path) -> None:
     assert again.returncode == 1 and "nothing is stored" in again.stderr  # really gone
 
 
+def test_cli_export_to_an_output_that_cant_show_every_character_is_still_the_data(
+    muse_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Windows cp1252 redirect, or PYTHONIOENCODING=ascii: the export ended in a
+    # UnicodeEncodeError traceback, and the chat's answers with it.
+    assert muse_cli("chat", stdin="/caption 東京の朝 ☕\n").returncode == 0
+    monkeypatch.setenv("PYTHONIOENCODING", "ascii")
+    exported = muse_cli("export")
+    assert exported.returncode == 0, exported.stderr
+    turns = json.loads(exported.stdout)["turns"]
+    assert any("東京の朝 ☕" in turn["text"] for turn in turns)
+    chatted = muse_cli("chat", stdin="/caption 東京の朝 ☕\n")  # read as �, answered
+    assert chatted.returncode == 0 and "Traceback" not in chatted.stderr
+    assert "captions for" in chatted.stdout
+
+
 def test_cli_export_of_an_unknown_person_creates_nothing(muse_env: Path) -> None:
     result = muse_cli("export", "--platform", "telegram", "--user", "404")
     assert result.returncode == 1
