@@ -34,7 +34,7 @@ from adapters.discord_render import (
 )
 from adapters.discord_reply import InteractionReply, MessageReply, Mode, Streamer
 from bot.commands import CommandSpec, Sub
-from bot.core import Core
+from bot.core import UNORDERED_ACTIONS, Core
 from bot.messages import Action, Incoming, Progress, Reply
 from bot.ordering import KeyedLocks, line_of
 from bot.recovery import InboxEntry
@@ -236,9 +236,22 @@ class DiscordAdapter(DiscordOutbox, Adapter):
         out = InteractionReply(
             interaction, ephemeral=ephemeral, interval=self.edit_interval, mode=mode
         )
-        await out.open()
         self.remember_permissions(interaction)
-        self.spawn(self._stream(incoming, out))
+        # The answer takes its place in the person's line before the acknowledgement's
+        # round trip, whose length varies: spawned after it, a /caption sent just after
+        # a /style could run first, without the style (the work still waits for it).
+        self.spawn(self._answer_in_line(incoming, out))
+        await out.open()
+
+    async def _answer_in_line(self, incoming: Incoming, out: InteractionReply) -> None:
+        if incoming.action is not None and incoming.action.verb in UNORDERED_ACTIONS:
+            await out.opened.wait()  # a vote waits for nobody (as in the core)
+            await self._stream(incoming, out)
+            return
+        entry = self.core.receive(incoming)  # recorded now, as a message is
+        async with self._order.hold(line_of(incoming.session, incoming.user_id, incoming.is_group)):
+            await out.opened.wait()
+            await self._stream(incoming, out, entry)
 
     def _incoming(self, interaction: discord.Interaction[Any], text: str, **extra: Any) -> Incoming:
         user = interaction.user

@@ -118,6 +118,7 @@ class InteractionReply(Streamer):
         self.acknowledged = False
         self.answered = False  # the original response already holds an answer
         self.preview: int | None = None  # the original response's id, while it shows "… ✍️"
+        self.opened = asyncio.Event()  # open() is over: the work may start
 
     async def open(self) -> None:
         """Acknowledge at once: Discord shows "did not respond" after 3 s otherwise."""
@@ -132,6 +133,8 @@ class InteractionReply(Streamer):
         except discord.HTTPException as exc:
             # Usually an interaction that expired before we saw it; answer in the channel.
             log.warning("could not defer interaction (%s %s)", exc.status, exc.code)
+        finally:
+            self.opened.set()
 
     async def _show(self, text: str) -> None:
         if self.acknowledged and self.mode == "thinking":

@@ -383,7 +383,8 @@ async def test_help_over_two_messages_keeps_each_command_with_its_description(
     """/help is longer than one Discord message: the cut fell between "/style […]" and
     its indented description, which opened the second message on its own."""
     helped = await fake.send_slash("help")
-    await fake.wait_for(lambda: finished(helped, "/caption"))
+    # Its last words, in the last part: "/caption" is in the first, shown before the rest.
+    await fake.wait_for(lambda: finished(helped, "I remember your style and recent drafts."))
     parts = [m["content"] for m in helped.visible()]
     assert len(parts) > 1
     # Each part but the last ends on a description (indented), not on a command's line.

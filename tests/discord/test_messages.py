@@ -247,7 +247,11 @@ async def test_typing_shows_again_while_the_first_words_are_slow(
     await fake.wait_for(lambda: calls().count("typing") >= 3)
     gate.set()
     await fake.wait_for(lambda: done(fake.bot_messages()))
-    await fake.send_message("and the venue?")  # answered at once: one "typing…" at most
+    # Back to a real pace: at every 0.01 s, the next answer's own "typing…" would repeat
+    # for as long as a loaded machine takes to write it. So the next answer shows one
+    # "typing…", and any more between the two answers would come from the first's loop.
+    monkeypatch.setattr(discord_reply, "TYPING_EVERY_S", 60.0)
+    await fake.send_message("and the venue?")
     await fake.wait_for(lambda: len(done(fake.bot_messages())) == 2)
     between = calls()[calls().index("POST") : len(calls()) - calls()[::-1].index("POST")]
     assert between.count("typing") <= 1
