@@ -25,6 +25,16 @@ def test_packaged_prompts_are_valid_and_have_both_forms() -> None:
         assert spec.chat.system and spec.chat.user and spec.completion.template
 
 
+def test_every_chat_prompt_keeps_the_creator_s_language() -> None:
+    """A Japanese topic got English ideas from instruction-tuned servers: nothing in the
+    (English) prompts said which language to write in. The labels parsers read stay."""
+    for name, spec in load_prompts().items():
+        assert "language" in spec.chat.system, name
+        for label in ("Hook", "Next", "Themes"):
+            if f"{label}:" in spec.chat.user:
+                assert f"labels {label}" in spec.chat.system, name
+
+
 @pytest.mark.parametrize(
     ("mangle", "expected"),
     [
