@@ -214,7 +214,15 @@ async def test_a_network_muse_has_no_rules_for_is_named_not_hidden(
 
 @pytest.mark.parametrize(
     ("asked", "platform"),
-    [("for tiktok videos", "tiktok"), ("for linkedin post", "linkedin"), ("on x thread", "x")],
+    [
+        ("for tiktok videos", "tiktok"),
+        ("for linkedin post", "linkedin"),
+        ("on x thread", "x"),
+        ("para linkedin", "linkedin"),  # as a Spanish or Portuguese creator says it
+        ("pour instagram", "instagram"),
+        ("für tiktok", "tiktok"),
+        ("для x", "x"),
+    ],
 )
 async def test_a_platform_named_with_its_format_is_that_platform(
     core: Core, asked: str, platform: str

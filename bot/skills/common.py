@@ -28,12 +28,19 @@ from bot.words import STOPWORDS, stem, words
 
 ITEM_RE = re.compile(r"^\s*(?:(\d{1,2})[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
+# "for x", and as creators who write in Spanish, Portuguese, French, German, Italian or
+# Russian say it ("para linkedin", "pour instagram", "für tiktok", "для x"): a Spanish
+# request otherwise got Instagram drafts labelled "(para linkedin)".
 FOR_PLATFORM_RE = re.compile(
-    r"(?:^|[\s,;])(?:for|on|to)\s+([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$", re.I
+    r"(?:^|[\s,;])(?:for|on|to|para|pra|pour|sur|für|fur|auf|per|su|для|на)\s+"
+    r"([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$",
+    re.I,
 )
-# More platforms after one: "for linkedin and x", "for ig, tiktok".
+# More platforms after one: "for linkedin and x", "for ig, tiktok", "para linkedin y x".
 ALSO_PLATFORM_RE = re.compile(
-    r"(?:\s*[,/&]\s*|\s+(?:and|or|plus)\s+)([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$", re.I
+    r"(?:\s*[,/&]\s*|\s+(?:and|or|plus|y|e|et|und|o|ou|oder|и)\s+)"
+    r"([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$",
+    re.I,
 )
 TONE_RE = re.compile(r"(?:^|[\s,;])tone\s*[:=]?\s*([\w][\w ,'-]{0,40})\s*$", re.I)
 
