@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import io
 import itertools
 import math
 import re
 import shutil
+import signal
 import sys
+import threading
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from adapters.base import Adapter
 from bot.core import Core
@@ -69,6 +72,9 @@ class ConsoleAdapter(Adapter):
         # start at [1] again in the next run, where "1" would be another message.
         self._run = uuid.uuid4().hex[:8]
         self._stop = asyncio.Event()
+        # On a terminal, what Ctrl-C stops: the line being read, or the answer being shown.
+        self._reading: asyncio.Future[str | None] | None = None
+        self._answering: asyncio.Task[None] | None = None
         self._export_dir = core.settings.data_dir / "exports"
 
     async def start(self) -> None:
@@ -78,24 +84,76 @@ class ConsoleAdapter(Adapter):
         self._stop.set()
 
     async def run(self) -> int:
-        if self.interactive:
-            self._setup_readline()
-            self._print("Muse — your creative co-pilot. /help for commands, /quit to leave.\n")
-            if self.group:
-                self._print(GROUP_HELP + "\n")
+        if not self.interactive:
+            return await self._loop()
+        self._setup_readline()
+        self._print("Muse — your creative co-pilot. /help for commands, /quit to leave.\n")
+        if self.group:
+            self._print(GROUP_HELP + "\n")
+        terminal = _terminal_state(self.stdin)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, self._ctrl_c)
+        try:
+            return await self._loop()
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+            self._save_history()
+            _restore_terminal(self.stdin, terminal)
+
+    async def _loop(self) -> int:
         while not self._stop.is_set():
-            line = await asyncio.to_thread(self._read)
+            line = await self._next_line()
             if line is None:
+                if self.interactive:  # Ctrl-D/Ctrl-C at the prompt: end the line for the shell
+                    self._print("\n")
                 break
             line = line.strip()
             if not line:
                 continue
             if line.lower() in QUIT:
                 break
-            await self.ask(line)
-        if self.interactive:
-            self._save_history()
+            self._answering = asyncio.ensure_future(self.ask(line))
+            try:
+                await self._answering
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # the chat itself is being stopped
+                self._print("\n(stopped)\n\n")  # Ctrl-C: this answer only
+            finally:
+                self._answering = None
         return 0
+
+    def _ctrl_c(self) -> None:
+        """Ctrl-C on a terminal stops the answer being written and gives the prompt back
+        (the model stops too); at the prompt, it leaves. Either at once: the default
+        (cancel everything) waited for the answer to finish, and at the prompt for an
+        Enter, since the line is read in a thread that a signal doesn't reach."""
+        if self._answering is not None:
+            self._answering.cancel()
+        elif self._reading is not None and not self._reading.done():
+            self._reading.set_result(None)
+
+    async def _next_line(self) -> str | None:
+        if not self.interactive:
+            return await asyncio.to_thread(self._read)
+        # A daemon thread of its own, not the default executor: leaving on Ctrl-C must
+        # not wait for the input() it can't interrupt (the executor is joined at exit).
+        loop = asyncio.get_running_loop()
+        reading = self._reading = loop.create_future()
+
+        def read() -> None:
+            line = self._read()
+            try:
+                loop.call_soon_threadsafe(_settle, reading, line)
+            except RuntimeError:  # the chat has ended meanwhile
+                pass
+
+        threading.Thread(target=read, name="muse-console-input", daemon=True).start()
+        try:
+            return await reading
+        finally:
+            self._reading = None
 
     def _incoming(self, line: str) -> Incoming | str:
         """The line as the core sees it, or the one line to answer here when `!N` or `>N`
@@ -152,7 +210,7 @@ class ConsoleAdapter(Adapter):
         streamed = ""
         if self.interactive:
             self._print("✍️  ")
-        async for out in self.core.handle(incoming):
+        async for out in self.core.handle(incoming, stop_with_reader=self.interactive):
             if isinstance(out, Progress):
                 if self.interactive:
                     if not out.text.startswith(streamed):
@@ -284,8 +342,6 @@ class ConsoleAdapter(Adapter):
                 return input("you › ")
             except EOFError:
                 return None
-            except KeyboardInterrupt:
-                return "/quit"
         line = self.stdin.readline()
         return line if line else None
 
@@ -320,3 +376,30 @@ class ConsoleAdapter(Adapter):
             readline.write_history_file(self._history_file())
         except (ImportError, OSError):
             pass
+
+
+def _settle(reading: asyncio.Future[str | None], line: str | None) -> None:
+    if not reading.done():  # a Ctrl-C may have ended the wait already
+        reading.set_result(line)
+
+
+def _terminal_state(stdin: TextIO) -> list[Any] | None:
+    """The terminal's settings, to put back when leaving while input() still holds it
+    (readline switches echo off while it reads a line)."""
+    try:
+        import termios
+
+        return termios.tcgetattr(stdin.fileno())
+    except (ImportError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _restore_terminal(stdin: TextIO, state: list[Any] | None) -> None:
+    if state is None:
+        return
+    try:
+        import termios
+
+        termios.tcsetattr(stdin.fileno(), termios.TCSADRAIN, state)
+    except (ImportError, OSError, ValueError, io.UnsupportedOperation):
+        pass
