@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import io
 import itertools
 import math
 import re
@@ -22,9 +21,10 @@ import threading
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from adapters.base import Adapter
+from adapters.console_terminal import restore_terminal, settle, terminal_state, width
 from bot.core import Core
 from bot.messages import Button, Incoming, Progress, Reply, SessionKey
 
@@ -90,7 +90,7 @@ class ConsoleAdapter(Adapter):
         self._print("Muse — your creative co-pilot. /help for commands, /quit to leave.\n")
         if self.group:
             self._print(GROUP_HELP + "\n")
-        terminal = _terminal_state(self.stdin)
+        terminal = terminal_state(self.stdin)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, self._ctrl_c)
         try:
@@ -98,7 +98,7 @@ class ConsoleAdapter(Adapter):
         finally:
             loop.remove_signal_handler(signal.SIGINT)
             self._save_history()
-            _restore_terminal(self.stdin, terminal)
+            restore_terminal(self.stdin, terminal)
 
     async def _loop(self) -> int:
         while not self._stop.is_set():
@@ -145,7 +145,7 @@ class ConsoleAdapter(Adapter):
         def read() -> None:
             line = self._read()
             try:
-                loop.call_soon_threadsafe(_settle, reading, line)
+                loop.call_soon_threadsafe(settle, reading, line)
             except RuntimeError:  # the chat has ended meanwhile
                 pass
 
@@ -352,7 +352,7 @@ class ConsoleAdapter(Adapter):
     def _clear(self, streamed: str) -> None:
         """Erase the live draft so the final, formatted answer replaces it."""
         cols = shutil.get_terminal_size().columns
-        rows = sum(max(1, math.ceil((len(line) + 4) / cols)) for line in streamed.split("\n"))
+        rows = sum(max(1, math.ceil((width(line) + 4) / cols)) for line in streamed.split("\n"))
         self._print(f"\r\x1b[{rows - 1}F\x1b[J" if rows > 1 else "\r\x1b[J")
 
     def _history_file(self) -> Path:
@@ -376,30 +376,3 @@ class ConsoleAdapter(Adapter):
             readline.write_history_file(self._history_file())
         except (ImportError, OSError):
             pass
-
-
-def _settle(reading: asyncio.Future[str | None], line: str | None) -> None:
-    if not reading.done():  # a Ctrl-C may have ended the wait already
-        reading.set_result(line)
-
-
-def _terminal_state(stdin: TextIO) -> list[Any] | None:
-    """The terminal's settings, to put back when leaving while input() still holds it
-    (readline switches echo off while it reads a line)."""
-    try:
-        import termios
-
-        return termios.tcgetattr(stdin.fileno())
-    except (ImportError, OSError, ValueError, io.UnsupportedOperation):
-        return None
-
-
-def _restore_terminal(stdin: TextIO, state: list[Any] | None) -> None:
-    if state is None:
-        return
-    try:
-        import termios
-
-        termios.tcsetattr(stdin.fileno(), termios.TCSADRAIN, state)
-    except (ImportError, OSError, ValueError, io.UnsupportedOperation):
-        pass
