@@ -32,6 +32,7 @@ PRESS_RE = re.compile(r"^!(?:(\d{1,9})\.)?(\d{1,2})$")
 # In a pretend group: "ben: text" speaks as ben, ">5 text" replies to message [5].
 SPEAKER_RE = re.compile(r"^([A-Za-z][\w.-]{0,19}):\s+(.*)$", re.S)
 REPLY_RE = re.compile(r"^>(\d{1,9})(?:\s+(.*))?$", re.S)
+LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 GROUP_HELP = (
     "A pretend group: start a line with a name to speak as another member "
     "(ben: /idea Retro Rain Radio), >5 … replies to message [5], !5.1 presses the first "
@@ -107,7 +108,9 @@ class ConsoleAdapter(Adapter):
                 if self.interactive:  # Ctrl-D/Ctrl-C at the prompt: end the line for the shell
                     self._print("\n")
                 break
-            line = line.strip()
+            # Bytes that aren't UTF-8 (a Latin-1 file piped in) come as lone surrogates,
+            # which no database or platform takes: they read as "�".
+            line = LONE_SURROGATE_RE.sub("\ufffd", line).strip()
             if not line:
                 continue
             if line.lower() in QUIT:

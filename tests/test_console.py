@@ -207,3 +207,22 @@ async def test_a_streamed_answer_in_wide_characters_is_erased_whole(
     # columns, 3 rows of 20; the cursor goes 2 rows up and clears from there.
     assert streamed.startswith("✍️  雨の朝")
     assert erase.startswith("\x1b[2F\x1b[J")
+
+
+async def test_piped_text_that_is_not_utf8_is_answered(core: Core) -> None:
+    """`muse chat < notes.txt` with a Latin-1 "café" (stdin keeps such bytes as lone
+    surrogates) got "Something went wrong on my side" and no drafts: the database
+    refused the text. The bytes that aren't UTF-8 are read as "�" now."""
+    stdin = io.TextIOWrapper(
+        io.BytesIO(b"/caption caf\xe9 au lait for x\n/history\n"),
+        encoding="utf-8",
+        errors="surrogateescape",  # as Python opens a piped stdin
+    )
+    out = io.StringIO()
+    console = ConsoleAdapter(core, stdin=stdin, stdout=out)
+    core.attach(console.name, console)
+    assert await console.run() == 0
+    text = out.getvalue()
+    assert "Something went wrong" not in text
+    assert "3 captions for X" in text and "caf\ufffd au lait" in text
+    assert "#1 caption · x" in text  # kept, as /history shows
