@@ -4,6 +4,7 @@ way a person at a keyboard meets them."""
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
 import pty
 import signal
@@ -23,7 +24,9 @@ class Terminal:
     def __init__(self, proc: asyncio.subprocess.Process, master: int) -> None:
         self.proc = proc
         self.master = master
-        self.shown = ""
+        self._raw = ""
+        # A character's bytes may come in two reads.
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._more = asyncio.Event()
         self._closed = False
         asyncio.get_running_loop().add_reader(master, self._read)
@@ -36,19 +39,28 @@ class Terminal:
         if not data:
             asyncio.get_running_loop().remove_reader(self.master)
             self._closed = True
-        self.shown += data.decode(errors="replace").replace("\r\n", "\n")
+        self._raw += self._decoder.decode(data, final=not data)
         self._more.set()
+
+    @property
+    def shown(self) -> str:
+        """What the terminal has shown, its line ends as "\\n"."""
+        return self._raw.replace("\r\n", "\n")
 
     def type(self, text: str) -> None:
         os.write(self.master, text.encode())
 
     async def until(self, text: str, count: int = 1, within: float = 60) -> None:
         """Until `text` has been shown `count` times (a deadline, not a measurement)."""
-        async with asyncio.timeout(within):
-            while self.shown.count(text) < count:
-                assert not self._closed, f"the chat ended; it showed:\n{self.shown}"
-                self._more.clear()
-                await self._more.wait()
+        try:
+            async with asyncio.timeout(within):
+                while self.shown.count(text) < count:
+                    assert not self._closed, f"the chat ended; it showed:\n{self.shown}"
+                    self._more.clear()
+                    await self._more.wait()
+        except TimeoutError:
+            shown = self.shown
+            raise AssertionError(f"{text!r} ×{count} never came; it showed:\n{shown}") from None
 
     async def exit_code(self, within: float = 60) -> int:
         async with asyncio.timeout(within):
