@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import itertools
+import logging
 import math
 import re
 import shutil
@@ -27,6 +28,8 @@ from adapters.base import Adapter
 from adapters.console_terminal import restore_terminal, settle, terminal_state, width
 from bot.core import Core
 from bot.messages import Button, Incoming, Progress, Reply, SessionKey
+
+log = logging.getLogger(__name__)
 
 PRESS_RE = re.compile(r"^!(?:(\d{1,9})\.)?(\d{1,2})$")
 # In a pretend group: "ben: text" speaks as ben, ">5 text" replies to message [5].
@@ -230,6 +233,9 @@ class ConsoleAdapter(Adapter):
                     streamed = ""
                 await self.show(out)
         command = incoming.text.split(maxsplit=1)
+        forget = incoming.action.verb == "forget" if incoming.action else False
+        if forget or (command and command[0].lower() == "/forget"):
+            await self._forget_history(incoming.user_id)
         if command and command[0].lower() in HELP:
             self._print(CONSOLE_HELP + ("\n" + GROUP_HELP if self.group else "") + "\n\n")
 
@@ -360,6 +366,24 @@ class ConsoleAdapter(Adapter):
 
     def _history_file(self) -> Path:
         return self.core.settings.data_dir / "console_history"
+
+    async def _forget_history(self, user_id: str) -> None:
+        """After a /forget here that deleted the person: the lines typed at this terminal
+        (kept for ↑, in the data dir) go too, or the next `muse chat` would still hold
+        every request they made."""
+        if await self.core.memory.find_user("console", user_id) is not None:
+            return  # only asked, or not done
+        try:
+            self._history_file().unlink(missing_ok=True)
+        except OSError:
+            log.warning("could not delete %s", self._history_file())
+        if self.interactive:
+            try:
+                import readline
+
+                readline.clear_history()
+            except ImportError:
+                pass
 
     def _setup_readline(self) -> None:
         try:

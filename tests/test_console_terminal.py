@@ -125,3 +125,22 @@ async def test_ctrl_d_at_the_prompt_leaves_on_a_line_of_its_own(muse_env: Path) 
         assert await term.exit_code() == 0
     assert "Voice: calm" in term.shown
     assert term.shown.endswith(PROMPT + "\n")
+
+
+async def test_forget_also_forgets_what_was_typed_at_the_terminal(muse_env: Path) -> None:
+    """After /forget ("I no longer know you") the data dir still kept every line typed
+    at the prompt (console_history, for ↑), the requests themselves, in the next
+    `muse chat` too. The line history goes with the rest now."""
+    async with terminal(muse_env) as term:
+        term.type("/caption our secret launch on friday\n")
+        await term.until(PROMPT, 2)
+        term.type("/forget confirm\n")
+        await term.until("I no longer know you")
+        await term.until(PROMPT, 3)
+        term.type("/style\n")
+        await term.until(PROMPT, 4)
+        term.type("\x04")
+        assert await term.exit_code() == 0
+    history = (muse_env / "console_history").read_text()
+    assert "secret" not in history and "/forget" not in history
+    assert "/style" in history  # what came after is the new you's
