@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import itertools
-import logging
 import math
 import re
 import shutil
@@ -25,11 +24,17 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.base import Adapter
-from adapters.console_terminal import restore_terminal, settle, terminal_state, width
+from adapters.console_terminal import (
+    clear_history,
+    load_history,
+    restore_terminal,
+    save_history,
+    settle,
+    terminal_state,
+    width,
+)
 from bot.core import Core
 from bot.messages import Button, Incoming, Progress, Reply, SessionKey
-
-log = logging.getLogger(__name__)
 
 PRESS_RE = re.compile(r"^!(?:(\d{1,9})\.)?(\d{1,2})$")
 # In a pretend group: "ben: text" speaks as ben, ">5 text" replies to message [5].
@@ -90,7 +95,7 @@ class ConsoleAdapter(Adapter):
     async def run(self) -> int:
         if not self.interactive:
             return await self._loop()
-        self._setup_readline()
+        load_history(self._history_file())
         self._print("Muse — your creative co-pilot. /help for commands, /quit to leave.\n")
         if self.group:
             self._print(GROUP_HELP + "\n")
@@ -101,7 +106,7 @@ class ConsoleAdapter(Adapter):
             return await self._loop()
         finally:
             loop.remove_signal_handler(signal.SIGINT)
-            self._save_history()
+            save_history(self._history_file())
             restore_terminal(self.stdin, terminal)
 
     async def _loop(self) -> int:
@@ -371,35 +376,5 @@ class ConsoleAdapter(Adapter):
         """After a /forget here that deleted the person: the lines typed at this terminal
         (kept for ↑, in the data dir) go too, or the next `muse chat` would still hold
         every request they made."""
-        if await self.core.memory.find_user("console", user_id) is not None:
-            return  # only asked, or not done
-        try:
-            self._history_file().unlink(missing_ok=True)
-        except OSError:
-            log.warning("could not delete %s", self._history_file())
-        if self.interactive:
-            try:
-                import readline
-
-                readline.clear_history()
-            except ImportError:
-                pass
-
-    def _setup_readline(self) -> None:
-        try:
-            import readline
-
-            readline.set_history_length(1000)
-            if self._history_file().exists():
-                readline.read_history_file(self._history_file())
-        except (ImportError, OSError):
-            pass
-
-    def _save_history(self) -> None:
-        try:
-            import readline
-
-            self._history_file().parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(self._history_file())
-        except (ImportError, OSError):
-            pass
+        if await self.core.memory.find_user("console", user_id) is None:
+            clear_history(self._history_file(), loaded=self.interactive)

@@ -1,12 +1,16 @@
 """The console's terminal plumbing: display widths, the terminal's settings, the line
-read in a thread."""
+read in a thread, the history of lines typed (readline's, for ↑)."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import unicodedata
+from pathlib import Path
 from typing import Any, TextIO
+
+log = logging.getLogger(__name__)
 
 
 def width(text: str) -> int:
@@ -48,3 +52,39 @@ def restore_terminal(stdin: TextIO, state: list[Any] | None) -> None:
         termios.tcsetattr(stdin.fileno(), termios.TCSADRAIN, state)
     except (ImportError, OSError, ValueError, io.UnsupportedOperation):
         pass
+
+
+def load_history(path: Path) -> None:
+    try:
+        import readline
+
+        readline.set_history_length(1000)
+        if path.exists():
+            readline.read_history_file(path)
+    except (ImportError, OSError):
+        pass
+
+
+def save_history(path: Path) -> None:
+    try:
+        import readline
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        readline.write_history_file(path)
+    except (ImportError, OSError):
+        pass
+
+
+def clear_history(path: Path, *, loaded: bool) -> None:
+    """The lines typed so far, gone from the file and, if `loaded`, from ↑ too."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not delete %s", path)
+    if loaded:
+        try:
+            import readline
+
+            readline.clear_history()
+        except ImportError:
+            pass
