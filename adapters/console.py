@@ -15,13 +15,24 @@ import itertools
 import math
 import re
 import shutil
+import signal
 import sys
+import threading
 import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from adapters.base import Adapter
+from adapters.console_terminal import (
+    clear_history,
+    load_history,
+    restore_terminal,
+    save_history,
+    settle,
+    terminal_state,
+    width,
+)
 from bot.core import Core
 from bot.messages import Button, Incoming, Progress, Reply, SessionKey
 
@@ -29,6 +40,7 @@ PRESS_RE = re.compile(r"^!(?:(\d{1,9})\.)?(\d{1,2})$")
 # In a pretend group: "ben: text" speaks as ben, ">5 text" replies to message [5].
 SPEAKER_RE = re.compile(r"^([A-Za-z][\w.-]{0,19}):\s+(.*)$", re.S)
 REPLY_RE = re.compile(r"^>(\d{1,9})(?:\s+(.*))?$", re.S)
+LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 GROUP_HELP = (
     "A pretend group: start a line with a name to speak as another member "
     "(ben: /idea Retro Rain Radio), >5 … replies to message [5], !5.1 presses the first "
@@ -69,6 +81,9 @@ class ConsoleAdapter(Adapter):
         # start at [1] again in the next run, where "1" would be another message.
         self._run = uuid.uuid4().hex[:8]
         self._stop = asyncio.Event()
+        # On a terminal, what Ctrl-C stops: the line being read, or the answer being shown.
+        self._reading: asyncio.Future[str | None] | None = None
+        self._answering: asyncio.Task[None] | None = None
         self._export_dir = core.settings.data_dir / "exports"
 
     async def start(self) -> None:
@@ -78,24 +93,78 @@ class ConsoleAdapter(Adapter):
         self._stop.set()
 
     async def run(self) -> int:
-        if self.interactive:
-            self._setup_readline()
-            self._print("Muse — your creative co-pilot. /help for commands, /quit to leave.\n")
-            if self.group:
-                self._print(GROUP_HELP + "\n")
+        if not self.interactive:
+            return await self._loop()
+        load_history(self._history_file())
+        self._print("Muse — your creative co-pilot. /help for commands, /quit to leave.\n")
+        if self.group:
+            self._print(GROUP_HELP + "\n")
+        terminal = terminal_state(self.stdin)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, self._ctrl_c)
+        try:
+            return await self._loop()
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+            save_history(self._history_file())
+            restore_terminal(self.stdin, terminal)
+
+    async def _loop(self) -> int:
         while not self._stop.is_set():
-            line = await asyncio.to_thread(self._read)
+            line = await self._next_line()
             if line is None:
+                if self.interactive:  # Ctrl-D/Ctrl-C at the prompt: end the line for the shell
+                    self._print("\n")
                 break
-            line = line.strip()
+            # Bytes that aren't UTF-8 (a Latin-1 file piped in) come as lone surrogates,
+            # which no database or platform takes: they read as "�".
+            line = LONE_SURROGATE_RE.sub("\ufffd", line).strip()
             if not line:
                 continue
             if line.lower() in QUIT:
                 break
-            await self.ask(line)
-        if self.interactive:
-            self._save_history()
+            self._answering = asyncio.ensure_future(self.ask(line))
+            try:
+                await self._answering
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # the chat itself is being stopped
+                self._print("\n(stopped)\n\n")  # Ctrl-C: this answer only
+            finally:
+                self._answering = None
         return 0
+
+    def _ctrl_c(self) -> None:
+        """Ctrl-C on a terminal stops the answer being written and gives the prompt back
+        (the model stops too); at the prompt, it leaves. Either at once: the default
+        (cancel everything) waited for the answer to finish, and at the prompt for an
+        Enter, since the line is read in a thread that a signal doesn't reach."""
+        if self._answering is not None:
+            self._answering.cancel()
+        elif self._reading is not None and not self._reading.done():
+            self._reading.set_result(None)
+
+    async def _next_line(self) -> str | None:
+        if not self.interactive:
+            return await asyncio.to_thread(self._read)
+        # A daemon thread of its own, not the default executor: leaving on Ctrl-C must
+        # not wait for the input() it can't interrupt (the executor is joined at exit).
+        loop = asyncio.get_running_loop()
+        reading = self._reading = loop.create_future()
+
+        def read() -> None:
+            line = self._read()
+            try:
+                loop.call_soon_threadsafe(settle, reading, line)
+            except RuntimeError:  # the chat has ended meanwhile
+                pass
+
+        threading.Thread(target=read, name="muse-console-input", daemon=True).start()
+        try:
+            return await reading
+        finally:
+            self._reading = None
 
     def _incoming(self, line: str) -> Incoming | str:
         """The line as the core sees it, or the one line to answer here when `!N` or `>N`
@@ -152,7 +221,7 @@ class ConsoleAdapter(Adapter):
         streamed = ""
         if self.interactive:
             self._print("✍️  ")
-        async for out in self.core.handle(incoming):
+        async for out in self.core.handle(incoming, stop_with_reader=self.interactive):
             if isinstance(out, Progress):
                 if self.interactive:
                     if not out.text.startswith(streamed):
@@ -169,6 +238,9 @@ class ConsoleAdapter(Adapter):
                     streamed = ""
                 await self.show(out)
         command = incoming.text.split(maxsplit=1)
+        forget = incoming.action.verb == "forget" if incoming.action else False
+        if forget or (command and command[0].lower() == "/forget"):
+            await self._forget_history(incoming.user_id)
         if command and command[0].lower() in HELP:
             self._print(CONSOLE_HELP + ("\n" + GROUP_HELP if self.group else "") + "\n\n")
 
@@ -284,8 +356,6 @@ class ConsoleAdapter(Adapter):
                 return input("you › ")
             except EOFError:
                 return None
-            except KeyboardInterrupt:
-                return "/quit"
         line = self.stdin.readline()
         return line if line else None
 
@@ -296,27 +366,15 @@ class ConsoleAdapter(Adapter):
     def _clear(self, streamed: str) -> None:
         """Erase the live draft so the final, formatted answer replaces it."""
         cols = shutil.get_terminal_size().columns
-        rows = sum(max(1, math.ceil((len(line) + 4) / cols)) for line in streamed.split("\n"))
+        rows = sum(max(1, math.ceil((width(line) + 4) / cols)) for line in streamed.split("\n"))
         self._print(f"\r\x1b[{rows - 1}F\x1b[J" if rows > 1 else "\r\x1b[J")
 
     def _history_file(self) -> Path:
         return self.core.settings.data_dir / "console_history"
 
-    def _setup_readline(self) -> None:
-        try:
-            import readline
-
-            readline.set_history_length(1000)
-            if self._history_file().exists():
-                readline.read_history_file(self._history_file())
-        except (ImportError, OSError):
-            pass
-
-    def _save_history(self) -> None:
-        try:
-            import readline
-
-            self._history_file().parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(self._history_file())
-        except (ImportError, OSError):
-            pass
+    async def _forget_history(self, user_id: str) -> None:
+        """After a /forget here that deleted the person: the lines typed at this terminal
+        (kept for ↑, in the data dir) go too, or the next `muse chat` would still hold
+        every request they made."""
+        if await self.core.memory.find_user("console", user_id) is None:
+            clear_history(self._history_file(), loaded=self.interactive)

@@ -107,7 +107,7 @@ async def measure(n: int, model_s: float, floor: bool) -> dict[str, Any]:
             async def nothing(msg: Incoming, entry: object = None) -> AsyncIterator[Outgoing]:
                 yield Reply("ok")
 
-            core.handle = nothing  # type: ignore[method-assign]
+            core.handle = nothing  # type: ignore[method-assign,assignment]
         bot = DiscordAdapter(core)
         await bot.start()
         try:

@@ -184,16 +184,17 @@ class Core:
     # -- entry points ------------------------------------------------------
 
     async def handle(
-        self, msg: Incoming, entry: InboxEntry | None = None
+        self, msg: Incoming, entry: InboxEntry | None = None, *, stop_with_reader: bool = False
     ) -> AsyncIterator[Outgoing]:
         """Answer one message. Messages of one conversation are handled strictly in
         arrival order; other conversations run concurrently. The work runs in its own
         task and reaches the caller through a Mailbox, so delivery (however slow) never
-        holds up the work, and a caller that stops reading never breaks it. `entry`: the
+        holds up the work, and a caller that stops reading never breaks it (but with
+        `stop_with_reader` it stops the work: the console's Ctrl-C). `entry`: the
         message's inbox row, if the adapter recorded it already (receive())."""
         entry = entry or self.receive(msg)
         box = Mailbox()
-        self.track(self._produce(msg, box, entry))
+        work = self.track(self._produce(msg, box, entry))
         delivered = False
         try:
             async for out in box:
@@ -204,6 +205,8 @@ class Core:
             delivered = True
         finally:
             box.abandon()
+            if stop_with_reader and not delivered:
+                work.cancel()
             # Abandoned while running, the adapter has told the person (or the work
             # failed): only an answer cut off by shutting down is left for the next start.
             if entry is not None and (delivered or not self._stopping):

@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from bot.config import Settings, SettingsError, ensure_data_dir, load_settings
+from bot.config_env import unknown_env
 from bot.config_view import masked
 from bot.llm.build_check import BuildError
 from bot.llm.prompts import PromptError
@@ -266,6 +267,8 @@ def _main(argv: list[str] | None) -> int:
     except SettingsError as exc:
         print(f"muse: {exc}", file=sys.stderr)
         return 2
+    for line in unknown_env():  # a warning: the variable may be another tool's
+        print(f"muse: {line}", file=sys.stderr)
     if args.command == "config":
         print(json.dumps(masked(settings), indent=2))
         return 0

@@ -125,3 +125,19 @@ def test_a_config_file_that_is_no_toml_is_named(tmp_path: Path) -> None:
         f"muse: {config}: not valid TOML: Expected ']' at the end of a table declaration "
         "(at line 1, column 5)"
     )
+
+
+def test_a_misspelt_muse_variable_is_named_at_start(
+    muse_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MUSE_LLM_PROVIDER=openai (one underscore) was ignored without a word: the chat
+    ran on the default model while its owner thought it spoke to their server. Muse
+    still starts (the variable may be another tool's), but says so, with the name meant."""
+    monkeypatch.setenv("MUSE_LLM_BASE_URL", "http://localhost:11434/v1")
+    result = muse_cli("chat", stdin="/style voice: calm\n")
+    assert result.returncode == 0
+    assert "Voice: calm" in result.stdout
+    assert result.stderr == (
+        "muse: MUSE_LLM_BASE_URL is not a Muse setting (did you mean MUSE_LLM__BASE_URL?); "
+        "it is ignored\n"
+    )

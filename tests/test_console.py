@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,45 @@ async def test_cli_export_and_forget_find_a_person_whatever_the_platforms_spelli
         "muse: nothing is stored for telegram user @alice (--user is the numeric user id, "
         "not a @username)"
     )
+
+
+async def test_a_streamed_answer_in_wide_characters_is_erased_whole(
+    core: Core, model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the words shown as they come are erased for the finished answer;
+    the lines to erase were counted in characters, so an answer in Japanese or Chinese
+    (two columns a character) or full of emoji left rows of its streamed copy above the
+    answer. They are counted in columns now."""
+    monkeypatch.setattr(
+        console_module.shutil, "get_terminal_size", lambda *_: os.terminal_size((20, 24))
+    )
+    model.enqueue("雨の朝 リスボンの 路面電車は 静かに 坂を登る 🚋🚋🚋")
+    out = io.StringIO()
+    console = ConsoleAdapter(core, stdout=out, interactive=True)
+    core.attach(console.name, console)
+    await console.ask("路面電車")  # a line typed at the prompt
+    shown = out.getvalue()
+    streamed, erase = shown.split("\r", 1)
+    # "✍️  " (4 columns), 20 CJK characters, 5 spaces and 3 emoji: 4 + 40 + 5 + 6 = 55
+    # columns, 3 rows of 20; the cursor goes 2 rows up and clears from there.
+    assert streamed.startswith("✍️  雨の朝")
+    assert erase.startswith("\x1b[2F\x1b[J")
+
+
+async def test_piped_text_that_is_not_utf8_is_answered(core: Core) -> None:
+    """`muse chat < notes.txt` with a Latin-1 "café" (stdin keeps such bytes as lone
+    surrogates) got "Something went wrong on my side" and no drafts: the database
+    refused the text. The bytes that aren't UTF-8 are read as "�" now."""
+    stdin = io.TextIOWrapper(
+        io.BytesIO(b"/caption caf\xe9 au lait for x\n/history\n"),
+        encoding="utf-8",
+        errors="surrogateescape",  # as Python opens a piped stdin
+    )
+    out = io.StringIO()
+    console = ConsoleAdapter(core, stdin=stdin, stdout=out)
+    core.attach(console.name, console)
+    assert await console.run() == 0
+    text = out.getvalue()
+    assert "Something went wrong" not in text
+    assert "3 captions for X" in text and "caf\ufffd au lait" in text
+    assert "#1 caption · x" in text  # kept, as /history shows
