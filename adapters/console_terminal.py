@@ -54,6 +54,11 @@ def restore_terminal(stdin: TextIO, state: list[Any] | None) -> None:
         pass
 
 
+def history_file(data_dir: Path) -> Path:
+    """Where the lines typed at `muse chat` are kept for ↑ (one file per data dir)."""
+    return data_dir / "console_history"
+
+
 def load_history(path: Path) -> None:
     try:
         import readline

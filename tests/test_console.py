@@ -139,8 +139,11 @@ def test_cli_export_and_forget_commands(muse_env: Path) -> None:
     muse_cli("chat", stdin="/caption a lighthouse\n")
     exported = muse_cli("export")
     assert exported.returncode == 0 and len(json.loads(exported.stdout)["drafts"]) == 3
+    typed = muse_env / "console_history"  # what an interactive `muse chat` keeps for ↑
+    typed.write_text("/caption a lighthouse\n")
     forgot = muse_cli("forget", "--yes")
     assert forgot.returncode == 0 and "Deleted 3 drafts" in forgot.stdout
+    assert not typed.exists()  # the lines typed go with the rest
     again = muse_cli("export")
     assert again.returncode == 1 and "nothing is stored" in again.stderr  # really gone
 
