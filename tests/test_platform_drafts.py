@@ -133,21 +133,24 @@ async def test_a_draft_is_measured_as_its_platform_counts(
     assert f"({length}/{limit})" in answer.text
 
 
+async def threads_drafts(core: Core, server: FakeOpenAI, written: list[str]) -> list[str]:
+    """The Threads drafts Muse makes of these captions, as the model wrote them."""
+    server.enqueue(reply("\n".join(f"{n}. {text}" for n, text in enumerate(written, 1))))
+    answer = await ask(core, "/caption morning tea by the river for threads")
+    return [d.text for d in answer.drafts]
+
+
 async def test_a_link_s_anchor_and_a_number_are_not_hashtags(
     core: Core, server: FakeOpenAI
 ) -> None:
     """Threads takes one hashtag: a link's "#tickets" or "#1" is none, so neither is
     dropped as a second one (the link broken), nor makes the real hashtag go."""
-    server.enqueue(
-        reply(
-            "1. Golden hour on the river #sunset. Tickets at https://example.com/#tickets\n"
-            "2. We're the #1 tram in town. #Lisbon\n"
-            "3. Bells, hills and one yellow tram. #Tram28"
-        )
-    )
-    answer = await ask(core, "/caption tram 28 in Lisbon at golden hour for threads")
-
-    assert [d.text for d in answer.drafts] == [
+    written = [
+        "Golden hour on the river #sunset. Tickets at https://example.com/#tickets",
+        "We're the #1 tram in town. #Lisbon",
+        "Bells, hills and one yellow tram. #Tram28",
+    ]
+    assert await threads_drafts(core, server, written) == [
         "Golden hour on the river #sunset. Tickets at https://example.com/#tickets",
         "We're the #1 tram in town. #Lisbon",
         "Bells, hills and one yellow tram. #Tram28",
@@ -161,16 +164,12 @@ async def test_a_second_hashtag_with_vowel_signs_is_dropped_whole_on_threads(
     combining marks, which Python's \\w doesn't match: "#भारत" was read as "#भ", so the
     surplus tag stayed on as the plain word "भारत", and one that was only a letter and
     its sign ("#हि") left the sign dangling on its own."""
-    server.enqueue(
-        reply(
-            "1. गंगा किनारे सुबह की चाय। #वाराणसी #भारत\n"
-            "2. ทะเลสวยมากตอนเช้า #ทะเล #เที่ยวไทย\n"
-            "3. নদীর ধারে ভোরের চা। #কলকাতা #হি"
-        )
-    )
-    answer = await ask(core, "/caption morning tea by the river for threads")
-
-    assert [d.text for d in answer.drafts] == [
+    written = [
+        "गंगा किनारे सुबह की चाय। #वाराणसी #भारत",
+        "ทะเลสวยมากตอนเช้า #ทะเล #เที่ยวไทย",
+        "নদীর ধারে ভোরের চা। #কলকাতা #হি",
+    ]
+    assert await threads_drafts(core, server, written) == [
         "गंगा किनारे सुबह की चाय। #वाराणसी",
         "ทะเลสวยมากตอนเช้า #ทะเล",
         "নদীর ধারে ভোরের চা। #কলকাতা",

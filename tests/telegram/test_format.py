@@ -15,6 +15,12 @@ def rendered_ok(part: str) -> None:
     assert tg_len(parse_html(html)) <= MAX_CHARS  # Telegram counts the text it shows
 
 
+def shows(markdown: str, html: str, seen: str) -> None:
+    """A model's `markdown` is sent as `html`, which Telegram accepts and shows as `seen`."""
+    assert to_html(markdown) == html
+    assert parse_html(html) == seen
+
+
 def test_escaping_and_draft_headers() -> None:
     text = "3 captions for X\n\n#41 (warm) (92/280)\nRain & <b>trams</b> > sun"
     html = to_html(text)
@@ -25,18 +31,22 @@ def test_escaping_and_draft_headers() -> None:
 
 def test_a_chat_model_s_markdown_shows_as_telegram_formats_it() -> None:
     answer = "## Shot list\n**Tip:** shoot at `f/2.8` & wait for the bell\n#Lisbon #Tram28"
-    html = to_html(answer)
-    assert html == (
-        "<b>Shot list</b>\n<b>Tip:</b> shoot at <code>f/2.8</code> &amp; wait for the bell\n"
-        "#Lisbon #Tram28"
+    shows(
+        answer,
+        (
+            "<b>Shot list</b>\n<b>Tip:</b> shoot at <code>f/2.8</code> &amp; wait for the bell\n"
+            "#Lisbon #Tram28"
+        ),
+        "Shot list\nTip: shoot at f/2.8 & wait for the bell\n#Lisbon #Tram28",
     )
-    assert parse_html(html) == "Shot list\nTip: shoot at f/2.8 & wait for the bell\n#Lisbon #Tram28"
 
 
 def test_a_chat_model_s_italics_show_as_italics_and_lone_stars_stay() -> None:
-    html = to_html("Shoot *before* sunrise: 5 * 3 shots, then\n* one wide")
-    assert html == "Shoot <i>before</i> sunrise: 5 * 3 shots, then\n* one wide"
-    assert parse_html(html) == "Shoot before sunrise: 5 * 3 shots, then\n* one wide"
+    shows(
+        "Shoot *before* sunrise: 5 * 3 shots, then\n* one wide",
+        "Shoot <i>before</i> sunrise: 5 * 3 shots, then\n* one wide",
+        "Shoot before sunrise: 5 * 3 shots, then\n* one wide",
+    )
 
 
 def test_a_chat_model_s_other_emphasis_shows_formatted() -> None:
@@ -47,15 +57,17 @@ def test_a_chat_model_s_other_emphasis_shows_formatted() -> None:
         "### **Step 1:** run `make`\n***Big*** news: ~~old~~ **use `git rebase`** and"
         " __do it now__, not __init__ or MUSE_LLM__PROVIDER"
     )
-    html = to_html(answer)
-    assert html == (
-        "<b>Step 1: run <code>make</code></b>\n<b><i>Big</i></b> news: <s>old</s> "
-        "<b>use <code>git rebase</code></b> and <b>do it now</b>, not __init__ or "
-        "MUSE_LLM__PROVIDER"
-    )
-    assert parse_html(html) == (
-        "Step 1: run make\nBig news: old use git rebase and do it now, not __init__ or "
-        "MUSE_LLM__PROVIDER"
+    shows(
+        answer,
+        (
+            "<b>Step 1: run <code>make</code></b>\n<b><i>Big</i></b> news: <s>old</s> "
+            "<b>use <code>git rebase</code></b> and <b>do it now</b>, not __init__ or "
+            "MUSE_LLM__PROVIDER"
+        ),
+        (
+            "Step 1: run make\nBig news: old use git rebase and do it now, not __init__ or "
+            "MUSE_LLM__PROVIDER"
+        ),
     )
 
 
@@ -63,12 +75,14 @@ def test_a_chat_model_s_quotes_show_as_quotes() -> None:
     """ "> …" lines showed their > marks; now they are one quote block. A > inside a
     line ("3 > 2") or without a space (">_<") stays as typed."""
     answer = "Try this one:\n> **Rain** on the tram\n>\n> > stops at 5\n3 > 2 >_<"
-    html = to_html(answer)
-    assert html == (
-        "Try this one:\n<blockquote><b>Rain</b> on the tram\n\n&gt; stops at 5</blockquote>"
-        "\n3 &gt; 2 &gt;_&lt;"
+    shows(
+        answer,
+        (
+            "Try this one:\n<blockquote><b>Rain</b> on the tram\n\n&gt; stops at 5</blockquote>"
+            "\n3 &gt; 2 &gt;_&lt;"
+        ),
+        "Try this one:\nRain on the tram\n\n> stops at 5\n3 > 2 >_<",
     )
-    assert parse_html(html) == "Try this one:\nRain on the tram\n\n> stops at 5\n3 > 2 >_<"
 
 
 def test_a_bare_url_keeps_its_stars_underscores_and_tildes() -> None:
@@ -76,9 +90,11 @@ def test_a_bare_url_keeps_its_stars_underscores_and_tildes() -> None:
     italics, bold and struck through, and the link lost those characters. A URL is
     now never formatted inside; around it, it still is."""
     url = "https://site.io/*draft*/__a-b__/~~x~~"
-    html = to_html(f"Open {url} or **{url}**")
-    assert html == f"Open {url} or <b>{url}</b>"
-    assert parse_html(html) == f"Open {url} or {url}"
+    shows(
+        f"Open {url} or **{url}**",
+        f"Open {url} or <b>{url}</b>",
+        f"Open {url} or {url}",
+    )
 
 
 def test_a_chat_model_s_links_show_as_links() -> None:
@@ -101,9 +117,11 @@ def test_a_chat_model_s_links_show_as_links() -> None:
 def test_a_link_with_parentheses_in_its_url_is_a_link() -> None:
     """[Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)) showed as typed,
     brackets, URL and all; it is a link now, to the whole URL."""
-    html = to_html("See [Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)).")
-    assert html == 'See <a href="https://en.wikipedia.org/wiki/Mercury_(planet)">Mercury</a>.'
-    assert parse_html(html) == "See Mercury."
+    shows(
+        "See [Mercury](https://en.wikipedia.org/wiki/Mercury_(planet)).",
+        'See <a href="https://en.wikipedia.org/wiki/Mercury_(planet)">Mercury</a>.',
+        "See Mercury.",
+    )
 
 
 @pytest.mark.parametrize(
@@ -156,12 +174,14 @@ def test_a_chat_model_s_code_blocks_show_as_code() -> None:
     """A model's ``` block showed as typed, fences and all, its "# comment" in bold;
     now it is a code block, nothing formatted or lost inside it."""
     answer = "Try:\n```python\n# a <b> & **c**\nprint(`x`)\n```\nThen **run** ``a ` b``."
-    html = to_html(answer)
-    assert html == (
-        'Try:\n<pre><code class="language-python"># a &lt;b&gt; &amp; **c**\nprint(`x`)'
-        "</code></pre>\nThen <b>run</b> <code>a ` b</code>."
+    shows(
+        answer,
+        (
+            'Try:\n<pre><code class="language-python"># a &lt;b&gt; &amp; **c**\nprint(`x`)'
+            "</code></pre>\nThen <b>run</b> <code>a ` b</code>."
+        ),
+        "Try:\n# a <b> & **c**\nprint(`x`)\nThen run a ` b.",
     )
-    assert parse_html(html) == "Try:\n# a <b> & **c**\nprint(`x`)\nThen run a ` b."
     # A block never closed does not swallow the rest: its fence stays as typed.
     unclosed = "```\nfor x in y:\nDone, **enjoy**"
     assert parse_html(to_html(unclosed)) == "```\nfor x in y:\nDone, enjoy"
