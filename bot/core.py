@@ -265,10 +265,12 @@ class Core:
         # Handed over again after a restart, it was admitted (and counted) the first
         # time: answering it now must not cost a second of today's requests.
         again = entry is not None and await entry.again()
-        async for out in self._admitted(msg, replay=replay or again):
+        async for out in self._admitted(msg, entry, replay=replay or again):
             box.put(out)
 
-    async def _admitted(self, msg: Incoming, *, replay: bool = False) -> AsyncIterator[Outgoing]:
+    async def _admitted(
+        self, msg: Incoming, entry: InboxEntry | None = None, *, replay: bool = False
+    ) -> AsyncIterator[Outgoing]:
         """Access, rate and quota (one place, every platform), then the answer. A replay
         was admitted when it arrived: it is not counted again."""
         match = COMMAND_RE.match(msg.text.lstrip())
@@ -298,7 +300,9 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        async for out in self._guarded(msg, idea_for, refund=verdict.counted):
+        if verdict.counted and entry is not None:  # to give back if a restart cuts it off
+            await entry.counted(verdict.counted)
+        async for out in self._guarded(msg, idea_for, refund=verdict.counted, entry=entry):
             yield out
 
     def replay(self, msg: Incoming, instead: Reply | None = None) -> AsyncIterator[Outgoing]:
@@ -327,7 +331,8 @@ class Core:
         msg: Incoming,
         idea_for: tuple[SessionRecord, str] | None = None,
         *,
-        refund: bool = False,
+        refund: str = "",
+        entry: InboxEntry | None = None,
     ) -> AsyncIterator[Outgoing]:
         try:
             async for out in self._route(msg, idea_for):
@@ -337,7 +342,7 @@ class Core:
             # no answer and is told to try again (an answer withheld as a leak did cost;
             # a person deleted meanwhile has no count left to give back).
             if refund and not isinstance(exc, LLMLeak | Forgotten):
-                await self.policy.refund(msg)
+                await self._give_back(msg, refund, entry)
             text = exc.user_message
             if exc.with_ref:
                 ref = new_ref()
@@ -353,12 +358,17 @@ class Core:
             ref = new_ref()
             log.error("ref %s: unexpected failure in %s", ref, msg.session, exc_info=exc)
             if refund:
-                await self.policy.refund(msg)
+                await self._give_back(msg, refund, entry)
             yield Reply(
                 f"Something went wrong on my side — try again. (ref {ref})",
                 is_error=True,
                 private=True,
             )
+
+    async def _give_back(self, msg: Incoming, day: str, entry: InboxEntry | None) -> None:
+        await self.policy.refund(msg, day)
+        if entry is not None:  # given back once: a restart before delivery gives nothing
+            await entry.counted("")
 
     async def _context(self, msg: Incoming, args: str) -> Context:
         group = f"chat:{msg.session.chat_id}" if msg.is_group else None

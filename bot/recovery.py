@@ -80,6 +80,16 @@ class InboxEntry:
             except Exception:
                 log.warning("inbox: could not mark entry %s", entry, exc_info=True)
 
+    async def counted(self, day: str) -> None:
+        """Counted against the sender's quota on `day` ("": given back), for a restart
+        that can only tell them to send it again (`_replay` gives it back then)."""
+        entry = await self._id()
+        if entry:
+            try:
+                await self.memory.inbox_counted(entry, day)
+            except Exception:
+                log.warning("inbox: could not mark entry %s", entry, exc_info=True)
+
     async def done(self) -> None:
         entry = await self._id()
         if entry:
@@ -189,7 +199,7 @@ def personal_in_group(core: Core, p: Pending) -> bool:
 async def _replay(
     core: Core, p: Pending, msg: Incoming, instead: Reply | None, answer: AsyncIterator[Outgoing]
 ) -> None:
-    first = True
+    first, unanswered = True, False
     async for out in answer:
         if not isinstance(out, Reply) or out.is_empty:
             continue
@@ -197,10 +207,15 @@ async def _replay(
             # Personal answers never go to a group, and the adapter's way to the person
             # (a DM, an ephemeral reply) belonged to the lost request.
             out = Reply(interrupted(p, personal=True))
+            unanswered = True
         elif first and out is not instead:
             out = replace(out, text=f"{RESUMED}\n{out.text}")
         first = False
+        unanswered = unanswered or out is instead
         await _post_back(core, p, out)
+    if unanswered and p.counted:
+        # Told to send it again, which counts once more: the first count goes back.
+        await core.policy.refund(msg, p.counted)
 
 
 async def _post_back(core: Core, p: Pending, reply: Reply) -> None:

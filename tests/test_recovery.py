@@ -318,3 +318,43 @@ async def test_a_message_answered_after_a_restart_costs_one_request(settings: Se
         assert "today's 2 requests" in third[-1].text
     finally:
         await core.close()
+
+
+async def test_a_message_that_gets_the_line_after_a_restart_costs_no_request(
+    settings: Settings,
+) -> None:
+    """Part of its answer was out when Muse stopped, so the next start told Alice to send
+    it again; her resend was counted too: one answer cost two of today's requests."""
+    settings.telegram.daily_quota = 2
+    await cut_off(settings, telegram("SLOW first"), after_first_reply=True)  # 1 of 2
+    box = await next_start(settings)
+    assert [p.reply.text.endswith("Please send it again.") for p in box.posts] == [True]
+    core = await Core.create(settings)
+    try:
+        again = await core.respond(telegram("SLOW first", mid="502"))
+        assert not again[-1].is_error  # 1 of 2: the line gave the first count back
+        second = await core.respond(telegram("and a second question", mid="503"))
+        assert not second[-1].is_error, second[-1].text  # 2 of 2
+        third = await core.respond(telegram("and a third", mid="504"))
+        assert "today's 2 requests" in third[-1].text
+    finally:
+        await core.close()
+
+
+async def test_a_free_command_that_gets_the_line_gives_back_nothing(settings: Settings) -> None:
+    """Only what was counted goes back: /history is free, so its line gives nothing."""
+    settings.telegram.daily_quota = 3
+
+    def group(text: str, mid: str) -> Incoming:
+        return message(text, platform="telegram", chat="-100", user="7", group=True, message_id=mid)
+
+    await cut_off(settings, group("SLOW ideas", "9"), group("/history", "10"))  # 1 of 3
+    box = await next_start(settings)
+    assert "your /history" in box.posts[1].reply.text
+    core = await Core.create(settings)
+    try:
+        for mid in ("11", "12"):  # 2 and 3 of 3
+            assert not (await core.respond(group("@muse more", mid)))[-1].is_error
+        assert "today's 3 requests" in (await core.respond(group("@muse more", "13")))[-1].text
+    finally:
+        await core.close()

@@ -59,6 +59,7 @@ class Pending:
     state: str
     attempts: int  # how many times Muse had started on it
     received_at: str
+    counted: str = ""  # the UTC day it was counted against the sender's quota, if it was
 
     @property
     def key(self) -> SessionKey:
@@ -135,6 +136,7 @@ def _pending(row: dict[str, Any]) -> Pending:
         state=row["state"],
         attempts=row["attempts"],
         received_at=row["received_at"],
+        counted=row["counted"] or "",
     )
 
 
@@ -175,6 +177,12 @@ class Inbox(Store):
             lambda db: _commit(
                 db, "update inbox set state = ? where id = ? and state = ?", DELIVERING, entry, NEW
             )
+        )
+
+    async def inbox_counted(self, entry: int, day: str) -> None:
+        """The message was counted against its sender's quota on `day` ("": given back)."""
+        await self._run(
+            lambda db: _commit(db, "update inbox set counted = ? where id = ?", day or None, entry)
         )
 
     async def inbox_done(self, entry: int) -> None:
