@@ -119,6 +119,10 @@ class Links(Store):
                     "from profiles where user_id = ?",
                     [new, now(), old],
                 )
+                if not db.execute(
+                    "select 1 from identities where user_id = ? and platform = ?", [old, platform]
+                ).fetchone():
+                    self._unlink(db, old, new, platform)
             return new
 
         return await self._run(do)
