@@ -30,7 +30,7 @@ from bot.messages import Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
 from bot.ordering import AtWork, Gates, KeyedLocks, identity, line_of
 from bot.outbox import NoOutbox, Outbox
-from bot.policy import ALLOW, Policy
+from bot.policy import Policy, Verdict
 from bot.recovery import InboxEntry, keep_lines
 from bot.skills import account, command_registry, session_buttons, session_ideas, session_move
 from bot.skills.session_runtime import SessionRuntime
@@ -290,7 +290,10 @@ class Core:
             or (msg.action is not None and msg.action.verb in FREE_ACTIONS)
         )
         try:
-            verdict = ALLOW if replay else await self.policy.admit(msg, command, free=free)
+            if replay:  # admitted (maybe counted) when it came: a failure gives that back
+                verdict = Verdict(True, counted=await entry.counted_before() if entry else "")
+            else:
+                verdict = await self.policy.admit(msg, command, free=free)
         except Exception:
             log.exception("admission failed for %s", msg.session)
             verdict = None
@@ -300,20 +303,23 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        if verdict.counted and entry is not None:  # to give back if a restart cuts it off
-            await entry.counted(verdict.counted)
+        if verdict.counted and entry is not None and not replay:  # for a restart to give back
+            await entry.mark_counted(verdict.counted)
         async for out in self._guarded(msg, idea_for, refund=verdict.counted, entry=entry):
             yield out
 
-    def replay(self, msg: Incoming, instead: Reply | None = None) -> AsyncIterator[Outgoing]:
+    def replay(
+        self, msg: Incoming, instead: Reply | None = None, entry: InboxEntry | None = None
+    ) -> AsyncIterator[Outgoing]:
         """Answer a message again after a restart (see bot/recovery.py): no new inbox
         entry, and no second count against the person's limits — it was admitted when
         it arrived (a refusal is answered at once, so it never waits in the inbox).
         With `instead`, nothing is done again: that line is the answer, in its place.
         The work starts now, not when the answer is first read, so recovered messages
-        take their places in line in the order they are replayed."""
+        take their places in line in the order they are replayed. `entry`: its inbox row
+        (a count it cost when it came is given back if it fails now, as live)."""
         box = Mailbox()
-        self.track(self._produce(msg, box, replay=True if instead is None else instead))
+        self.track(self._produce(msg, box, entry, replay=True if instead is None else instead))
         return aiter(box)
 
     async def respond(self, msg: Incoming) -> list[Reply]:
@@ -368,7 +374,7 @@ class Core:
     async def _give_back(self, msg: Incoming, day: str, entry: InboxEntry | None) -> None:
         await self.policy.refund(msg, day)
         if entry is not None:  # given back once: a restart before delivery gives nothing
-            await entry.counted("")
+            await entry.mark_counted("")
 
     async def _context(self, msg: Incoming, args: str) -> Context:
         group = f"chat:{msg.session.chat_id}" if msg.is_group else None

@@ -61,11 +61,24 @@ class InboxEntry:
         received = await self._received()
         return None if received is None else received.id
 
+    @classmethod
+    def left_over(cls, memory: Memory, p: Pending) -> InboxEntry:
+        """The row of a message an earlier run left, which the recovery answers again."""
+        recorded = asyncio.get_running_loop().create_future()
+        recorded.set_result(Received(p.id, again=True, counted=p.counted))
+        return cls(memory, recorded)
+
     async def again(self) -> bool:
         """An earlier run had this message (handed over again after a restart): it was
         admitted, and counted against the quota, when it first came."""
         received = await self._received()
         return received is not None and received.again
+
+    async def counted_before(self) -> str:
+        """The day an earlier run counted this message against the quota ("": none did),
+        to give back if answering it again fails."""
+        received = await self._received()
+        return received.counted if received is not None and received.again else ""
 
     async def duplicate(self) -> bool:
         """The platform delivered this message again and a recovery is answering it."""
@@ -80,7 +93,7 @@ class InboxEntry:
             except Exception:
                 log.warning("inbox: could not mark entry %s", entry, exc_info=True)
 
-    async def counted(self, day: str) -> None:
+    async def mark_counted(self, day: str) -> None:
         """Counted against the sender's quota on `day` ("": given back), for a restart
         that can only tell them to send it again (`_replay` gives it back then)."""
         entry = await self._id()
@@ -153,7 +166,7 @@ def _answer_again(core: Core, p: Pending) -> tuple[Incoming, Reply | None, Async
         instead = Reply(interrupted(p))
     if msg is None:  # its photo wasn't kept: only its place is needed, for the line
         msg = Incoming(p.key, p.sender_id, is_group=p.is_group, message_id=p.message_id)
-    return msg, instead, core.replay(msg, instead)
+    return msg, instead, core.replay(msg, instead, InboxEntry.left_over(core.memory, p))
 
 
 async def _recover_one(

@@ -17,8 +17,10 @@ from langchain_core.outputs import ChatGenerationChunk
 import bot.recovery
 from bot.config import Settings
 from bot.core import Core
+from bot.errors import LLMUnavailable
 from bot.messages import Attachment, Incoming, Progress, Reply, SessionKey
 from bot.recovery import RESUMED
+from tests.crash import crash_for
 from tests.helpers import message
 from tests.test_core_robustness import GatedModel
 
@@ -356,5 +358,28 @@ async def test_a_free_command_that_gets_the_line_gives_back_nothing(settings: Se
         for mid in ("11", "12"):  # 2 and 3 of 3
             assert not (await core.respond(group("@muse more", mid)))[-1].is_error
         assert "today's 3 requests" in (await core.respond(group("@muse more", "13")))[-1].text
+    finally:
+        await core.close()
+
+
+async def test_a_message_the_model_fails_on_after_a_restart_costs_no_request(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut off by a restart, Alice's /caption was answered again at the next start, where
+    the model server was down: "try again in a minute" — yet, unlike the same failure
+    before the restart, it kept its count, and the retry cost a second request."""
+    settings.telegram.daily_quota = 1
+    await cut_off(settings, telegram("/caption SLOW a tram at dawn"))  # 1 of 1
+    core = await Core.create(settings)
+    crash_for(core, monkeypatch, "caption", "111", LLMUnavailable()).set()
+    box = RecordingOutbox()
+    core.attach("telegram", box)
+    await core.start()
+    await core.close()
+    assert "try again in a minute" in box.posts[0].reply.text
+    core = await Core.create(settings)
+    try:
+        again = await core.respond(telegram("/caption a tram at dawn", mid="502"))
+        assert "3 captions" in again[-1].text, again[-1].text  # still 1 of 1
     finally:
         await core.close()

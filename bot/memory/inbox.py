@@ -34,6 +34,7 @@ class Received(NamedTuple):
 
     id: int
     again: bool = False
+    counted: str = ""  # the day an earlier run counted it against the quota, if it did
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class Inbox(Store):
         def do(db: sqlite_utils.Database) -> Received:
             same = rows(
                 db,
-                "select id, run, state from inbox where platform = ? and chat_id = ? "
+                "select id, run, state, counted from inbox where platform = ? and chat_id = ? "
                 "and message_id = ? and action = ? order by id",
                 record["platform"],
                 record["chat_id"],
@@ -167,7 +168,7 @@ class Inbox(Store):
                             "update inbox set run = ?, attempts = attempts + 1 where id = ?",
                             [run, row["id"]],
                         )
-                        return Received(int(row["id"]), again=True)
+                        return Received(int(row["id"]), True, row["counted"] or "")
                 return Received(int(db.table("inbox").insert(record).last_pk))  # type: ignore[arg-type]
 
         return await self._run(do)
