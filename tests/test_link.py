@@ -309,3 +309,17 @@ async def test_after_unlink_the_account_that_started_a_session_may_still_end_it(
     assert not any(r.is_error for r in ended), [r.text for r in ended]
     assert (await core.memory.session(1)).status == "closed"  # type: ignore[union-attr]
     assert "Ideas by: Dee 2 · Muse 3" in await dc.line("ana", "/session show 1", thread=thread)
+
+
+async def test_unlink_gives_no_fresh_daily_quota(core: Core) -> None:
+    """Alice used up today's 2 requests on Telegram, linked Discord and unlinked Telegram
+    again: Telegram "started fresh" with 2 new requests — a link and an unlink a day
+    bought any number of them. Each account keeps the day's count it had."""
+    core.settings.telegram.daily_quota = core.settings.discord.daily_quota = 2
+    for topic in ("tram at dawn", "neon diner"):
+        assert not (await ask(core, f"/caption {topic}", **TG)).is_error  # type: ignore[arg-type]
+    await link(core, maker=DC, joiner=TG)
+    assert "starts fresh" in (await ask(core, "/unlink", **TG)).text  # type: ignore[arg-type]
+    for who in (TG, DC):
+        spent = await ask(core, "/caption a third", **who)  # type: ignore[arg-type]
+        assert "You've used today's 2 requests" in spent.text, spent.text
