@@ -235,6 +235,23 @@ async def test_a_message_delivered_again_after_the_restart_is_answered_once(
     ]
 
 
+async def test_a_message_half_answered_and_delivered_again_gets_one_line(
+    settings: Settings,
+) -> None:
+    """Part of its answer was out when Muse stopped, and Telegram handed the message over
+    again: Alice got "Please send it again" and then the whole answer as well."""
+    await cut_off(settings, telegram("SLOW first"), after_first_reply=True)
+    core = await Core.create(settings)
+    box = RecordingOutbox()
+    core.attach("telegram", box)
+    answering = asyncio.create_task(core.respond(telegram("SLOW first")))
+    await core.start()
+    live = await answering
+    await core.close()
+    assert live == []  # the recovery's line is its one answer
+    assert [p.reply.text.endswith("Please send it again.") for p in box.posts] == [True]
+
+
 async def test_each_platform_recovers_its_own_and_replies_fall_back_to_posts(
     settings: Settings,
 ) -> None:

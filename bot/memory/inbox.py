@@ -144,8 +144,8 @@ def _pending(row: dict[str, Any]) -> Pending:
 class Inbox(Store):
     async def inbox_receive(self, msg: Incoming, run: str) -> Received:
         """Record a message before work on it starts; its row id, or DUPLICATE when a
-        recovery in this run is already answering this very message (a platform that
-        delivered it again after the restart)."""
+        recovery is answering this very message, or will (a platform that delivered it
+        again after the restart)."""
         record = _record(msg, run)
 
         def do(db: sqlite_utils.Database) -> Received:
@@ -160,7 +160,9 @@ class Inbox(Store):
             )
             with db.conn:
                 for row in same:
-                    if row["run"] == run and row["state"] == RECOVERING:
+                    if row["state"] != NEW:
+                        # A recovery answers it (this run's), or will (an earlier run's:
+                        # part of its answer was out, so it gets the line, once).
                         return Received(DUPLICATE)
                     if row["run"] != run and row["state"] == NEW:
                         # Delivered again before the recovery got to it: answer it live.
