@@ -117,6 +117,9 @@ class Policy:
         person, day = await self._person(msg), _today()
         used = await self.memory.bump_usage(person, day)
         if used > quota:
+            # Refused, so not counted: an over-count would outlive the refunds of requests
+            # still being answered (one that fails must leave a request to ask again).
+            await self.memory.bump_usage(person, day, by=-1)
             # Linked apps share one count: "used" on an app barely used would puzzle.
             shared = len(await self.memory.identities(person)) > 1
             return Verdict(
