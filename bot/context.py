@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.errors import NotFound
+from bot.errors import LeftWithLinked, NotFound
 from bot.memory.records import DraftRecord, Profile
 from bot.ordering import identity
+from bot.skills.apps import where
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -83,8 +84,22 @@ class Context:
         here = draft.owner_id == self.owner
         authors_own = not self.msg.is_group and draft.author_id == self.person
         if not (here or authors_own):
+            await self._left_with_linked(draft)
             raise NotFound(f"I can't find draft #{draft_id} among yours.")
         return draft
+
+    async def _left_with_linked(self, draft: DraftRecord) -> None:
+        """Made in this very private chat yet no longer this person's: this account was
+        linked when it was made, and /unlink left the past with the linked accounts.
+        Said so, with where it is, rather than "gone" or "can't find" (it is there)."""
+        if self.msg.is_group or draft.session != self.session:
+            return
+        kept = await self.memory.identities(draft.owner_id)
+        if kept:
+            raise LeftWithLinked(
+                f"Draft #{draft.id} stayed with your account on {where(kept)} when this one "
+                "was unlinked: use it there, or /link the two again to use it here."
+            )
 
     async def replied_drafts(self) -> list[DraftRecord]:
         """The drafts (of this conversation's) that the replied-to message of Muse's
@@ -99,9 +114,12 @@ class Context:
             or DRAFT_IDS_RE.findall(replied)
         )
         drafts: list[DraftRecord] = []
+        left: LeftWithLinked | None = None
         for draft_id in dict.fromkeys(int(i) for i in found):
             try:
                 drafts.append(await self.own_draft(draft_id))
+            except LeftWithLinked as exc:
+                left = left or exc
             except NotFound:
                 continue
         shown = SHOWN_DRAFT_RE.findall(replied) or NEXT_SHOWN_RE.findall(replied)
@@ -109,7 +127,7 @@ class Context:
             # Drafts Muse showed, none of them this person's any more (/forget deleted
             # them, /unlink left them with the linked accounts): the message is still
             # Muse's drafts, never the person's own text to record or remix.
-            raise NotFound(f"I can't find draft #{shown[0]} among yours.")
+            raise left or NotFound(f"I can't find draft #{shown[0]} among yours.")
         return drafts
 
     async def save_drafts(

@@ -30,7 +30,7 @@ from bot.messages import Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
 from bot.ordering import AtWork, Gates, KeyedLocks, identity, line_of
 from bot.outbox import NoOutbox, Outbox
-from bot.policy import ALLOW, Policy
+from bot.policy import Policy, Verdict
 from bot.recovery import InboxEntry, keep_lines
 from bot.skills import account, command_registry, session_buttons, session_ideas, session_move
 from bot.skills.session_runtime import SessionRuntime
@@ -268,10 +268,12 @@ class Core:
         # Handed over again after a restart, it was admitted (and counted) the first
         # time: answering it now must not cost a second of today's requests.
         again = entry is not None and await entry.again()
-        async for out in self._admitted(msg, replay=replay or again):
+        async for out in self._admitted(msg, entry, replay=replay or again):
             box.put(out)
 
-    async def _admitted(self, msg: Incoming, *, replay: bool = False) -> AsyncIterator[Outgoing]:
+    async def _admitted(
+        self, msg: Incoming, entry: InboxEntry | None = None, *, replay: bool = False
+    ) -> AsyncIterator[Outgoing]:
         """Access, rate and quota (one place, every platform), then the answer. A replay
         was admitted when it arrived: it is not counted again."""
         match = COMMAND_RE.match(msg.text.lstrip())
@@ -291,7 +293,10 @@ class Core:
             or (msg.action is not None and msg.action.verb in FREE_ACTIONS)
         )
         try:
-            verdict = ALLOW if replay else await self.policy.admit(msg, command, free=free)
+            if replay:  # admitted (maybe counted) when it came: a failure gives that back
+                verdict = Verdict(True, counted=await entry.counted_before() if entry else "")
+            else:
+                verdict = await self.policy.admit(msg, command, free=free)
         except Exception:
             log.exception("admission failed for %s", msg.session)
             verdict = None
@@ -301,18 +306,23 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        async for out in self._guarded(msg, idea_for, refund=verdict.counted):
+        if verdict.counted and entry is not None and not replay:  # for a restart to give back
+            await entry.mark_counted(verdict.counted)
+        async for out in self._guarded(msg, idea_for, refund=verdict.counted, entry=entry):
             yield out
 
-    def replay(self, msg: Incoming, instead: Reply | None = None) -> AsyncIterator[Outgoing]:
+    def replay(
+        self, msg: Incoming, instead: Reply | None = None, entry: InboxEntry | None = None
+    ) -> AsyncIterator[Outgoing]:
         """Answer a message again after a restart (see bot/recovery.py): no new inbox
         entry, and no second count against the person's limits — it was admitted when
         it arrived (a refusal is answered at once, so it never waits in the inbox).
         With `instead`, nothing is done again: that line is the answer, in its place.
         The work starts now, not when the answer is first read, so recovered messages
-        take their places in line in the order they are replayed."""
+        take their places in line in the order they are replayed. `entry`: its inbox row
+        (a count it cost when it came is given back if it fails now, as live)."""
         box = Mailbox()
-        self.track(self._produce(msg, box, replay=True if instead is None else instead))
+        self.track(self._produce(msg, box, entry, replay=True if instead is None else instead))
         return aiter(box)
 
     async def respond(self, msg: Incoming) -> list[Reply]:
@@ -330,7 +340,8 @@ class Core:
         msg: Incoming,
         idea_for: tuple[SessionRecord, str] | None = None,
         *,
-        refund: bool = False,
+        refund: str = "",
+        entry: InboxEntry | None = None,
     ) -> AsyncIterator[Outgoing]:
         try:
             async for out in self._route(msg, idea_for):
@@ -340,7 +351,7 @@ class Core:
             # no answer and is told to try again (an answer withheld as a leak did cost;
             # a person deleted meanwhile has no count left to give back).
             if refund and not isinstance(exc, LLMLeak | Forgotten):
-                await self.policy.refund(msg)
+                await self._give_back(msg, refund, entry)
             text = exc.user_message
             if exc.with_ref:
                 ref = new_ref()
@@ -356,12 +367,17 @@ class Core:
             ref = new_ref()
             log.error("ref %s: unexpected failure in %s", ref, msg.session, exc_info=exc)
             if refund:
-                await self.policy.refund(msg)
+                await self._give_back(msg, refund, entry)
             yield Reply(
                 f"Something went wrong on my side — try again. (ref {ref})",
                 is_error=True,
                 private=True,
             )
+
+    async def _give_back(self, msg: Incoming, day: str, entry: InboxEntry | None) -> None:
+        await self.policy.refund(msg, day)
+        if entry is not None:  # given back once: a restart before delivery gives nothing
+            await entry.mark_counted("")
 
     async def _context(self, msg: Incoming, args: str) -> Context:
         group = f"chat:{msg.session.chat_id}" if msg.is_group else None

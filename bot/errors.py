@@ -34,6 +34,10 @@ class NotFound(BadInput):
     pass
 
 
+class LeftWithLinked(NotFound):
+    """The draft exists, but /unlink left it with the person's linked accounts."""
+
+
 class LLMUnavailable(MuseError):
     user_message = "My writing engine is unreachable right now — try again in a minute."
     with_ref = True

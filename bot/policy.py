@@ -26,7 +26,7 @@ class Verdict:
 
     allowed: bool
     text: str | None = None
-    counted: bool = False  # one of today's requests was counted for it (see refund)
+    counted: str = ""  # the UTC day one of the person's requests was counted for it (refund)
 
 
 ALLOW = Verdict(True)
@@ -114,9 +114,12 @@ class Policy:
             return refused
         if quota <= 0 or free or command in FREE_COMMANDS:
             return ALLOW
-        person = await self._person(msg)
-        used = await self.memory.bump_usage(person, _today())
+        person, day = await self._person(msg), _today()
+        used = await self.memory.bump_usage(person, day)
         if used > quota:
+            # Refused, so not counted: an over-count would outlive the refunds of requests
+            # still being answered (one that fails must leave a request to ask again).
+            await self.memory.bump_usage(person, day, by=-1)
             # Linked apps share one count: "used" on an app barely used would puzzle.
             shared = len(await self.memory.identities(person)) > 1
             return Verdict(
@@ -125,14 +128,14 @@ class Policy:
                 f"{' (on all your linked apps together)' if shared else ''} — I'll be "
                 "back for you tomorrow (UTC).",
             )
-        return Verdict(True, counted=True)
+        return Verdict(True, counted=day)
 
-    async def refund(self, msg: Incoming) -> None:
-        """Give back a counted request that got no answer (a typo, a model that failed):
-        the person is only told how to ask, or to try again. Never raises: the answer
-        matters more than the count."""
+    async def refund(self, msg: Incoming, day: str) -> None:
+        """Give back a request counted on `day` that got no answer (a typo, a model that
+        failed, a restart): the person is only told how to ask, or to try again. Never
+        raises: the answer matters more than the count."""
         try:
-            await self.memory.bump_usage(await self._person(msg), _today(), by=-1)
+            await self.memory.bump_usage(await self._person(msg), day, by=-1)
         except Exception:
             log.exception("could not give back a request in %s", msg.session)
 

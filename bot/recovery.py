@@ -61,11 +61,24 @@ class InboxEntry:
         received = await self._received()
         return None if received is None else received.id
 
+    @classmethod
+    def left_over(cls, memory: Memory, p: Pending) -> InboxEntry:
+        """The row of a message an earlier run left, which the recovery answers again."""
+        recorded = asyncio.get_running_loop().create_future()
+        recorded.set_result(Received(p.id, again=True, counted=p.counted))
+        return cls(memory, recorded)
+
     async def again(self) -> bool:
         """An earlier run had this message (handed over again after a restart): it was
         admitted, and counted against the quota, when it first came."""
         received = await self._received()
         return received is not None and received.again
+
+    async def counted_before(self) -> str:
+        """The day an earlier run counted this message against the quota ("": none did),
+        to give back if answering it again fails."""
+        received = await self._received()
+        return received.counted if received is not None and received.again else ""
 
     async def duplicate(self) -> bool:
         """The platform delivered this message again and a recovery is answering it."""
@@ -77,6 +90,16 @@ class InboxEntry:
         if entry:
             try:
                 await self.memory.inbox_delivering(entry)
+            except Exception:
+                log.warning("inbox: could not mark entry %s", entry, exc_info=True)
+
+    async def mark_counted(self, day: str) -> None:
+        """Counted against the sender's quota on `day` ("": given back), for a restart
+        that can only tell them to send it again (`_replay` gives it back then)."""
+        entry = await self._id()
+        if entry:
+            try:
+                await self.memory.inbox_counted(entry, day)
             except Exception:
                 log.warning("inbox: could not mark entry %s", entry, exc_info=True)
 
@@ -143,7 +166,7 @@ def _answer_again(core: Core, p: Pending) -> tuple[Incoming, Reply | None, Async
         instead = Reply(interrupted(p))
     if msg is None:  # its photo wasn't kept: only its place is needed, for the line
         msg = Incoming(p.key, p.sender_id, is_group=p.is_group, message_id=p.message_id)
-    return msg, instead, core.replay(msg, instead)
+    return msg, instead, core.replay(msg, instead, InboxEntry.left_over(core.memory, p))
 
 
 async def _recover_one(
@@ -189,7 +212,7 @@ def personal_in_group(core: Core, p: Pending) -> bool:
 async def _replay(
     core: Core, p: Pending, msg: Incoming, instead: Reply | None, answer: AsyncIterator[Outgoing]
 ) -> None:
-    first = True
+    first, unanswered = True, False
     async for out in answer:
         if not isinstance(out, Reply) or out.is_empty:
             continue
@@ -197,10 +220,15 @@ async def _replay(
             # Personal answers never go to a group, and the adapter's way to the person
             # (a DM, an ephemeral reply) belonged to the lost request.
             out = Reply(interrupted(p, personal=True))
+            unanswered = True
         elif first and out is not instead:
             out = replace(out, text=f"{RESUMED}\n{out.text}")
         first = False
+        unanswered = unanswered or out is instead
         await _post_back(core, p, out)
+    if unanswered and p.counted:
+        # Told to send it again, which counts once more: the first count goes back.
+        await core.policy.refund(msg, p.counted)
 
 
 async def _post_back(core: Core, p: Pending, reply: Reply) -> None:

@@ -283,3 +283,43 @@ async def test_cli_forget_of_a_linked_person_names_every_account_it_deletes(core
     assert "Deleted 3 drafts and 2 messages of discord user 999 and telegram user 111." in (
         gone.stdout
     )
+
+
+async def test_after_unlink_the_account_that_started_a_session_may_still_end_it(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Dee started a session on Discord, linked Telegram, then unlinked Discord: her
+    `/session end` was refused ("Only Dee, who started session #1, or a group admin"),
+    as if the Telegram account, which can't even reach the Discord channel, had started
+    it; and pressing 👍 again on her vote added a second one ("2 votes now")."""
+    core.clock = FakeClock()
+    outbox = RecordingOutbox("discord")
+    core.attach("discord", outbox)
+    dc = Group(core, outbox, chat="g-discord", names={"999": "Dee"})
+    thread = await open_session(dc, model, who="999")
+    await dc.press("999", Action("vote", 1), thread=thread)
+    await dc.say("999", "/idea Neon Night Diner", thread=thread)
+    await link(core, maker=TG, joiner=DC)
+    assert "starts fresh" in (await ask(core, "/unlink", **DC)).text  # type: ignore[arg-type]
+    # Her vote is hers to take back, not a second one.
+    assert "taken back" in (await dc.press("999", Action("vote", 1), thread=thread)).text
+    await dc.say("999", "/idea Retro Rain Radio", thread=thread)
+    model.enqueue(SUMMARY)
+    ended = await dc.say("999", "/session end", thread=thread)
+    assert not any(r.is_error for r in ended), [r.text for r in ended]
+    assert (await core.memory.session(1)).status == "closed"  # type: ignore[union-attr]
+    assert "Ideas by: Dee 2 · Muse 3" in await dc.line("ana", "/session show 1", thread=thread)
+
+
+async def test_unlink_gives_no_fresh_daily_quota(core: Core) -> None:
+    """Alice used up today's 2 requests on Telegram, linked Discord and unlinked Telegram
+    again: Telegram "started fresh" with 2 new requests — a link and an unlink a day
+    bought any number of them. Each account keeps the day's count it had."""
+    core.settings.telegram.daily_quota = core.settings.discord.daily_quota = 2
+    for topic in ("tram at dawn", "neon diner"):
+        assert not (await ask(core, f"/caption {topic}", **TG)).is_error  # type: ignore[arg-type]
+    await link(core, maker=DC, joiner=TG)
+    assert "starts fresh" in (await ask(core, "/unlink", **TG)).text  # type: ignore[arg-type]
+    for who in (TG, DC):
+        spent = await ask(core, "/caption a third", **who)  # type: ignore[arg-type]
+        assert "You've used today's 2 requests" in spent.text, spent.text

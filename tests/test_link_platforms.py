@@ -229,3 +229,25 @@ async def test_a_code_in_a_discord_slash_command_in_a_channel_stays_good(both: B
         lambda: next((m for m in tg.messages(ALICE_TG)[before:] if "Linked" in m.text), None)
     )
     assert "Linked ✓" in linked.text
+
+
+async def test_a_button_pressed_after_unlink_says_where_its_draft_stayed(both: Both) -> None:
+    """Alice linked Telegram to Discord, then unlinked Telegram. Pick ✓ under an older
+    Telegram caption said "That draft is gone; send /caption again", though the draft was
+    there, kept by her Discord account as /unlink had said: it now says so."""
+    tg, dc = both.tg, both.dc
+    await tg.push_message("/caption a rainy tram in Lisbon for instagram")
+    captions = await final(tg, ALICE_TG, "3 captions for Instagram")
+    draft_id = int(re.findall(r"#(\d+) \(", captions.text)[0])
+    code = await telegram_code(tg)
+    assert "Linked ✓" in await slash(dc, "link", {"code": code})
+    await tg.push_message("/unlink")
+    await final(tg, ALICE_TG, "stays with your account on Discord")
+
+    query = await tg.press_button(captions, "Pick ✓")
+    told = await final(tg, ALICE_TG, f"Draft #{draft_id} stayed with your account on Discord")
+    assert "/link" in told.text and tg.callback_answers[query]["text"] == told.text
+    assert f"#{draft_id}" in await slash(dc, "history", {})  # where it is: still there
+    before = len(tg.messages(ALICE_TG))
+    await tg.push_message(f"/remix #{draft_id} for x")  # typed: the same, not "can't find"
+    await tg.wait_for(lambda: any("stayed with" in m.text for m in tg.messages(ALICE_TG)[before:]))

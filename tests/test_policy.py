@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
 
+import pytest
+
+from bot.context import Context
 from bot.core import Core
-from bot.messages import Progress, Reply
+from bot.errors import LLMUnavailable
+from bot.messages import Outgoing, Progress, Reply
 from tests.helpers import ask, message
 
 
@@ -116,3 +122,31 @@ async def test_linked_accounts_share_one_rate_and_one_quota(core: Core) -> None:
     assert not (await ask(core, "two", **DC)).is_error  # type: ignore[arg-type]
     refused = (await ask(core, "three", **TG)).text  # type: ignore[arg-type]
     assert "today's 2 requests (on all your linked apps together)" in refused
+
+
+async def test_a_refused_request_adds_nothing_to_the_days_count(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quota 1: Alice's /caption in a group was still being written when her DM question
+    was refused; then the caption failed and gave its count back. But the refusal had
+    been counted too, so she stayed refused with nothing answered all day."""
+    core.settings.telegram.daily_quota = 1
+    spec = core.registry.get("caption")
+    assert spec is not None
+    writing, fail = asyncio.Event(), asyncio.Event()
+
+    async def failing(ctx: Context) -> AsyncIterator[Outgoing]:
+        writing.set()
+        await fail.wait()
+        raise LLMUnavailable()
+        yield  # pragma: no cover
+
+    monkeypatch.setitem(core.registry._commands, "caption", replace(spec, handler=failing))
+    alice = {"platform": "telegram", "user": "111"}
+    in_group = asyncio.create_task(ask(core, "/caption a tram", chat="-100", group=True, **alice))
+    await writing.wait()
+    assert "today's 1 request" in (await ask(core, "a question", chat="111", **alice)).text
+    fail.set()
+    assert "try again in a minute" in (await in_group).text
+    again = await ask(core, "a question", chat="111", **alice)
+    assert not again.is_error, again.text

@@ -17,8 +17,10 @@ from langchain_core.outputs import ChatGenerationChunk
 import bot.recovery
 from bot.config import Settings
 from bot.core import Core
+from bot.errors import LLMUnavailable
 from bot.messages import Attachment, Incoming, Progress, Reply, SessionKey
 from bot.recovery import RESUMED
+from tests.crash import crash_for
 from tests.helpers import message
 from tests.test_core_robustness import GatedModel
 
@@ -233,6 +235,23 @@ async def test_a_message_delivered_again_after_the_restart_is_answered_once(
     ]
 
 
+async def test_a_message_half_answered_and_delivered_again_gets_one_line(
+    settings: Settings,
+) -> None:
+    """Part of its answer was out when Muse stopped, and Telegram handed the message over
+    again: Alice got "Please send it again" and then the whole answer as well."""
+    await cut_off(settings, telegram("SLOW first"), after_first_reply=True)
+    core = await Core.create(settings)
+    box = RecordingOutbox()
+    core.attach("telegram", box)
+    answering = asyncio.create_task(core.respond(telegram("SLOW first")))
+    await core.start()
+    live = await answering
+    await core.close()
+    assert live == []  # the recovery's line is its one answer
+    assert [p.reply.text.endswith("Please send it again.") for p in box.posts] == [True]
+
+
 async def test_each_platform_recovers_its_own_and_replies_fall_back_to_posts(
     settings: Settings,
 ) -> None:
@@ -316,5 +335,68 @@ async def test_a_message_answered_after_a_restart_costs_one_request(settings: Se
         assert not second[-1].is_error, second[-1].text  # 2 of 2
         third = await core.respond(telegram("and a third", mid="503"))
         assert "today's 2 requests" in third[-1].text
+    finally:
+        await core.close()
+
+
+async def test_a_message_that_gets_the_line_after_a_restart_costs_no_request(
+    settings: Settings,
+) -> None:
+    """Part of its answer was out when Muse stopped, so the next start told Alice to send
+    it again; her resend was counted too: one answer cost two of today's requests."""
+    settings.telegram.daily_quota = 2
+    await cut_off(settings, telegram("SLOW first"), after_first_reply=True)  # 1 of 2
+    box = await next_start(settings)
+    assert [p.reply.text.endswith("Please send it again.") for p in box.posts] == [True]
+    core = await Core.create(settings)
+    try:
+        again = await core.respond(telegram("SLOW first", mid="502"))
+        assert not again[-1].is_error  # 1 of 2: the line gave the first count back
+        second = await core.respond(telegram("and a second question", mid="503"))
+        assert not second[-1].is_error, second[-1].text  # 2 of 2
+        third = await core.respond(telegram("and a third", mid="504"))
+        assert "today's 2 requests" in third[-1].text
+    finally:
+        await core.close()
+
+
+async def test_a_free_command_that_gets_the_line_gives_back_nothing(settings: Settings) -> None:
+    """Only what was counted goes back: /history is free, so its line gives nothing."""
+    settings.telegram.daily_quota = 3
+
+    def group(text: str, mid: str) -> Incoming:
+        return message(text, platform="telegram", chat="-100", user="7", group=True, message_id=mid)
+
+    await cut_off(settings, group("SLOW ideas", "9"), group("/history", "10"))  # 1 of 3
+    box = await next_start(settings)
+    assert "your /history" in box.posts[1].reply.text
+    core = await Core.create(settings)
+    try:
+        for mid in ("11", "12"):  # 2 and 3 of 3
+            assert not (await core.respond(group("@muse more", mid)))[-1].is_error
+        assert "today's 3 requests" in (await core.respond(group("@muse more", "13")))[-1].text
+    finally:
+        await core.close()
+
+
+async def test_a_message_the_model_fails_on_after_a_restart_costs_no_request(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut off by a restart, Alice's /caption was answered again at the next start, where
+    the model server was down: "try again in a minute" — yet, unlike the same failure
+    before the restart, it kept its count, and the retry cost a second request."""
+    settings.telegram.daily_quota = 1
+    await cut_off(settings, telegram("/caption SLOW a tram at dawn"))  # 1 of 1
+    core = await Core.create(settings)
+    crash_for(core, monkeypatch, "caption", "111", LLMUnavailable()).set()
+    box = RecordingOutbox()
+    core.attach("telegram", box)
+    await core.start()
+    await core.close()
+    assert "try again in a minute" in box.posts[0].reply.text
+    core = await Core.create(settings)
+    try:
+        again = await core.respond(telegram("/caption a tram at dawn", mid="502"))
+        assert "3 captions" in again[-1].text, again[-1].text  # still 1 of 1
     finally:
         await core.close()

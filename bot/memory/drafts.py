@@ -111,4 +111,5 @@ def draft_record(row: dict[str, Any]) -> DraftRecord:
         parent_id=row["parent_id"],
         status=row["status"],
         created_at=row["created_at"],
+        session=row["session"] or "",
     )

@@ -34,6 +34,7 @@ class Received(NamedTuple):
 
     id: int
     again: bool = False
+    counted: str = ""  # the day an earlier run counted it against the quota, if it did
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Pending:
     state: str
     attempts: int  # how many times Muse had started on it
     received_at: str
+    counted: str = ""  # the UTC day it was counted against the sender's quota, if it was
 
     @property
     def key(self) -> SessionKey:
@@ -135,20 +137,21 @@ def _pending(row: dict[str, Any]) -> Pending:
         state=row["state"],
         attempts=row["attempts"],
         received_at=row["received_at"],
+        counted=row["counted"] or "",
     )
 
 
 class Inbox(Store):
     async def inbox_receive(self, msg: Incoming, run: str) -> Received:
         """Record a message before work on it starts; its row id, or DUPLICATE when a
-        recovery in this run is already answering this very message (a platform that
-        delivered it again after the restart)."""
+        recovery is answering this very message, or will (a platform that delivered it
+        again after the restart)."""
         record = _record(msg, run)
 
         def do(db: sqlite_utils.Database) -> Received:
             same = rows(
                 db,
-                "select id, run, state from inbox where platform = ? and chat_id = ? "
+                "select id, run, state, counted from inbox where platform = ? and chat_id = ? "
                 "and message_id = ? and action = ? order by id",
                 record["platform"],
                 record["chat_id"],
@@ -157,7 +160,9 @@ class Inbox(Store):
             )
             with db.conn:
                 for row in same:
-                    if row["run"] == run and row["state"] == RECOVERING:
+                    if row["state"] != NEW:
+                        # A recovery answers it (this run's), or will (an earlier run's:
+                        # part of its answer was out, so it gets the line, once).
                         return Received(DUPLICATE)
                     if row["run"] != run and row["state"] == NEW:
                         # Delivered again before the recovery got to it: answer it live.
@@ -165,7 +170,7 @@ class Inbox(Store):
                             "update inbox set run = ?, attempts = attempts + 1 where id = ?",
                             [run, row["id"]],
                         )
-                        return Received(int(row["id"]), again=True)
+                        return Received(int(row["id"]), True, row["counted"] or "")
                 return Received(int(db.table("inbox").insert(record).last_pk))  # type: ignore[arg-type]
 
         return await self._run(do)
@@ -175,6 +180,12 @@ class Inbox(Store):
             lambda db: _commit(
                 db, "update inbox set state = ? where id = ? and state = ?", DELIVERING, entry, NEW
             )
+        )
+
+    async def inbox_counted(self, entry: int, day: str) -> None:
+        """The message was counted against its sender's quota on `day` ("": given back)."""
+        await self._run(
+            lambda db: _commit(db, "update inbox set counted = ? where id = ?", day or None, entry)
         )
 
     async def inbox_done(self, entry: int) -> None:

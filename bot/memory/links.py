@@ -94,8 +94,9 @@ class Links(Store):
 
     async def unlink(self, platform: str, external_id: str, name: str) -> int | None:
         """Detach one identity from its person: it becomes a new person with a copy of
-        the style, and the shared past stays with the identities that remain. None when
-        the identity is the person's only one (nothing to unlink)."""
+        the style (and of today's request count), and the shared past stays with the
+        identities that remain. None when the identity is the person's only one (nothing
+        to unlink)."""
 
         def do(db: sqlite_utils.Database) -> int | None:
             with db.conn:
@@ -119,6 +120,16 @@ class Links(Store):
                     "from profiles where user_id = ?",
                     [new, now(), old],
                 )
+                # Each keeps the day's count: a fresh quota would be one link-and-unlink away.
+                db.execute(
+                    "insert into usage (user_id, day, count) select ?, day, count from usage "
+                    "where user_id = ? and day >= date('now')",
+                    [new, old],
+                )
+                if not db.execute(
+                    "select 1 from identities where user_id = ? and platform = ?", [old, platform]
+                ).fetchone():
+                    self._unlink(db, old, new, platform)
             return new
 
         return await self._run(do)

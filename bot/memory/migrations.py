@@ -1,6 +1,6 @@
 """Schema changes as small functions, applied once each and recorded in `_migrations`.
 
-Append new ones at the end; never edit one that has shipped."""
+Append new ones at the end of migrations_more.py; never edit one that has shipped."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlite_utils
+
+from bot.memory.migrations_more import MORE
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -369,6 +371,7 @@ MIGRATIONS: list[Migration] = [
     m701_turns_kept_by_conversation,
     m801_ids_never_reused,
     m802_inbox_reply_to_muse,
+    *MORE,
 ]
 
 

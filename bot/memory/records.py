@@ -39,3 +39,4 @@ class DraftRecord:
     parent_id: int | None
     status: str
     created_at: str
+    session: str = ""  # the conversation it was made in

@@ -338,6 +338,21 @@ class SessionStore(Ideas):
                 )
         return {"session_ideas": ideas, "session_votes": votes, **super()._forget(db, person)}
 
+    def _unlink(self, db: sqlite_utils.Database, old: int, new: int, platform: str) -> None:
+        # A session runs on one platform: what `old` did in one still running there was
+        # done by the account split off. It stays that account's: its starter may end
+        # it, its vote is taken back by a second press (not given twice), and it is one
+        # member in the summary.
+        running = "(select id from sessions where status = 'open' and platform = ?)"
+        ideas = f"(select id from ideas where session_id in {running})"
+        for sql in (
+            f"update sessions set starter_id = ? where starter_id = ? and id in {running}",
+            f"update ideas set author_id = ? where author_id = ? and session_id in {running}",
+            f"update votes set voter_id = ? where voter_id = ? and idea_id in {ideas}",
+        ):
+            db.execute(sql, [new, old, platform])
+        super()._unlink(db, old, new, platform)
+
     def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
         # Ideas, votes (a vote both identities gave counts once) and starters move with
         # the base sweep of user columns; stored summaries name authors by id inside their

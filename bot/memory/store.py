@@ -166,6 +166,12 @@ class Store:
         ends with the person's own user row, which everything else points to."""
         return {}
 
+    def _unlink(self, db: sqlite_utils.Database, old: int, new: int, platform: str) -> None:
+        """User `new` was split off `old` (/unlink) with `old`'s only account on `platform`.
+        The past stays with `old`; each mixin gives `new` what is still under way there,
+        which only that account can have done (a running session on that platform), then
+        calls super()."""
+
     def _merge(self, db: sqlite_utils.Database, keep: int, gone: int) -> None:
         """Give everything of user `gone` to user `keep` (linking two identities). Each
         mixin moves its own rows, then calls super(); this end of the chain moves what

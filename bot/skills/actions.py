@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from bot.context import Context
-from bot.errors import NotFound
+from bot.errors import LeftWithLinked, NotFound
 from bot.memory.records import DraftRecord
 from bot.messages import Action, Outgoing
 from bot.platforms import PLATFORMS, Platform, find_platform
@@ -52,6 +52,8 @@ async def handle(ctx: Context, action: Action) -> AsyncIterator[Outgoing]:
         return
     try:
         draft = await ctx.own_draft(action.draft_id)
+    except LeftWithLinked:
+        raise  # it isn't gone: it says where it is
     except NotFound:
         raise NotFound(GONE) from None
     platform = platform_of(ctx, draft)

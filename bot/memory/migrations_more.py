@@ -1,0 +1,23 @@
+"""The schema changes that came after bot/memory/migrations.py was full: the same
+mechanism, continued. `MORE` is applied after that file's own migrations, in order (its
+MIGRATIONS lists them), and the same rules hold: each one is a small function named
+m<number>_<what> (numbers go on from the last), applied once and recorded by that name in
+`_migrations`; append new ones at the end, never edit one that has shipped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def m803_inbox_counted(db: sqlite_utils.Database) -> None:
+    """The UTC day a waiting message was counted against its sender's daily quota (NULL:
+    it was not, e.g. a free command or an admin's): when the next start can only tell
+    them to send it again, that request is given back — and only then."""
+    db.table("inbox").add_column("counted", str)
+
+
+MORE: list[Callable[[sqlite_utils.Database], None]] = [
+    m803_inbox_counted,
+]
