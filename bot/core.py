@@ -1,24 +1,22 @@
-"""The platform-free core: routes an Incoming to a command, a button action or
-free chat, keeps each conversation in order, and turns every failure into one
-friendly line."""
+"""The platform-free core: admits an Incoming (access, rate, quota), hands it to its
+command, button action or free chat (bot/routing.py), keeps each conversation in
+order, and turns every failure into one friendly line."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import replace
 from typing import Any
 
+from bot import routing
 from bot.clock import Clock, SystemClock
 from bot.commands import Registry
 from bot.config import Settings
 from bot.context import Context
-from bot.errors import BadInput, Forgotten, LLMLeak, MuseError, new_ref
-from bot.incoming_text import cleaned, unusable
+from bot.errors import Forgotten, LLMLeak, MuseError, new_ref
 from bot.last_image import LastImages
 from bot.llm.engine import LLMEngine
 from bot.llm.prompts import load_prompts
@@ -32,17 +30,13 @@ from bot.ordering import AtWork, Gates, KeyedLocks, identity, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import Policy, Verdict
 from bot.recovery import InboxEntry, keep_lines
-from bot.skills import account, command_registry, session_buttons, session_ideas, session_move
+from bot.routing import COMMAND_RE
+from bot.skills import command_registry, session_ideas, session_move
 from bot.skills.session_runtime import SessionRuntime
 
 log = logging.getLogger(__name__)
 
 SKILL_PROMPTS = ("brainstorm", "caption", "remix", "chat", "next", "riff", "summary")
-# As on Telegram, "/brainstorm東京の朝" is /brainstorm and its words (CJK: no spaces).
-COMMAND_RE = re.compile(
-    r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$|(?=[^\x00-\u024f\u0300-\u036f\u1e00-\u1eff]))(.*)$",
-    re.S,
-)
 # Button presses that need no place in the conversation's line: a vote is one atomic
 # toggle, and must not wait behind a slow answer (a riff) in the same thread.
 UNORDERED_ACTIONS = frozenset({"vote", "idea"})
@@ -51,7 +45,6 @@ UNORDERED_ACTIONS = frozenset({"vote", "idea"})
 # must never block (exporting or deleting it, its style, its links).
 FREE_ACTIONS = frozenset({"vote", "idea", "forget"})
 FREE_COMMANDS = frozenset({"idea", "export", "forget", "style", "history", "link", "unlink"})
-SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})
 
 
 def _shows_answer(out: Outgoing) -> bool:
@@ -380,61 +373,9 @@ class Core:
             await entry.mark_counted("")
 
     async def _context(self, msg: Incoming, args: str) -> Context:
-        group = f"chat:{msg.session.chat_id}" if msg.is_group else None
-        person, owner, profile = await self.memory.people_for(
-            msg.session.platform, msg.user_id, msg.user_name, group
-        )
-        return Context(self, msg, person=person, owner=owner, args=args, profile=profile)
+        return await routing.context_for(self, msg, args)
 
-    async def _route(
+    def _route(
         self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
     ) -> AsyncIterator[Outgoing]:
-        from bot.skills import actions, chat
-
-        notices: list[str] = []
-        text = cleaned(msg.text, self.settings.max_input_chars, notices)
-        if idea_for is not None:
-            # A reply to a session's message, or a message in its own thread: an idea.
-            ctx = await self._context(msg, text)
-            stream = session_ideas.message_idea(ctx, *idea_for)
-        elif not msg.addressed:
-            return
-        elif msg.action is not None:
-            await account.still_known(self.memory, msg)
-            ctx = await self._context(msg, "")
-            if msg.action.verb in SESSION_ACTIONS:
-                stream = session_buttons.on_action(ctx, msg.action)
-            else:
-                stream = actions.handle(ctx, msg.action)
-        else:
-            unsupported = [a for a in msg.attachments if a.kind != "image"]
-            images = [a for a in msg.attachments if a.kind == "image"]
-            if images:
-                self.last_image.keep(msg.asker, images[-1])
-            match = COMMAND_RE.match(text)
-            if match:
-                name, args = match.group(1).lower(), match.group(2).strip()
-                spec = self.registry.get(name)
-                if spec is None:
-                    raise BadInput(f"I don't know /{name} — send /help to see what I can do.")
-                ctx = await self._context(msg, args)
-                stream = spec.handler(ctx)
-            elif unsupported and not text:
-                raise unusable(unsupported[0].kind)
-            elif images:
-                ctx = await self._context(msg, text)
-                from bot.skills import caption
-
-                stream = caption.caption(ctx)
-            elif not text:
-                raise BadInput("Send me some text — or /help to see what I can do.")
-            else:
-                ctx = await self._context(msg, text)
-                stream = chat.chat(ctx)
-        ctx.notices[:0] = notices
-        async for out in stream:
-            if isinstance(out, Reply) and ctx.notices:
-                said = (*ctx.notices, *out.notices)
-                out = replace(out, text="\n".join([*ctx.notices, out.text]), notices=said)
-                ctx.notices.clear()
-            yield out
+        return routing.route(self, msg, idea_for)
