@@ -95,7 +95,9 @@ class Context:
         if self.msg.is_group or draft.session != self.session:
             return
         kept = await self.memory.identities(draft.owner_id)
-        if kept:
+        # Its owner has an account on this very app: someone else's who wrote in this
+        # chat (the console, shared by whoever runs `muse chat`), not this account's past.
+        if kept and all(i.platform != self.msg.session.platform for i in kept):
             raise LeftWithLinked(
                 f"Draft #{draft.id} stayed with your account on {where(kept)} when this one "
                 "was unlinked: use it there, or /link the two again to use it here."
