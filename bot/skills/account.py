@@ -16,6 +16,7 @@ from bot.messages import Action, Attachment, Button, Incoming, Outgoing, Reply
 from bot.platforms import find_platform
 from bot.skills.apps import where
 from bot.skills.common import plural
+from bot.skills.ids import check_id
 
 STYLE_FIELDS = ("voice", "audience", "platforms", "avoid")
 FORGET_BUTTON_MIN = 10  # how long the "Yes, delete everything" button stays good
@@ -191,6 +192,7 @@ async def more(ctx: Context) -> AsyncIterator[Outgoing]:
 
 
 def draft_id(text: str, example: str) -> int:
+    check_id(text, example, bare=True)
     match = re.match(r"^#?(\d{1,9})\b", text.strip())
     if not match:
         raise BadInput(f"Which draft? e.g. {example}")

@@ -25,6 +25,7 @@ from bot.skills.common import (
     stream_text,
     tries,
 )
+from bot.skills.ids import check_id
 
 TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "playful")
 # The order the few-shot examples in prompts/caption.yaml teach the embedded model:
@@ -78,6 +79,7 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
     text, tone = split_tone(ctx.option("description") or ctx.args)
     tone = ctx.option("tone") or tone
     parent_id = None
+    check_id(text, "/caption #12 for x")
     ref = DRAFT_REF_RE.match(text) if text.startswith("#") else None
     if ref:  # "/caption #12": captions for an idea or draft
         source = await ctx.own_draft(int(ref.group(1)))

@@ -23,6 +23,7 @@ from bot.skills.common import (
     split_tone,
     stream_text,
 )
+from bot.skills.ids import check_id
 
 # Rewrites a chat server writes per remix; one is shown.
 VARIANTS_CHAT = 2
@@ -52,6 +53,7 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
     text, tone = split_tone(ctx.option("text") or ctx.args)
     tone = ctx.option("tone") or tone
     parent_id = None
+    check_id(text, "/remix #12 for x")
     ref = re.match(r"^#(\d{1,9})\b(.*)$", text, re.S)
     if ref:
         draft = await ctx.own_draft(int(ref.group(1)))

@@ -13,6 +13,7 @@ from bot.errors import BadInput, NotFound
 from bot.memory.records import DraftRecord
 from bot.memory.series import PostRecord, SeriesRecord, name_key
 from bot.messages import Outgoing, Reply
+from bot.skills.ids import check_id
 
 # How many of the series' latest posts go into a prompt, and how much of each.
 POSTS_IN_PROMPT = 3
@@ -216,6 +217,8 @@ async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
     given = URL_RE.findall(text)
     rest = URL_RE.sub("", text).strip()
     draft: DraftRecord | None = None
+    if len(rest.split()) == 1:  # "/posted #12" alone; longer, it may be the post's words
+        check_id(rest, "/posted #12")
     ref = re.fullmatch(r"#?(\d{1,9})", rest)
     if ref:
         draft = await ctx.own_draft(int(ref.group(1)))

@@ -14,6 +14,7 @@ from bot.errors import BadInput, Forgotten, MuseError, NotFound
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Outgoing, Progress, Reply
 from bot.skills.common import novel, on_topic, parse_items, plural, stream_text, tries
+from bot.skills.ids import check_id
 from bot.skills.session_ideas import clean_idea, group_only, link_to, publish
 from bot.skills.session_render import MUSE
 
@@ -82,6 +83,7 @@ async def riff_command(ctx: Context) -> AsyncIterator[Outgoing]:
     group_only(ctx)
     direction = ctx.args
     idea_id: int | None = None
+    check_id(ctx.option("idea") or ctx.args, "/riff #7", bare=True)
     if ctx.option("idea"):
         match = ID_RE.match(ctx.option("idea") or "")
         idea_id = int(match.group(1)) if match else None

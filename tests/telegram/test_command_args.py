@@ -1,0 +1,51 @@
+"""Commands typed with odd arguments in a Telegram chat: each gets one line saying how
+to do it right, never an answer to something else."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.telegram.conftest import Harness, final
+
+ALICE = 111
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/pick #3.5",
+        "/pick 3.5",
+        "/more #3.5",
+        "/remix #3.5 for linkedin",
+        "/remix #-1",
+        "/caption #1e3",
+        "/caption #99999999999999999999 for x",
+        "/posted #-1",
+    ],
+)
+async def test_a_number_that_is_no_id_is_refused_not_read_as_another_draft_or_as_text(
+    tg: Harness, command: str
+) -> None:
+    """ "/pick #3.5" picked #3 and "/more #3.5" wrote captions like #3; "/remix #-1",
+    "/caption #1e3" or a 20-digit id were remixed or captioned as the creator's words,
+    "/posted #-1" recorded as published."""
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon for x")
+    await final(fake, ALICE, "3 captions for X")
+    await fake.push_message(command)
+    answer = await final(fake, ALICE, "isn't one of my ids")
+    word = command.split()[1]
+    assert answer.text.startswith(f"{word} isn't one of my ids — they are whole numbers, e.g. /")
+    assert "\n" not in answer.text
+    await fake.push_message("/history")
+    history = await final(fake, ALICE, "Your latest drafts")
+    assert history.text.count("\n#") == 3  # nothing new was written
+    assert not any("Picked" in t or "Recorded" in t for t in fake.texts(ALICE))
+
+
+async def test_a_whole_id_with_a_full_stop_after_it_is_still_that_draft(tg: Harness) -> None:
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon for x")
+    await final(fake, ALICE, "3 captions for X")
+    await fake.push_message("/pick #2.")
+    await final(fake, ALICE, "Picked #2 ✓")
