@@ -3,7 +3,8 @@ commands are all built from it, so a command is declared once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import difflib
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,12 @@ class Registry:
     def get(self, name: str) -> CommandSpec | None:
         return self._commands.get(name.lower())
 
+    def unknown(self, name: str) -> str:
+        """The answer to /name, which is no command: with the one it likely meant."""
+        guess = closest(name, (c.name for c in self.visible()))
+        hint = f"did you mean /{guess}? Or send" if guess else "send"
+        return f"I don't know /{name} — {hint} /help to see what I can do."
+
     def visible(self) -> list[CommandSpec]:
         return [c for c in self._commands.values() if not c.hidden]
 
@@ -80,6 +87,13 @@ class Registry:
             lines += [f"{sub.usage}\n    {sub.summary}" for sub in c.subs]
         lines.append("Or just talk to me: I remember your style and recent drafts.")
         return "\n".join(lines)
+
+
+def closest(word: str, names: Iterable[str]) -> str | None:
+    """The one of `names` a typo of it most likely meant, if any is close: "I don't know
+    /captoin" alone left the person to find /caption in the whole /help list."""
+    found = difflib.get_close_matches(word.lower(), list(names), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 def command(

@@ -65,7 +65,7 @@ async def route(
             name, args = match.group(1).lower(), match.group(2).strip()
             spec = core.registry.get(name)
             if spec is None:
-                raise BadInput(f"I don't know /{name} — send /help to see what I can do.")
+                raise BadInput(core.registry.unknown(name))
             ctx = await context_for(core, msg, args)
             stream = spec.handler(ctx)
         elif unsupported and not text:

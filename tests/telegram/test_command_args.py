@@ -49,3 +49,24 @@ async def test_a_whole_id_with_a_full_stop_after_it_is_still_that_draft(tg: Harn
     await final(fake, ALICE, "3 captions for X")
     await fake.push_message("/pick #2.")
     await final(fake, ALICE, "Picked #2 ✓")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("/captoin a rainy tram", "/caption"),
+        ("/histroy", "/history"),
+        ("/brainstrom tram rides", "/brainstorm"),
+        ("/series lsit", "/series list"),
+    ],
+)
+async def test_a_mistyped_command_is_answered_with_the_one_it_likely_meant(
+    tg: Harness, typed: str, meant: str
+) -> None:
+    """ "I don't know /captoin — send /help" left the person to find /caption in the
+    whole list of commands."""
+    fake = tg.fake
+    await fake.push_message(typed)
+    answer = await final(fake, ALICE, "I don't know")
+    assert f"did you mean {meant}?" in answer.text.lower()
+    assert "Something went wrong" not in answer.text
