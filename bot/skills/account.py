@@ -15,8 +15,8 @@ from bot.memory.records import DraftRecord, Profile
 from bot.messages import Action, Attachment, Button, Incoming, Outgoing, Reply
 from bot.platforms import find_platform
 from bot.skills.apps import where
+from bot.skills.arguments import check_id
 from bot.skills.common import plural
-from bot.skills.ids import check_id
 
 STYLE_FIELDS = ("voice", "audience", "platforms", "avoid")
 FORGET_BUTTON_MIN = 10  # how long the "Yes, delete everything" button stays good

@@ -12,6 +12,7 @@ from bot.llm.engine import Answer
 from bot.messages import Attachment, Outgoing
 from bot.novelty import Picker
 from bot.platforms import PLATFORMS, Platform, repair
+from bot.skills.arguments import check_id, platform_last
 from bot.skills.common import (
     DRAFT_REF_RE,
     avoid_filter,
@@ -25,7 +26,6 @@ from bot.skills.common import (
     stream_text,
     tries,
 )
-from bot.skills.ids import check_id
 
 TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "playful")
 # The order the few-shot examples in prompts/caption.yaml teach the embedded model:
@@ -79,6 +79,7 @@ async def caption(ctx: Context) -> AsyncIterator[Outgoing]:
     text, tone = split_tone(ctx.option("description") or ctx.args)
     tone = ctx.option("tone") or tone
     parent_id = None
+    text = platform_last(text)
     check_id(text, "/caption #12 for x")
     ref = DRAFT_REF_RE.match(text) if text.startswith("#") else None
     if ref:  # "/caption #12": captions for an idea or draft

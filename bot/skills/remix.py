@@ -12,6 +12,7 @@ from bot.llm.engine import Answer
 from bot.messages import Outgoing, Reply
 from bot.novelty import Picker
 from bot.platforms import PLATFORMS, Platform, find_platform, repair
+from bot.skills.arguments import check_id, platform_last
 from bot.skills.caption import TONES
 from bot.skills.common import (
     avoided,
@@ -23,7 +24,6 @@ from bot.skills.common import (
     split_tone,
     stream_text,
 )
-from bot.skills.ids import check_id
 
 # Rewrites a chat server writes per remix; one is shown.
 VARIANTS_CHAT = 2
@@ -53,6 +53,7 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
     text, tone = split_tone(ctx.option("text") or ctx.args)
     tone = ctx.option("tone") or tone
     parent_id = None
+    text = platform_last(text)
     check_id(text, "/remix #12 for x")
     ref = re.match(r"^#(\d{1,9})\b(.*)$", text, re.S)
     if ref:

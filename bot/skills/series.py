@@ -13,7 +13,7 @@ from bot.errors import BadInput, NotFound
 from bot.memory.records import DraftRecord
 from bot.memory.series import PostRecord, SeriesRecord, name_key
 from bot.messages import Outgoing, Reply
-from bot.skills.ids import check_id
+from bot.skills.arguments import check_id
 
 # How many of the series' latest posts go into a prompt, and how much of each.
 POSTS_IN_PROMPT = 3

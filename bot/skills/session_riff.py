@@ -13,8 +13,8 @@ from bot.context import Context
 from bot.errors import BadInput, Forgotten, MuseError, NotFound
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Outgoing, Progress, Reply
+from bot.skills.arguments import check_id
 from bot.skills.common import novel, on_topic, parse_items, plural, stream_text, tries
-from bot.skills.ids import check_id
 from bot.skills.session_ideas import clean_idea, group_only, link_to, publish
 from bot.skills.session_render import MUSE
 

@@ -70,3 +70,17 @@ async def test_a_mistyped_command_is_answered_with_the_one_it_likely_meant(
     answer = await final(fake, ALICE, "I don't know")
     assert f"did you mean {meant}?" in answer.text.lower()
     assert "Something went wrong" not in answer.text
+
+
+async def test_a_platform_named_first_is_the_platform_not_words_of_the_post(tg: Harness) -> None:
+    """ "/caption for x a tram at dawn" gave Instagram captions of "for x a tram at dawn",
+    and "/remix for linkedin #2" an Instagram remix of the words "for linkedin #2"."""
+    fake = tg.fake
+    await fake.push_message("/caption for x: a rainy tram at dawn")
+    captions = await final(fake, ALICE, "3 captions for X")
+    assert "for x" not in captions.text.lower().replace("captions for x", "")
+    await fake.push_message("/remix for linkedin #2")
+    remix = await final(fake, ALICE, "Remix from #2 for LinkedIn")
+    assert "for linkedin #2" not in remix.text
+    await fake.push_message("/caption for the love of trams")
+    await final(fake, ALICE, "3 captions for Instagram")  # no platform named: the default

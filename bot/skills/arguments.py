@@ -1,0 +1,53 @@
+"""What a command's first words say: an id ("/pick #12", "/riff 7 …") or, typed
+first instead of last, the platform ("/caption for x: a tram at dawn")."""
+
+from __future__ import annotations
+
+import re
+
+from bot.errors import BadInput
+from bot.platforms import find_platform
+
+# The first word, when it looks like a number: sign, decimal point, thousands comma or
+# exponent included, sentence punctuation after it left out ("/pick #3." is #3).
+NUMBER_WORD_RE = re.compile(r"(#)?([-+−]?\d[\d.,eE+\-−]*?)[.,!?:;)]*(?=\s|$)")
+ID_RE = re.compile(r"\d{1,9}")
+
+
+def check_id(text: str, example: str, *, bare: bool = False) -> None:
+    """Refuse a first word that looks like an id but is none: "#3.5" was read as #3
+    (and "/more #3.5" gave captions like #3), "#-1", "#1e3" or a 20-digit "#…" were
+    captioned, remixed or recorded as published as if they were the creator's words.
+    `bare`: the command also takes an id without "#" ("/pick 12"), so "3.5" counts too."""
+    match = NUMBER_WORD_RE.match(text.strip())
+    if match is None or not (match.group(1) or bare) or ID_RE.fullmatch(match.group(2)):
+        return
+    word = text.split()[0]
+    raise BadInput(f"{word} isn't one of my ids — they are whole numbers, e.g. {example}")
+
+
+# "for x: …", "on linkedin, …", "para tiktok …" at the start (the words as at the end).
+LEADING_FOR_RE = re.compile(
+    r"^(?:for|on|to|para|pra|pour|sur|für|fur|auf|per|su|для|на)\s+(\S+)(?:\s+(\S+))?", re.I
+)
+
+
+def platform_last(text: str) -> str:
+    """ "/caption for x a tram at dawn" was 3 Instagram captions of "for x a tram at
+    dawn", and "/remix for linkedin #2" an Instagram remix of those very words: the
+    platform is read at the end only. Named first (and nowhere at the end), it is moved
+    there, so the rest is what the post shows, or the draft's id."""
+    from bot.skills.common import split_platforms
+
+    text = text.strip()
+    match = LEADING_FOR_RE.match(text)
+    if match is None or split_platforms(text)[1]:
+        return text
+    for group in (2, 1):  # "x thread", "ig stories" before "x", "ig"
+        said = (
+            text[match.start(1) : match.end(group)].rstrip(".,:;!-–—") if match.group(group) else ""
+        )
+        rest = text[match.end(group) :].strip(" .,:;!-–—") if said else ""
+        if said and rest and find_platform(said):
+            return f"{rest} for {said}"
+    return text
