@@ -39,6 +39,10 @@ FORMATS = (
     "post",
 )
 COUNT_RE = re.compile(r"(?:^|\s)(\d{1,2})(?:\s*ideas?)?\s*$", re.I)
+LEAD_COUNT_RE = re.compile(
+    r"^\s*(\d{1,2})\s+(?:post\s+)?ideas?\b[\s:,]*(?:(?:about|for|on|of|around)\b)?(.*)$",
+    re.I | re.S,
+)
 FIELD_RE = re.compile(r"\b(hook|angle|format)\s*[:=]\s*", re.I)
 # Markdown emphasis a chat model puts around the fields ("**Hook:** …", "*Format:* reel"):
 # not part of any field (no chat app shows an idea's hook in bold).
@@ -96,6 +100,11 @@ def without_avoided(ideas: list[Idea], ctx: Context) -> list[Idea]:
 
 
 def split_count(text: str) -> tuple[str, int | None]:
+    # "3 ideas about trams": said first, as people do, the count is no part of the topic
+    # (it gave 5 ideas for “3 ideas about trams”); "3 tram lines" stays the topic.
+    lead = LEAD_COUNT_RE.match(text)
+    if lead and lead.group(2).strip():
+        return lead.group(2).strip(), int(lead.group(1))
     match = COUNT_RE.search(text)
     if match and match.start() > 0:
         return text[: match.start()].strip(), int(match.group(1))

@@ -84,3 +84,13 @@ async def test_a_platform_named_first_is_the_platform_not_words_of_the_post(tg: 
     assert "for linkedin #2" not in remix.text
     await fake.push_message("/caption for the love of trams")
     await final(fake, ALICE, "3 captions for Instagram")  # no platform named: the default
+
+
+async def test_how_many_ideas_said_first_is_the_count_not_part_of_the_topic(tg: Harness) -> None:
+    """ "/brainstorm 3 ideas about trams" gave 5 ideas for “3 ideas about trams”."""
+    fake = tg.fake
+    await fake.push_message("/brainstorm 3 ideas about night trams")
+    answer = await final(fake, ALICE, "ideas for")
+    assert answer.text.startswith("3 ideas for “night trams”")
+    await fake.push_message("/brainstorm 3 tram lines")  # a number with no "ideas": the topic
+    await final(fake, ALICE, "ideas for “3 tram lines”")
