@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Sequence
 
 from bot.commands import command
 from bot.context import Context
-from bot.errors import MuseError
+from bot.errors import BadInput, MuseError
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.novelty import Picker
 from bot.skills.common import on_topic, stream_text, tries
-from bot.skills.series import SERIES_HELP, as_sentence, one_line
+from bot.skills.series import SERIES_HELP, _named, as_sentence, one_line
 
 POSTS_FOR_NEXT = 5
 NEXT_RE = re.compile(r"^\s*(?:\d[.)]\s*)?(?:next(?: post)?\s*[:\-]\s*)?(.*?)\s*$", re.I | re.S)
@@ -44,6 +44,16 @@ def pointed_why(why: str, published: Sequence[str], premise: str) -> str:
 @command("next", "What your active series should post next, and why.", usage="/next")
 async def next_(ctx: Context) -> AsyncIterator[Outgoing]:
     series = await ctx.memory.active_series(ctx.owner)
+    if ctx.args.strip():
+        # "/next Lisbon" while “Porto” was active answered for Porto, saying nothing of
+        # Lisbon; its /posted would have gone to Porto too. /next follows the active one.
+        asked = await _named(ctx, " ".join(ctx.args.split()), "use")
+        if series is None or asked.id != series.id:
+            now = f" (now “{series.name}”)" if series else ""
+            raise BadInput(
+                f"/next follows the active series{now}. For “{asked.name}”: "
+                f"/series use {asked.name}, then /next."
+            )
     if series is None:
         yield Reply("No series is running, so there's no “next” yet. " + SERIES_HELP)
         return

@@ -94,3 +94,25 @@ async def test_how_many_ideas_said_first_is_the_count_not_part_of_the_topic(tg: 
     assert answer.text.startswith("3 ideas for “night trams”")
     await fake.push_message("/brainstorm 3 tram lines")  # a number with no "ideas": the topic
     await final(fake, ALICE, "ideas for “3 tram lines”")
+
+
+async def test_next_for_a_series_that_is_not_the_active_one_says_how_not_the_active_one(
+    tg: Harness,
+) -> None:
+    """ "/next Lisbon" while “Porto” was active gave the next post for Porto."""
+    fake = tg.fake
+    await fake.push_message("/series new Lisbon | dawn tram rides")
+    await final(fake, ALICE, "“Lisbon” started")
+    await fake.push_message("/series new Porto | river walks")
+    await final(fake, ALICE, "“Porto” started")
+    await fake.push_message("/next lisbon")
+    told = await final(fake, ALICE, "/next follows")
+    assert told.text == (
+        "/next follows the active series (now “Porto”). For “Lisbon”: /series use Lisbon, "
+        "then /next."
+    )
+    assert not any(t.startswith("Next for") for t in fake.texts(ALICE))
+    await fake.push_message("/next Porto")  # the active one, named: as /next
+    await final(fake, ALICE, "Next for “Porto”")
+    await fake.push_message("/next Braga")
+    await final(fake, ALICE, "There's no series called “Braga”. Yours: ")
