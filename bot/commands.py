@@ -92,7 +92,11 @@ class Registry:
 def closest(word: str, names: Iterable[str]) -> str | None:
     """The one of `names` a typo of it most likely meant, if any is close: "I don't know
     /captoin" alone left the person to find /caption in the whole /help list."""
-    found = difflib.get_close_matches(word.lower(), list(names), n=1, cutoff=0.6)
+    word = word.lower()
+    # Typos keep the first letter; a different word that looks alike doesn't mean the
+    # command ("/exit" is not /next, "/unpick" not /pick).
+    alike = [n for n in names if word and n.startswith(word[0])]
+    found = difflib.get_close_matches(word, alike, n=1, cutoff=0.7)
     return found[0] if found else None
 
 

@@ -72,6 +72,16 @@ async def test_a_mistyped_command_is_answered_with_the_one_it_likely_meant(
     assert "Something went wrong" not in answer.text
 
 
+@pytest.mark.parametrize("typed", ["/exit", "/unpick #2", "/remove #2"])
+async def test_a_different_word_is_not_offered_a_lookalike_command(tg: Harness, typed: str) -> None:
+    """ "/exit" is not /next or /export, "/unpick" not /pick or /unlink: a guess there
+    would send the person to the wrong command."""
+    fake = tg.fake
+    await fake.push_message(typed)
+    answer = await final(fake, ALICE, "I don't know")
+    assert answer.text == f"I don't know {typed.split()[0]} — send /help to see what I can do."
+
+
 async def test_a_platform_named_first_is_the_platform_not_words_of_the_post(tg: Harness) -> None:
     """ "/caption for x a tram at dawn" gave Instagram captions of "for x a tram at dawn",
     and "/remix for linkedin #2" an Instagram remix of the words "for linkedin #2"."""
