@@ -39,6 +39,19 @@ def same_words(a: str, b: str) -> bool:
     return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
 
 
+def other_network(
+    ctx: Context, text: str, platform: Platform | None
+) -> tuple[str, Platform | None]:
+    """ "/remix #2 for facebook" was an X remix labelled "(for facebook)", and "/remix
+    <post> for facebook" a remix of the words "for facebook" too. As for a caption, a
+    network Muse has no rules for is named as such and the remix goes to the creator's
+    default platform (told so); the words are the text without it."""
+    if platform is not None:
+        return text, platform
+    kept, default = resolve_platform(ctx, text)
+    return (kept, default) if kept != text else (text, None)
+
+
 @command(
     "remix",
     "Rewrite a post or draft for another platform or tone, keeping its message.",
@@ -60,7 +73,7 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
         draft = await ctx.own_draft(int(ref.group(1)))
         source, parent_id, rest = draft.text, draft.id, ref.group(2).strip()
         default = PLATFORMS.get(draft.platform)
-        rest, platform = noted_platform(ctx, rest)
+        rest, platform = other_network(ctx, *noted_platform(ctx, rest))
         platform = platform or default
     elif ctx.msg.reply_to_text and ctx.msg.reply_to_text.strip():
         # "/remix make it punchier for linkedin" as a reply: the replied message is the
@@ -73,14 +86,14 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
             options = " · ".join(f"/remix #{d.id} {asked}".rstrip() for d in found)
             yield Reply(f"Which one should I remix? {options}")
             return
-        rest, platform = noted_platform(ctx, text)
+        rest, platform = other_network(ctx, *noted_platform(ctx, text))
         if found:
             source, parent_id = found[0].text, found[0].id
             platform = platform or PLATFORMS.get(found[0].platform)
         else:
             source = ctx.msg.reply_to_text.strip()
     else:
-        source, platform = noted_platform(ctx, text)
+        source, platform = other_network(ctx, *noted_platform(ctx, text))
         rest = ""
     option = ctx.option("platform")
     if option:

@@ -126,3 +126,20 @@ async def test_next_for_a_series_that_is_not_the_active_one_says_how_not_the_act
     await final(fake, ALICE, "Next for “Porto”")
     await fake.push_message("/next Braga")
     await final(fake, ALICE, "There's no series called “Braga”. Yours: ")
+
+
+async def test_a_remix_for_a_network_muse_has_no_rules_for_says_so(tg: Harness) -> None:
+    """ "/remix #2 for facebook" was an X remix labelled "(for facebook)"; "/remix <post>
+    for facebook" remixed the words "for facebook" too. As for captions (README), the
+    network is named as such and the remix goes to the default platform."""
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon for x")
+    await final(fake, ALICE, "3 captions for X")
+    await fake.push_message("/remix #2 for facebook")
+    told = await final(fake, ALICE, "Remix from #2")
+    assert told.text.startswith("(I don't know Facebook's rules, so this is for Instagram;")
+    assert "Remix from #2 for Instagram" in told.text and "for facebook)" not in told.text
+    await fake.push_message("/remix Tram 28 at dawn, empty seats for facebook")
+    plain = await final(fake, ALICE, "Remix for Instagram")
+    assert "I don't know Facebook's rules" in plain.text
+    assert "for facebook" not in plain.text.split("Remix for Instagram")[1]
