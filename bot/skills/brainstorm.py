@@ -106,6 +106,9 @@ def split_count(text: str) -> tuple[str, int | None]:
     if lead and lead.group(2).strip():
         return lead.group(2).strip(), int(lead.group(1))
     match = COUNT_RE.search(text)
+    if match and not text[: match.start()].strip():
+        # "/brainstorm 5" gave 5 ideas for “5”: a count alone has no topic to ask for.
+        return "", int(match.group(1))
     if match and match.start() > 0:
         return text[: match.start()].strip(), int(match.group(1))
     return text, None

@@ -106,6 +106,15 @@ async def test_how_many_ideas_said_first_is_the_count_not_part_of_the_topic(tg: 
     await final(fake, ALICE, "ideas for “3 tram lines”")
 
 
+@pytest.mark.parametrize("command", ["/brainstorm 5", "/brainstorm 5 ideas"])
+async def test_a_count_alone_asks_for_the_topic(tg: Harness, command: str) -> None:
+    """ "/brainstorm 5" gave 5 ideas for “5”."""
+    fake = tg.fake
+    await fake.push_message(command)
+    answer = await final(fake, ALICE, "brainstorm")
+    assert answer.text == "What should we brainstorm? e.g. /brainstorm rainy-day content for a café"
+
+
 async def test_next_for_a_series_that_is_not_the_active_one_says_how_not_the_active_one(
     tg: Harness,
 ) -> None:
