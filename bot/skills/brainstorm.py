@@ -129,7 +129,9 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     topic, count = (typed, None) if typed else split_count(ctx.args)
     wanted = ctx.option("count")
     if wanted:
-        if not (wanted.isascii() and wanted.isdigit()):  # "²".isdigit(), yet int("²") fails
+        # Decimal digits of any script ("٣" as typed on an Arabic keyboard, as in the
+        # text form); "²".isdigit(), yet int("²") fails.
+        if not wanted.isdecimal():
             raise BadInput("The number of ideas must be a whole number from 1 to 10.")
         count = int(wanted)
     read_from_topic = count is not None and not wanted

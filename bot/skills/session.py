@@ -135,7 +135,7 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     topic, minutes = (typed, None) if typed else parse_start(rest)
     if ctx.option("minutes"):
         raw = ctx.option("minutes") or ""
-        if not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), yet int("²") fails
+        if not raw.isdecimal():  # "٢٠" as in the text form; not "²" (int("²") fails)
             raise BadInput(f"Minutes must be a whole number from {MIN_MINUTES} to {MAX_MINUTES}.")
         minutes = int(raw)
     topic = " ".join(topic.split())[:TOPIC_MAX_CHARS]

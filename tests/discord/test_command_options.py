@@ -1,0 +1,44 @@
+"""Slash command options typed the way people type them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.discord import DiscordAdapter
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.test_sessions import run_muse
+from tests.fakes.clock import FakeClock
+from tests.session_kit import SEEDS
+
+
+@pytest.fixture
+async def muse(core: Core, fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
+    bot = await run_muse(core, FakeClock())
+    yield bot
+    await bot.stop()
+    core.detach("discord")
+    assert not fake.unhandled, fake.unhandled
+
+
+async def test_counts_in_arabic_indic_digits_are_numbers_in_options_too(
+    muse: DiscordAdapter,
+    fake: FakeDiscord,
+    model: ScriptedChatModel,
+) -> None:
+    """ "/brainstorm tram ٣" typed as text gave 3 ideas, yet the count option "٣" was
+    "must be a whole number from 1 to 10" (the minutes "٢٠" of /session start too)."""
+    i = await fake.send_slash("brainstorm", {"topic": "night trams", "count": "٣"}, dm=True)
+    await fake.wait_for(lambda: "Like one?" in i.text() or i.followups)
+    assert i.text().startswith("3 ideas for “night trams”")
+    model.enqueue(SEEDS)
+    s = await fake.send_slash("session", {"topic": "stream names", "minutes": "٢٠"}, sub="start")
+    await fake.wait_for(lambda: s.followups or "Bring your ideas there" in s.text())
+    assert "whole number" not in s.text()
+    assert "until 18:20 UTC" in s.text()  # the clock stands at 18:00: 20 minutes
+    bad = await fake.send_slash("brainstorm", {"topic": "trams", "count": "²"}, dm=True)
+    await fake.wait_for(lambda: bad.followups)
+    assert "must be a whole number from 1 to 10" in bad.text()
