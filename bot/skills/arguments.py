@@ -14,6 +14,13 @@ NUMBER_WORD_RE = re.compile(r"(#)?([-+−]?\d[\d.,eE+\-−]*?)[.,!?:;)]*(?=\s|$)
 ID_RE = re.compile(r"\d{1,9}")
 
 
+def first_word(text: str) -> tuple[str, str]:
+    """(The first word, the rest), split at any whitespace: "/session start⏎names…" (a
+    newline typed on a phone, or a tab) was "I don't know /session start⏎names"."""
+    first, rest = [*text.split(maxsplit=1), "", ""][:2]
+    return first, rest.strip()
+
+
 def check_id(text: str, example: str, *, bare: bool = False) -> None:
     """Refuse a first word that looks like an id but is none: "#3.5" was read as #3
     (and "/more #3.5" gave captions like #3), "#-1", "#1e3" or a 20-digit "#…" were

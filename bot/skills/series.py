@@ -13,7 +13,7 @@ from bot.errors import BadInput, NotFound
 from bot.memory.records import DraftRecord
 from bot.memory.series import PostRecord, SeriesRecord, name_key
 from bot.messages import Outgoing, Reply
-from bot.skills.arguments import check_id
+from bot.skills.arguments import check_id, first_word
 
 # How many of the series' latest posts go into a prompt, and how much of each.
 POSTS_IN_PROMPT = 3
@@ -159,7 +159,7 @@ async def _named(ctx: Context, name: str, verb: str) -> SeriesRecord:
     ),
 )
 async def series(ctx: Context) -> AsyncIterator[Outgoing]:
-    sub, _, rest = ctx.args.strip().partition(" ")
+    sub, rest = first_word(ctx.args)
     sub, rest = sub.lower(), rest.strip()
     if sub in ("", "list"):
         listed = await ctx.memory.all_series(ctx.owner)

@@ -17,6 +17,7 @@ from bot.memory.session_records import SessionRecord
 from bot.memory.sessions import SessionBusy
 from bot.messages import Outgoing, Progress, Reply
 from bot.outbox import NoOutbox
+from bot.skills.arguments import first_word
 from bot.skills.session_close import close_session
 from bot.skills.session_ideas import (
     START_EXAMPLE,
@@ -114,7 +115,7 @@ def session_id_of(text: str, example: str) -> int:
 )
 async def session_command(ctx: Context) -> AsyncIterator[Outgoing]:
     group_only(ctx)
-    sub, _, rest = ctx.args.strip().partition(" ")
+    sub, rest = first_word(ctx.args)
     sub, rest = sub.lower(), rest.strip()
     handlers = {"start": start, "shortlist": shortlist, "end": end, "list": listing, "show": show}
     if sub not in handlers:

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+from tests.fakes.clock import FakeClock
+from tests.session_kit import SEEDS
 from tests.telegram.conftest import Harness, final
+from tests.telegram.fake_bot_api import FakeBotAPI
+from tests.telegram.test_sessions import running
 
 ALICE = 111
 
@@ -152,3 +158,22 @@ async def test_a_remix_for_a_network_muse_has_no_rules_for_says_so(tg: Harness) 
     plain = await final(fake, ALICE, "Remix for Instagram")
     assert "I don't know Facebook's rules" in plain.text
     assert "for facebook" not in plain.text.split("Remix for Instagram")[1]
+
+
+async def test_a_newline_after_a_subcommand_is_a_space(
+    fake: FakeBotAPI, core: Core, model: ScriptedChatModel
+) -> None:
+    """ "/session start⏎names for our stream" (a newline typed on a phone) was "I don't
+    know /session start⏎names"; "/series new⏎Lisbon | …" likewise."""
+    adapter = await running(core, fake, FakeClock())
+    try:
+        await fake.push_message("/series new\nLisbon | dawn tram rides")
+        await final(fake, ALICE, "▶ “Lisbon” started and active")
+        group = fake.group(-100500)
+        model.enqueue(SEEDS)
+        await fake.push_message("/session start\nnames for our stream\t20", chat=group)
+        opening = await final(fake, -100500, "💡 Session #1")
+        assert opening.text.startswith("💡 Session #1 · names for our stream\n")
+        assert "(20 min)" in opening.text
+    finally:
+        await adapter.stop()
