@@ -12,6 +12,9 @@ from bot.platforms import find_platform
 # exponent included, sentence punctuation after it left out ("/pick #3." is #3).
 NUMBER_WORD_RE = re.compile(r"(#)?([-+−]?\d[\d.,eE+\-−]*?)[.,!?:;)]*(?=\s|$)")
 ID_RE = re.compile(r"\d{1,9}")
+# A second id right after the first: "#1 #2", "#1, #2", "#1 and #2" (no hashtag is only
+# digits on any platform, so "#2" is an id).
+TWO_IDS_RE = re.compile(r"#?(\d{1,9})[\s,;&+]+(?:(?:and|or)\s+)?#(\d{1,9})\b", re.I)
 
 
 def first_word(text: str) -> tuple[str, str]:
@@ -27,10 +30,23 @@ def check_id(text: str, example: str, *, bare: bool = False) -> None:
     captioned, remixed or recorded as published as if they were the creator's words.
     `bare`: the command also takes an id without "#" ("/pick 12"), so "3.5" counts too."""
     match = NUMBER_WORD_RE.match(text.strip())
-    if match is None or not (match.group(1) or bare) or ID_RE.fullmatch(match.group(2)):
+    if match is None or not (match.group(1) or bare):
+        return
+    if ID_RE.fullmatch(match.group(2)):
+        one_at_a_time(text, example)
         return
     word = text.split()[0]
     raise BadInput(f"{word} isn't one of my ids — they are whole numbers, e.g. {example}")
+
+
+def one_at_a_time(text: str, example: str) -> None:
+    """ "/remix #1 #2 for linkedin" was a remix of #1 labelled "(#2)", "/caption #1 #2"
+    captioned "#2" as words of the post, and "/posted #1 #2" recorded the text "#1 #2"
+    as published. A command takes one draft: the answer says so, with both commands."""
+    two = TWO_IDS_RE.match(text.strip())
+    if two:
+        command, (first, second) = example.split()[0], two.groups()
+        raise BadInput(f"One draft at a time: {command} #{first}, then {command} #{second}.")
 
 
 # "for x: …", "on linkedin, …", "para tiktok …" at the start (the words as at the end).

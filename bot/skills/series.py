@@ -13,7 +13,7 @@ from bot.errors import BadInput, NotFound
 from bot.memory.records import DraftRecord
 from bot.memory.series import PostRecord, SeriesRecord, name_key
 from bot.messages import Outgoing, Reply
-from bot.skills.arguments import check_id, first_word
+from bot.skills.arguments import check_id, first_word, one_at_a_time
 
 # How many of the series' latest posts go into a prompt, and how much of each.
 POSTS_IN_PROMPT = 3
@@ -221,6 +221,7 @@ async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
     draft: DraftRecord | None = None
     if len(rest.split()) == 1:  # "/posted #12" alone; longer, it may be the post's words
         check_id(rest, "/posted #12")
+    one_at_a_time(rest, "/posted #12")
     ref = re.fullmatch(r"#?(\d{1,9})", rest)
     if ref:
         draft = await ctx.own_draft(int(ref.group(1)))

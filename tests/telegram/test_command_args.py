@@ -49,6 +49,25 @@ async def test_a_number_that_is_no_id_is_refused_not_read_as_another_draft_or_as
     assert not any("Picked" in t or "Recorded" in t for t in fake.texts(ALICE))
 
 
+@pytest.mark.parametrize(
+    "command", ["/remix #1 #2 for linkedin", "/caption #1, #2", "/posted #1 and #2", "/pick #1 #2"]
+)
+async def test_two_drafts_in_a_command_for_one_say_one_at_a_time(tg: Harness, command: str) -> None:
+    """ "/remix #1 #2 for linkedin" was a remix of #1 labelled "(#2)", "/caption #1, #2"
+    captioned the words "#2", "/posted #1 and #2" recorded the text “#1 and #2” as
+    published and "/pick #1 #2" picked #1 alone, without a word about #2."""
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon for x")
+    await final(fake, ALICE, "3 captions for X")
+    await fake.push_message(command)
+    answer = await final(fake, ALICE, "One draft at a time")
+    name = command.split()[0]
+    assert answer.text == f"One draft at a time: {name} #1, then {name} #2."
+    await fake.push_message("/history")
+    history = await final(fake, ALICE, "Your latest drafts")
+    assert history.text.count("\n#") == 3 and "✓" not in history.text
+
+
 async def test_a_whole_id_with_a_full_stop_after_it_is_still_that_draft(tg: Harness) -> None:
     fake = tg.fake
     await fake.push_message("/caption a rainy tram in Lisbon for x")
