@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import BadInput
-from bot.platforms import find_platform
+from bot.platforms import find_platform, other_network
 
 # The first word, when it looks like a number: sign, decimal point, thousands comma or
 # exponent included, sentence punctuation after it left out ("/pick #3." is #3).
@@ -59,7 +59,8 @@ def platform_last(text: str) -> str:
     """ "/caption for x a tram at dawn" was 3 Instagram captions of "for x a tram at
     dawn", and "/remix for linkedin #2" an Instagram remix of those very words: the
     platform is read at the end only. Named first (and nowhere at the end), it is moved
-    there, so the rest is what the post shows, or the draft's id."""
+    there, so the rest is what the post shows, or the draft's id; so is a network Muse
+    has no rules for ("for facebook: …"), which is then named as such."""
     from bot.skills.common import split_platforms
 
     text = text.strip()
@@ -71,6 +72,6 @@ def platform_last(text: str) -> str:
             text[match.start(1) : match.end(group)].rstrip(".,:;!-–—") if match.group(group) else ""
         )
         rest = text[match.end(group) :].strip(" .,:;!-–—") if said else ""
-        if said and rest and find_platform(said):
+        if said and rest and (find_platform(said) or other_network(said)):
             return f"{rest} for {said}"
     return text

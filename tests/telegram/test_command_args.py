@@ -117,6 +117,10 @@ async def test_a_platform_named_first_is_the_platform_not_words_of_the_post(tg: 
     await fake.push_message("/remix for linkedin #2")
     remix = await final(fake, ALICE, "Remix from #2 for LinkedIn")
     assert "for linkedin #2" not in remix.text
+    await fake.push_message("/caption for facebook: our new mug")
+    other = await final(fake, ALICE, "captions for Instagram")
+    assert other.text.startswith("(I don't know Facebook's rules, so this is for Instagram;")
+    assert "facebook" not in other.text.split("\n", 1)[1].lower()
     await fake.push_message("/caption for the love of trams")
     await final(fake, ALICE, "3 captions for Instagram")  # no platform named: the default
 
