@@ -34,7 +34,14 @@ START_EXAMPLE = "/session start names for our Friday stream 20"
 def group_only(ctx: Context) -> None:
     if ctx.msg.is_group:
         return
-    hint = " (In the terminal: muse chat --group.)" if ctx.msg.session.platform == "console" else ""
+    platform = ctx.msg.session.platform
+    if platform == "discord":
+        # "Add me to a group" sent a Discord user to a group DM, where Muse can't be.
+        raise BadInput(
+            "Brainstorm sessions happen in a server's channels — send /session start "
+            "<topic> in a channel I'm in."
+        )
+    hint = " (In the terminal: muse chat --group.)" if platform == "console" else ""
     raise BadInput(
         "Brainstorm sessions happen in groups — add me to one and send "
         f"/session start <topic> there.{hint}"

@@ -42,3 +42,21 @@ async def test_counts_in_arabic_indic_digits_are_numbers_in_options_too(
     bad = await fake.send_slash("brainstorm", {"topic": "trams", "count": "²"}, dm=True)
     await fake.wait_for(lambda: bad.followups)
     assert "must be a whole number from 1 to 10" in bad.text()
+
+
+async def test_a_session_command_in_a_dm_points_to_a_server_channel(
+    muse: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    """In a DM, "/session start" said "Brainstorm sessions happen in groups — add me to
+    one": on Discord a group is a group DM, where Muse can't be added."""
+    for name, options, sub in (
+        ("session", {"topic": "names"}, "start"),
+        ("idea", {"text": "Retro Rain Radio"}, None),
+        ("riff", {"idea": "#1"}, None),
+    ):
+        i = await fake.send_slash(name, options, sub=sub, dm=True)
+        await fake.wait_for(lambda i=i: i.followups)
+        assert i.text() == (
+            "Brainstorm sessions happen in a server's channels — send /session start <topic> "
+            "in a channel I'm in."
+        )
