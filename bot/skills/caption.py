@@ -68,7 +68,7 @@ def pick_tones(lead: str | None, voice: str) -> tuple[str, ...]:
 @command(
     "caption",
     "Write 3 captions in different tones, within the platform's real limits.",
-    usage="/caption <what the post shows> [for <platform>]",
+    usage="/caption <what the post shows> [for <platform>] [tone <tone>]",
     params=(
         Param("description", "What the post shows", required=True, rest=True),
         Param("platform", "Where it will be posted", choices=tuple(PLATFORMS)),

@@ -200,3 +200,15 @@ async def test_a_newline_after_a_subcommand_is_a_space(
         assert "(20 min)" in opening.text
     finally:
         await adapter.stop()
+
+
+async def test_help_shows_the_caption_tone_that_works(tg: Harness) -> None:
+    """/caption takes "tone <tone>" (and Discord offers it as an option), yet /help and
+    the README showed only "[for <platform>]"."""
+    fake = tg.fake
+    await fake.push_message("/help")
+    shown = await final(fake, ALICE, "Here is what I can do")
+    assert "/caption <what the post shows> [for <platform>] [tone <tone>]" in shown.text
+    await fake.push_message("/caption a rainy tram for x tone hype")
+    captions = await final(fake, ALICE, "3 captions for X")
+    assert "#1 (hype)" in captions.text
