@@ -71,7 +71,9 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
     ref = re.match(r"^#(\d{1,9})\b(.*)$", text, re.S)
     if ref:
         draft = await ctx.own_draft(int(ref.group(1)))
-        source, parent_id, rest = draft.text, draft.id, ref.group(2).strip()
+        # "/remix #2: make it shorter": the colon is no part of the instruction (it
+        # labelled the draft "(: make it shorter)").
+        source, parent_id, rest = draft.text, draft.id, ref.group(2).strip(" \t\n:,;-–—")
         default = PLATFORMS.get(draft.platform)
         rest, platform = other_network(ctx, *noted_platform(ctx, rest))
         platform = platform or default

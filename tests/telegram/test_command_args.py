@@ -212,3 +212,13 @@ async def test_help_shows_the_caption_tone_that_works(tg: Harness) -> None:
     await fake.push_message("/caption a rainy tram for x tone hype")
     captions = await final(fake, ALICE, "3 captions for X")
     assert "#1 (hype)" in captions.text
+
+
+async def test_a_colon_after_the_draft_id_is_no_part_of_the_instruction(tg: Harness) -> None:
+    """ "/remix #2: make it shorter" labelled the remix "(: make it shorter)"."""
+    fake = tg.fake
+    await fake.push_message("/caption a rainy tram in Lisbon for x")
+    await final(fake, ALICE, "3 captions for X")
+    await fake.push_message("/remix #2: make it shorter")
+    remix = await final(fake, ALICE, "Remix from #2 for X")
+    assert "#4 (make it shorter) (" in remix.text
