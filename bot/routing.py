@@ -19,9 +19,11 @@ from bot.skills import account, session_buttons, session_ideas
 if TYPE_CHECKING:
     from bot.core import Core
 
-# As on Telegram, "/brainstorm東京の朝" is /brainstorm and its words (CJK: no spaces).
+# As on Telegram, "/brainstorm東京の朝" is /brainstorm and its words (CJK: no spaces), and
+# "/caption: a tram" or "/help?" the command (they were chat, the model answering them).
 COMMAND_RE = re.compile(
-    r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+|$|(?=[^\x00-\u024f\u0300-\u036f\u1e00-\u1eff]))(.*)$",
+    r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?"
+    r"(?:[:,.!?;—–]+|\s+|$|(?=[^\x00-\u024f\u0300-\u036f\u1e00-\u1eff]))(.*)$",
     re.S,
 )
 SESSION_ACTIONS = frozenset({"vote", "riff", "idea"})

@@ -222,3 +222,22 @@ async def test_a_colon_after_the_draft_id_is_no_part_of_the_instruction(tg: Harn
     await fake.push_message("/remix #2: make it shorter")
     remix = await final(fake, ALICE, "Remix from #2 for X")
     assert "#4 (make it shorter) (" in remix.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("/caption: a rainy tram in Lisbon for x", "3 captions for X"),
+        ("/help?", "Here is what I can do"),
+        ("/brainstorm, night trams 2", "2 ideas for “night trams”"),
+    ],
+)
+async def test_punctuation_right_after_a_command_still_makes_it_that_command(
+    tg: Harness, typed: str, answer: str
+) -> None:
+    """ "/caption: a rainy tram" (Telegram shows "/caption" as the command) was answered
+    as chat, the model talking about it instead of writing captions; "/help?" too."""
+    fake = tg.fake
+    await fake.push_message(typed)
+    await final(fake, ALICE, answer)
+    assert not any(t.startswith("Noted:") for t in fake.texts(ALICE))
