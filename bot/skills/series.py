@@ -222,7 +222,7 @@ async def posted(ctx: Context) -> AsyncIterator[Outgoing]:
     if len(rest.split()) == 1:  # "/posted #12" alone; longer, it may be the post's words
         check_id(rest, "/posted #12")
     one_at_a_time(rest, "/posted #12")
-    ref = re.fullmatch(r"#?(\d{1,9})", rest)
+    ref = re.fullmatch(r"#?(\d{1,9})[.!]*", rest)  # "#2." too: it recorded the text “#2.”
     if ref:
         draft = await ctx.own_draft(int(ref.group(1)))
     elif not rest and ctx.msg.reply_to_text:

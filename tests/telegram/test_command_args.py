@@ -74,6 +74,8 @@ async def test_a_whole_id_with_a_full_stop_after_it_is_still_that_draft(tg: Harn
     await final(fake, ALICE, "3 captions for X")
     await fake.push_message("/pick #2.")
     await final(fake, ALICE, "Picked #2 ✓")
+    await fake.push_message("/posted #3!")  # it recorded the text “#3!” as published
+    await final(fake, ALICE, "Recorded #3 as published")
 
 
 @pytest.mark.parametrize(
