@@ -92,6 +92,10 @@ def whole_sentences(text: str) -> str:
     return text[: ends[-1]].rstrip() if ends else ""
 
 
+# The words before a platform's name: "for x", and as creators who write in Spanish,
+# Portuguese, French, German, Italian or Russian say it ("para linkedin", "pour
+# instagram", "für tiktok", "для x"), at the end of a request or at its start.
+FOR_WORDS = r"(?:for|on|to|para|pra|pour|sur|für|fur|auf|per|su|для|на)"
 # Social networks Muse has no rules for: named, they are told so rather than taken as
 # words of what the post shows while the drafts quietly go to the default platform.
 OTHER_NETWORKS = {

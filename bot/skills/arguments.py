@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import BadInput
-from bot.platforms import find_platform, other_network
+from bot.platforms import FOR_WORDS, find_platform, other_network
 
 # The first word, when it looks like a number: sign, decimal point, thousands comma or
 # exponent included, sentence punctuation after it left out ("/pick #3." is #3).
@@ -50,9 +50,7 @@ def one_at_a_time(text: str, example: str) -> None:
 
 
 # "for x: …", "on linkedin, …", "para tiktok …" at the start (the words as at the end).
-LEADING_FOR_RE = re.compile(
-    r"^(?:for|on|to|para|pra|pour|sur|für|fur|auf|per|su|для|на)\s+(\S+)(?:\s+(\S+))?", re.I
-)
+LEADING_FOR_RE = re.compile(rf"^{FOR_WORDS}\s+(\S+)(?:\s+(\S+))?", re.I)
 
 
 def platform_last(text: str) -> str:

@@ -16,6 +16,7 @@ from bot.memory.records import DraftRecord, Profile, Turn
 from bot.messages import Action, Attachment, Button, Draft, Progress, Reply
 from bot.platforms import (
     DEFAULT_PLATFORM,
+    FOR_WORDS,
     PLATFORMS,
     Platform,
     find_platform,
@@ -28,13 +29,10 @@ from bot.words import STOPWORDS, stem, words
 
 ITEM_RE = re.compile(r"^\s*(?:(\d{1,2})[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
-# "for x", and as creators who write in Spanish, Portuguese, French, German, Italian or
-# Russian say it ("para linkedin", "pour instagram", "für tiktok", "для x"): a Spanish
-# request otherwise got Instagram drafts labelled "(para linkedin)".
+# "… for linkedin" (or "… para linkedin": a Spanish request got Instagram drafts
+# labelled "(para linkedin)" before FOR_WORDS had more than English).
 FOR_PLATFORM_RE = re.compile(
-    r"(?:^|[\s,;])(?:for|on|to|para|pra|pour|sur|für|fur|auf|per|su|для|на)\s+"
-    r"([A-Za-z][A-Za-z ]{0,12}?)\s*[.!]?\s*$",
-    re.I,
+    rf"(?:^|[\s,;]){FOR_WORDS}\s+([A-Za-z][A-Za-z ]{{0,12}}?)\s*[.!]?\s*$", re.I
 )
 # More platforms after one: "for linkedin and x", "for ig, tiktok", "para linkedin y x".
 ALSO_PLATFORM_RE = re.compile(
