@@ -115,16 +115,20 @@ def apply_style(current: Profile, values: dict[str, str]) -> Profile:
     "style",
     "Show or set your voice, audience, platforms and words to avoid.",
     usage="/style [voice: … | audience: … | platforms: … | avoid: …]",
-    params=tuple(
-        Param(name, f"Your {name}" if name != "avoid" else "Words to avoid, comma-separated")
-        for name in STYLE_FIELDS
+    params=(
+        *(
+            Param(name, f"Your {name}" if name != "avoid" else "Words to avoid, comma-separated")
+            for name in STYLE_FIELDS
+        ),
+        # Typed, "/style reset" clears it; Discord's form had no way to (README promises it).
+        Param("reset", "Clear your whole style", choices=("yes",)),
     ),
     private=True,
 )
 async def style(ctx: Context) -> AsyncIterator[Outgoing]:
     options = {k: v for k in STYLE_FIELDS if (v := ctx.option(k)) is not None}
     where = asked_in(ctx)
-    if ctx.args.strip().lower() == "reset":
+    if ctx.args.strip().lower() == "reset" or ctx.option("reset") == "yes":
         await ctx.memory.save_profile(ctx.owner, Profile())
         cleared = f"The style of {where} is cleared." if where else "Style cleared."
         yield Reply(f"{cleared} {STYLE_HELP}", private=True)

@@ -60,3 +60,15 @@ async def test_a_session_command_in_a_dm_points_to_a_server_channel(
             "Brainstorm sessions happen in a server's channels — send /session start <topic> "
             "in a channel I'm in."
         )
+
+
+async def test_the_style_form_can_clear_the_style(muse: DiscordAdapter, fake: FakeDiscord) -> None:
+    """README: "/style reset clears everything"; typed it did, but the slash form had no
+    way to, so a Discord user could only blank each field."""
+    saved = await fake.send_slash("style", {"voice": "dry", "audience": "cyclists"}, dm=True)
+    await fake.wait_for(lambda: "Saved" in saved.text())
+    reset = await fake.send_slash("style", {"reset": "yes"}, dm=True)
+    await fake.wait_for(lambda: "cleared" in reset.text())
+    after = await fake.send_slash("style", {"platforms": "x"}, dm=True)  # shows the rest
+    await fake.wait_for(lambda: "Saved" in after.text())
+    assert "Voice: — · Audience: —" in after.text()

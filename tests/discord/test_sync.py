@@ -51,6 +51,7 @@ def test_dry_run_prints_every_command(
         "audience",
         "platforms",
         "avoid",
+        "reset",
     }
     (menu,) = [c for c in payload if c["type"] == 3]
     assert menu["name"] == "Remix with Muse" and menu["contexts"] == [0, 1]
