@@ -5,6 +5,7 @@ scanned for what is left. Another creator, in the same chats, must be untouched.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -21,6 +22,7 @@ from bot.llm.fake import ScriptedChatModel
 from bot.memory.store import USER_COLUMNS
 from bot.messages import Action, Attachment, Incoming, SessionKey
 from tests.fakes.clock import FakeClock
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.outbox import RecordingOutbox
 from tests.helpers import muse_cli
 from tests.session_kit import SEEDS, SUMMARY, Group
@@ -276,3 +278,34 @@ async def test_after_forget_nothing_of_the_creator_is_left_and_others_are_untouc
             left = [g for g in gone if g.encode() in content and not any(g in k for k in kept)]
             assert left == [], path.name
     assert others(after, scene.ola) == others(before, scene.ola)
+
+
+async def test_a_vector_computed_while_the_creator_was_forgotten_is_not_kept(
+    server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`muse forget` in another process deletes a post between its saving and its
+    vector's (the embeddings server is slow): the vector must not outlive the post."""
+    monkeypatch.setenv("MUSE_EMBEDDINGS__PROVIDER", "openai")
+    core = await Core.create(load_settings())
+    try:
+        box = RecordingOutbox("discord")
+        core.attach("discord", box)
+        group = Group(core, box, chat="g1", names={"2001": f"Zed {ZEB}"})
+        server.hold()
+        posting = asyncio.create_task(group.say("2001", f"/posted {ZEB} launch day"))
+        await server.wait_for_requests(1, embeddings=True)
+        zeb = await core.memory.find_user("discord", "2001")
+        assert zeb is not None and (await core.memory.export(zeb))["posts"]
+        await core.memory.forget(zeb)  # as `muse forget --yes` does, from outside
+        server.release()
+        await posting
+        with sqlite3.connect(core.settings.db_path) as db:
+            left = db.execute(
+                "select item_kind, item_id from embeddings e where not exists "
+                "(select 1 from posts p where e.item_kind = 'post' and p.id = e.item_id) "
+                "and not exists "
+                "(select 1 from drafts d where e.item_kind = 'draft' and d.id = e.item_id)"
+            ).fetchall()
+        assert left == []
+    finally:
+        await core.close()
