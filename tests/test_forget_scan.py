@@ -309,3 +309,34 @@ async def test_a_vector_computed_while_the_creator_was_forgotten_is_not_kept(
         assert left == []
     finally:
         await core.close()
+
+
+async def test_what_an_answer_stores_after_its_asker_was_forgotten_is_not_kept(
+    server: FakeOpenAI,
+) -> None:
+    """`muse forget` from another process while the model is still writing a caption Zeb
+    asked for in a group: the drafts and conversation turn that answer stores after it
+    are his, and must not stay behind under a user that no longer exists."""
+    core = await Core.create(load_settings())
+    try:
+        box = RecordingOutbox("discord")
+        core.attach("discord", box)
+        group = Group(core, box, chat="g1", names={"2001": f"Zed {ZEB}"})
+        server.hold()
+        asking = asyncio.create_task(group.say("2001", f"/caption a {ZEB} team photo"))
+        await server.wait_for_requests(1)
+        zeb = await core.memory.find_user("discord", "2001")
+        assert zeb is not None
+        await core.memory.forget(zeb)  # as `muse forget --yes` does, from outside
+        server.release()
+        told = (await asking)[-1]
+        assert told.is_error and "deleted while I was writing this" in told.text
+        tables = dump(core.settings.db_path)
+        users = {u["id"] for u in tables["users"]}
+        left = [
+            (t, r) for t in ("drafts", "turns", "posts") for r in tables[t]
+            if r["author_id"] not in users
+        ]  # fmt: skip
+        assert left == []
+    finally:
+        await core.close()
