@@ -10,6 +10,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.config import CONSOLE_HISTORY
+
 log = logging.getLogger(__name__)
 
 
@@ -56,7 +58,7 @@ def restore_terminal(stdin: TextIO, state: list[Any] | None) -> None:
 
 def history_file(data_dir: Path) -> Path:
     """Where the lines typed at `muse chat` are kept for ↑ (one file per data dir)."""
-    return data_dir / "console_history"
+    return data_dir / CONSOLE_HISTORY
 
 
 def load_history(path: Path) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import discord
 
-from bot.messages import Action, Attachment, Button
+from bot.messages import Action, Attachment, Button, Reply
 from bot.text_split import split_message
 
 MAX_CHARS = 2000
@@ -123,6 +124,27 @@ def label_text(label: str) -> str:
     """A label Discord accepts: one line, 1 to 80 characters (blank would fail the whole
     message)."""
     return " ".join(label.split())[:MAX_LABEL] or "…"
+
+
+# The biggest file Discord takes from a bot anywhere (a boosted server takes more, a DM,
+# where a private answer may go, never does).
+UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+
+
+def fit_files(reply: Reply) -> Reply:
+    """The reply without the files Discord would refuse as too big, saying so: one over
+    the limit fails its whole message (413), so a heavy creator's /export showed
+    "thinking…" for good."""
+    big = [a for a in reply.attachments if len(a.data or b"") > UPLOAD_LIMIT]
+    if not big:
+        return reply
+    notes = [
+        f"({a.name or 'The file'} is {len(a.data or b'') / 2**20:.1f} MB, more than the "
+        f"{UPLOAD_LIMIT // 2**20} MB Discord takes from a bot, so I couldn't attach it.)"
+        for a in big
+    ]
+    kept = tuple(a for a in reply.attachments if all(a is not b for b in big))
+    return replace(reply, text="\n\n".join([reply.text, *notes]), attachments=kept)
 
 
 def build_files(attachments: tuple[Attachment, ...]) -> list[discord.File]:

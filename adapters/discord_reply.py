@@ -15,7 +15,7 @@ from typing import Any, Literal
 import discord
 
 from adapters.base import typing_landed
-from adapters.discord_render import build_files, build_view, preview, split_text
+from adapters.discord_render import build_files, build_view, fit_files, preview, split_text
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class Streamer(abc.ABC):
         self._dirty.set()
         if self._pump is not None:
             await asyncio.gather(self._pump, return_exceptions=True)
-        await self._deliver(reply)
+        await self._deliver(fit_files(reply))
 
     def cancel(self) -> None:
         """Stop a preview task left behind when the answer itself was cancelled."""

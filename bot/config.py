@@ -194,6 +194,9 @@ class NoveltySettings(BaseModel):
     threshold: float | None = Field(default=None, gt=0, le=1)
 
 
+CONSOLE_HISTORY = "console_history"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MUSE_",
@@ -232,6 +235,11 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "muse.db"
+
+    @property
+    def console_history(self) -> Path:
+        """The lines typed at `muse chat`, kept for ↑ (adapters/console_terminal.py)."""
+        return self.data_dir / CONSOLE_HISTORY
 
     @classmethod
     def settings_customise_sources(

@@ -115,6 +115,9 @@ async def _export(core: Any, args: argparse.Namespace) -> int:
     if person is None:
         return 1
     data = await core.memory.export(person)
+    from bot.skills.account import with_typed_lines
+
+    with_typed_lines(data, core.settings, await core.memory.identities(person))
     text = json.dumps(data, ensure_ascii=False, indent=2)
     try:
         text.encode(sys.stdout.encoding or "utf-8")

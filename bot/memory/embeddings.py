@@ -70,7 +70,9 @@ class Embeddings(Store):
         items: Sequence[tuple[str, int]],
         vectors: np.ndarray,
     ) -> None:
-        """Store one vector per (kind, id) item; an item already embedded keeps its own."""
+        """Store one vector per (kind, id) item; an item already embedded keeps its own,
+        and one deleted meanwhile gets none: a `muse forget` from another process can
+        land while its vector is being computed, and nothing else would remove it."""
 
         def do(db: sqlite_utils.Database) -> None:
             stamp = now()
@@ -78,9 +80,18 @@ class Embeddings(Store):
                 db.conn.executemany(
                     "insert or ignore into embeddings "
                     "(owner_id, item_kind, item_id, model, vector, created_at) "
-                    "values (?, ?, ?, ?, ?, ?)",
+                    "select :owner, :kind, :id, :model, :vector, :at "
+                    "where (:kind = 'draft' and exists (select 1 from drafts where id = :id)) "
+                    "or (:kind = 'post' and exists (select 1 from posts where id = :id))",
                     [
-                        (owner, kind, item_id, model, to_blob(vec), stamp)
+                        dict(
+                            owner=owner,
+                            kind=kind,
+                            id=item_id,
+                            model=model,
+                            vector=to_blob(vec),
+                            at=stamp,
+                        )
                         for (kind, item_id), vec in zip(items, vectors, strict=True)
                     ],
                 )

@@ -18,6 +18,20 @@ def m803_inbox_counted(db: sqlite_utils.Database) -> None:
     db.table("inbox").add_column("counted", str)
 
 
+def m804_authors_exist(db: sqlite_utils.Database) -> None:
+    """A draft, turn or post asked for in a group is the group's (owner) but names its
+    author, with no foreign key: one written after `muse forget` deleted that person (their
+    answer was still being written) stayed, theirs and unreachable. Refused now, as a row
+    pointing at any deleted user is (bot.errors.Forgotten: the answer goes with them)."""
+    for table in ("drafts", "turns", "posts"):
+        db.execute(
+            f"create trigger {table}_author_exists before insert on {table} when "
+            "new.author_id is not null and not exists (select 1 from users where id = "
+            "new.author_id) begin select raise(abort, 'FOREIGN KEY constraint failed'); end"
+        )
+
+
 MORE: list[Callable[[sqlite_utils.Database], None]] = [
     m803_inbox_counted,
+    m804_authors_exist,
 ]

@@ -94,3 +94,28 @@ def idea_record(row: dict[str, Any]) -> IdeaRecord:
         parent_author=row.get("parent_author"),
         message_id=row.get("message_id"),
     )
+
+
+def reassign(summary: dict[str, Any], gone: int, keep: int) -> bool:
+    """Credit entries of user `gone` in a stored summary to `keep` (two identities linked)."""
+    entries = credited(summary, gone)
+    for entry in entries:
+        entry["author_id"] = keep
+    return bool(entries)
+
+
+def credited(summary: dict[str, Any], person: int) -> list[dict[str, Any]]:
+    """The entries of a stored summary that credit the person."""
+    return [
+        entry
+        for entry in [*summary.get("top", []), *summary.get("contributors", [])]
+        if entry.get("author_id") == person
+    ]
+
+
+def anonymise(summary: dict[str, Any], person: int) -> bool:
+    """Credit the person's entries in a stored summary to "a former member"."""
+    entries = credited(summary, person)
+    for entry in entries:
+        entry.update(author_id=None, author=FORMER_MEMBER, former=True)
+    return bool(entries)

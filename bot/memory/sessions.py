@@ -18,8 +18,11 @@ from bot.memory.session_records import (
     FORMER_MEMBER,
     IdeaRecord,
     SessionRecord,
+    anonymise,
+    credited,
     idea_record,
     iso_time,
+    reassign,
     session_record,
 )
 from bot.memory.store import rows
@@ -312,6 +315,16 @@ class SessionStore(Ideas):
             "order by id",
             person,
         )
+        # A stored summary names them (and quotes their ideas) in its top ideas and
+        # contributors: what it keeps about them, which /forget rewrites to "a former
+        # member", is theirs to see too.
+        data["session_summaries"] = [
+            {"session_id": sid, "session_topic": topic, "entries": entries}
+            for sid, topic, blob in db.execute(
+                "select id, topic, summary from sessions where summary is not null order by id"
+            ).fetchall()
+            if (entries := credited(json.loads(blob), person))
+        ]
         return data
 
     def _forget(self, db: sqlite_utils.Database, person: int) -> dict[str, int]:
@@ -367,25 +380,3 @@ class SessionStore(Ideas):
                     [json.dumps(summary, ensure_ascii=False), sid],
                 )
         super()._merge(db, keep, gone)
-
-
-def reassign(summary: dict[str, Any], gone: int, keep: int) -> bool:
-    """Credit entries of user `gone` in a stored summary to `keep` (two identities linked)."""
-    changed = False
-    for entry in [*summary.get("top", []), *summary.get("contributors", [])]:
-        if entry.get("author_id") == gone:
-            entry["author_id"] = keep
-            changed = True
-    return changed
-
-
-def anonymise(summary: dict[str, Any], person: int) -> bool:
-    """Credit the person's entries in a stored summary to "a former member"."""
-    changed = False
-    for entry in [*summary.get("top", []), *summary.get("contributors", [])]:
-        if entry.get("author_id") == person:
-            entry["author_id"] = None
-            entry["author"] = FORMER_MEMBER
-            entry["former"] = True
-            changed = True
-    return changed

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
 from bot.commands import Param, command
+from bot.config import Settings
 from bot.context import Context
 from bot.errors import BadInput
 from bot.memory import Memory
+from bot.memory.links import Identity
 from bot.memory.records import DraftRecord, Profile
 from bot.messages import Action, Attachment, Button, Incoming, Outgoing, Reply
 from bot.platforms import find_platform
@@ -206,6 +208,7 @@ def draft_id(text: str, example: str) -> int:
 @command("export", "Everything I keep about you, as a JSON file.", private=True)
 async def export(ctx: Context) -> AsyncIterator[Outgoing]:
     data = await ctx.memory.export(ctx.person)
+    with_typed_lines(data, ctx.core.settings, await ctx.memory.identities(ctx.person))
     blob = json.dumps(data, ensure_ascii=False, indent=2).encode()
     ideas, votes = len(data.get("session_ideas", [])), len(data.get("session_votes", []))
     group = f", {plural(ideas, 'idea')} and {plural(votes, 'vote')} in group sessions"
@@ -278,9 +281,14 @@ async def erase(ctx: Context) -> Reply:
     styled = not (await ctx.memory.profile(ctx.person)).is_empty
     linked = await linked_apps(ctx)
     traces = await ctx.memory.traces_in_open_sessions(ctx.person)
-    for identity in await ctx.memory.identities(ctx.person):  # every linked account's
+    identities = await ctx.memory.identities(ctx.person)  # every linked account's
+    for identity in identities:
         ctx.core.last_image.forget(identity.platform, identity.external_id)
     counts = await ctx.memory.forget(ctx.person)
+    if typed_lines(ctx.core.settings, identities) is not None:
+        # Also from another app (`muse run telegram`), where no console will: the lines
+        # they typed at `muse chat` (a console here clears its ↑ as well, see console.py).
+        ctx.core.settings.console_history.unlink(missing_ok=True)
     await ctx.core.sessions.edits.forgotten(*traces)
     ideas, votes = counts.get("session_ideas", 0), counts.get("session_votes", 0)
     group = (
@@ -296,3 +304,21 @@ async def erase(ctx: Context) -> Reply:
         f"{group}{style}{linked}. I no longer know you.",
         private=True,
     )
+
+
+def typed_lines(settings: Settings, identities: Sequence[Identity]) -> list[str] | None:
+    """The lines typed at `muse chat` (console_history, kept for ↑), when these are a
+    console's person's accounts: stored about them, so exported and forgotten with them."""
+    path = settings.console_history
+    if not any(i.platform == "console" for i in identities) or not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def with_typed_lines(
+    data: dict[str, object], settings: Settings, identities: Sequence[Identity]
+) -> None:
+    """An export, with the lines they typed at `muse chat` (see typed_lines)."""
+    lines = typed_lines(settings, identities)
+    if lines is not None:
+        data["console_history"] = lines

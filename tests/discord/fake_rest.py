@@ -46,6 +46,9 @@ class Rest(Payloads):
         # For each "typing…" handled: how many requests had arrived when it was.
         self.typing_landed: list[int] = []
         self.token = "fake-bot-token"
+        # Discord's upload limit (10 MiB for a bot, more in boosted servers): a bigger
+        # file is refused with 413 / 40005, as the real API does; None: no limit.
+        self.upload_limit: int | None = None
 
     @property
     def gateway_url(self) -> str:  # the server half (FakeDiscord) knows its port
@@ -94,6 +97,8 @@ class Rest(Payloads):
                 status=429,
                 headers={"Content-Type": "application/json", "Via": "1.1 google"},
             )
+        if self.upload_limit is not None and any(len(d) > self.upload_limit for _, d in files):
+            return _json({"message": "Request entity too large", "code": 40005}, status=413)
         try:
             return await self._route(request.method, parts, body or {}, files)
         except _Error as err:

@@ -17,7 +17,7 @@ connection dropped halfway through the answer), `error_event` (an error inside a
 an SSE error event mid-stream, or an error body), `garbage` (bytes that are not UTF-8),
 `whole` (a whole JSON answer also to a request that asked for a stream). A refused
 connection is a closed port: see `closed_port()`. `hold()` keeps every answer back
-until `release()`.
+(embeddings too) until `release()`.
 
     server = FakeOpenAI()
     base_url = await server.start()          # http://127.0.0.1:PORT/v1
@@ -196,10 +196,14 @@ class FakeOpenAI:
     def release(self) -> None:
         self._released.set()
 
-    async def wait_for_requests(self, count: int, within: float = 30.0) -> None:
-        """Until `count` requests have arrived (e.g. a model call is under way)."""
+    async def wait_for_requests(
+        self, count: int, within: float = 30.0, *, embeddings: bool = False
+    ) -> None:
+        """Until `count` requests (to /embeddings, if so) have arrived (e.g. a model call
+        is under way)."""
+        arrived = self.embedding_requests if embeddings else self.requests
         async with asyncio.timeout(within), self._arrived:
-            await self._arrived.wait_for(lambda: len(self.requests) >= count)
+            await self._arrived.wait_for(lambda: len(arrived) >= count)
 
     @property
     def base_url(self) -> str:
@@ -289,6 +293,9 @@ class FakeOpenAI:
         self.embedding_requests.append(
             Recorded(request.path, dict(request.headers), body, time.monotonic())
         )
+        async with self._arrived:
+            self._arrived.notify_all()
+        await self._released.wait()
         if self.embeddings_status != 200:
             error = {"error": {"message": "no such endpoint", "type": "fake_error"}}
             return web.json_response(error, status=self.embeddings_status)
