@@ -26,7 +26,6 @@ from typing import TextIO
 from adapters.base import Adapter
 from adapters.console_terminal import (
     clear_history,
-    history_file,
     load_history,
     restore_terminal,
     save_history,
@@ -371,7 +370,7 @@ class ConsoleAdapter(Adapter):
         self._print(f"\r\x1b[{rows - 1}F\x1b[J" if rows > 1 else "\r\x1b[J")
 
     def _history_file(self) -> Path:
-        return history_file(self.core.settings.data_dir)
+        return self.core.settings.console_history
 
     async def _forget_history(self, user_id: str) -> None:
         """After a /forget here that deleted the person: the lines typed at this terminal

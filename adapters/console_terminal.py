@@ -10,8 +10,6 @@ import unicodedata
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.config import CONSOLE_HISTORY
-
 log = logging.getLogger(__name__)
 
 
@@ -54,11 +52,6 @@ def restore_terminal(stdin: TextIO, state: list[Any] | None) -> None:
         termios.tcsetattr(stdin.fileno(), termios.TCSADRAIN, state)
     except (ImportError, OSError, ValueError, io.UnsupportedOperation):
         pass
-
-
-def history_file(data_dir: Path) -> Path:
-    """Where the lines typed at `muse chat` are kept for ↑ (one file per data dir)."""
-    return data_dir / CONSOLE_HISTORY
 
 
 def load_history(path: Path) -> None:

@@ -194,9 +194,6 @@ class NoveltySettings(BaseModel):
     threshold: float | None = Field(default=None, gt=0, le=1)
 
 
-CONSOLE_HISTORY = "console_history"
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MUSE_",
@@ -239,7 +236,7 @@ class Settings(BaseSettings):
     @property
     def console_history(self) -> Path:
         """The lines typed at `muse chat`, kept for ↑ (adapters/console_terminal.py)."""
-        return self.data_dir / CONSOLE_HISTORY
+        return self.data_dir / "console_history"
 
     @classmethod
     def settings_customise_sources(

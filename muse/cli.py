@@ -150,9 +150,7 @@ async def _forget(core: Any, args: argparse.Namespace) -> int:
     counts = await core.memory.forget(person)
     if any(account.startswith("console ") for account in accounts):
         # What they typed at `muse chat` (kept for ↑) goes too, as a /forget there does.
-        from adapters.console_terminal import clear_history, history_file
-
-        clear_history(history_file(core.settings.data_dir), loaded=False)
+        core.settings.console_history.unlink(missing_ok=True)
     of = f" of {' and '.join(accounts)}" if len(accounts) > 1 else ""
     print(f"Deleted {counts.get('drafts', 0)} drafts and {counts.get('turns', 0)} messages{of}.")
     return 0
