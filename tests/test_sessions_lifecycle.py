@@ -11,7 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
-from bot.messages import Action
+from bot.messages import Action, Reply, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.session_kit import SEEDS, Group, idea_posts
@@ -196,3 +196,44 @@ async def test_a_start_cut_off_while_seeding_goes_on_after_the_restart_never_twi
     told = outbox.texts(group.key)[-1]
     assert "Session #1 · SLOW stream names — until 18:20 UTC, in its own thread" in told
     assert await core.memory.session(2) is None
+
+
+class HeldEdits(RecordingOutbox):
+    """A platform whose edits wait while `go` is clear (a group at its edit limit)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.editing, self.go = asyncio.Event(), asyncio.Event()
+        self.go.set()
+
+    async def edit(self, key: SessionKey, message_id: str, reply: Reply) -> bool:
+        self.editing.set()
+        await self.go.wait()
+        return await super().edit(key, message_id, reply)
+
+
+async def test_a_stop_while_vote_counts_are_being_edited_still_sends_them_all(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Muse was stopped while it was editing the last votes' counts onto their buttons:
+    the stop let that refresh be cut off halfway, and the ideas it had not reached kept
+    their old count for good (nothing refreshes them after a restart)."""
+    outbox = HeldEdits()
+    core = await Core.create(settings)
+    core.clock = clock
+    core.attach("demo", outbox)
+    await core.start()
+    group = Group(core, outbox)
+    thread = await open_session(group, model_of(core))
+    await group.press("ben", Action("vote", 1), thread=thread)
+    await group.press("cai", Action("vote", 2), thread=thread)
+    outbox.go.clear()
+    clock.advance(seconds=3)  # the counts are refreshed...
+    await outbox.editing.wait()  # ...and the platform holds the first edit
+    stopping = asyncio.create_task(core.shutting_down())
+    outbox.go.set()
+    await stopping
+    core.detach("demo")  # the adapters stop
+    await core.close()
+    assert outbox.idea_message(1).labels == ["👍 1", "🔀 Riff"]
+    assert outbox.idea_message(2).labels == ["👍 1", "🔀 Riff"]

@@ -39,6 +39,9 @@ class VoteEdits:
         self._task: asyncio.Task[None] | None = None
         # One session's edits never overlap: the closing edits always land last.
         self._locks = KeyedLocks()
+        # One flush at a time: a flush asked for at a stop waits for the one under way,
+        # whose edits would otherwise be cut off halfway by the stop.
+        self._flushing = asyncio.Lock()
 
     def touch(self, session_id: int, idea_id: int) -> None:
         self._pending[idea_id] = session_id
@@ -59,11 +62,13 @@ class VoteEdits:
         return len(self._pending)
 
     async def flush(self) -> None:
-        """Edit every message whose count changed since the last flush, now."""
-        pending, self._pending = self._pending, {}
-        for idea_id, session_id in pending.items():
-            async with self._locks.hold(str(session_id)):
-                await self._refresh(idea_id)
+        """Edit every message whose count changed since the last flush, now (after the
+        flush under way, if any, is done)."""
+        async with self._flushing:
+            pending, self._pending = self._pending, {}
+            for idea_id, session_id in pending.items():
+                async with self._locks.hold(str(session_id)):
+                    await self._refresh(idea_id)
 
     async def _refresh(self, idea_id: int) -> None:
         idea = await self.core.memory.idea(idea_id)
