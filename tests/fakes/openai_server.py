@@ -121,11 +121,19 @@ def filtered() -> Step:
     return Step("filtered")
 
 
+# Sockets bound by closed_port(), kept open until the test run ends.
+_HELD: list[socket.socket] = []
+
+
 def closed_port() -> int:
-    """A loopback port nothing listens on: connecting to it is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on: connecting to it is refused. The port stays
+    bound (never listening) for the rest of the run: a port merely freed again could be
+    taken meanwhile by any server on the machine (another test's fake, a parallel job),
+    and the "refused" connection would reach it instead."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _HELD.append(sock)
+    return int(sock.getsockname()[1])
 
 
 def unauthorized() -> Step:
