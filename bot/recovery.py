@@ -142,6 +142,8 @@ async def recover(core: Core) -> None:
         if pending:
             n = len(pending)
             log.warning("recovery: %d message(s) were left unanswered by the last stop", n)
+        # Each line's last recovered answer: the next one is delivered after it.
+        delivering: dict[str, asyncio.Task[None]] = {}
         for p in pending:
             # Started now, oldest first, so each takes its place in its conversation's
             # line before the line opens to what was sent since (Core.open_lines).
@@ -150,7 +152,9 @@ async def recover(core: Core) -> None:
             except Exception:
                 log.exception("recovery: could not start on inbox entry %s", p.id)
                 continue
-            core.track(_recover_one(core, p, answer))
+            line = line_of(p.key, p.sender_id, p.is_group)
+            after = delivering.get(line)
+            delivering[line] = core.track(_recover_one(core, p, answer, after))
     finally:
         core.open_lines()
 
@@ -170,8 +174,16 @@ def _answer_again(core: Core, p: Pending) -> tuple[Incoming, Reply | None, Async
 
 
 async def _recover_one(
-    core: Core, p: Pending, answer: tuple[Incoming, Reply | None, AsyncIterator[Outgoing]]
+    core: Core,
+    p: Pending,
+    answer: tuple[Incoming, Reply | None, AsyncIterator[Outgoing]],
+    after: asyncio.Task[None] | None = None,
 ) -> None:
+    """Answer `p` again, delivered once `after` (the answer before it in its line) is:
+    the answers are worked out in line order, but a platform slow to take one must not
+    let the next, ready meanwhile, arrive before it."""
+    if after is not None:
+        await asyncio.wait([after])
     try:
         await _replay(core, p, *answer)
         await core.memory.inbox_done(p.id)
