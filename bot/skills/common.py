@@ -29,8 +29,7 @@ from bot.words import STOPWORDS, stem, words
 
 ITEM_RE = re.compile(r"^\s*(?:(\d{1,2})[.)]|[-*•])\s+(.*\S)\s*$")
 DRAFT_REF_RE = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.S)
-# "… for linkedin" (or "… para linkedin": a Spanish request got Instagram drafts
-# labelled "(para linkedin)" before FOR_WORDS had more than English).
+# "… for linkedin", "… para linkedin" (FOR_WORDS: the words before a platform's name).
 FOR_PLATFORM_RE = re.compile(
     rf"(?:^|[\s,;]){FOR_WORDS}\s+([A-Za-z][A-Za-z ]{{0,12}}?)\s*[.!]?\s*$", re.I
 )
