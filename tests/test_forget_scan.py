@@ -280,6 +280,13 @@ async def test_after_forget_nothing_of_the_creator_is_left_and_others_are_untouc
     assert others(after, scene.ola) == others(before, scene.ola)
 
 
+def zeb_in_a_group(core: Core) -> Group:
+    """Zeb, in a Discord server channel Muse answers in."""
+    box = RecordingOutbox("discord")
+    core.attach("discord", box)
+    return Group(core, box, chat="g1", names={"2001": f"Zed {ZEB}"})
+
+
 async def test_a_vector_computed_while_the_creator_was_forgotten_is_not_kept(
     server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -288,9 +295,7 @@ async def test_a_vector_computed_while_the_creator_was_forgotten_is_not_kept(
     monkeypatch.setenv("MUSE_EMBEDDINGS__PROVIDER", "openai")
     core = await Core.create(load_settings())
     try:
-        box = RecordingOutbox("discord")
-        core.attach("discord", box)
-        group = Group(core, box, chat="g1", names={"2001": f"Zed {ZEB}"})
+        group = zeb_in_a_group(core)
         server.hold()
         posting = asyncio.create_task(group.say("2001", f"/posted {ZEB} launch day"))
         await server.wait_for_requests(1, embeddings=True)
@@ -319,9 +324,7 @@ async def test_what_an_answer_stores_after_its_asker_was_forgotten_is_not_kept(
     are his, and must not stay behind under a user that no longer exists."""
     core = await Core.create(load_settings())
     try:
-        box = RecordingOutbox("discord")
-        core.attach("discord", box)
-        group = Group(core, box, chat="g1", names={"2001": f"Zed {ZEB}"})
+        group = zeb_in_a_group(core)
         server.hold()
         asking = asyncio.create_task(group.say("2001", f"/caption a {ZEB} team photo"))
         await server.wait_for_requests(1)

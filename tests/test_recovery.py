@@ -95,12 +95,20 @@ async def cut_off(settings: Settings, *msgs: Incoming, after_first_reply: bool =
         await core.close()
 
 
-async def next_start(settings: Settings, *platforms: str, **outbox: Any) -> RecordingOutbox:
-    """Start again with these platforms running; what the core posted by itself."""
+async def restarting(
+    settings: Settings, *platforms: str, **outbox: Any
+) -> tuple[Core, RecordingOutbox]:
+    """The next run, its platforms attached (receiving), its core not started yet."""
     core = await Core.create(settings)
     box = RecordingOutbox(**outbox)
     for platform in platforms or ("telegram",):
         core.attach(platform, box)
+    return core, box
+
+
+async def next_start(settings: Settings, *platforms: str, **outbox: Any) -> RecordingOutbox:
+    """Start again with these platforms running; what the core posted by itself."""
+    core, box = await restarting(settings, *platforms, **outbox)
     await core.start()
     await core.close()  # waits for the recovery to finish
     return box
@@ -210,9 +218,7 @@ async def test_a_message_delivered_again_after_the_restart_is_answered_once(
     # The platform hands the same message over again (not confirmed before the kill),
     # before the recovery gets to it...
     await cut_off(settings, telegram("SLOW first"))
-    core = await Core.create(settings)
-    box = RecordingOutbox()
-    core.attach("telegram", box)
+    core, box = await restarting(settings)
     # (handed over while `muse run` starts: it waits for the recovery to look first)
     answering = asyncio.create_task(core.respond(telegram("SLOW first")))
     await core.start()
@@ -223,9 +229,7 @@ async def test_a_message_delivered_again_after_the_restart_is_answered_once(
 
     # ...or after the recovery has started answering it.
     await cut_off(settings, telegram("SLOW second", mid="502"))
-    core = await Core.create(settings)
-    box = RecordingOutbox()
-    core.attach("telegram", box)
+    core, box = await restarting(settings)
     await core.start()
     live = await core.respond(telegram("SLOW second", mid="502"))
     await core.close()
@@ -241,9 +245,7 @@ async def test_a_message_half_answered_and_delivered_again_gets_one_line(
     """Part of its answer was out when Muse stopped, and Telegram handed the message over
     again: Alice got "Please send it again" and then the whole answer as well."""
     await cut_off(settings, telegram("SLOW first"), after_first_reply=True)
-    core = await Core.create(settings)
-    box = RecordingOutbox()
-    core.attach("telegram", box)
+    core, box = await restarting(settings)
     answering = asyncio.create_task(core.respond(telegram("SLOW first")))
     await core.start()
     live = await answering

@@ -31,3 +31,16 @@ async def adapter(core: Core, fake: FakeDiscord) -> AsyncIterator[DiscordAdapter
     yield bot
     await bot.stop()
     assert not fake.unhandled, fake.unhandled
+
+
+@pytest.fixture
+async def muse(core: Core, fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
+    """Muse running as `muse run discord` starts it (core.start() after the adapter)."""
+    from tests.discord.test_sessions import run_muse
+    from tests.fakes.clock import FakeClock
+
+    bot = await run_muse(core, FakeClock())
+    yield bot
+    await bot.stop()
+    core.detach("discord")
+    assert not fake.unhandled, fake.unhandled

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from adapters.discord import DiscordAdapter
-from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from tests.discord.fake_discord import FakeDiscord
-from tests.discord.test_sessions import run_muse
-from tests.fakes.clock import FakeClock
 from tests.session_kit import SEEDS
-
-
-@pytest.fixture
-async def muse(core: Core, fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
-    bot = await run_muse(core, FakeClock())
-    yield bot
-    await bot.stop()
-    core.detach("discord")
-    assert not fake.unhandled, fake.unhandled
 
 
 async def test_counts_in_arabic_indic_digits_are_numbers_in_options_too(

@@ -5,26 +5,11 @@ empty thread, or a session nobody can see that blocks the channel."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from adapters.discord import DiscordAdapter
-from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from tests.discord.fake_discord import FakeDiscord
-from tests.discord.test_sessions import done, ideas, run_muse, start_session
-from tests.fakes.clock import FakeClock
+from tests.discord.test_sessions import done, ideas, start_session
 from tests.session_kit import SEEDS
-
-
-@pytest.fixture
-async def muse(core: Core, fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
-    bot = await run_muse(core, FakeClock())
-    yield bot
-    await bot.stop()
-    core.detach("discord")
-    assert not fake.unhandled, fake.unhandled
 
 
 async def test_without_send_messages_in_threads_it_runs_in_the_channel(
