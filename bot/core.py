@@ -258,14 +258,19 @@ class Core:
         if isinstance(replay, Reply):
             box.put(replay)  # in its place in line, instead of doing it again
             return
-        # Handed over again after a restart, it was admitted (and counted) the first
-        # time: answering it now must not cost a second of today's requests.
+        # Handed over again after a restart: counted the first time (if it got that far),
+        # so answering it now must not cost a second of today's requests.
         again = entry is not None and await entry.again()
-        async for out in self._admitted(msg, entry, replay=replay or again):
+        async for out in self._admitted(msg, entry, replay=bool(replay), again=again):
             box.put(out)
 
     async def _admitted(
-        self, msg: Incoming, entry: InboxEntry | None = None, *, replay: bool = False
+        self,
+        msg: Incoming,
+        entry: InboxEntry | None = None,
+        *,
+        replay: bool = False,
+        again: bool = False,
     ) -> AsyncIterator[Outgoing]:
         """Access, rate and quota (one place, every platform), then the answer. A replay
         was admitted when it arrived: it is not counted again."""
@@ -289,7 +294,11 @@ class Core:
             if replay:  # admitted (maybe counted) when it came: a failure gives that back
                 verdict = Verdict(True, counted=await entry.counted_before() if entry else "")
             else:
-                verdict = await self.policy.admit(msg, command, free=free)
+                # Handed over again: access and rate are checked as ever (it may never have
+                # been admitted, or its sender been removed since), the quota not again.
+                verdict = await self.policy.admit(msg, command, free=free or again)
+                if again and verdict.allowed and entry is not None:
+                    verdict = Verdict(True, counted=await entry.counted_before())
         except Exception:
             log.exception("admission failed for %s", msg.session)
             verdict = None

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.config import Settings
 from bot.context import Context
 from bot.core import Core
 from bot.errors import LLMUnavailable
@@ -150,3 +151,24 @@ async def test_a_refused_request_adds_nothing_to_the_days_count(
     assert "try again in a minute" in (await in_group).text
     again = await ask(core, "a question", chat="111", **alice)
     assert not again.is_error, again.text
+
+
+async def test_a_message_handed_over_again_after_a_restart_still_needs_access(
+    settings: Settings,
+) -> None:
+    """A message Telegram hands over again after a crash skipped every check: the owner
+    had removed its sender from the allowed users before restarting, and it was answered
+    anyway. Access is checked again (the quota is not counted twice: test_recovery)."""
+    from tests.test_recovery import RecordingOutbox, cut_off, telegram
+
+    await cut_off(settings, telegram("SLOW first"))
+    settings.telegram.allowed_users = ["222"]  # 111 is no longer allowed
+    core = await Core.create(settings)
+    core.attach("telegram", RecordingOutbox())
+    answering = asyncio.create_task(core.respond(telegram("SLOW first")))  # handed again
+    await core.start()
+    try:
+        (refused,) = await answering
+    finally:
+        await core.close()
+    assert refused.is_error and "this Muse is private" in refused.text
