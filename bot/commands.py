@@ -89,6 +89,12 @@ class Registry:
         return "\n".join(lines)
 
 
+def did_you_mean(word: str, names: Iterable[str], command: str) -> str:
+    """ "Did you mean /series new? " for a mistyped subcommand of `command`, else ""."""
+    guess = closest(word, names)
+    return f"Did you mean {command} {guess}? " if guess else ""
+
+
 def closest(word: str, names: Iterable[str]) -> str | None:
     """The one of `names` a typo of it most likely meant, if any is close: "I don't know
     /captoin" alone left the person to find /caption in the whole /help list."""

@@ -308,8 +308,8 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        if verdict.counted and entry is not None and not replay:  # for a restart to give back
-            await entry.mark_counted(verdict.counted)
+        if verdict.counted and entry is not None and not (replay or again):
+            await entry.mark_counted(verdict.counted)  # for a restart to give back
         async for out in self._guarded(msg, idea_for, refund=verdict.counted, entry=entry):
             yield out
 
@@ -346,7 +346,7 @@ class Core:
         entry: InboxEntry | None = None,
     ) -> AsyncIterator[Outgoing]:
         try:
-            async for out in self._route(msg, idea_for):
+            async for out in routing.route(self, msg, idea_for):
                 yield out
         except MuseError as exc:
             # A typo, or a model that failed, costs none of today's quota: the person got
@@ -383,8 +383,3 @@ class Core:
 
     async def _context(self, msg: Incoming, args: str) -> Context:
         return await routing.context_for(self, msg, args)
-
-    def _route(
-        self, msg: Incoming, idea_for: tuple[SessionRecord, str] | None = None
-    ) -> AsyncIterator[Outgoing]:
-        return routing.route(self, msg, idea_for)

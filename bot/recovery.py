@@ -69,8 +69,8 @@ class InboxEntry:
         return cls(memory, recorded)
 
     async def again(self) -> bool:
-        """An earlier run had this message (handed over again after a restart): it was
-        admitted, and counted against the quota, when it first came."""
+        """An earlier run had this message (handed over again after a restart): its
+        quota count, if any, was taken then (see counted_before)."""
         received = await self._received()
         return received is not None and received.again
 

@@ -30,7 +30,8 @@ DUPLICATE = 0
 
 class Received(NamedTuple):
     """A message recorded: its row, and whether an earlier run had it already (the
-    platform handed it over again after a restart: it was admitted, and counted, then)."""
+    platform handed it over again after a restart), and if so the day that run counted
+    it against the quota, if it got that far."""
 
     id: int
     again: bool = False

@@ -235,7 +235,7 @@ async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
     # The button carries the minute it was offered: pressed much later (when there may
     # be new drafts to lose), it asks again instead of deleting.
     asked = Action("forget", minute_of(ctx))
-    linked = await linked_apps(ctx)
+    linked = on_apps(await ctx.memory.identities(ctx.person))
     keep = " (to keep one, /unlink it first there)" if linked else ""
     yield Reply(
         "This deletes your style, your conversation history, all your drafts and your ideas "
@@ -246,10 +246,9 @@ async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
     )
 
 
-async def linked_apps(ctx: Context) -> str:
+def on_apps(identities: Sequence[Identity]) -> str:
     """The apps a linked person's /forget covers (' on Discord and Telegram'), else '': it
     deletes every linked account's data, which someone clearing one app must be told."""
-    identities = await ctx.memory.identities(ctx.person)
     return f" on {where(identities)}" if len(identities) > 1 else ""
 
 
@@ -279,9 +278,9 @@ async def erase(ctx: Context) -> Reply:
     # they store is deleted too (at most FORGET_WAIT_S: a stuck model can't hold it up).
     await ctx.core.at_work.settle(await ctx.identities(), FORGET_WAIT_S)
     styled = not (await ctx.memory.profile(ctx.person)).is_empty
-    linked = await linked_apps(ctx)
-    traces = await ctx.memory.traces_in_open_sessions(ctx.person)
     identities = await ctx.memory.identities(ctx.person)  # every linked account's
+    linked = on_apps(identities)
+    traces = await ctx.memory.traces_in_open_sessions(ctx.person)
     for identity in identities:
         ctx.core.last_image.forget(identity.platform, identity.external_id)
     counts = await ctx.memory.forget(ctx.person)

@@ -39,13 +39,13 @@ def same_words(a: str, b: str) -> bool:
     return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
 
 
-def other_network(
-    ctx: Context, text: str, platform: Platform | None
-) -> tuple[str, Platform | None]:
-    """ "/remix #2 for facebook" was an X remix labelled "(for facebook)", and "/remix
-    <post> for facebook" a remix of the words "for facebook" too. As for a caption, a
-    network Muse has no rules for is named as such and the remix goes to the creator's
-    default platform (told so); the words are the text without it."""
+def platform_named(ctx: Context, text: str) -> tuple[str, Platform | None]:
+    """The platform the text names at its end (noted_platform), if any. "/remix #2 for
+    facebook" was an X remix labelled "(for facebook)", and "/remix <post> for facebook"
+    a remix of the words "for facebook" too: as for a caption, a network Muse has no
+    rules for is named as such and the remix goes to the creator's default platform
+    (told so); the words are the text without it."""
+    text, platform = noted_platform(ctx, text)
     if platform is not None:
         return text, platform
     kept, default = resolve_platform(ctx, text)
@@ -75,7 +75,7 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
         # labelled the draft "(: make it shorter)").
         source, parent_id, rest = draft.text, draft.id, ref.group(2).strip(" \t\n:,;-–—")
         default = PLATFORMS.get(draft.platform)
-        rest, platform = other_network(ctx, *noted_platform(ctx, rest))
+        rest, platform = platform_named(ctx, rest)
         platform = platform or default
     elif ctx.msg.reply_to_text and ctx.msg.reply_to_text.strip():
         # "/remix make it punchier for linkedin" as a reply: the replied message is the
@@ -88,14 +88,14 @@ async def remix(ctx: Context) -> AsyncIterator[Outgoing]:
             options = " · ".join(f"/remix #{d.id} {asked}".rstrip() for d in found)
             yield Reply(f"Which one should I remix? {options}")
             return
-        rest, platform = other_network(ctx, *noted_platform(ctx, text))
+        rest, platform = platform_named(ctx, text)
         if found:
             source, parent_id = found[0].text, found[0].id
             platform = platform or PLATFORMS.get(found[0].platform)
         else:
             source = ctx.msg.reply_to_text.strip()
     else:
-        source, platform = other_network(ctx, *noted_platform(ctx, text))
+        source, platform = platform_named(ctx, text)
         rest = ""
     option = ctx.option("platform")
     if option:

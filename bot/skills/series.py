@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Sequence
 
-from bot.commands import Param, Sub, closest, command
+from bot.commands import Param, Sub, command, did_you_mean
 from bot.context import Context
 from bot.errors import BadInput, NotFound
 from bot.memory.records import DraftRecord
@@ -201,8 +201,7 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
             "New drafts no longer follow it (/series use to reopen it)."
         )
     else:
-        guess = closest(sub, ("new", "list", "use", "end"))
-        meant = f"Did you mean /series {guess}? " if guess else ""
+        meant = did_you_mean(sub, ("new", "list", "use", "end"), "/series")
         raise BadInput(f"I don't know /series {sub}. {meant}{SERIES_HELP}")
 
 

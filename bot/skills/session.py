@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.commands import Param, Sub, closest, command
+from bot.commands import Param, Sub, command, did_you_mean
 from bot.context import Context
 from bot.errors import BadInput, NotFound
 from bot.memory.session_records import SessionRecord
@@ -119,8 +119,7 @@ async def session_command(ctx: Context) -> AsyncIterator[Outgoing]:
     sub, rest = sub.lower(), rest.strip()
     handlers = {"start": start, "shortlist": shortlist, "end": end, "list": listing, "show": show}
     if sub not in handlers:
-        guess = closest(sub, handlers)
-        meant = f"Did you mean /session {guess}? " if guess else ""
+        meant = did_you_mean(sub, handlers, "/session")
         lead = f"I don't know /session {sub}. {meant}" if sub else ""
         usage = "\n".join(f"{s.usage} — {s.summary}" for s in SUBS)
         if sub:
