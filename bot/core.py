@@ -26,7 +26,7 @@ from bot.memory import Memory
 from bot.memory.session_records import SessionRecord
 from bot.messages import Incoming, Outgoing, Reply, SessionKey
 from bot.novelty import Novelty
-from bot.ordering import AtWork, Gates, KeyedLocks, identity, line_of
+from bot.ordering import AtWork, Gates, KeyedLocks, Place, identity, line_of
 from bot.outbox import NoOutbox, Outbox
 from bot.policy import Policy, Verdict
 from bot.recovery import InboxEntry, keep_lines
@@ -187,7 +187,8 @@ class Core:
         message's inbox row, if the adapter recorded it already (receive())."""
         entry = entry or self.receive(msg)
         box = Mailbox()
-        work = self.track(self._produce(msg, box, entry))
+        place = entry.claim_place() if entry is not None else None
+        work = self.track(self._produce(msg, box, entry, place=place))
         delivered = False
         try:
             async for out in box:
@@ -212,11 +213,13 @@ class Core:
         """Record the message in the inbox now, before any work, unless there is nothing
         to come back to later (chatter Muse wasn't asked about, an inline query). An
         adapter that makes a message wait in a line of its own records it first, then
-        hands the entry to handle()."""
+        hands the entry to handle(). The request's place among its person's requests
+        is taken now too, so /forget waits for one still in an adapter's line."""
         if not msg.addressed or msg.message_id is None:
             return None
         recording = asyncio.ensure_future(self.memory.inbox_receive(msg, self.run_id))
-        return InboxEntry(self.memory, recording)
+        place = self.at_work.arrive(identity(msg.session.platform, msg.user_id))
+        return InboxEntry(self.memory, recording, place)
 
     async def _produce(
         self,
@@ -225,20 +228,22 @@ class Core:
         entry: InboxEntry | None = None,
         *,
         replay: bool | Reply = False,
+        place: Place | None = None,
     ) -> None:
         CURRENT_MAILBOX.set(box)  # this task's own context: status lines go to this answer
         try:
             who = identity(msg.session.platform, msg.user_id)
             if msg.action is not None and msg.action.verb in UNORDERED_ACTIONS:
-                with self.at_work.arrived(who):
+                with self.at_work.arrived(who, place):
                     await self._answer_into(box, msg, entry, replay)
                 return
             line = line_of(msg.session, msg.user_id, msg.is_group)
             if not replay:  # after what an earlier run left unanswered here
                 await self.gates.wait(line)
-            # The place in line (and among the person's requests, for /forget) is taken
-            # before the first await (past an open gate, no await either): arrival order.
-            with self.at_work.arrived(who):
+            # The place in line (and among the person's requests, for /forget, unless
+            # taken on arrival) is taken before the first await (past an open gate, no
+            # await either): arrival order.
+            with self.at_work.arrived(who, place):
                 async with self._order.hold(line):
                     self._active[str(msg.session)] += 1
                     try:

@@ -38,34 +38,45 @@ class KeyedLocks:
 
 
 class AtWork:
-    """Requests per identity (platform:user id), from their place in line to their end,
+    """Requests per identity (platform:user id), from their arrival to their end,
     numbered in that order, so /forget and /link can let those that came before them,
     in all the person's chats and linked apps, finish first — also one still waiting in
-    line behind a slow answer elsewhere, which used to start after the delete and store
-    its turn and drafts under a brand-new person. What they store is then deleted (or
-    joined) with the rest. Later requests are not waited for: some wait in line behind
-    the caller."""
+    line behind a slow answer elsewhere (the core's line, or an adapter's own, which
+    comes first: Core.receive takes the place), which used to start after the delete
+    and store its turn and drafts under a brand-new person. What they store is then
+    deleted (or joined) with the rest. Later requests are not waited for: some wait in
+    line behind the caller."""
 
     def __init__(self) -> None:
         self._next = itertools.count(1)
         self._open: dict[str, set[int]] = {}
         self._changed: set[asyncio.Event] = set()
 
+    def arrive(self, who: str) -> Place:
+        """A request of `who` takes its number, to keep until it leaves."""
+        place = Place(self, who, next(self._next))
+        self._open.setdefault(who, set()).add(place.number)
+        return place
+
+    def release(self, place: Place) -> None:
+        """Through Place.leave, once."""
+        left = self._open.get(place.who, set())
+        left.discard(place.number)
+        if not left:
+            self._open.pop(place.who, None)
+        for changed in self._changed:
+            changed.set()
+
     @contextmanager
-    def arrived(self, who: str) -> Iterator[None]:
-        """A request of `who` takes its number (the current task's, for settle)."""
-        ticket = next(self._next)
-        TICKET.set(ticket)
-        self._open.setdefault(who, set()).add(ticket)
+    def arrived(self, who: str, place: Place | None = None) -> Iterator[None]:
+        """The current task answers a request of `who` (in its `place`, if it took one on
+        arrival): its number is the task's, for settle, until the answer ends."""
+        place = place or self.arrive(who)
+        TICKET.set(place.number)
         try:
             yield
         finally:
-            left = self._open[who]
-            left.discard(ticket)
-            if not left:
-                del self._open[who]
-            for changed in self._changed:
-                changed.set()
+            place.leave()
 
     async def settle(self, who: Iterable[str], timeout_s: float) -> None:
         """Wait (at most `timeout_s`) until the requests of these identities that came
@@ -82,6 +93,20 @@ class AtWork:
             pass
         finally:
             self._changed.discard(changed)
+
+
+class Place:
+    """One request's number among its person's requests, held from its arrival until it
+    leaves: its answer ended, or it was never handed to the core (leaving twice is one)."""
+
+    def __init__(self, at_work: AtWork, who: str, number: int) -> None:
+        self._at_work, self.who, self.number = at_work, who, number
+        self._left = False
+
+    def leave(self) -> None:
+        if not self._left:
+            self._left = True
+            self._at_work.release(self)
 
 
 # The number of the request the current task answers (outside one: after all of them).

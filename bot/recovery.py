@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.memory.inbox import DUPLICATE, NEW, Pending, Received
 from bot.messages import Action, Incoming, Outgoing, Reply
-from bot.ordering import line_of
+from bot.ordering import Place, line_of
 from bot.outbox import NoOutbox
 
 if TYPE_CHECKING:
@@ -44,11 +44,20 @@ class InboxEntry:
     """One message's inbox row, seen from the answer in progress. It never raises: a
     failing inbox must not keep anyone from their answer (the failure is logged)."""
 
-    def __init__(self, memory: Memory, recording: asyncio.Future[Received]) -> None:
+    def __init__(
+        self, memory: Memory, recording: asyncio.Future[Received], place: Place | None = None
+    ) -> None:
         self.memory = memory
         self._recording = recording
         self.delivering = False
+        # The request's place among its person's (for /forget), taken on arrival: the
+        # answer keeps it to its end (claim_place), else done() gives it up.
+        self._place = place
         recording.add_done_callback(_log_failure)
+
+    def claim_place(self) -> Place | None:
+        place, self._place = self._place, None
+        return place
 
     async def _received(self) -> Received | None:
         try:
@@ -104,6 +113,8 @@ class InboxEntry:
                 log.warning("inbox: could not mark entry %s", entry, exc_info=True)
 
     async def done(self) -> None:
+        if self._place is not None:  # never handed to the core: no answer will end it
+            self._place.leave()
         entry = await self._id()
         if entry:
             try:
