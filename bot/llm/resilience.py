@@ -8,7 +8,8 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -96,33 +97,37 @@ def unreadable(exc: BaseException) -> UnreadableAnswer | None:
     return None
 
 
+@contextmanager
+def _reading() -> Iterator[None]:
+    """An unreadable answer (see unreadable) surfaces as UnreadableAnswer."""
+    try:
+        yield
+    except (openai.APIError, ValueError) as exc:
+        raise (unreadable(exc) or exc) from exc
+
+
 class Readable(RunnableBinding):  # type: ignore[type-arg]
     """A server's model (`model.bind(...)`), its unreadable answers raised as
-    UnreadableAnswer: malformed, so retried and then handed to the fallback."""
+    UnreadableAnswer: malformed, so retried and then handed to the fallback. LangChain
+    reaches a bound model through each of these three, so each reads the same way."""
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        try:
+        with _reading():
             return await super().ainvoke(input, config, **kwargs)
-        except (openai.APIError, ValueError) as exc:
-            raise (unreadable(exc) or exc) from exc
 
     async def atransform(
         self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        try:
+        with _reading():
             async for item in super().atransform(input, config, **kwargs):
                 yield item
-        except (openai.APIError, ValueError) as exc:
-            raise (unreadable(exc) or exc) from exc
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        try:
+        with _reading():
             async for item in super().astream(input, config, **kwargs):
                 yield item
-        except (openai.APIError, ValueError) as exc:
-            raise (unreadable(exc) or exc) from exc
 
 
 # How servers word a request longer than the model's context window (OpenAI and vLLM:
