@@ -142,3 +142,39 @@ def code_lines(parts: list[str]) -> list[str]:
             elif inside:
                 lines.append(line.rstrip())
     return lines
+
+
+@dataclass
+class HeldForForget:
+    writing: asyncio.Event  # an answer is being written, held until /forget waits
+    queued: asyncio.Event  # the request whose text starts with the prefix reached the core
+    go_on: asyncio.Event  # set by /forget's wait for earlier requests: answers go on
+
+
+def held_until_forget_waits(core: Core, monkeypatch: Any, queued: str = "") -> HeldForForget:
+    """Every answer waits before its first words until a /forget starts waiting for the
+    person's earlier requests (AtWork.settle), so requests can queue behind it. With
+    `queued`, `.queued` is set once a message starting with it is received by the core
+    (Core.receive: an adapter takes its place in its own line right after, no await)."""
+    held = HeldForForget(asyncio.Event(), asyncio.Event(), asyncio.Event())
+
+    async def slow() -> None:
+        held.writing.set()
+        await held.go_on.wait()
+
+    slow_answers(core.llm, monkeypatch, before=slow)
+    receive, settle = core.receive, core.at_work.settle
+
+    def receiving(msg: Incoming) -> Any:
+        entry = receive(msg)
+        if queued and msg.text.startswith(queued):
+            held.queued.set()
+        return entry
+
+    async def settling(*args: Any, **kwargs: Any) -> None:
+        held.go_on.set()  # /forget is waiting now: the answer in progress can finish
+        await settle(*args, **kwargs)
+
+    monkeypatch.setattr(core, "receive", receiving)
+    monkeypatch.setattr(core.at_work, "settle", settling)
+    return held

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.core import Core
-from tests.helpers import ask, message, slow_answers
+from tests.helpers import ask, held_until_forget_waits, message
 
 
 async def test_forget_waits_for_a_request_still_queued_in_another_chat(
@@ -19,29 +19,16 @@ async def test_forget_waits_for_a_request_still_queued_in_another_chat(
     line behind it when she sends /forget confirm in private. The brainstorm ran after
     the delete: its drafts and turn were stored under a brand-new Ann, who was back in
     the database. Now /forget lets it finish first and deletes it with the rest."""
-    writing, go_on = asyncio.Event(), asyncio.Event()
-
-    async def slow() -> None:
-        writing.set()
-        await go_on.wait()
-
-    slow_answers(core.llm, monkeypatch, before=slow)
+    held = held_until_forget_waits(core, monkeypatch)
 
     def team(text: str) -> Any:
         return message(text, user="ann", chat="team", group=True)
 
     caption = asyncio.create_task(core.respond(team("/caption our launch party")))
-    await writing.wait()
+    await held.writing.wait()
     queued = asyncio.create_task(core.respond(team("/brainstorm launch party games 3")))
-    settle = core.at_work.settle
-
-    async def settling(*args: Any, **kwargs: Any) -> None:
-        go_on.set()  # /forget is waiting now: the caption can finish
-        await settle(*args, **kwargs)
-
-    monkeypatch.setattr(core.at_work, "settle", settling)
     forget = asyncio.create_task(ask(core, "/forget confirm", user="ann", chat="ann"))
-    forget.add_done_callback(lambda _: go_on.set())  # had it not waited, never hang
+    forget.add_done_callback(lambda _: held.go_on.set())  # had it not waited, never hang
     assert "#1" in (await caption)[-1].text
     brainstorm = (await queued)[-1]
     assert not brainstorm.is_error, brainstorm.text

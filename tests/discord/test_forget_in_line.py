@@ -5,19 +5,14 @@ Muse no longer knows."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
 
 from adapters.discord import DiscordAdapter
 from bot.core import Core
-from bot.messages import Incoming
-from bot.recovery import InboxEntry
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.test_arrival_order import finished
 from tests.discord.test_interactions import buttons
-from tests.helpers import slow_answers
+from tests.helpers import held_until_forget_waits
 
 
 async def test_forget_waits_for_a_slash_command_queued_in_the_adapters_line(
@@ -26,33 +21,11 @@ async def test_forget_waits_for_a_slash_command_queued_in_the_adapters_line(
     """alice's /caption is being written in the server's channel and her /brainstorm
     waits in the adapter's line behind it when she confirms /forget in a DM. The
     brainstorm ran after the delete, under a brand-new alice."""
-    writing, go_on, queued = asyncio.Event(), asyncio.Event(), asyncio.Event()
-
-    async def slow() -> None:
-        writing.set()
-        await go_on.wait()
-
-    slow_answers(core.llm, monkeypatch, before=slow)
-    receive = core.receive
-
-    def spy(msg: Incoming) -> InboxEntry | None:
-        entry = receive(msg)
-        if msg.text.startswith("/brainstorm"):
-            queued.set()  # the adapter takes its place in line right after, no await
-        return entry
-
-    monkeypatch.setattr(core, "receive", spy)
-    settle = core.at_work.settle
-
-    async def settling(*args: Any, **kwargs: Any) -> None:
-        go_on.set()  # /forget is waiting now: the caption can finish
-        await settle(*args, **kwargs)
-
-    monkeypatch.setattr(core.at_work, "settle", settling)
+    held = held_until_forget_waits(core, monkeypatch, queued="/brainstorm")
     caption = await fake.send_slash("caption", {"description": "our launch party"})
-    await writing.wait()
+    await held.writing.wait()
     brainstorm = await fake.send_slash("brainstorm", {"topic": "launch party games"})
-    await queued.wait()
+    await held.queued.wait()
     forget = await fake.send_slash("forget", dm=True)
     await fake.wait_for(lambda: finished(forget, "Sure?"))
     assert forget.original is not None

@@ -5,14 +5,9 @@ never stored afterwards under a person Muse no longer knows."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
 
-from bot.messages import Incoming
-from bot.recovery import InboxEntry
-from tests.helpers import slow_answers
+from tests.helpers import held_until_forget_waits
 from tests.telegram.conftest import Harness, final
 
 GROUP = -100500
@@ -26,35 +21,13 @@ async def test_forget_waits_for_a_request_queued_in_the_adapters_line(
     adapter's line behind it when she sends /forget confirm in private. The brainstorm
     ran after the delete and stored its drafts and turn under a brand-new Ann."""
     fake, core = tg.fake, tg.core
-    writing, go_on, queued = asyncio.Event(), asyncio.Event(), asyncio.Event()
-
-    async def slow() -> None:
-        writing.set()
-        await go_on.wait()
-
-    slow_answers(core.llm, monkeypatch, before=slow)
-    receive = core.receive
-
-    def spy(msg: Incoming) -> InboxEntry | None:
-        entry = receive(msg)
-        if msg.text.startswith("/brainstorm"):
-            queued.set()  # the adapter takes its place in line right after, no await
-        return entry
-
-    monkeypatch.setattr(core, "receive", spy)
-    settle = core.at_work.settle
-
-    async def settling(*args: Any, **kwargs: Any) -> None:
-        go_on.set()  # /forget is waiting now: the caption can finish
-        await settle(*args, **kwargs)
-
-    monkeypatch.setattr(core.at_work, "settle", settling)
+    held = held_until_forget_waits(core, monkeypatch, queued="/brainstorm")
     ann = fake.user(ANN, "ann", "Ann")
     group = fake.group(GROUP)
     await fake.push_message("/caption@muse_test_bot our launch party", chat=group, user=ann)
-    await writing.wait()
+    await held.writing.wait()
     await fake.push_message("/brainstorm@muse_test_bot launch party games 3", chat=group, user=ann)
-    await queued.wait()
+    await held.queued.wait()
     await fake.push_message("/forget confirm", user=ann)
 
     done = await final(fake, ANN, "Done — I deleted")
