@@ -8,7 +8,7 @@ import asyncio
 import logging
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from typing import Any
 
 from bot import routing
@@ -95,10 +95,11 @@ class Core:
         await keep_lines(core)
         return core
 
-    def open_lines(self) -> None:
+    def open_lines(self, posted: Mapping[str, asyncio.Future[None]] | None = None) -> None:
         """The recovered messages have their places in line (bot/recovery.py): each kept
-        conversation opens to what waited at its gate once they are answered."""
-        for opening in self.gates.opening(self._order):
+        conversation opens to what waited at its gate once they are answered and, per
+        line, `posted` (the delivery of its last recovered answer) is done."""
+        for opening in self.gates.opening(self._order, posted):
             self.track(opening)
 
     async def start(self) -> None:
