@@ -8,7 +8,7 @@ import asyncio
 import logging
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from typing import Any
 
 from bot import routing
@@ -95,10 +95,11 @@ class Core:
         await keep_lines(core)
         return core
 
-    def open_lines(self) -> None:
+    def open_lines(self, posted: Mapping[str, asyncio.Future[None]] | None = None) -> None:
         """The recovered messages have their places in line (bot/recovery.py): each kept
-        conversation opens to what waited at its gate once they are answered."""
-        for opening in self.gates.opening(self._order):
+        conversation opens to what waited at its gate once they are answered and, per
+        line, `posted` (the delivery of its last recovered answer) is done."""
+        for opening in self.gates.opening(self._order, posted):
             self.track(opening)
 
     async def start(self) -> None:
@@ -277,8 +278,8 @@ class Core:
         replay: bool = False,
         again: bool = False,
     ) -> AsyncIterator[Outgoing]:
-        """Access, rate and quota (one place, every platform), then the answer. A replay
-        was admitted when it arrived: it is not counted again."""
+        """Access, rate and quota (one place, every platform), then the answer. A message
+        an earlier run counted is not counted again; one it never admitted is now."""
         match = COMMAND_RE.match(msg.text.lstrip())
         command = match.group(1).lower() if match and msg.action is None else None
         try:
@@ -295,15 +296,19 @@ class Core:
             or command in FREE_COMMANDS
             or (msg.action is not None and msg.action.verb in FREE_ACTIONS)
         )
+        # Had by an earlier run: the day it counted this message, if it got that far.
+        before = await entry.counted_before() if entry and (replay or again) else ""
         try:
-            if replay:  # admitted (maybe counted) when it came: a failure gives that back
-                verdict = Verdict(True, counted=await entry.counted_before() if entry else "")
+            if replay and before:  # admitted and counted when it came: a failure gives it back
+                verdict = Verdict(True, counted=before)
             else:
-                # Handed over again: access and rate are checked as ever (it may never have
-                # been admitted, or its sender been removed since), the quota not again.
-                verdict = await self.policy.admit(msg, command, free=free or again)
-                if again and verdict.allowed and entry is not None:
-                    verdict = Verdict(True, counted=await entry.counted_before())
+                # Handed over again, or answered again with no count taken (it may have
+                # waited in line behind a slow answer, never admitted, when the run died):
+                # access, rate and quota as for a new message, but a count taken is not
+                # taken twice. What was admitted free (an admin's, /help) is free again.
+                verdict = await self.policy.admit(msg, command, free=free or bool(before))
+                if before and verdict.allowed:
+                    verdict = Verdict(True, counted=before)
         except Exception:
             log.exception("admission failed for %s", msg.session)
             verdict = None
@@ -313,7 +318,7 @@ class Core:
                 if text:
                     yield Reply(text, is_error=True, private=True)
             return
-        if verdict.counted and entry is not None and not (replay or again):
+        if verdict.counted and entry is not None and verdict.counted != before:
             await entry.mark_counted(verdict.counted)  # for a restart to give back
         async for out in self._guarded(msg, idea_for, refund=verdict.counted, entry=entry):
             yield out
@@ -322,8 +327,8 @@ class Core:
         self, msg: Incoming, instead: Reply | None = None, entry: InboxEntry | None = None
     ) -> AsyncIterator[Outgoing]:
         """Answer a message again after a restart (see bot/recovery.py): no new inbox
-        entry, and no second count against the person's limits — it was admitted when
-        it arrived (a refusal is answered at once, so it never waits in the inbox).
+        entry, and no second count against the person's quota — counted when it arrived,
+        or, if it never got that far (it waited in line), admitted now (_admitted).
         With `instead`, nothing is done again: that line is the answer, in its place.
         The work starts now, not when the answer is first read, so recovered messages
         take their places in line in the order they are replayed. `entry`: its inbox row

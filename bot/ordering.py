@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
-from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -127,9 +127,10 @@ def line_of(session: object, user_id: str, is_group: bool) -> str:
 class Gates:
     """Conversations closed to new messages until what an earlier run left unanswered
     in them has its place in line. A closed gate opens through the line itself, once the
-    recovered messages before it are answered; the gates stay, unlocked, because a
-    message arriving while others still pass must queue behind them (an asyncio.Lock is
-    first come, first served)."""
+    recovered messages before it are answered and those answers posted (a platform slow
+    to take one must not let a newer answer arrive first); the gates stay, unlocked,
+    because a message arriving while others still pass must queue behind them (an
+    asyncio.Lock is first come, first served)."""
 
     def __init__(self) -> None:
         self._gates: dict[str, asyncio.Lock] = {}
@@ -147,12 +148,20 @@ class Gates:
             async with gate:
                 pass
 
-    def opening(self, order: KeyedLocks) -> list[Coroutine[Any, Any, None]]:
-        """The work that opens each gate still closed, in its line, for the caller to run."""
+    def opening(
+        self, order: KeyedLocks, posted: Mapping[str, asyncio.Future[None]] | None = None
+    ) -> list[Coroutine[Any, Any, None]]:
+        """The work that opens each gate still closed, in its line, for the caller to run;
+        `posted`: per line, the delivery of its last recovered answer, to wait for too."""
         closed, self._closed = self._closed, {}
-        return [self._open(order, key, gate) for key, gate in closed.items()]
+        posted = posted or {}
+        return [self._open(order, key, gate, posted.get(key)) for key, gate in closed.items()]
 
     @staticmethod
-    async def _open(order: KeyedLocks, key: str, gate: asyncio.Lock) -> None:
+    async def _open(
+        order: KeyedLocks, key: str, gate: asyncio.Lock, posted: asyncio.Future[None] | None
+    ) -> None:
+        if posted is not None:
+            await asyncio.wait([posted])  # handed to the platform, or failed for good
         async with order.hold(key):
             gate.release()

@@ -149,12 +149,12 @@ async def recover(core: Core) -> None:
     except Exception:
         log.exception("recovery: could not read the inbox")
         pending = []
+    delivering: dict[str, asyncio.Task[None]] = {}
     try:
         if pending:
             n = len(pending)
             log.warning("recovery: %d message(s) were left unanswered by the last stop", n)
         # Each line's last recovered answer: the next one is delivered after it.
-        delivering: dict[str, asyncio.Task[None]] = {}
         for p in pending:
             # Started now, oldest first, so each takes its place in its conversation's
             # line before the line opens to what was sent since (Core.open_lines).
@@ -167,7 +167,9 @@ async def recover(core: Core) -> None:
             after = delivering.get(line)
             delivering[line] = core.track(_recover_one(core, p, answer, after))
     finally:
-        core.open_lines()
+        # Each line opens once its recovered answers are posted, not merely worked out:
+        # an answer to what was sent since must not reach the chat before them.
+        core.open_lines(delivering)
 
 
 def _answer_again(core: Core, p: Pending) -> tuple[Incoming, Reply | None, AsyncIterator[Outgoing]]:
