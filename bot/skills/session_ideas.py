@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.memory.ideas import SameIdea
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Incoming, Outgoing, Progress, Reply
 from bot.novelty import Picker
@@ -142,17 +143,26 @@ async def contribute(
         )
     elif len(text) < 3 or not IDEA_CHARS_RE.search(text):
         problem = "That's a bit short for an idea — e.g. /idea Retro Rain Radio"
-    else:
-        same = [i for i in await ctx.memory.ideas(session.id) if i.text.lower() == text.lower()]
-        if same:
-            problem = f"That one is already in as #{same[0].id} — vote for it with 👍."
     if problem:
         if not quiet:
             yield Reply(problem, is_error=True)
         return
-    idea = await ctx.memory.add_idea(
-        session.id, author=ctx.person, author_name=author_name(ctx.msg), text=text, via=via
-    )
+    try:
+        idea = await ctx.memory.add_idea(
+            session.id,
+            author=ctx.person,
+            author_name=author_name(ctx.msg),
+            text=text,
+            via=via,
+            unique=True,
+        )
+    except SameIdea as same:
+        if not quiet:
+            yield Reply(
+                f"That one is already in as #{same.existing.id} — vote for it with 👍.",
+                is_error=True,
+            )
+        return
     if idea is None:  # closed a moment ago
         if not quiet:
             yield Reply(f"Session #{session.id} just closed — /session show {session.id}.")
