@@ -157,12 +157,14 @@ async def contribute(
             unique=True,
         )
     except SameIdea as same:
-        if not quiet:
-            yield Reply(
-                f"That one is already in as #{same.existing.id} — vote for it with 👍.",
-                is_error=True,
-            )
-        return
+        idea = unshown_own(ctx, same.existing)
+        if idea is None:
+            if not quiet:
+                yield Reply(
+                    f"That one is already in as #{same.existing.id} — vote for it with 👍.",
+                    is_error=True,
+                )
+            return
     if idea is None:  # closed a moment ago
         if not quiet:
             yield Reply(f"Session #{session.id} just closed — /session show {session.id}.")
@@ -183,6 +185,14 @@ async def contribute(
         yield Reply(f"#{idea.id} was long, so it's in as its first {IDEA_MAX_CHARS} characters.")
     else:
         yield Reply("")  # the idea went out as its own message, with its buttons
+
+
+def unshown_own(ctx: Context, idea: IdeaRecord) -> IdeaRecord | None:
+    """The person's own idea, stored but never shown: a restart cut its posting off and
+    this is their message answered again. It is shown now, not called "already in" with
+    nothing there to vote on. (Their own sends are answered in turn, so an idea of
+    theirs still being posted is never met here.)"""
+    return idea if idea.author_id == ctx.person and idea.message_id is None else None
 
 
 @command(
