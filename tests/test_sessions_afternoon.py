@@ -1,5 +1,5 @@
 """A group's brainstorm over a real afternoon: members sending at the same moment, Muse
-restarted while it was showing someone's idea."""
+restarted while it was showing an idea."""
 
 from __future__ import annotations
 
@@ -49,18 +49,19 @@ async def test_two_members_sending_the_same_idea_at_once_get_it_in_once(
 
 
 class HeldIdeaPosts(RecordingOutbox):
-    """A platform that takes its time posting idea #4 (a slow Telegram call): Muse may
+    """A platform that takes its time posting one idea (a slow Telegram call): Muse may
     be stopped while it waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, holding: str = "#4 ") -> None:
         super().__init__()
+        self.holding = holding
         self.hold = True
         self.posting = asyncio.Event()
 
     async def post(
         self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
     ) -> list[str]:
-        if self.hold and reply.text.startswith("#4 "):
+        if self.hold and reply.text.startswith(self.holding):
             self.posting.set()
             await asyncio.Event().wait()  # until Muse stops
         return await super().post(key, reply, reply_to=reply_to)
@@ -117,3 +118,51 @@ async def test_an_idea_cut_off_by_a_restart_before_it_was_shown_is_shown_after_i
     # Its buttons work: a vote is counted on it.
     vote = await group.press("cai", Action("vote", 4), thread=thread)
     assert vote.text == "👍 Voted for #4 — 1 vote now."
+
+
+async def test_a_seed_cut_off_by_a_restart_before_it_was_shown_is_shown_at_start(
+    settings: Settings, restarts: list[Core]
+) -> None:
+    """Muse stops while posting its second seed idea (stored, its message not out yet).
+    At the next start that seed is shown, with its buttons: an idea nobody could see,
+    counted in the shortlist and the summary, would leave the group looking for #2."""
+    clock, outbox = FakeClock(), HeldIdeaPosts(holding="#2 ")
+
+    async def boot() -> Group:
+        core = await Core.create(settings)
+        core.clock = clock
+        core.attach("demo", outbox)
+        await core.start()
+        restarts.append(core)
+        return Group(core, outbox)
+
+    group = await boot()
+    model_of(group.core).enqueue(SEEDS)
+    start = group.incoming("ana", "/session start names for our Friday stream 20")
+
+    async def adapter() -> None:
+        async for _ in group.core.handle(start):
+            pass
+
+    reading = asyncio.create_task(adapter())
+    await asyncio.wait_for(outbox.posting.wait(), 10)
+    await group.core.shutting_down()
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    await group.core.close(grace_s=0)
+    outbox.hold = False
+    thread = outbox.posts[0].key
+    assert [p.text for p in idea_posts(outbox, thread)] == ["#1 Pixel Picnic Live — Muse"]
+
+    clock.advance(minutes=1)
+    group = await boot()
+    await outbox.wait_for(lambda: len(idea_posts(outbox, thread)) == 2)
+    shown = idea_posts(outbox, thread)[-1]
+    assert shown.text == "#2 Cozy Code Corner — Muse" and shown.labels == ["👍 0", "🔀 Riff"]
+    vote = await group.press("cai", Action("vote", 2), thread=thread)
+    assert vote.text == "👍 Voted for #2 — 1 vote now."
+    await outbox.wait_for(lambda: any("in its own thread" in t for t in outbox.texts()))
+    assert [p.text for p in idea_posts(outbox, thread)] == [
+        "#1 Pixel Picnic Live — Muse",
+        "#2 Cozy Code Corner — Muse",
+    ]
