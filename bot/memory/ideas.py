@@ -21,6 +21,14 @@ from ideas i left join ideas p on p.id = i.parent_id
 """
 
 
+class SameIdea(Exception):
+    """The session already has this idea (same words, any case): `existing`."""
+
+    def __init__(self, existing: IdeaRecord) -> None:
+        super().__init__(f"already in as #{existing.id}")
+        self.existing = existing
+
+
 def _is_open(db: sqlite_utils.Database, session_id: int) -> bool:
     row = db.execute("select status from sessions where id = ?", [session_id]).fetchone()
     return bool(row and row[0] == "open")
@@ -41,13 +49,23 @@ class Ideas(Store):
         text: str,
         via: str,
         parent_id: int | None = None,
+        unique: bool = False,
     ) -> IdeaRecord | None:
-        """Store an idea; None if the session is no longer open."""
+        """Store an idea; None if the session is no longer open. `unique`: SameIdea if
+        the session has it already — checked in this same call, so two members sending
+        the same idea at the same moment get one idea, not two that split the votes."""
 
         def do(db: sqlite_utils.Database) -> IdeaRecord | None:
             with db.conn:
                 if not _is_open(db, session_id):
                     return None
+                if unique:
+                    same = db.execute(
+                        "select id, text from ideas where session_id = ? order by id", [session_id]
+                    )
+                    for idea_id, other in same.fetchall():
+                        if other.lower() == text.lower():
+                            raise SameIdea(_idea(db, idea_id))  # type: ignore[arg-type]
                 pk = insert_new(
                     db,
                     "ideas",

@@ -173,16 +173,27 @@ async def _post_summary(core: Core, session: SessionRecord, summary: dict[str, A
     except NoOutbox:
         return
     reply_to = None if session.own_space else session.opening_id
+    text = summary_text(session, summary)
     try:
-        text = summary_text(session, summary)
         ids = await outbox.post(session.key, Reply(text), reply_to=reply_to)
         await core.memory.add_session_messages(session, ids)
-        if session.own_space and session.origin != session.key:
-            link = outbox.link(session.key, ids[0] if ids else None)
-            top = [t for t in summary.get("top") or [] if t["votes"]]
-            best = f" Top idea: {top[0]['text']} ({top[0]['votes']} 👍)." if top else ""
-            where = f" Summary: {link}" if link else ""
-            await outbox.post(session.origin, Reply(f"{heading(session)} — closed.{best}{where}"))
     except Exception:
         log.warning("session %s: posting the summary failed", session.id)
+        log.debug("post failure", exc_info=True)
+        ids = []
+    if not session.own_space or session.origin == session.key:
+        return
+    try:
+        if not ids:
+            # Its thread or topic is gone (an admin deleted it) or closed to Muse: the
+            # summary goes where the session was started, not nowhere behind a dead link.
+            await outbox.post(session.origin, Reply(text))
+            return
+        link = outbox.link(session.key, ids[0])
+        top = [t for t in summary.get("top") or [] if t["votes"]]
+        best = f" Top idea: {top[0]['text']} ({top[0]['votes']} 👍)." if top else ""
+        where = f" Summary: {link}" if link else ""
+        await outbox.post(session.origin, Reply(f"{heading(session)} — closed.{best}{where}"))
+    except Exception:
+        log.warning("session %s: posting where it was started failed", session.id)
         log.debug("post failure", exc_info=True)

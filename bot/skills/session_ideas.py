@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, MuseError
+from bot.memory.ideas import SameIdea
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Incoming, Outgoing, Progress, Reply
 from bot.novelty import Picker
@@ -142,17 +143,28 @@ async def contribute(
         )
     elif len(text) < 3 or not IDEA_CHARS_RE.search(text):
         problem = "That's a bit short for an idea — e.g. /idea Retro Rain Radio"
-    else:
-        same = [i for i in await ctx.memory.ideas(session.id) if i.text.lower() == text.lower()]
-        if same:
-            problem = f"That one is already in as #{same[0].id} — vote for it with 👍."
     if problem:
         if not quiet:
             yield Reply(problem, is_error=True)
         return
-    idea = await ctx.memory.add_idea(
-        session.id, author=ctx.person, author_name=author_name(ctx.msg), text=text, via=via
-    )
+    try:
+        idea = await ctx.memory.add_idea(
+            session.id,
+            author=ctx.person,
+            author_name=author_name(ctx.msg),
+            text=text,
+            via=via,
+            unique=True,
+        )
+    except SameIdea as same:
+        idea = unshown_own(ctx, same.existing)
+        if idea is None:
+            if not quiet:
+                yield Reply(
+                    f"That one is already in as #{same.existing.id} — vote for it with 👍.",
+                    is_error=True,
+                )
+            return
     if idea is None:  # closed a moment ago
         if not quiet:
             yield Reply(f"Session #{session.id} just closed — /session show {session.id}.")
@@ -173,6 +185,14 @@ async def contribute(
         yield Reply(f"#{idea.id} was long, so it's in as its first {IDEA_MAX_CHARS} characters.")
     else:
         yield Reply("")  # the idea went out as its own message, with its buttons
+
+
+def unshown_own(ctx: Context, idea: IdeaRecord) -> IdeaRecord | None:
+    """The person's own idea, stored but never shown: a restart cut its posting off and
+    this is their message answered again. It is shown now, not called "already in" with
+    nothing there to vote on. (Their own sends are answered in turn, so an idea of
+    theirs still being posted is never met here.)"""
+    return idea if idea.author_id == ctx.person and idea.message_id is None else None
 
 
 @command(

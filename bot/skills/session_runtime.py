@@ -171,10 +171,11 @@ class SessionTimers:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("closing session %s failed", session_id)
+            log.exception("session %s: closing it (or showing its ideas) failed", session_id)
 
     async def resume(self) -> None:
-        """At start: re-arm running sessions, close those that ended while Muse was
+        """At start: re-arm running sessions (and show Muse's ideas in them that a stop
+        cut off before they were posted), close those that ended while Muse was
         down, finish closings that were interrupted — for the platforms served now
         (a session elsewhere waits until its platform runs again)."""
         from bot.skills.session_close import close_session, finish
@@ -189,8 +190,20 @@ class SessionTimers:
                 self.spawn(finish(self.core, session), session.id)
             elif session.ends_at > now:
                 self.arm(session)
+                self.spawn(self._show_unshown(session), session.id)
             else:
                 self.spawn(close_session(self.core, session.id), session.id)
+
+    async def _show_unshown(self, session: SessionRecord) -> None:
+        """Muse's own ideas (seeds, riffs) that a stop cut off between storing and
+        posting: nothing else would ever post them, and an idea nobody can see or vote
+        on still counts in the shortlist and the summary. A member's idea is posted when
+        their message is answered again (or sent again), so it is left to that."""
+        reply_to = None if session.own_space else session.opening_id
+        for idea in await self.core.memory.ideas(session.id):
+            if idea.author_id is None and idea.message_id is None:
+                ids = await self.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
+                await self.core.memory.add_session_messages(session, ids, idea.id)
 
     async def close(self) -> None:
         tasks = [*self._timers.values(), *self._work]

@@ -1,0 +1,168 @@
+"""A group's brainstorm over a real afternoon: members sending at the same moment, Muse
+restarted while it was showing an idea."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import Settings
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+from bot.messages import Action, Reply, SessionKey
+from tests.fakes.clock import FakeClock
+from tests.fakes.outbox import RecordingOutbox
+from tests.session_kit import SEEDS, Group, idea_posts
+from tests.test_sessions_lifecycle import model_of
+
+
+@pytest.fixture
+def group(core: Core) -> Group:
+    core.clock = FakeClock()
+    outbox = RecordingOutbox()
+    core.attach("demo", outbox)
+    return Group(core, outbox)
+
+
+async def open_session(group: Group, model: ScriptedChatModel) -> SessionKey:
+    model.enqueue(SEEDS)
+    await group.say("ana", "/session start names for our Friday stream 20")
+    return group.outbox.posts[0].key
+
+
+async def test_two_members_sending_the_same_idea_at_once_get_it_in_once(
+    group: Group, model: ScriptedChatModel
+) -> None:
+    """Ben and Cai both type "Retro Rain Radio" and send it in the same second: one idea
+    to vote on, and the second sender hears where it is — not two copies that split
+    the group's votes."""
+    thread = await open_session(group, model)
+    ben, cai = await asyncio.gather(
+        group.say("ben", "/idea Retro Rain Radio", thread=thread),
+        group.say("cai", "/idea retro rain radio", thread=thread),
+    )
+    assert [p.text for p in idea_posts(group.outbox, thread)][3:] == ["#4 Retro Rain Radio — Ben"]
+    assert all(r.is_empty for r in ben)
+    assert [r.text for r in cai] == ["That one is already in as #4 — vote for it with 👍."]
+
+
+class HeldIdeaPosts(RecordingOutbox):
+    """A platform that takes its time posting one idea (a slow Telegram call): Muse may
+    be stopped while it waits."""
+
+    def __init__(self, holding: str = "#4 ") -> None:
+        super().__init__()
+        self.holding = holding
+        self.hold = True
+        self.posting = asyncio.Event()
+
+    async def post(
+        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
+    ) -> list[str]:
+        if self.hold and reply.text.startswith(self.holding):
+            self.posting.set()
+            await asyncio.Event().wait()  # until Muse stops
+        return await super().post(key, reply, reply_to=reply_to)
+
+
+@pytest.fixture
+async def restarts(settings: Settings) -> AsyncIterator[list[Core]]:
+    running: list[Core] = []
+    yield running
+    for core in running:
+        if core.memory._db is not None:
+            await core.close()
+
+
+async def test_an_idea_cut_off_by_a_restart_before_it_was_shown_is_shown_after_it(
+    settings: Settings, restarts: list[Core]
+) -> None:
+    """Muse stops after storing Ben's idea, before its message went out. At the next
+    start his /idea is answered again: the idea is shown then, with its buttons — not
+    "already in as #4 — vote for it" about an idea nobody can see or vote on."""
+    clock, outbox = FakeClock(), HeldIdeaPosts()
+
+    async def boot() -> Group:
+        core = await Core.create(settings)
+        core.clock = clock
+        core.attach("demo", outbox)
+        await core.start()
+        restarts.append(core)
+        return Group(core, outbox)
+
+    group = await boot()
+    thread = await open_session(group, model_of(group.core))
+    idea = group.incoming("ben", "/idea Retro Rain Radio", thread=thread)
+
+    async def adapter() -> None:
+        async for _ in group.core.handle(idea):
+            pass
+
+    reading = asyncio.create_task(adapter())
+    await asyncio.wait_for(outbox.posting.wait(), 10)
+    await group.core.shutting_down()
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    await group.core.close(grace_s=0)
+    outbox.hold = False
+    assert len(idea_posts(outbox, thread)) == 3  # the seeds only
+
+    clock.advance(minutes=1)
+    group = await boot()
+    await outbox.wait_for(lambda: len(idea_posts(outbox, thread)) == 4)
+    shown = idea_posts(outbox, thread)[-1]
+    assert shown.text == "#4 Retro Rain Radio — Ben" and shown.labels == ["👍 0", "🔀 Riff"]
+    assert not any("already in" in t for t in outbox.texts())
+    # Its buttons work: a vote is counted on it.
+    vote = await group.press("cai", Action("vote", 4), thread=thread)
+    assert vote.text == "👍 Voted for #4 — 1 vote now."
+
+
+async def test_a_seed_cut_off_by_a_restart_before_it_was_shown_is_shown_at_start(
+    settings: Settings, restarts: list[Core]
+) -> None:
+    """Muse stops while posting its second seed idea (stored, its message not out yet).
+    At the next start that seed is shown, with its buttons: an idea nobody could see,
+    counted in the shortlist and the summary, would leave the group looking for #2."""
+    clock, outbox = FakeClock(), HeldIdeaPosts(holding="#2 ")
+
+    async def boot() -> Group:
+        core = await Core.create(settings)
+        core.clock = clock
+        core.attach("demo", outbox)
+        await core.start()
+        restarts.append(core)
+        return Group(core, outbox)
+
+    group = await boot()
+    model_of(group.core).enqueue(SEEDS)
+    start = group.incoming("ana", "/session start names for our Friday stream 20")
+
+    async def adapter() -> None:
+        async for _ in group.core.handle(start):
+            pass
+
+    reading = asyncio.create_task(adapter())
+    await asyncio.wait_for(outbox.posting.wait(), 10)
+    await group.core.shutting_down()
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    await group.core.close(grace_s=0)
+    outbox.hold = False
+    thread = outbox.posts[0].key
+    assert [p.text for p in idea_posts(outbox, thread)] == ["#1 Pixel Picnic Live — Muse"]
+
+    clock.advance(minutes=1)
+    group = await boot()
+    await outbox.wait_for(lambda: len(idea_posts(outbox, thread)) == 2)
+    shown = idea_posts(outbox, thread)[-1]
+    assert shown.text == "#2 Cozy Code Corner — Muse" and shown.labels == ["👍 0", "🔀 Riff"]
+    vote = await group.press("cai", Action("vote", 2), thread=thread)
+    assert vote.text == "👍 Voted for #2 — 1 vote now."
+    await outbox.wait_for(lambda: any("in its own thread" in t for t in outbox.texts()))
+    assert [p.text for p in idea_posts(outbox, thread)] == [
+        "#1 Pixel Picnic Live — Muse",
+        "#2 Cozy Code Corner — Muse",
+    ]
