@@ -24,8 +24,6 @@ CONTEXT_MENU_REMIX = "Remix with Muse"
 MAX_CHOICES = 25
 MAX_DESCRIPTION = 100
 MAX_NAME = 32
-# The option that carries a command's free text when it declares no params (/pick #id).
-ARGS_OPTION = "args"
 # Guild-install commands, usable in servers and in DMs with the bot.
 CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
 INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
@@ -71,18 +69,6 @@ def _description(text: str) -> str:
 
 def _option_name(name: str) -> str:
     return name.lower()[:MAX_NAME]
-
-
-def takes_free_args(name: str, usage: str, params: tuple[Param, ...]) -> bool:
-    """A command without declared params whose usage shows arguments (/pick #id)."""
-    return not params and usage.strip() != f"/{name}"
-
-
-def _options(path: str, usage: str, params: tuple[Param, ...]) -> tuple[Param, ...]:
-    """The slash options of a command or subcommand: its params, or one free-text option."""
-    if takes_free_args(path, usage, params):
-        return (Param(ARGS_OPTION, usage),)
-    return params
 
 
 def _callback(
@@ -133,16 +119,13 @@ def _command(
     handlers: CommandHandlers, spec: CommandSpec, sub: Sub | None, parent: app_commands.Group | None
 ) -> app_commands.Command[Any, ..., None]:
     if sub is None:
-        name, summary, usage, params = spec.name, spec.summary, spec.usage, spec.params
-        path = spec.name
+        name, summary, params = spec.name, spec.summary, spec.params
     else:
-        name, summary, usage, params = sub.name, sub.summary, sub.usage, sub.params
-        path = f"{spec.name} {sub.name}"
-    options = _options(path, usage, params)
+        name, summary, params = sub.name, sub.summary, sub.params
     return app_commands.Command(
         name=name,
         description=_description(summary),
-        callback=_callback(handlers, spec, sub, options),
+        callback=_callback(handlers, spec, sub, params),
         parent=parent,
     )
 
@@ -194,12 +177,10 @@ def slash_text(
     (`/caption <description>`, `/session start <topic>`) so history reads naturally and
     the core's text dispatch (subcommand = first word) works; options keep every value."""
     params = sub.params if sub is not None else spec.params
-    usage = sub.usage if sub is not None else spec.usage
     path = f"{spec.name} {sub.name}" if sub is not None else spec.name
     options = dict(values)
     rest = next((p.name for p in params if p.rest), None)
-    free = options.pop(ARGS_OPTION, "") if takes_free_args(path, usage, params) else ""
-    tail = free or (options.get(rest, "") if rest else "")
+    tail = options.get(rest, "") if rest else ""
     text = " ".join(part for part in (f"/{path}", tail) if part)
     return text, options
 

@@ -63,6 +63,15 @@ class Registry:
         for summary in (spec.summary, *(sub.summary for sub in spec.subs)):
             if len(summary) > 100:
                 raise ValueError(f"a summary of /{spec.name} is over 100 characters")
+        # Discord's options come from the params: a command whose usage shows arguments
+        # but declares none had one option named "args", described by its usage.
+        for path, usage, params in (
+            (spec.name, spec.usage, spec.params),
+            *((f"{spec.name} {s.name}", s.usage, s.params) for s in spec.subs),
+        ):
+            if not spec.subs or path != spec.name:
+                if not params and usage.strip() != f"/{path}":
+                    raise ValueError(f"/{path} shows arguments but declares no params")
         self._commands[spec.name] = spec
 
     def get(self, name: str) -> CommandSpec | None:

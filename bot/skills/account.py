@@ -176,7 +176,16 @@ async def history(ctx: Context) -> AsyncIterator[Outgoing]:
     yield Reply("\n".join(lines), private=True)
 
 
-@command("pick", "Mark a draft as your pick, ready to copy and post yourself.", usage="/pick #id")
+# A draft's id is a param (not just in the usage) so Discord's option is named and described.
+DRAFT = Param("draft", "The draft's id, e.g. #12 (see /history)", required=True, rest=True)
+
+
+@command(
+    "pick",
+    "Mark a draft as your pick, ready to copy and post yourself.",
+    usage="/pick #id",
+    params=(DRAFT,),
+)
 async def pick(ctx: Context) -> AsyncIterator[Outgoing]:
     yield await picked(ctx, await ctx.own_draft(draft_id(ctx.args, "/pick #12")))
 
@@ -188,7 +197,12 @@ async def picked(ctx: Context, draft: DraftRecord) -> Reply:
     return Reply(f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}")
 
 
-@command("more", "More drafts like one you liked.", usage="/more #id")
+@command(
+    "more",
+    "More drafts like one you liked.",
+    usage="/more #id",
+    params=(DRAFT,),
+)
 async def more(ctx: Context) -> AsyncIterator[Outgoing]:
     from bot.skills.actions import more_like
 
@@ -226,6 +240,9 @@ async def export(ctx: Context) -> AsyncIterator[Outgoing]:
     "forget",
     "Delete everything I keep about you, for good (asks first).",
     usage="/forget [confirm]",
+    params=(
+        Param("confirm", "Delete at once, without asking first", choices=("confirm",), rest=True),
+    ),
     private=True,
 )
 async def forget(ctx: Context) -> AsyncIterator[Outgoing]:
