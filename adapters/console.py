@@ -241,7 +241,8 @@ class ConsoleAdapter(Adapter):
         forget = incoming.action.verb == "forget" if incoming.action else False
         if forget or (command and command[0].lower() == "/forget"):
             await self._forget_history(incoming.user_id)
-        if command and command[0].lower() in HELP:
+        # Only after the whole list: "/help caption" is about one command, not the terminal.
+        if len(command) == 1 and command[0].lower() in HELP:
             self._print(CONSOLE_HELP + ("\n" + GROUP_HELP if self.group else "") + "\n\n")
 
     async def post(

@@ -10,6 +10,7 @@ import inspect
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import discord
@@ -71,6 +72,18 @@ def _option_name(name: str) -> str:
     return name.lower()[:MAX_NAME]
 
 
+def _options(registry: Registry, params: tuple[Param, ...]) -> tuple[Param, ...]:
+    """The slash options of a command or subcommand: its params, with /help's command
+    name offered as choices from the registry (a picker, so no name can be mistyped;
+    autocomplete would cost a round trip a keystroke for a list this short). Past
+    Discord's 25 choices it stays free text, which /help answers with "did you mean"."""
+    names = tuple(c.name for c in registry.visible())
+    return tuple(
+        replace(p, choices=names) if p.names_a_command and len(names) <= MAX_CHOICES else p
+        for p in params
+    )
+
+
 def _callback(
     handlers: CommandHandlers, spec: CommandSpec, sub: Sub | None, params: tuple[Param, ...]
 ) -> Any:
@@ -116,16 +129,21 @@ def _callback(
 
 
 def _command(
-    handlers: CommandHandlers, spec: CommandSpec, sub: Sub | None, parent: app_commands.Group | None
+    handlers: CommandHandlers,
+    registry: Registry,
+    spec: CommandSpec,
+    sub: Sub | None,
+    parent: app_commands.Group | None,
 ) -> app_commands.Command[Any, ..., None]:
     if sub is None:
         name, summary, params = spec.name, spec.summary, spec.params
     else:
         name, summary, params = sub.name, sub.summary, sub.params
+    options = _options(registry, params)
     return app_commands.Command(
         name=name,
         description=_description(summary),
-        callback=_callback(handlers, spec, sub, params),
+        callback=_callback(handlers, spec, sub, options),
         parent=parent,
     )
 
@@ -138,10 +156,10 @@ def build_tree(client: discord.Client, registry: Registry, handlers: CommandHand
         if spec.subs:
             group = app_commands.Group(name=spec.name, description=_description(spec.summary))
             for sub in spec.subs:
-                group.add_command(_command(handlers, spec, sub, group))
+                group.add_command(_command(handlers, registry, spec, sub, group))
             tree.add_command(group)
         else:
-            tree.add_command(_command(handlers, spec, None, None))
+            tree.add_command(_command(handlers, registry, spec, None, None))
 
     async def remix_menu(interaction: discord.Interaction[Any], message: discord.Message) -> None:
         await handlers.on_remix_menu(interaction, message)

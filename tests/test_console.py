@@ -96,6 +96,8 @@ async def test_console_help_tells_how_to_press_buttons_and_quit(core: Core) -> N
     assert text.rstrip().endswith(
         "In this terminal: !1 presses button [!1 …] under the last answer; /quit leaves."
     )
+    one = await console_run(core, "/help pick\n")  # about /pick alone, not the terminal
+    assert one.startswith("/pick #id\n") and "In this terminal" not in one
 
 
 async def test_group_replies_carry_the_replied_message(core: Core) -> None:

@@ -40,9 +40,17 @@ async def start(ctx: Context) -> AsyncIterator[Outgoing]:
     )
 
 
-@command("help", "Show the commands and how to use them.")
+@command(
+    "help",
+    "Show the commands and how to use them.",
+    usage="/help [command]",
+    params=(Param("command", "One command to explain", rest=True, names_a_command=True),),
+    example="/help caption",
+)
 async def help_(ctx: Context) -> AsyncIterator[Outgoing]:
-    yield Reply(ctx.core.registry.help_text())
+    asked = ctx.option("command") or ctx.args
+    registry = ctx.core.registry
+    yield Reply(registry.help_for(asked) if asked.strip() else registry.help_text())
 
 
 def asked_in(ctx: Context) -> str:
@@ -117,6 +125,7 @@ def apply_style(current: Profile, values: dict[str, str]) -> Profile:
     "style",
     "Show or set your voice, audience, platforms and words to avoid.",
     usage="/style [voice: … | audience: … | platforms: … | avoid: …]",
+    example="/style voice: warm, witty | audience: travel lovers 25–40 | avoid: wanderlust",
     params=(
         *(
             Param(name, f"Your {name}" if name != "avoid" else "Words to avoid, comma-separated")
@@ -185,6 +194,7 @@ DRAFT = Param("draft", "The draft's id, e.g. #12 (see /history)", required=True,
     "Mark a draft as your pick, ready to copy and post yourself.",
     usage="/pick #id",
     params=(DRAFT,),
+    example="/pick #41",
 )
 async def pick(ctx: Context) -> AsyncIterator[Outgoing]:
     yield await picked(ctx, await ctx.own_draft(draft_id(ctx.args, "/pick #12")))
@@ -202,6 +212,7 @@ async def picked(ctx: Context, draft: DraftRecord) -> Reply:
     "More drafts like one you liked.",
     usage="/more #id",
     params=(DRAFT,),
+    example="/more #41",
 )
 async def more(ctx: Context) -> AsyncIterator[Outgoing]:
     from bot.skills.actions import more_like

@@ -87,6 +87,10 @@ def test_every_slash_option_has_a_meaningful_name_and_description() -> None:
         assert draft["name"] == "draft" and draft["required"] is True
     (confirm,) = payload["forget"]["options"]
     assert confirm["name"] == "confirm" and not confirm.get("required")
+    (asked,) = payload["help"]["options"]
+    assert asked["name"] == "command" and {"caption", "series"} <= {
+        c["value"] for c in asked["choices"]
+    }
 
 
 def test_a_command_showing_arguments_must_declare_them() -> None:
@@ -103,11 +107,14 @@ def test_a_command_showing_arguments_must_declare_them() -> None:
 async def test_slash_options_are_typed_like_text_commands(
     muse: DiscordAdapter, fake: FakeDiscord
 ) -> None:
-    """/pick draft: 1 does what "/pick #1" does on Telegram; /forget confirm: confirm
-    deletes at once, as "/forget confirm" does."""
+    """/pick draft: 1 and /help command: caption do what "/pick #1" and "/help caption"
+    do on Telegram; /forget confirm: confirm deletes at once, as "/forget confirm" does."""
     cap = await fake.send_slash("caption", {"description": "a rainy tram"}, dm=True)
     await fake.wait_for(lambda: "captions for" in cap.text() and "✍️" not in cap.text())
     pick = await fake.send_slash("pick", {"draft": "1"}, dm=True)
     await fake.wait_for(lambda: "Picked #1" in pick.text())
+    asked = await fake.send_slash("help", {"command": "caption"}, dm=True)
+    await fake.wait_for(lambda: "/caption <what the post shows>" in asked.text())
+    assert "Here is what I can do" not in asked.text()
     gone = await fake.send_slash("forget", {"confirm": "confirm"}, dm=True)
     await fake.wait_for(lambda: "I no longer know you" in gone.text())
