@@ -28,6 +28,9 @@ STYLE_HELP = (
     "platforms: instagram, x | avoid: wanderlust   (a field set to - is cleared; "
     "/style reset clears them all)"
 )
+# Fields are separated by "|" or a line break, and by ";" only where a field name follows
+# it: "voice: warm; witty" is one voice (a ";" always splitting refused it as a stray piece).
+FIELD_SPLIT_RE = re.compile(rf"\s*(?:\||\n|;(?=\s*(?:{'|'.join(STYLE_FIELDS)})\s*:))\s*", re.I)
 # A field given as one of these is cleared (a slash command's option can't be empty).
 CLEARED = frozenset({"-", "none", "reset", "clear"})
 
@@ -77,7 +80,7 @@ def describe(profile: Profile) -> str:
 
 def parse_style(text: str, current: Profile) -> Profile:
     """'voice: warm, witty | audience: …' — fields not named keep their value."""
-    pieces = [p.strip() for p in re.split(r"\s*(?:\||\n|;)\s*", text) if p.strip()]
+    pieces = [p.strip() for p in FIELD_SPLIT_RE.split(text) if p.strip()]
     values: dict[str, str] = {}
     for piece in pieces:
         name, sep, value = piece.partition(":")

@@ -261,3 +261,16 @@ async def test_help_with_a_command_name_explains_that_command(tg: Harness) -> No
     await final(fake, ALICE, "No command /captoin — did you mean /caption?")
     await fake.push_message("/help xyz")
     await final(fake, ALICE, "No command /xyz — send /help to see them all.")
+
+
+async def test_a_semicolon_inside_a_style_field_stays_in_it(tg: Harness) -> None:
+    """ "/style voice: warm; witty | audience: …" split at ';' too, so "witty" was a
+    piece without a field and the whole style was refused. ';' separates fields only
+    when a field name follows it."""
+    fake = tg.fake
+    await fake.push_message("/style voice: warm; witty | audience: cyclists; runners")
+    saved = await final(fake, ALICE, "Saved.")
+    assert "Voice: warm; witty · Audience: cyclists; runners" in saved.text
+    await fake.push_message("/style voice: dry; avoid: hustle")
+    both = await final(fake, ALICE, "Voice: dry ·")
+    assert "Avoid: “hustle”" in both.text
