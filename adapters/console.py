@@ -37,6 +37,8 @@ from bot.core import Core
 from bot.messages import Button, Incoming, Progress, Reply, SessionKey
 
 PRESS_RE = re.compile(r"^!(?:(\d{1,9})\.)?(\d{1,2})$")
+# "!abc", "!123", "!4.": one word after "!" is a try at pressing a button, never chat.
+PRESS_LIKE_RE = re.compile(r"^!\S*$")
 # In a pretend group: "ben: text" speaks as ben, ">5 text" replies to message [5].
 SPEAKER_RE = re.compile(r"^([A-Za-z][\w.-]{0,19}):\s+(.*)$", re.S)
 REPLY_RE = re.compile(r"^>(\d{1,9})(?:\s+(.*))?$", re.S)
@@ -196,8 +198,8 @@ class ConsoleAdapter(Adapter):
             reply_to_muse=replied is not None,  # the numbered messages are Muse's
         )
         press = PRESS_RE.match(line)
-        if press:
-            button = self._pressed(press)
+        if press or PRESS_LIKE_RE.match(line):
+            button = self._pressed(press) if press else None
             if button is None:
                 where = "message" if self.group else "answer"
                 number = line[1:]
@@ -241,7 +243,8 @@ class ConsoleAdapter(Adapter):
         forget = incoming.action.verb == "forget" if incoming.action else False
         if forget or (command and command[0].lower() == "/forget"):
             await self._forget_history(incoming.user_id)
-        if command and command[0].lower() in HELP:
+        # Only after the whole list: "/help caption" is about one command, not the terminal.
+        if len(command) == 1 and command[0].lower() in HELP:
             self._print(CONSOLE_HELP + ("\n" + GROUP_HELP if self.group else "") + "\n\n")
 
     async def post(

@@ -10,6 +10,7 @@ import inspect
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import discord
@@ -24,8 +25,6 @@ CONTEXT_MENU_REMIX = "Remix with Muse"
 MAX_CHOICES = 25
 MAX_DESCRIPTION = 100
 MAX_NAME = 32
-# The option that carries a command's free text when it declares no params (/pick #id).
-ARGS_OPTION = "args"
 # Guild-install commands, usable in servers and in DMs with the bot.
 CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
 INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
@@ -73,16 +72,16 @@ def _option_name(name: str) -> str:
     return name.lower()[:MAX_NAME]
 
 
-def takes_free_args(name: str, usage: str, params: tuple[Param, ...]) -> bool:
-    """A command without declared params whose usage shows arguments (/pick #id)."""
-    return not params and usage.strip() != f"/{name}"
-
-
-def _options(path: str, usage: str, params: tuple[Param, ...]) -> tuple[Param, ...]:
-    """The slash options of a command or subcommand: its params, or one free-text option."""
-    if takes_free_args(path, usage, params):
-        return (Param(ARGS_OPTION, usage),)
-    return params
+def _options(registry: Registry, params: tuple[Param, ...]) -> tuple[Param, ...]:
+    """The slash options of a command or subcommand: its params, with /help's command
+    name offered as choices from the registry (a picker, so no name can be mistyped;
+    autocomplete would cost a round trip a keystroke for a list this short). Past
+    Discord's 25 choices it stays free text, which /help answers with "did you mean"."""
+    names = tuple(c.name for c in registry.visible())
+    return tuple(
+        replace(p, choices=names) if p.names_a_command and len(names) <= MAX_CHOICES else p
+        for p in params
+    )
 
 
 def _callback(
@@ -130,15 +129,17 @@ def _callback(
 
 
 def _command(
-    handlers: CommandHandlers, spec: CommandSpec, sub: Sub | None, parent: app_commands.Group | None
+    handlers: CommandHandlers,
+    registry: Registry,
+    spec: CommandSpec,
+    sub: Sub | None,
+    parent: app_commands.Group | None,
 ) -> app_commands.Command[Any, ..., None]:
     if sub is None:
-        name, summary, usage, params = spec.name, spec.summary, spec.usage, spec.params
-        path = spec.name
+        name, summary, params = spec.name, spec.summary, spec.params
     else:
-        name, summary, usage, params = sub.name, sub.summary, sub.usage, sub.params
-        path = f"{spec.name} {sub.name}"
-    options = _options(path, usage, params)
+        name, summary, params = sub.name, sub.summary, sub.params
+    options = _options(registry, params)
     return app_commands.Command(
         name=name,
         description=_description(summary),
@@ -155,10 +156,10 @@ def build_tree(client: discord.Client, registry: Registry, handlers: CommandHand
         if spec.subs:
             group = app_commands.Group(name=spec.name, description=_description(spec.summary))
             for sub in spec.subs:
-                group.add_command(_command(handlers, spec, sub, group))
+                group.add_command(_command(handlers, registry, spec, sub, group))
             tree.add_command(group)
         else:
-            tree.add_command(_command(handlers, spec, None, None))
+            tree.add_command(_command(handlers, registry, spec, None, None))
 
     async def remix_menu(interaction: discord.Interaction[Any], message: discord.Message) -> None:
         await handlers.on_remix_menu(interaction, message)
@@ -194,12 +195,10 @@ def slash_text(
     (`/caption <description>`, `/session start <topic>`) so history reads naturally and
     the core's text dispatch (subcommand = first word) works; options keep every value."""
     params = sub.params if sub is not None else spec.params
-    usage = sub.usage if sub is not None else spec.usage
     path = f"{spec.name} {sub.name}" if sub is not None else spec.name
     options = dict(values)
     rest = next((p.name for p in params if p.rest), None)
-    free = options.pop(ARGS_OPTION, "") if takes_free_args(path, usage, params) else ""
-    tail = free or (options.get(rest, "") if rest else "")
+    tail = options.get(rest, "") if rest else ""
     text = " ".join(part for part in (f"/{path}", tail) if part)
     return text, options
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -131,20 +132,39 @@ def label_text(label: str) -> str:
 UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
 
-def fit_files(reply: Reply) -> Reply:
-    """The reply without the files Discord would refuse as too big, saying so: one over
-    the limit fails its whole message (413), so a heavy creator's /export showed
-    "thinking…" for good."""
-    big = [a for a in reply.attachments if len(a.data or b"") > UPLOAD_LIMIT]
-    if not big:
+def fit_files(reply: Reply, limit: int = UPLOAD_LIMIT) -> Reply:
+    """The reply with each file Discord would refuse as too big (one fails its whole
+    message, 413) zipped, or, if even zipped it is too big, left out and said so. A
+    heavy creator's /export (JSON, which zips to a fraction) was only "no file" before:
+    one zip opens anywhere with a double click, where split parts would need joining.
+    CPU work on big data: run it off the event loop."""
+    if all(len(a.data or b"") <= limit for a in reply.attachments):
         return reply
-    notes = [
-        f"({a.name or 'The file'} is {len(a.data or b'') / 2**20:.1f} MB, more than the "
-        f"{UPLOAD_LIMIT // 2**20} MB Discord takes from a bot, so I couldn't attach it.)"
-        for a in big
-    ]
-    kept = tuple(a for a in reply.attachments if all(a is not b for b in big))
-    return replace(reply, text="\n\n".join([reply.text, *notes]), attachments=kept)
+    most = f"the {limit / 2**20:g} MB Discord takes from a bot"
+    notes: list[str] = []
+    files: list[Attachment] = []
+    for a in reply.attachments:
+        if len(a.data or b"") <= limit:
+            files.append(a)
+            continue
+        name, size = a.name or "The file", f"{len(a.data or b'') / 2**20:.1f} MB"
+        zipped = _zipped(a)
+        if len(zipped.data or b"") <= limit:
+            files.append(zipped)
+            notes.append(f"({name} is {size}, more than {most}, so here it is zipped.)")
+        else:
+            notes.append(
+                f"({name} is {size}, more than {most} even zipped, so I couldn't attach it.)"
+            )
+    return replace(reply, text="\n\n".join([reply.text, *notes]), attachments=tuple(files))
+
+
+def _zipped(file: Attachment) -> Attachment:
+    name = file.name or "muse.bin"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, file.data or b"")
+    return Attachment("file", buffer.getvalue(), "application/zip", f"{name.rsplit('.', 1)[0]}.zip")
 
 
 def build_files(attachments: tuple[Attachment, ...]) -> list[discord.File]:

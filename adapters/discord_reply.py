@@ -15,7 +15,14 @@ from typing import Any, Literal
 import discord
 
 from adapters.base import typing_landed
-from adapters.discord_render import build_files, build_view, fit_files, preview, split_text
+from adapters.discord_render import (
+    UPLOAD_LIMIT,
+    build_files,
+    build_view,
+    fit_files,
+    preview,
+    split_text,
+)
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -28,6 +35,7 @@ class Streamer(abc.ABC):
         self._dirty = asyncio.Event()
         self._closing = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
+        self.upload_limit = UPLOAD_LIMIT  # the biggest file this answer may carry
 
     def progress(self, text: str) -> None:
         self._latest = text
@@ -55,7 +63,7 @@ class Streamer(abc.ABC):
         self._dirty.set()
         if self._pump is not None:
             await asyncio.gather(self._pump, return_exceptions=True)
-        await self._deliver(fit_files(reply))
+        await self._deliver(await asyncio.to_thread(fit_files, reply, self.upload_limit))
 
     def cancel(self) -> None:
         """Stop a preview task left behind when the answer itself was cancelled."""
@@ -119,6 +127,9 @@ class InteractionReply(Streamer):
         self.answered = False  # the original response already holds an answer
         self.preview: int | None = None  # the original response's id, while it shows "… ✍️"
         self.opened = asyncio.Event()  # open() is over: the work may start
+        # What Discord says this interaction takes, yet no more than a DM takes: a
+        # private answer whose token expired goes to the person's DMs instead.
+        self.upload_limit = min(interaction.filesize_limit or UPLOAD_LIMIT, UPLOAD_LIMIT)
 
     async def open(self) -> None:
         """Acknowledge at once: Discord shows "did not respond" after 3 s otherwise."""

@@ -25,6 +25,8 @@ class Param:
     choices: tuple[str, ...] = ()
     # "rest" params swallow the free text of a text command (only one per command).
     rest: bool = False
+    # Its choices are the registry's commands (/help's), filled in where they are shown.
+    names_a_command: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class CommandSpec:
     private: bool = False  # answers hold personal data: ephemeral on Discord
     hidden: bool = False  # not in menus (e.g. /start)
     subs: tuple[Sub, ...] = ()
+    example: str = ""  # one typical use, shown by /help <command>
 
 
 class Registry:
@@ -63,6 +66,15 @@ class Registry:
         for summary in (spec.summary, *(sub.summary for sub in spec.subs)):
             if len(summary) > 100:
                 raise ValueError(f"a summary of /{spec.name} is over 100 characters")
+        # Discord's options come from the params: a command whose usage shows arguments
+        # but declares none had one option named "args", described by its usage.
+        for path, usage, params in (
+            (spec.name, spec.usage, spec.params),
+            *((f"{spec.name} {s.name}", s.usage, s.params) for s in spec.subs),
+        ):
+            if not spec.subs or path != spec.name:
+                if not params and usage.strip() != f"/{path}":
+                    raise ValueError(f"/{path} shows arguments but declares no params")
         self._commands[spec.name] = spec
 
     def get(self, name: str) -> CommandSpec | None:
@@ -86,6 +98,28 @@ class Registry:
             lines.append(f"{c.usage}\n    {c.summary}")
             lines += [f"{sub.usage}\n    {sub.summary}" for sub in c.subs]
         lines.append("Or just talk to me: I remember your style and recent drafts.")
+        lines.append("/help <command> shows one command in full, e.g. /help caption")
+        return "\n".join(lines)
+
+    def help_for(self, asked: str) -> str:
+        """/help caption (or /help /caption): that command's usage, what it does, its
+        params and subcommands and an example; a name that is no command gets the
+        one it likely meant. The whole list answered every /help <name> before."""
+        name = asked.split()[0].lstrip("/").split("@")[0].lower() if asked.split() else ""
+        spec = self.get(name)
+        if spec is None:
+            guess = closest(name, (c.name for c in self.visible()))
+            hint = f"did you mean /{guess}?" if guess else "send /help to see them all."
+            return f"No command /{name} — {hint}"
+        lines = [spec.usage, spec.summary]
+        for param in spec.params:
+            lines.append(
+                f"• {param.name}{'' if param.required else ' (optional)'}: "
+                f"{param.description}" + (f" — {', '.join(param.choices)}" if param.choices else "")
+            )
+        lines += [f"• {sub.usage} — {sub.summary}" for sub in spec.subs]
+        if spec.example:
+            lines.append(f"Example: {spec.example}")
         return "\n".join(lines)
 
 
@@ -115,6 +149,7 @@ def command(
     private: bool = False,
     hidden: bool = False,
     subs: tuple[Sub, ...] = (),
+    example: str = "",
 ) -> Callable[[Handler], Handler]:
     """Declare a command handler. Handlers are collected by `collect(module)`."""
 
@@ -128,6 +163,7 @@ def command(
             private=private,
             hidden=hidden,
             subs=subs,
+            example=example,
         )
         return fn
 

@@ -85,6 +85,13 @@ async def test_a_press_of_no_button_is_answered_here_not_by_the_model(
         "There's no button [2.1] here — buttons are numbered under each answer.\n\n"
     )
     assert model.calls == []  # never sent to the model as chat
+    # One word after "!" is the terminal's syntax too, never chat for the model.
+    text = await console_run(core, "!abc\n!123\n")
+    assert text == (
+        "There's no button [abc] here — buttons are numbered under each answer.\n\n"
+        "There's no button [123] here — buttons are numbered under each answer.\n\n"
+    )
+    assert model.calls == []
     text = await console_run(core, "/caption a red door for x\n!16\n!4\n")
     assert "There's no button [16] here" in text and "Picked #1 ✓" in text
     assert len(model.calls) == 1
@@ -96,6 +103,8 @@ async def test_console_help_tells_how_to_press_buttons_and_quit(core: Core) -> N
     assert text.rstrip().endswith(
         "In this terminal: !1 presses button [!1 …] under the last answer; /quit leaves."
     )
+    one = await console_run(core, "/help pick\n")  # about /pick alone, not the terminal
+    assert one.startswith("/pick #id\n") and "In this terminal" not in one
 
 
 async def test_group_replies_carry_the_replied_message(core: Core) -> None:

@@ -28,6 +28,9 @@ STYLE_HELP = (
     "platforms: instagram, x | avoid: wanderlust   (a field set to - is cleared; "
     "/style reset clears them all)"
 )
+# Fields are separated by "|" or a line break, and by ";" only where a field name follows
+# it: "voice: warm; witty" is one voice (a ";" always splitting refused it as a stray piece).
+FIELD_SPLIT_RE = re.compile(rf"\s*(?:\||\n|;(?=\s*(?:{'|'.join(STYLE_FIELDS)})\s*:))\s*", re.I)
 # A field given as one of these is cleared (a slash command's option can't be empty).
 CLEARED = frozenset({"-", "none", "reset", "clear"})
 
@@ -40,9 +43,17 @@ async def start(ctx: Context) -> AsyncIterator[Outgoing]:
     )
 
 
-@command("help", "Show the commands and how to use them.")
+@command(
+    "help",
+    "Show the commands and how to use them.",
+    usage="/help [command]",
+    params=(Param("command", "One command to explain", rest=True, names_a_command=True),),
+    example="/help caption",
+)
 async def help_(ctx: Context) -> AsyncIterator[Outgoing]:
-    yield Reply(ctx.core.registry.help_text())
+    asked = ctx.option("command") or ctx.args
+    registry = ctx.core.registry
+    yield Reply(registry.help_for(asked) if asked.strip() else registry.help_text())
 
 
 def asked_in(ctx: Context) -> str:
@@ -69,7 +80,7 @@ def describe(profile: Profile) -> str:
 
 def parse_style(text: str, current: Profile) -> Profile:
     """'voice: warm, witty | audience: …' — fields not named keep their value."""
-    pieces = [p.strip() for p in re.split(r"\s*(?:\||\n|;)\s*", text) if p.strip()]
+    pieces = [p.strip() for p in FIELD_SPLIT_RE.split(text) if p.strip()]
     values: dict[str, str] = {}
     for piece in pieces:
         name, sep, value = piece.partition(":")
@@ -117,6 +128,7 @@ def apply_style(current: Profile, values: dict[str, str]) -> Profile:
     "style",
     "Show or set your voice, audience, platforms and words to avoid.",
     usage="/style [voice: … | audience: … | platforms: … | avoid: …]",
+    example="/style voice: warm, witty | audience: travel lovers 25–40 | avoid: wanderlust",
     params=(
         *(
             Param(name, f"Your {name}" if name != "avoid" else "Words to avoid, comma-separated")
@@ -176,7 +188,17 @@ async def history(ctx: Context) -> AsyncIterator[Outgoing]:
     yield Reply("\n".join(lines), private=True)
 
 
-@command("pick", "Mark a draft as your pick, ready to copy and post yourself.", usage="/pick #id")
+# A draft's id is a param (not just in the usage) so Discord's option is named and described.
+DRAFT = Param("draft", "The draft's id, e.g. #12 (see /history)", required=True, rest=True)
+
+
+@command(
+    "pick",
+    "Mark a draft as your pick, ready to copy and post yourself.",
+    usage="/pick #id",
+    params=(DRAFT,),
+    example="/pick #41",
+)
 async def pick(ctx: Context) -> AsyncIterator[Outgoing]:
     yield await picked(ctx, await ctx.own_draft(draft_id(ctx.args, "/pick #12")))
 
@@ -188,7 +210,13 @@ async def picked(ctx: Context, draft: DraftRecord) -> Reply:
     return Reply(f"Picked #{draft.id} ✓ — it's yours to post. Here it is to copy:\n\n{draft.text}")
 
 
-@command("more", "More drafts like one you liked.", usage="/more #id")
+@command(
+    "more",
+    "More drafts like one you liked.",
+    usage="/more #id",
+    params=(DRAFT,),
+    example="/more #41",
+)
 async def more(ctx: Context) -> AsyncIterator[Outgoing]:
     from bot.skills.actions import more_like
 
@@ -226,6 +254,9 @@ async def export(ctx: Context) -> AsyncIterator[Outgoing]:
     "forget",
     "Delete everything I keep about you, for good (asks first).",
     usage="/forget [confirm]",
+    params=(
+        Param("confirm", "Delete at once, without asking first", choices=("confirm",), rest=True),
+    ),
     private=True,
 )
 async def forget(ctx: Context) -> AsyncIterator[Outgoing]:

@@ -118,6 +118,7 @@ def split_count(text: str) -> tuple[str, int | None]:
     "brainstorm",
     "Brainstorm distinct post ideas on a topic: hook, angle and format for each.",
     usage="/brainstorm <topic> [how many, 1-10]",
+    example="/brainstorm night trams in Lisbon 3",
     params=(
         Param("topic", "What the posts are about", required=True, rest=True),
         Param("count", "How many ideas (1-10, default 5)"),

@@ -69,6 +69,7 @@ def pick_tones(lead: str | None, voice: str) -> tuple[str, ...]:
     "caption",
     "Write 3 captions in different tones, within the platform's real limits.",
     usage="/caption <what the post shows> [for <platform>] [tone <tone>]",
+    example="/caption a rainy morning in Lisbon, tram 28, for instagram",
     params=(
         Param("description", "What the post shows", required=True, rest=True),
         Param("platform", "Where it will be posted", choices=tuple(PLATFORMS)),

@@ -25,6 +25,7 @@ REFUSED = (
     "link",
     "Link your accounts on other apps: one style, one memory everywhere.",
     usage="/link [code]",
+    example="/link K7Q2MX",
     params=(Param("code", "The code /link gave you on your other app"),),
     private=True,
 )

@@ -56,6 +56,7 @@ def platform_named(ctx: Context, text: str) -> tuple[str, Platform | None]:
     "remix",
     "Rewrite a post or draft for another platform or tone, keeping its message.",
     usage="/remix <text or #draft> [for <platform>] [tone <tone>]",
+    example="/remix #41 for linkedin tone professional",
     params=(
         Param("text", "The text to remix, or #id of one of your drafts", required=True, rest=True),
         Param("platform", "Target platform", choices=tuple(PLATFORMS)),

@@ -132,6 +132,7 @@ async def _named(ctx: Context, name: str, verb: str) -> SeriesRecord:
     "series",
     "Run a series or campaign: its premise and posts shape every new draft.",
     usage="/series [new | list | use | end]",
+    example="/series new Lisbon Mornings | a weekly dawn tram ride | tone: calm",
     subs=(
         Sub(
             "new",
@@ -209,6 +210,7 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
     "posted",
     "Tell me what you really published (your final words, a link, or a draft).",
     usage="/posted <text, link or #draft>",
+    example="/posted Tram 28 at 6am: empty seats and gold light",
     params=(Param("text", "Your final words, a link, or #id of the draft", rest=True),),
 )
 async def posted(ctx: Context) -> AsyncIterator[Outgoing]:

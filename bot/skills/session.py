@@ -111,6 +111,7 @@ def session_id_of(text: str, example: str) -> int:
     "session",
     "Group brainstorm sessions: start one, see the shortlist, end it, list and show them.",
     usage="/session start|shortlist|end|list|show …",
+    example="/session start names for our Friday stream 20",
     subs=SUBS,
 )
 async def session_command(ctx: Context) -> AsyncIterator[Outgoing]:

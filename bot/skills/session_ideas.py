@@ -199,6 +199,7 @@ def unshown_own(ctx: Context, idea: IdeaRecord) -> IdeaRecord | None:
     "idea",
     "Add an idea to the brainstorm session running here.",
     usage="/idea <your idea>",
+    example="/idea Retro Rain Radio",
     params=(Param("text", "Your idea", required=True, rest=True),),
 )
 async def idea_command(ctx: Context) -> AsyncIterator[Outgoing]:

@@ -74,6 +74,7 @@ async def checked_idea(ctx: Context, idea_id: int) -> tuple[IdeaRecord, SessionR
     "riff",
     "Muse riffs 2-3 variations on a session idea, credited to its author.",
     usage="/riff #id [direction]",
+    example="/riff #32 make it sound like a radio show",
     params=(
         Param("idea", "The idea's id, e.g. #7", required=True),
         Param("direction", "Which way to take it, e.g. make it sound like a radio show", rest=True),

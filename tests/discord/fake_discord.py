@@ -213,7 +213,7 @@ class FakeDiscord(Rest):
             "data": data,
             "app_permissions": PERMISSIONS,
             "locale": "en-US",
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": self.upload_limit or 10 * 1024 * 1024,
             "entitlements": [],
             "authorizing_integration_owners": {"0": self.guild_id},
             **extra,

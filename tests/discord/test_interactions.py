@@ -222,7 +222,7 @@ async def test_style_opens_a_modal_and_saves(adapter: DiscordAdapter, fake: Fake
 async def test_free_argument_commands(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
     cap = await fake.send_slash("caption", {"description": "new mug design"})
     await fake.wait_for(lambda: finished(cap, "captions for"))
-    pick = await fake.send_slash("pick", {"args": "#2"})
+    pick = await fake.send_slash("pick", {"draft": "#2"})
     await fake.wait_for(lambda: finished(pick, "Picked #2"))
 
 

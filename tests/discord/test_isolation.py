@@ -55,8 +55,8 @@ async def test_another_channel_cannot_reach_a_private_channels_drafts(
     secret = ids[0]
     # mallory, in #general of the same server, guesses the sequential ids.
     for name, options in (
-        ("pick", {"args": f"#{secret}"}),
-        ("more", {"args": f"#{secret}"}),
+        ("pick", {"draft": f"#{secret}"}),
+        ("more", {"draft": f"#{secret}"}),
         ("remix", {"text": f"#{secret}"}),
     ):
         i = await fake.send_slash(name, options, user="mallory")
@@ -76,10 +76,10 @@ async def test_another_channel_cannot_reach_a_private_channels_drafts(
     draft = await core.memory.draft(secret)
     assert draft is not None and draft.status == "new"  # the forged pick changed nothing
     # Not even alice, its author, brings it into another channel of the server.
-    own = await fake.send_slash("pick", {"args": f"#{secret}"})
+    own = await fake.send_slash("pick", {"draft": f"#{secret}"})
     await fake.wait_for(lambda: refused(own))
     # In its own channel it works for anyone there.
-    here = await fake.send_slash("pick", {"args": f"#{secret}"}, channel=team, user="bob")
+    here = await fake.send_slash("pick", {"draft": f"#{secret}"}, channel=team, user="bob")
     await fake.wait_for(lambda: finished(here, f"Picked #{secret}"))
 
 
@@ -88,13 +88,13 @@ async def test_the_author_reaches_a_channel_draft_from_dms(
 ) -> None:
     team = await fake.add_channel("team-private")
     ids = await caption_in(fake, team)
-    mine = await fake.send_slash("pick", {"args": f"#{ids[1]}"}, dm=True)
+    mine = await fake.send_slash("pick", {"draft": f"#{ids[1]}"}, dm=True)
     await fake.wait_for(lambda: finished(mine, f"Picked #{ids[1]}"))
-    theirs = await fake.send_slash("pick", {"args": f"#{ids[1]}"}, dm=True, user="mallory")
+    theirs = await fake.send_slash("pick", {"draft": f"#{ids[1]}"}, dm=True, user="mallory")
     await fake.wait_for(lambda: refused(theirs))
     # A DM draft stays private: its author can't pull it into a channel either.
     dm_ids = await caption_in(fake, None, dm=True)
-    there = await fake.send_slash("pick", {"args": f"#{dm_ids[0]}"})
+    there = await fake.send_slash("pick", {"draft": f"#{dm_ids[0]}"})
     await fake.wait_for(lambda: refused(there))
 
 
@@ -132,10 +132,10 @@ async def test_public_threads_share_their_channel_private_threads_do_not(
     ids = await caption_in(fake, fake.channel_id)
     public = await fake.add_thread(fake.channel_id, "launch chat")
     private = await fake.add_thread(fake.channel_id, "just us", private=True)
-    inside = await fake.send_slash("pick", {"args": f"#{ids[0]}"}, channel=public, user="bob")
+    inside = await fake.send_slash("pick", {"draft": f"#{ids[0]}"}, channel=public, user="bob")
     await fake.wait_for(lambda: finished(inside, f"Picked #{ids[0]}"))
     hidden = await caption_in(fake, private)
-    out = await fake.send_slash("pick", {"args": f"#{ids[1]}"}, channel=private, user="bob")
+    out = await fake.send_slash("pick", {"draft": f"#{ids[1]}"}, channel=private, user="bob")
     await fake.wait_for(lambda: refused(out))
-    back = await fake.send_slash("pick", {"args": f"#{hidden[0]}"}, user="bob")
+    back = await fake.send_slash("pick", {"draft": f"#{hidden[0]}"}, user="bob")
     await fake.wait_for(lambda: refused(back))

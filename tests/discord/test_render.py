@@ -121,10 +121,10 @@ def test_slash_options_become_text_and_options() -> None:
     )
     pick = registry.get("pick")
     assert pick is not None
-    assert slash_text(pick, None, {"args": "#7"}) == ("/pick #7", {})
+    assert slash_text(pick, None, {"draft": "#7"}) == ("/pick #7", {"draft": "#7"})
     _, tree = cli_tree()
     payload = {c["name"]: c for c in command_payload(tree)}
-    assert [o["name"] for o in payload["pick"]["options"]] == ["args"]
+    assert [o["name"] for o in payload["pick"]["options"]] == ["draft"]
     assert payload["history"]["options"] == []
 
 
@@ -147,7 +147,7 @@ def test_subcommands_become_a_group_from_the_registry() -> None:
                 ),
             ),
             Sub("end", "End it.", "/plan end"),
-            Sub("show", "Show one.", "/plan show <id>"),
+            Sub("show", "Show one.", "/plan show <id>", (Param("id", "Which one", rest=True),)),
         ),
     )
     registry.add(spec)
@@ -160,13 +160,13 @@ def test_subcommands_become_a_group_from_the_registry() -> None:
     assert subs["start"]["options"][0]["required"] is True
     assert [c["value"] for c in subs["start"]["options"][1]["choices"]] == ["15", "30"]
     assert subs["end"]["options"] == []
-    assert [o["name"] for o in subs["show"]["options"]] == ["args"]
+    assert [o["name"] for o in subs["show"]["options"]] == ["id"]
     start = spec.subs[0]
     assert slash_text(spec, start, {"topic": "cozy games", "minutes": "15"}) == (
         "/plan start cozy games",
         {"topic": "cozy games", "minutes": "15"},
     )
-    assert slash_text(spec, spec.subs[2], {"args": "4"}) == ("/plan show 4", {})
+    assert slash_text(spec, spec.subs[2], {"id": "4"}) == ("/plan show 4", {"id": "4"})
 
 
 async def _never(ctx: Any) -> AsyncIterator[Any]:

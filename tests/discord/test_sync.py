@@ -97,7 +97,7 @@ async def test_start_syncs_only_when_the_commands_changed(core: Core, fake: Fake
     assert "caption" in {c["name"] for c in fake.commands["global"]}
     await start_and_stop(core)  # same commands: nothing sent
     assert len(command_puts(fake)) == 1
-    core.registry.add(CommandSpec("note", "Keep a note.", "/note <text>", handler=_note))
+    core.registry.add(CommandSpec("note", "Keep a note.", "/note", handler=_note))
     await start_and_stop(core)  # a new command: synced again
     assert len(command_puts(fake)) == 2
     assert "note" in {c["name"] for c in fake.commands["global"]}
@@ -108,7 +108,7 @@ async def test_sync_off_never_syncs(
 ) -> None:
     monkeypatch.setattr(core.settings.discord, "sync", "off")
     await start_and_stop(core)
-    core.registry.add(CommandSpec("note", "Keep a note.", "/note <text>", handler=_note))
+    core.registry.add(CommandSpec("note", "Keep a note.", "/note", handler=_note))
     await start_and_stop(core)
     assert command_puts(fake) == []
 

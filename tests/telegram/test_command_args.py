@@ -243,3 +243,34 @@ async def test_punctuation_right_after_a_command_still_makes_it_that_command(
     await fake.push_message(typed)
     await final(fake, ALICE, answer)
     assert not any(t.startswith("Noted:") for t in fake.texts(ALICE))
+
+
+async def test_help_with_a_command_name_explains_that_command(tg: Harness) -> None:
+    """ "/help caption" (or "/help /series") printed the whole list, ignoring the name;
+    a name that is no command said nothing about it either."""
+    fake = tg.fake
+    await fake.push_message("/help caption")
+    one = await final(fake, ALICE, "/caption <what the post shows>")
+    assert "Here is what I can do" not in one.text and "/remix" not in one.text
+    assert "tone (optional): The tone to lead with — warm, witty" in one.text
+    assert "Example: /caption a rainy morning in Lisbon" in one.text
+    await fake.push_message("/help /series")
+    series = await final(fake, ALICE, "/series [new | list | use | end]")
+    assert "• /series use <name> — Make a series the active one" in series.text
+    await fake.push_message("/help captoin")
+    await final(fake, ALICE, "No command /captoin — did you mean /caption?")
+    await fake.push_message("/help xyz")
+    await final(fake, ALICE, "No command /xyz — send /help to see them all.")
+
+
+async def test_a_semicolon_inside_a_style_field_stays_in_it(tg: Harness) -> None:
+    """ "/style voice: warm; witty | audience: …" split at ';' too, so "witty" was a
+    piece without a field and the whole style was refused. ';' separates fields only
+    when a field name follows it."""
+    fake = tg.fake
+    await fake.push_message("/style voice: warm; witty | audience: cyclists; runners")
+    saved = await final(fake, ALICE, "Saved.")
+    assert "Voice: warm; witty · Audience: cyclists; runners" in saved.text
+    await fake.push_message("/style voice: dry; avoid: hustle")
+    both = await final(fake, ALICE, "Voice: dry ·")
+    assert "Avoid: “hustle”" in both.text
