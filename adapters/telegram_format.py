@@ -47,7 +47,8 @@ LINK_RE = re.compile(
 CODE_RE = re.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 # A ``` code block: its opening line (maybe with a language: ```python) and its closing
-# line. One never closed stays as typed, so it can't turn the rest of the answer to code.
+# line. One never closed (an answer cut off by the model's max tokens) runs to the end of
+# the text, as in Markdown: the code stays code rather than turning to prose at the cut.
 FENCE_OPEN_RE = re.compile(r"^[ \t]*```[ \t]*([^`\s]*)[^`]*$")
 FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*$")
 LANGUAGE_RE = re.compile(r"[\w+#.-]{1,32}")
@@ -66,8 +67,8 @@ def to_html(text: str) -> str:
     while i < len(lines):
         opener = FENCE_OPEN_RE.match(lines[i])
         after = bisect.bisect_right(closers, i)
-        if opener and after < len(closers):
-            end = closers[after]
+        if opener:
+            end = closers[after] if after < len(closers) else len(lines)
             out.append(_code_block(opener.group(1), lines[i + 1 : end]))
             i = end + 1
         elif QUOTE_RE.match(lines[i]):

@@ -182,9 +182,6 @@ def test_a_chat_model_s_code_blocks_show_as_code() -> None:
         ),
         "Try:\n# a <b> & **c**\nprint(`x`)\nThen run a ` b.",
     )
-    # A block never closed does not swallow the rest: its fence stays as typed.
-    unclosed = "```\nfor x in y:\nDone, **enjoy**"
-    assert parse_html(to_html(unclosed)) == "```\nfor x in y:\nDone, enjoy"
 
 
 def test_a_code_block_cut_in_two_is_code_in_both_parts() -> None:
@@ -198,3 +195,18 @@ def test_a_code_block_cut_in_two_is_code_in_both_parts() -> None:
         assert tg_len(parse_html(html)) <= MAX_CHARS
     shown = "\n".join(parse_html(to_html(p)) for p in parts)
     assert shown.split() == f"Here:\n{code}\nThat's all.".split()
+
+
+def test_a_code_block_never_closed_is_code_to_the_end() -> None:
+    """An answer cut by the model's max tokens inside a ``` block showed its fence as
+    typed and the code as prose (its "# comment" bold, its **x** unstarred). As in
+    Markdown, the block now runs to the end: code, closed there, nothing lost."""
+    answer = "Run this:\n```python\n# step <1> & **x**\nfor tram in line:"
+    shows(
+        answer,
+        (
+            'Run this:\n<pre><code class="language-python"># step &lt;1&gt; &amp; **x**\n'
+            "for tram in line:</code></pre>"
+        ),
+        "Run this:\n# step <1> & **x**\nfor tram in line:",
+    )

@@ -1,0 +1,20 @@
+"""A model's Markdown as it reaches a Telegram chat: what Telegram has no entity for
+(tables) shown readably, and unfinished Markdown (an answer cut off, or still being
+written) neither rejected by the Bot API nor shown as stray marks."""
+
+from __future__ import annotations
+
+from tests.telegram.conftest import Harness, final
+
+ALICE = 111
+
+
+async def test_an_answer_cut_off_inside_a_code_block_shows_the_code_as_code(
+    tg: Harness,
+) -> None:
+    fake = tg.fake
+    tg.model.enqueue("Here is the loop:\n```python\nfor stop in line:\n    ring(stop)  # **bell**")
+    await fake.push_message("write the loop")
+    shown = await final(fake, ALICE, "Here is the loop:")
+    assert '<pre><code class="language-python">for stop in line:' in shown.raw
+    assert shown.text == "Here is the loop:\nfor stop in line:\n    ring(stop)  # **bell**"
