@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -56,11 +57,61 @@ LANGUAGE_RE = re.compile(r"[\w+#.-]{1,32}")
 QUOTE_RE = re.compile(r"^[ \t]*>(?:[ \t]|$)")
 
 
+# A Markdown table: a header row, then a |---|:--:| row with as many cells; its body is
+# the lines with a | that follow. Cells are split at a | not escaped as \|.
+TABLE_RULE_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+CELL_EDGE_RE = re.compile(r"^[ \t]*\||(?<!\\)\|[ \t]*$")
+CELL_SPLIT_RE = re.compile(r"(?<!\\)\|")
+
+
+def tables_as_lines(text: str) -> str:
+    """Telegram has no tables: each row of a model's Markdown table becomes a line,
+    "• Platform: Instagram · Time: 18:00". That reads on a phone's width, where a <pre>
+    grid wraps, loses the cells' **bold** and links, and can't be aligned once a cell
+    holds CJK or emoji (no font shows them exactly two columns wide). Done before an
+    answer is split, so each part of a long table shows its rows the same way; tables in
+    ``` code blocks stay as typed."""
+    lines, out, i, in_code = text.split("\n"), [], 0, False
+    while i < len(lines):
+        line = lines[i]
+        in_code = not FENCE_CLOSE_RE.match(line) if in_code else bool(FENCE_OPEN_RE.match(line))
+        header = _cells(line) if not in_code and "|" in line else []
+        rule = lines[i + 1] if i + 1 < len(lines) else ""
+        if not header or "|" not in rule or not TABLE_RULE_RE.match(rule):
+            out.append(line)
+            i += 1
+            continue
+        if len(_cells(rule)) != len(header):
+            out.append(line)
+            i += 1
+            continue
+        i += 2
+        rows = []
+        while i < len(lines) and "|" in lines[i] and not FENCE_OPEN_RE.match(lines[i]):
+            rows.append(_cells(lines[i]))
+            i += 1
+        shown = [text for text in (_row(header, row) for row in rows) if text]
+        out.extend(shown or [" · ".join(cell for cell in header if cell)])  # no body: its head
+    return "\n".join(out)
+
+
+def _cells(line: str) -> list[str]:
+    inner = CELL_EDGE_RE.sub("", line.strip())
+    return [cell.strip().replace("\\|", "|") for cell in CELL_SPLIT_RE.split(inner)]
+
+
+def _row(header: list[str], row: list[str]) -> str:
+    """ "• header: cell · …"; an empty cell left out, a cell without a header alone."""
+    heads = itertools.chain(header, itertools.repeat(""))
+    pairs = [f"{h}: {c}" if h else c for h, c in zip(heads, row, strict=False) if c]
+    return "• " + " · ".join(pairs) if pairs else ""
+
+
 def to_html(text: str) -> str:
     """The core's text, escaped; the draft headers and Markdown headings bold, and a
-    model's **bold**, `code`, ``` code blocks, > quotes and [links](https://…) as
-    Telegram shows them."""
-    lines = text.split("\n")
+    model's **bold**, `code`, ``` code blocks, > quotes, [links](https://…) and tables
+    as Telegram shows them."""
+    lines = tables_as_lines(text).split("\n")
     closers = [i for i, line in enumerate(lines) if FENCE_CLOSE_RE.match(line)]
     out: list[str] = []
     i = 0
@@ -163,7 +214,7 @@ def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     shown, after its HTML is parsed (so `&amp;` is one), in UTF-16 units. Escaping
     happens after the cut, so an entity is never split; a ``` code block cut in two is
     closed in one part and reopened in the next, so each part shows it as code."""
-    return split_message(text, limit, tg_len, fences=True)
+    return split_message(tables_as_lines(text), limit, tg_len, fences=True)
 
 
 def progress_view(text: str, limit: int = MAX_CHARS - 100) -> str:

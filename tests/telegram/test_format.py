@@ -210,3 +210,39 @@ def test_a_code_block_never_closed_is_code_to_the_end() -> None:
         ),
         "Run this:\n# step <1> & **x**\nfor tram in line:",
     )
+
+
+def test_a_markdown_table_shows_as_one_line_a_row() -> None:
+    """Telegram has no tables: a model's | a | b | table showed as typed, pipes and
+    dashes. Each row is now a line of "header: cell" pairs, which reads on a phone's
+    width (a <pre> grid wraps there, can't keep a cell's **bold** or link, and can't be
+    aligned once a cell holds CJK or emoji). An escaped \\| stays a pipe; a table in a
+    code block stays as typed."""
+    answer = (
+        "Best times:\n"
+        "| Platform | Time | Tip |\n"
+        "|:---|---:|---|\n"
+        "| **Instagram** | 18:00 | a \\| b |\n"
+        "| 抖音 🚋 | 21:00 | |\n"
+        "\n"
+        "```\n| x | y |\n|---|---|\n```"
+    )
+    shows(
+        answer,
+        (
+            "Best times:\n"
+            "• Platform: <b>Instagram</b> · Time: 18:00 · Tip: a | b\n"
+            "• Platform: 抖音 🚋 · Time: 21:00\n"
+            "\n"
+            "<pre>| x | y |\n|---|---|</pre>"
+        ),
+        (
+            "Best times:\n"
+            "• Platform: Instagram · Time: 18:00 · Tip: a | b\n"
+            "• Platform: 抖音 🚋 · Time: 21:00\n"
+            "\n"
+            "| x | y |\n|---|---|"
+        ),
+    )
+    # A line with pipes but no |---| row under it is no table.
+    assert to_html("a | b\nc | d") == "a | b\nc | d"

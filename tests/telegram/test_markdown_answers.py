@@ -18,3 +18,11 @@ async def test_an_answer_cut_off_inside_a_code_block_shows_the_code_as_code(
     shown = await final(fake, ALICE, "Here is the loop:")
     assert '<pre><code class="language-python">for stop in line:' in shown.raw
     assert shown.text == "Here is the loop:\nfor stop in line:\n    ring(stop)  # **bell**"
+
+
+async def test_a_table_in_an_answer_shows_a_row_a_line(tg: Harness) -> None:
+    fake = tg.fake
+    tg.model.enqueue("Plan:\n| Day | Post |\n|---|---|\n| Mon | Reel |\n| Tue | Story |\nGo!")
+    await fake.push_message("plan my week")
+    shown = await final(fake, ALICE, "Plan:")
+    assert shown.text == "Plan:\n• Day: Mon · Post: Reel\n• Day: Tue · Post: Story\nGo!"
