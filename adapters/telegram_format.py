@@ -110,8 +110,20 @@ def _row(header: list[str], row: list[str]) -> str:
 def to_html(text: str) -> str:
     """The core's text, escaped; the draft headers and Markdown headings bold, and a
     model's **bold**, `code`, ``` code blocks, > quotes, [links](https://…) and tables
-    as Telegram shows them."""
-    lines = tables_as_lines(text).split("\n")
+    as Telegram shows them. Text that is nothing but marks (">", an empty ``` block or
+    table) is shown as typed: formatted, it would show nothing, and Telegram rejects an
+    empty message."""
+    shown = _formatted(tables_as_lines(text))
+    if text.strip() and not html.unescape(TAG_RE.sub("", shown)).strip():
+        return html.escape(text, quote=False)
+    return shown
+
+
+TAG_RE = re.compile(r"<[^<>]*>")  # ours: the text's own < and > are escaped
+
+
+def _formatted(text: str) -> str:
+    lines = text.split("\n")
     closers = [i for i, line in enumerate(lines) if FENCE_CLOSE_RE.match(line)]
     out: list[str] = []
     i = 0
@@ -214,7 +226,8 @@ def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     shown, after its HTML is parsed (so `&amp;` is one), in UTF-16 units. Escaping
     happens after the cut, so an entity is never split; a ``` code block cut in two is
     closed in one part and reopened in the next, so each part shows it as code."""
-    return split_message(tables_as_lines(text), limit, tg_len, fences=True)
+    tabled = tables_as_lines(text)  # an empty table alone is shown as typed (to_html)
+    return split_message(tabled if tabled.strip() else text, limit, tg_len, fences=True)
 
 
 def progress_view(text: str, limit: int = MAX_CHARS - 100) -> str:

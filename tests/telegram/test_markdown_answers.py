@@ -4,6 +4,8 @@ written) neither rejected by the Bot API nor shown as stray marks."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.telegram.conftest import Harness, final
 
 ALICE = 111
@@ -26,3 +28,17 @@ async def test_a_table_in_an_answer_shows_a_row_a_line(tg: Harness) -> None:
     await fake.push_message("plan my week")
     shown = await final(fake, ALICE, "Plan:")
     assert shown.text == "Plan:\n• Day: Mon · Post: Reel\n• Day: Tue · Post: Story\nGo!"
+
+
+@pytest.mark.parametrize("answer", [">", "```\n```", "```python", "| |\n|---|"])
+async def test_an_answer_that_is_only_markdown_marks_is_shown_as_typed(
+    tg: Harness, answer: str
+) -> None:
+    """An answer whose formatting left nothing to show (an empty quote, code block or
+    table) was sent as empty HTML, which Telegram rejects ("message text is empty"),
+    and the person read "Something went wrong"; it is shown as typed now."""
+    fake = tg.fake
+    tg.model.enqueue(answer)
+    await fake.push_message("hi there")
+    shown = await fake.wait_for(lambda: fake.messages(ALICE))
+    assert [m.text for m in shown] == [answer]
