@@ -230,12 +230,26 @@ def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     return split_message(tabled if tabled.strip() else text, limit, tg_len, fences=True)
 
 
+PROGRESS_LEAD, PROGRESS_MARK = "… ", " ✍️"
+
+
 def progress_view(text: str, limit: int = MAX_CHARS - 100) -> str:
-    """Streamed text as shown while writing: plain, one message. Past one message it
-    shows the part being written now, so the newest words are always in view."""
-    parts = split_text(text, limit) if tg_len(text.strip()) > limit else [text.strip()]
-    current = parts[-1] if len(parts) == 1 else "… " + parts[-1]
-    return f"{current} ✍️"
+    """Streamed text as shown while writing, one message (tables already as lines, as
+    they will be shown). Past one message it shows the part being written now, so the
+    newest words are always in view."""
+    text = tables_as_lines(text).strip()
+    parts = split_text(text, limit) if tg_len(text) > limit else [text]
+    current = parts[-1] if len(parts) == 1 else PROGRESS_LEAD + parts[-1]
+    return current + PROGRESS_MARK
+
+
+def progress_html(view: str) -> str:
+    """A progress_view formatted as the finished answer will be, so it doesn't show
+    pipes, fences and **marks** and then change look when done. Unfinished Markdown is
+    safe: a block still open is code to the end, a bold not yet closed shows its stars."""
+    body = view.removesuffix(PROGRESS_MARK)
+    lead = PROGRESS_LEAD if body.startswith(PROGRESS_LEAD) else ""
+    return html.escape(lead) + to_html(body[len(lead) :]) + html.escape(view[len(body) :])
 
 
 # Where a hint may end, best first: after a sentence (not after "e.g." or "i.e.", whose

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.telegram_format import MAX_CHARS, split_text, tg_len, to_html
+from adapters.telegram_format import (
+    MAX_CHARS,
+    progress_html,
+    progress_view,
+    split_text,
+    tg_len,
+    to_html,
+)
 from bot.post_length import graphemes
 from tests.telegram.fake_wire import ApiError, parse_html
 
@@ -246,3 +253,13 @@ def test_a_markdown_table_shows_as_one_line_a_row() -> None:
     )
     # A line with pipes but no |---| row under it is no table.
     assert to_html("a | b\nc | d") == "a | b\nc | d"
+
+
+def test_a_long_code_block_being_written_shows_as_code_past_one_message() -> None:
+    """Past one message the view starts "… " and reopens the block being written: it
+    still shows as code, its fence not as typed."""
+    code = "\n".join(f"step_{i} = '<tram>' & {i}" for i in range(300))
+    html = progress_html(progress_view(f"Script:\n```python\n{code}"))
+    assert html.startswith('… <pre><code class="language-python">step_')
+    assert html.endswith("step_299 = '&lt;tram&gt;' &amp; 299</code></pre> ✍️")
+    assert tg_len(parse_html(html)) <= MAX_CHARS

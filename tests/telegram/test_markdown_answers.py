@@ -4,9 +4,12 @@ written) neither rejected by the Bot API nor shown as stray marks."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from tests.telegram.conftest import Harness, final
+from tests.helpers import slow_answers
+from tests.telegram.conftest import Harness, Held, final, partial
 
 ALICE = 111
 
@@ -42,3 +45,56 @@ async def test_an_answer_that_is_only_markdown_marks_is_shown_as_typed(
     await fake.push_message("hi there")
     shown = await fake.wait_for(lambda: fake.messages(ALICE))
     assert [m.text for m in shown] == [answer]
+
+
+async def test_a_table_and_code_being_written_show_formatted_and_every_edit_is_taken(
+    tg: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While an answer streamed, its view was plain text: the half-written table showed
+    its pipes and dashes, the code its fence and **marks**, and then the final message
+    showed something else. The view is formatted like the final message now (a table
+    row, or a block, still being written included), and Telegram takes every edit."""
+    fake = tg.fake
+    tg.adapter.cfg.stream_after_s = 0
+    answer = (
+        "Plan:\n| Day | Post |\n|---|---|\n| Mon | **Reel** |\n| Tue | Story |\n"
+        "```python\npost('<reel>')  # **today**\npost('story')\n```\nDone."
+    )
+    tg.model.enqueue(answer)
+    gates = {"| Tue": asyncio.Event(), "post('<reel>')": asyncio.Event()}
+
+    async def hold(text: str) -> None:
+        for marker, gate in gates.items():
+            if text.endswith(marker) or text.endswith(marker + " "):
+                await gate.wait()
+
+    slow_answers(tg.core.llm, monkeypatch, after_each=hold)
+    await fake.push_message("plan my week")
+    view = await partial(fake, ALICE)
+    await fake.wait_for(lambda: "Tue" in view.text)
+    assert view.text.startswith("Plan:\n• Day: Mon · Post: Reel\n• Day: Tue")
+    assert "|" not in view.text and "**" not in view.text
+    gates["| Tue"].set()
+    await fake.wait_for(lambda: "<reel>" in view.text)
+    assert "```" not in view.text and "<pre>" in view.raw
+    gates["post('<reel>')"].set()
+    shown = await final(fake, ALICE, "Done.")
+    assert shown.text == (
+        "Plan:\n• Day: Mon · Post: Reel\n• Day: Tue · Post: Story\n"
+        "post('<reel>')  # **today**\npost('story')\nDone."
+    )
+    edits = [c for c in fake.calls if c.method in ("sendMessage", "editMessageText")]
+    assert all(c.status == 200 for c in edits)
+
+
+async def test_progress_html_rejected_shows_plain_text(tg: Harness, held: Held) -> None:
+    fake = tg.fake
+    fake.parse_failures = 1
+    tg.model.enqueue("Draft **one** coming up & more")
+    await fake.push_message("write it")
+    view = await partial(fake, ALICE)
+    assert view.parse_mode is None and view.text == "Draft ✍️"
+    assert any(c.status == 400 and c.method == "sendMessage" for c in fake.calls)
+    held.release.set()
+    shown = await final(fake, ALICE, "coming up")
+    assert shown.text == "Draft one coming up & more" and shown.parse_mode == "HTML"
