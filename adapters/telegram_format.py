@@ -40,9 +40,10 @@ UNDER_BOLD_RE = re.compile(r"(?<!\w)__(?=[^\s_])([^<>\n]+?)(?<=[^\s_])__(?!\w)")
 # across a tag already made (escaped text has no other < or >).
 ITALIC_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*(?![\w*])")
 # A link, maybe bold as a whole ("**[label](url)**", as models often write it). Its URL
-# may hold balanced parentheses (Wikipedia's …/Mercury_(planet)), not a `code` span.
+# may hold balanced parentheses (Wikipedia's …/Mercury_(planet)), not a `code` span. An
+# image, ![alt](url), is a link too (a message's text shows no image), without its "!".
 LINK_RE = re.compile(
-    r"(\*\*)?\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>\"\x00]|\([^\s()<>\"\x00]*\))+)\)(?(1)\*\*)"
+    r"(\*\*)?!?\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>\"\x00]|\([^\s()<>\"\x00]*\))+)\)(?(1)\*\*)"
 )
 # `code`, or ``code with a ` in it``: as many backticks close it as opened it.
 CODE_RE = re.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")

@@ -263,3 +263,13 @@ def test_a_long_code_block_being_written_shows_as_code_past_one_message() -> Non
     assert html.startswith('… <pre><code class="language-python">step_')
     assert html.endswith("step_299 = '&lt;tram&gt;' &amp; 299</code></pre> ✍️")
     assert tg_len(parse_html(html)) <= MAX_CHARS
+
+
+def test_a_markdown_image_shows_as_a_link_without_its_bang() -> None:
+    """![a cat](https://…) showed as "!a cat", a stray "!" before a link: Telegram shows
+    no image in a message's text, so it is a link to the picture, labelled with its alt."""
+    shows(
+        "Mood: ![a cat](https://x.io/cat.png)!",
+        'Mood: <a href="https://x.io/cat.png">a cat</a>!',
+        "Mood: a cat!",
+    )
