@@ -98,3 +98,31 @@ async def test_progress_html_rejected_shows_plain_text(tg: Harness, held: Held) 
     held.release.set()
     shown = await final(fake, ALICE, "coming up")
     assert shown.text == "Draft one coming up & more" and shown.parse_mode == "HTML"
+
+
+async def test_an_answer_cut_inside_code_then_continued_shows_code_then_prose(
+    tg: Harness,
+) -> None:
+    """An answer stopped by the length limit inside a ``` block: its "✂️ … press
+    Continue" note was shown inside the code block, and the continuation (the rest of
+    the code, the closing ```, then prose) showed the code as prose and the prose after
+    it as code. The cut block is closed before the note, and the continuation reopens
+    it (same language) until the model's own closing fence."""
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 10  # 40 characters on the fake model
+    tg.model.enqueue(
+        "Loop:\n```python\nfor stop in line:\n    ring(stop)",
+        "    ring(stop)\n```\nThat's **all**.",
+    )
+    await fake.push_message("write the loop")
+    cut = await final(fake, ALICE, "Continue")
+    assert cut.raw.startswith('Loop:\n<pre><code class="language-python">for stop in line:')
+    assert cut.raw.endswith(
+        "</code></pre>\n\n✂️ That's where my answer length limit stopped me"
+        " — press Continue, or send /continue."
+    )
+    await fake.push_message("/continue")
+    more = await final(fake, ALICE, "all.")
+    assert more.raw == (
+        '…\n<pre><code class="language-python">    ring(stop)</code></pre>\nThat\'s <b>all</b>.'
+    )
