@@ -52,7 +52,7 @@ HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 # line. One never closed (an answer cut off by the model's max tokens) runs to the end of
 # the text, as in Markdown: the code stays code rather than turning to prose at the cut.
 FENCE_OPEN_RE = re.compile(r"^[ \t]*```[ \t]*([^`\s]*)[^`]*$")
-FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*$")
+FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*\r?$")  # \r: a model's \r\n line breaks
 LANGUAGE_RE = re.compile(r"[\w+#.-]{1,32}")
 # "> quoted" lines: a quote block (Telegram's can't nest: "> > x" is one level, "> x").
 QUOTE_RE = re.compile(r"^[ \t]*>(?:[ \t]|$)")
@@ -60,7 +60,7 @@ QUOTE_RE = re.compile(r"^[ \t]*>(?:[ \t]|$)")
 
 # A Markdown table: a header row, then a |---|:--:| row with as many cells; its body is
 # the lines with a | that follow. Cells are split at a | not escaped as \|.
-TABLE_RULE_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+TABLE_RULE_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?\s*$")
 CELL_EDGE_RE = re.compile(r"^[ \t]*\||(?<!\\)\|[ \t]*$")
 CELL_SPLIT_RE = re.compile(r"(?<!\\)\|")
 

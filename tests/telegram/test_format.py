@@ -273,3 +273,11 @@ def test_a_markdown_image_shows_as_a_link_without_its_bang() -> None:
         'Mood: <a href="https://x.io/cat.png">a cat</a>!',
         "Mood: a cat!",
     )
+
+
+def test_an_answer_with_windows_line_breaks_ends_its_code_block_and_has_tables() -> None:
+    """A model that writes \\r\\n line breaks: its closing ``` line ends in \\r, and was
+    not seen as one, so since a block never closed runs to the end, the prose after
+    the block showed as code; its table showed as typed. Both read as with \\n."""
+    html = to_html("```\r\nx = 1\r\n```\r\nThen **run** it.\r\n| a | b |\r\n|--|--|\r\n| 1 | 2 |")
+    assert html == "<pre>x = 1\r</pre>\nThen <b>run</b> it.\r\n• a: 1 · b: 2"
