@@ -174,6 +174,9 @@ def _line(line: str) -> str:
     return _inline(line)
 
 
+# A mark escaped to be shown (5 \* 3, \_\_init\_\_): as in Markdown, the mark alone, and
+# nothing formatted by it. Not in `code`, set aside before.
+ESCAPE_RE = re.compile(r"\\([*_~`\[\]#|!]|&gt;)")
 MARK = "\x00"  # stands for a `code` span or a bare URL while the text around is formatted
 MARKS_RE = re.compile(r"\x00(\d*)\x00")
 # A bare URL (not a [label](url)'s): Telegram links it as shown, so no star, underscore
@@ -194,6 +197,7 @@ def _inline(line: str) -> str:
     # A mark in the text itself is doubled first, and comes back single.
     text = html.escape(line.replace(MARK, MARK * 2), quote=False)
     text = CODE_RE.sub(lambda m: set_aside(f"<code>{m.group(2)}</code>"), text)
+    text = ESCAPE_RE.sub(lambda m: set_aside(m.group(1)), text)
     text = BARE_URL_RE.sub(lambda m: set_aside(m.group(0)), text)
     text = _links_and_bold(text)
     return MARKS_RE.sub(lambda m: kept[int(m.group(1))] if m.group(1) else MARK, text)

@@ -281,3 +281,14 @@ def test_an_answer_with_windows_line_breaks_ends_its_code_block_and_has_tables()
     the block showed as code; its table showed as typed. Both read as with \\n."""
     html = to_html("```\r\nx = 1\r\n```\r\nThen **run** it.\r\n| a | b |\r\n|--|--|\r\n| 1 | 2 |")
     assert html == "<pre>x = 1\r</pre>\nThen <b>run</b> it.\r\n• a: 1 · b: 2"
+
+
+def test_markdown_escapes_show_the_character_not_formatting() -> None:
+    r"""A model that escapes a mark to show it (5 \* 3, \*not italic\*, \_\_init\_\_)
+    got italics with backslashes around them; as in Markdown, "\*" now shows "*" and
+    formats nothing. In `code` a backslash stays as typed."""
+    shows(
+        r"5 \* 3, \*not italic\*, \_\_init\_\_, \[x\](https://x.io) and `a\*b`",
+        r"5 * 3, *not italic*, __init__, [x](https://x.io) and <code>a\*b</code>",
+        r"5 * 3, *not italic*, __init__, [x](https://x.io) and a\*b",
+    )
