@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -39,26 +40,90 @@ UNDER_BOLD_RE = re.compile(r"(?<!\w)__(?=[^\s_])([^<>\n]+?)(?<=[^\s_])__(?!\w)")
 # across a tag already made (escaped text has no other < or >).
 ITALIC_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*<>\n]+?)(?<=[^\s*])\*(?![\w*])")
 # A link, maybe bold as a whole ("**[label](url)**", as models often write it). Its URL
-# may hold balanced parentheses (Wikipedia's …/Mercury_(planet)), not a `code` span.
+# may hold balanced parentheses (Wikipedia's …/Mercury_(planet)), not a `code` span. An
+# image, ![alt](url), is a link too (a message's text shows no image), without its "!".
 LINK_RE = re.compile(
-    r"(\*\*)?\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>\"\x00]|\([^\s()<>\"\x00]*\))+)\)(?(1)\*\*)"
+    r"(\*\*)?!?\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>\"\x00]|\([^\s()<>\"\x00]*\))+)\)(?(1)\*\*)"
 )
 # `code`, or ``code with a ` in it``: as many backticks close it as opened it.
 CODE_RE = re.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 # A ``` code block: its opening line (maybe with a language: ```python) and its closing
-# line. One never closed stays as typed, so it can't turn the rest of the answer to code.
+# line. One never closed (an answer cut off by the model's max tokens) runs to the end of
+# the text, as in Markdown: the code stays code rather than turning to prose at the cut.
 FENCE_OPEN_RE = re.compile(r"^[ \t]*```[ \t]*([^`\s]*)[^`]*$")
-FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*$")
+FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*\r?$")  # \r: a model's \r\n line breaks
 LANGUAGE_RE = re.compile(r"[\w+#.-]{1,32}")
 # "> quoted" lines: a quote block (Telegram's can't nest: "> > x" is one level, "> x").
 QUOTE_RE = re.compile(r"^[ \t]*>(?:[ \t]|$)")
 
 
+# A Markdown table: a header row, then a |---|:--:| row with as many cells; its body is
+# the lines with a | that follow. Cells are split at a | not escaped as \|.
+TABLE_RULE_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?\s*$")
+CELL_EDGE_RE = re.compile(r"^[ \t]*\||(?<!\\)\|[ \t]*$")
+CELL_SPLIT_RE = re.compile(r"(?<!\\)\|")
+
+
+def tables_as_lines(text: str) -> str:
+    """Telegram has no tables: each row of a model's Markdown table becomes a line,
+    "• Platform: Instagram · Time: 18:00". That reads on a phone's width, where a <pre>
+    grid wraps, loses the cells' **bold** and links, and can't be aligned once a cell
+    holds CJK or emoji (no font shows them exactly two columns wide). Done before an
+    answer is split, so each part of a long table shows its rows the same way; tables in
+    ``` code blocks stay as typed."""
+    lines, out, i, in_code = text.split("\n"), [], 0, False
+    while i < len(lines):
+        line = lines[i]
+        in_code = not FENCE_CLOSE_RE.match(line) if in_code else bool(FENCE_OPEN_RE.match(line))
+        header = _cells(line) if not in_code and "|" in line else []
+        rule = lines[i + 1] if i + 1 < len(lines) else ""
+        if not header or "|" not in rule or not TABLE_RULE_RE.match(rule):
+            out.append(line)
+            i += 1
+            continue
+        if len(_cells(rule)) != len(header):
+            out.append(line)
+            i += 1
+            continue
+        i += 2
+        rows = []
+        while i < len(lines) and "|" in lines[i] and not FENCE_OPEN_RE.match(lines[i]):
+            rows.append(_cells(lines[i]))
+            i += 1
+        shown = [text for text in (_row(header, row) for row in rows) if text]
+        out.extend(shown or [" · ".join(cell for cell in header if cell)])  # no body: its head
+    return "\n".join(out)
+
+
+def _cells(line: str) -> list[str]:
+    inner = CELL_EDGE_RE.sub("", line.strip())
+    return [cell.strip().replace("\\|", "|") for cell in CELL_SPLIT_RE.split(inner)]
+
+
+def _row(header: list[str], row: list[str]) -> str:
+    """ "• header: cell · …"; an empty cell left out, a cell without a header alone."""
+    heads = itertools.chain(header, itertools.repeat(""))
+    pairs = [f"{h}: {c}" if h else c for h, c in zip(heads, row, strict=False) if c]
+    return "• " + " · ".join(pairs) if pairs else ""
+
+
 def to_html(text: str) -> str:
     """The core's text, escaped; the draft headers and Markdown headings bold, and a
-    model's **bold**, `code`, ``` code blocks, > quotes and [links](https://…) as
-    Telegram shows them."""
+    model's **bold**, `code`, ``` code blocks, > quotes, [links](https://…) and tables
+    as Telegram shows them. Text that is nothing but marks (">", an empty ``` block or
+    table) is shown as typed: formatted, it would show nothing, and Telegram rejects an
+    empty message."""
+    shown = _formatted(tables_as_lines(text))
+    if text.strip() and not html.unescape(TAG_RE.sub("", shown)).strip():
+        return html.escape(text, quote=False)
+    return shown
+
+
+TAG_RE = re.compile(r"<[^<>]*>")  # ours: the text's own < and > are escaped
+
+
+def _formatted(text: str) -> str:
     lines = text.split("\n")
     closers = [i for i, line in enumerate(lines) if FENCE_CLOSE_RE.match(line)]
     out: list[str] = []
@@ -66,8 +131,8 @@ def to_html(text: str) -> str:
     while i < len(lines):
         opener = FENCE_OPEN_RE.match(lines[i])
         after = bisect.bisect_right(closers, i)
-        if opener and after < len(closers):
-            end = closers[after]
+        if opener:
+            end = closers[after] if after < len(closers) else len(lines)
             out.append(_code_block(opener.group(1), lines[i + 1 : end]))
             i = end + 1
         elif QUOTE_RE.match(lines[i]):
@@ -109,6 +174,9 @@ def _line(line: str) -> str:
     return _inline(line)
 
 
+# A mark escaped to be shown (5 \* 3, \_\_init\_\_): as in Markdown, the mark alone, and
+# nothing formatted by it. Not in `code`, set aside before.
+ESCAPE_RE = re.compile(r"\\([*_~`\[\]#|!]|&gt;)")
 MARK = "\x00"  # stands for a `code` span or a bare URL while the text around is formatted
 MARKS_RE = re.compile(r"\x00(\d*)\x00")
 # A bare URL (not a [label](url)'s): Telegram links it as shown, so no star, underscore
@@ -129,6 +197,7 @@ def _inline(line: str) -> str:
     # A mark in the text itself is doubled first, and comes back single.
     text = html.escape(line.replace(MARK, MARK * 2), quote=False)
     text = CODE_RE.sub(lambda m: set_aside(f"<code>{m.group(2)}</code>"), text)
+    text = ESCAPE_RE.sub(lambda m: set_aside(m.group(1)), text)
     text = BARE_URL_RE.sub(lambda m: set_aside(m.group(0)), text)
     text = _links_and_bold(text)
     return MARKS_RE.sub(lambda m: kept[int(m.group(1))] if m.group(1) else MARK, text)
@@ -162,15 +231,30 @@ def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     shown, after its HTML is parsed (so `&amp;` is one), in UTF-16 units. Escaping
     happens after the cut, so an entity is never split; a ``` code block cut in two is
     closed in one part and reopened in the next, so each part shows it as code."""
-    return split_message(text, limit, tg_len, fences=True)
+    tabled = tables_as_lines(text)  # an empty table alone is shown as typed (to_html)
+    return split_message(tabled if tabled.strip() else text, limit, tg_len, fences=True)
+
+
+PROGRESS_LEAD, PROGRESS_MARK = "… ", " ✍️"
 
 
 def progress_view(text: str, limit: int = MAX_CHARS - 100) -> str:
-    """Streamed text as shown while writing: plain, one message. Past one message it
-    shows the part being written now, so the newest words are always in view."""
-    parts = split_text(text, limit) if tg_len(text.strip()) > limit else [text.strip()]
-    current = parts[-1] if len(parts) == 1 else "… " + parts[-1]
-    return f"{current} ✍️"
+    """Streamed text as shown while writing, one message (tables already as lines, as
+    they will be shown). Past one message it shows the part being written now, so the
+    newest words are always in view."""
+    text = tables_as_lines(text).strip()
+    parts = split_text(text, limit) if tg_len(text) > limit else [text]
+    current = parts[-1] if len(parts) == 1 else PROGRESS_LEAD + parts[-1]
+    return current + PROGRESS_MARK
+
+
+def progress_html(view: str) -> str:
+    """A progress_view formatted as the finished answer will be, so it doesn't show
+    pipes, fences and **marks** and then change look when done. Unfinished Markdown is
+    safe: a block still open is code to the end, a bold not yet closed shows its stars."""
+    body = view.removesuffix(PROGRESS_MARK)
+    lead = PROGRESS_LEAD if body.startswith(PROGRESS_LEAD) else ""
+    return html.escape(lead) + to_html(body[len(lead) :]) + html.escape(view[len(body) :])
 
 
 # Where a hint may end, best first: after a sentence (not after "e.g." or "i.e.", whose

@@ -25,6 +25,7 @@ from adapters.telegram_format import (
     is_not_modified,
     is_parse_error,
     keyboard,
+    progress_html,
     split_text,
     tg_len,
     to_html,
@@ -200,21 +201,41 @@ class Sender:
             log.info("telegram: could not delete a message (%s)", exc)
 
     async def show_progress(self, target: Target, message_id: int | None, view: str) -> int:
-        """Partial text while writing: a new message, then edits of it. Cosmetic: raises
-        Skipped instead of waiting for the chat's send budget."""
+        """Partial text while writing (a progress_view): a new message, then edits of it,
+        formatted as the answer will be (HTML, else plain). Cosmetic: raises Skipped
+        instead of waiting for the chat's send budget."""
+        try:
+            shown = "html:" + progress_html(view)
+            message_id = await self._show(target, message_id, shown[5:], ParseMode.HTML)
+        except BadRequest as exc:
+            if not is_parse_error(exc):
+                raise
+            log.warning("telegram: HTML rejected (%s); progress as plain text", exc)
+            shown = "plain:" + view
+            message_id = await self._show(target, message_id, view, None)
+        self._remember(target.chat_id, message_id, shown)
+        return message_id
+
+    async def _show(
+        self, target: Target, message_id: int | None, text: str, mode: str | None
+    ) -> int:
         if message_id is None:
             kwargs = self._send_kwargs(target, None, True)
-            sent = await self.bot.send_message(text=view, rate_limit_args=COSMETIC, **kwargs)
-            message_id = int(sent.message_id)
-        else:
-            try:
-                await self.bot.edit_message_text(
-                    view, chat_id=target.chat_id, message_id=message_id, rate_limit_args=COSMETIC
-                )
-            except BadRequest as exc:
-                if not is_not_modified(exc):
-                    raise
-        self._remember(target.chat_id, message_id, "plain:" + view)
+            sent = await self.bot.send_message(
+                text=text, parse_mode=mode, rate_limit_args=COSMETIC, **kwargs
+            )
+            return int(sent.message_id)
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=target.chat_id,
+                message_id=message_id,
+                parse_mode=mode,
+                rate_limit_args=COSMETIC,
+            )
+        except BadRequest as exc:
+            if not is_not_modified(exc):
+                raise
         return message_id
 
     async def say(self, target: Target, text: str) -> None:

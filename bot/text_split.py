@@ -63,13 +63,13 @@ def _next_part(
 ) -> tuple[str, str, str]:
     """(this part, what is left, the fence line the next part starts with)."""
     cut = _cut(rest, limit, lambda s: measure(reopen + s))
-    opener = _open_fence(reopen + rest[:cut]) if fences else None
+    opener = open_fence(reopen + rest[:cut]) if fences else None
     # Room to close and reopen the block, or there is no room for code in between.
     if opener is None or measure(opener + CLOSE) > limit // 2:
         return reopen + rest[:cut].rstrip(), rest[cut:].strip(), ""
     cut = _cut(rest, limit, lambda s: measure(reopen + s.rstrip() + CLOSE))
     head = rest[:cut]
-    opener = _open_fence(reopen + head)
+    opener = open_fence(reopen + head)
     start = head.rfind(FENCE)
     if opener is not None and start > 0 and not head[start:].partition("\n")[2].strip():
         # Cut right after a block's opening line: start the block in the next part.
@@ -85,7 +85,7 @@ def _next_part(
     return reopen + head.rstrip() + CLOSE, left, opener + "\n"
 
 
-def _open_fence(text: str) -> str | None:
+def open_fence(text: str) -> str | None:
     """The ``` line of the code block still open at the end of `text`, if one is."""
     if text.count(FENCE) % 2 == 0:
         return None

@@ -192,8 +192,8 @@ DRAFTS = st.lists(st.tuples(HEADER, TEXT), max_size=6).map(
 
 # Markdown that to_html formats (its marks are then not shown): **bold**, *italic*,
 # ~~strike~~, __bold__, `code`, ``` blocks (their fence lines not shown), "# x", "> x",
-# [label](https://…) (its URL not shown either).
-MARKDOWN = re.compile(r"\*|`|~~|__|^\s*#{1,6}\s|^\s*>|\]\(", re.M)
+# [label](https://…) (its URL not shown either), a mark's escape (\* shows *).
+MARKDOWN = re.compile(r"\*|`|~~|__|^\s*#{1,6}\s|^\s*>|\]\(|\\[*_~`\[\]#|!>]", re.M)
 FENCE_LINE = re.compile(r"^[ \t]*```.*\n?", re.M)
 MARKED = st.lists(
     st.sampled_from(
@@ -217,6 +217,7 @@ MARKED = st.lists(
             "~~",
             "__",
             "> ",
+            "\\",
         ]
     ),
     max_size=40,
@@ -241,7 +242,7 @@ def shows(text: str) -> None:
     assert expected is None, "shows something the text doesn't have"
     links = "".join(m.group(0) for m in telegram_format.LINK_RE.finditer(text))
     fences = "".join(m.group(0) for m in FENCE_LINE.finditer(text))
-    assert set(left_out) <= set("*`~_#> \t") | set(links) | set(fences), left_out
+    assert set(left_out) <= set("*`~_#> \t\\") | set(links) | set(fences), left_out
 
 
 @given(st.one_of(TEXT, DRAFTS, MARKED))

@@ -14,6 +14,7 @@ from bot.llm.engine import Answer
 from bot.memory.records import Turn
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.skills.common import stream_text
+from bot.text_split import open_fence
 
 LISTENING = "I'm listening — tell me more about the post you have in mind."
 CUT_NOTE = "✂️ That's where my answer length limit stopped me — press Continue, or send /continue."
@@ -27,8 +28,10 @@ MORE = "…"
 def answer_reply(text: str, cut: bool, turn_id: int) -> Reply:
     if not cut:
         return Reply(text)
+    # Cut inside a ``` block: closed before the note, or the note would show as code.
+    close = "\n```" if open_fence(text) else ""
     return Reply(
-        f"{text}\n\n{CUT_NOTE}",
+        f"{text}{close}\n\n{CUT_NOTE}",
         buttons=((Button("Continue ▸", Action("continue", turn_id)),),),
     )
 
@@ -80,6 +83,7 @@ async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
         "message": question.text if question else "",
         "_max_tokens": ctx.settings.llm.chat_answer_tokens,
     }
+    reopen = open_fence(answer.text)
     out: list[str] = []
     answers: list[Answer] = []
     async for progress in stream_text(
@@ -90,7 +94,7 @@ async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
         answers=answers,
         history=earlier,
         partial=answer.text,
-        shown=lambda text: MORE + text.lstrip(),
+        shown=lambda text: continued(text, reopen),
     ):
         yield progress
     more = out[0]
@@ -100,4 +104,15 @@ async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
         return
     cut = answers[0].truncated
     await ctx.memory.update_answer(answer.id, joined(answer.text, more, answers[0].style), cut=cut)
-    yield answer_reply(MORE + more.strip(), cut, answer.id)
+    yield answer_reply(continued(more, reopen), cut, answer.id)
+
+
+def continued(more: str, reopen: str | None) -> str:
+    """A continuation as shown: "…" and the new text. When the answer was cut inside a
+    ``` block (`reopen` is its opening line), the block is opened again first, or the
+    rest of the code would show as prose and the model's closing ``` open a block of
+    everything after it. The code keeps its first line's indentation."""
+    if reopen is None or more.lstrip().startswith("```"):
+        return MORE + more.strip()
+    code = more.strip("\n").rstrip()
+    return f"{MORE}\n{reopen}\n{code}"

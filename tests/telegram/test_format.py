@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.telegram_format import MAX_CHARS, split_text, tg_len, to_html
+from adapters.telegram_format import (
+    MAX_CHARS,
+    progress_html,
+    progress_view,
+    split_text,
+    tg_len,
+    to_html,
+)
 from bot.post_length import graphemes
 from tests.telegram.fake_wire import ApiError, parse_html
 
@@ -182,9 +189,6 @@ def test_a_chat_model_s_code_blocks_show_as_code() -> None:
         ),
         "Try:\n# a <b> & **c**\nprint(`x`)\nThen run a ` b.",
     )
-    # A block never closed does not swallow the rest: its fence stays as typed.
-    unclosed = "```\nfor x in y:\nDone, **enjoy**"
-    assert parse_html(to_html(unclosed)) == "```\nfor x in y:\nDone, enjoy"
 
 
 def test_a_code_block_cut_in_two_is_code_in_both_parts() -> None:
@@ -198,3 +202,93 @@ def test_a_code_block_cut_in_two_is_code_in_both_parts() -> None:
         assert tg_len(parse_html(html)) <= MAX_CHARS
     shown = "\n".join(parse_html(to_html(p)) for p in parts)
     assert shown.split() == f"Here:\n{code}\nThat's all.".split()
+
+
+def test_a_code_block_never_closed_is_code_to_the_end() -> None:
+    """An answer cut by the model's max tokens inside a ``` block showed its fence as
+    typed and the code as prose (its "# comment" bold, its **x** unstarred). As in
+    Markdown, the block now runs to the end: code, closed there, nothing lost."""
+    answer = "Run this:\n```python\n# step <1> & **x**\nfor tram in line:"
+    shows(
+        answer,
+        (
+            'Run this:\n<pre><code class="language-python"># step &lt;1&gt; &amp; **x**\n'
+            "for tram in line:</code></pre>"
+        ),
+        "Run this:\n# step <1> & **x**\nfor tram in line:",
+    )
+
+
+def test_a_markdown_table_shows_as_one_line_a_row() -> None:
+    """Telegram has no tables: a model's | a | b | table showed as typed, pipes and
+    dashes. Each row is now a line of "header: cell" pairs, which reads on a phone's
+    width (a <pre> grid wraps there, can't keep a cell's **bold** or link, and can't be
+    aligned once a cell holds CJK or emoji). An escaped \\| stays a pipe; a table in a
+    code block stays as typed."""
+    answer = (
+        "Best times:\n"
+        "| Platform | Time | Tip |\n"
+        "|:---|---:|---|\n"
+        "| **Instagram** | 18:00 | a \\| b |\n"
+        "| 抖音 🚋 | 21:00 | |\n"
+        "\n"
+        "```\n| x | y |\n|---|---|\n```"
+    )
+    shows(
+        answer,
+        (
+            "Best times:\n"
+            "• Platform: <b>Instagram</b> · Time: 18:00 · Tip: a | b\n"
+            "• Platform: 抖音 🚋 · Time: 21:00\n"
+            "\n"
+            "<pre>| x | y |\n|---|---|</pre>"
+        ),
+        (
+            "Best times:\n"
+            "• Platform: Instagram · Time: 18:00 · Tip: a | b\n"
+            "• Platform: 抖音 🚋 · Time: 21:00\n"
+            "\n"
+            "| x | y |\n|---|---|"
+        ),
+    )
+    # A line with pipes but no |---| row under it is no table.
+    assert to_html("a | b\nc | d") == "a | b\nc | d"
+
+
+def test_a_long_code_block_being_written_shows_as_code_past_one_message() -> None:
+    """Past one message the view starts "… " and reopens the block being written: it
+    still shows as code, its fence not as typed."""
+    code = "\n".join(f"step_{i} = '<tram>' & {i}" for i in range(300))
+    html = progress_html(progress_view(f"Script:\n```python\n{code}"))
+    assert html.startswith('… <pre><code class="language-python">step_')
+    assert html.endswith("step_299 = '&lt;tram&gt;' &amp; 299</code></pre> ✍️")
+    assert tg_len(parse_html(html)) <= MAX_CHARS
+
+
+def test_a_markdown_image_shows_as_a_link_without_its_bang() -> None:
+    """![a cat](https://…) showed as "!a cat", a stray "!" before a link: Telegram shows
+    no image in a message's text, so it is a link to the picture, labelled with its alt."""
+    shows(
+        "Mood: ![a cat](https://x.io/cat.png)!",
+        'Mood: <a href="https://x.io/cat.png">a cat</a>!',
+        "Mood: a cat!",
+    )
+
+
+def test_an_answer_with_windows_line_breaks_ends_its_code_block_and_has_tables() -> None:
+    """A model that writes \\r\\n line breaks: its closing ``` line ends in \\r, and was
+    not seen as one, so since a block never closed runs to the end, the prose after
+    the block showed as code; its table showed as typed. Both read as with \\n."""
+    html = to_html("```\r\nx = 1\r\n```\r\nThen **run** it.\r\n| a | b |\r\n|--|--|\r\n| 1 | 2 |")
+    assert html == "<pre>x = 1\r</pre>\nThen <b>run</b> it.\r\n• a: 1 · b: 2"
+
+
+def test_markdown_escapes_show_the_character_not_formatting() -> None:
+    r"""A model that escapes a mark to show it (5 \* 3, \*not italic\*, \_\_init\_\_)
+    got italics with backslashes around them; as in Markdown, "\*" now shows "*" and
+    formats nothing. In `code` a backslash stays as typed."""
+    shows(
+        r"5 \* 3, \*not italic\*, \_\_init\_\_, \[x\](https://x.io) and `a\*b`",
+        r"5 * 3, *not italic*, __init__, [x](https://x.io) and <code>a\*b</code>",
+        r"5 * 3, *not italic*, __init__, [x](https://x.io) and a\*b",
+    )
