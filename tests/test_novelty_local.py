@@ -179,3 +179,24 @@ async def test_a_session_s_seed_ideas_about_a_few_shot_example_are_not_shown(
     seeds = [p.text for p in outbox.posts if p.text.startswith("#")]
     assert seeds and not any("guitar" in s.lower() for s in seeds), seeds
     assert any("guest who never showed up" in s for s in seeds), seeds
+
+
+async def test_more_like_a_caption_never_gives_that_caption_back_as_new(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """“More like this” on #2 showed #2 itself again, word for word, as the new #4: the
+    liked caption was left out of the repeat check, as the source of a remix is."""
+    liked = "Rain on the rails, espresso in hand. Lisbon doesn't stop for weather #Lisbon"
+    model.enqueue(
+        f"1. {liked}\n2. Lisbon said sun. Lisbon lied. #RainyDay\n"
+        "3. Grey sky, yellow tram, zero regrets. #Portugal"
+    )
+    first = await ask(core, "/caption a rainy morning in Lisbon, tram 28 for x")
+    (number,) = [d.id for d in first.drafts if d.text == liked]
+    model.enqueue(
+        f"1. {liked}\n2. Tram bells in the drizzle. #Lisbon\n"
+        "3. Umbrella? In Lisbon? Never. #Lisbon\n4. Wet cobbles, warm pastel de nata. #Lisbon"
+    )
+    more = await ask(core, f"/more #{number}")
+    assert len(more.drafts) == 3, more.text
+    assert liked not in [d.text for d in more.drafts], more.text
