@@ -200,3 +200,37 @@ async def test_more_like_a_caption_never_gives_that_caption_back_as_new(
     more = await ask(core, f"/more #{number}")
     assert len(more.drafts) == 3, more.text
     assert liked not in [d.text for d in more.drafts], more.text
+
+
+SAME_DAY = [
+    "A day in the life of our bakery",
+    "A day in the life at our bakery",
+    "One day in the life of our bakery",
+    "Day in the life: our bakery",
+    "A day in the life of the bakery",
+    "Our bakery: a day in the life",
+    "A day in our bakery's life",
+    "A day in the life of our little bakery",
+]
+
+
+async def test_fewer_ideas_than_asked_say_why(core: Core, model: ScriptedChatModel) -> None:
+    """Asked for 5 ideas, the model wrote eight wordings of one, twice: “1 idea for …”
+    came with no word of the other four, which read as a count ignored."""
+    answer = "\n".join(
+        f"{i}. Hook: {hook} | Angle: behind the scenes | Format: reel"
+        for i, hook in enumerate(SAME_DAY, 1)
+    )
+    model.enqueue(answer, answer)
+    reply = await ask(core, "/brainstorm content for our bakery 5")
+    assert len(hooks(reply.text)) == 1, reply.text
+    assert "Only 1 idea of the 5 you asked for" in reply.text
+    assert "repeated" in reply.text
+
+
+async def test_fewer_captions_than_three_say_why(core: Core, model: ScriptedChatModel) -> None:
+    answer = "\n".join(f"{i}. {text} #Bakery" for i, text in enumerate(SAME_DAY[:5], 1))
+    model.enqueue(answer, answer)
+    reply = await ask(core, "/caption a day at our bakery for instagram")
+    assert len(reply.drafts) == 1, reply.text
+    assert "Only 1 caption of the 3 I write" in reply.text and "repeated" in reply.text

@@ -289,6 +289,17 @@ class Picker(Generic[T]):
         """Enough fresh, distinct candidates, whether on topic or not."""
         return self._pick.filled
 
+    def why_fewer(self) -> str:
+        """Why fewer than `n` are shown, for a line saying so: a short answer with no word
+        of why read as a count ignored (asked for 5 ideas, 1 came)."""
+        if self._pick.twins:
+            return "the model's others repeated " + (
+                "it" if len(self._pick.chosen) == 1 else "these"
+            )
+        if self._pick.copies:
+            return "the model's others were about something else"
+        return "the model gave no more usable ones"
+
     def chosen(self) -> list[Choice[T]]:
         out = []
         for i in self._pick.chosen:

@@ -257,6 +257,10 @@ async def write_captions(
             "model gave no usable captions",
             "I couldn't write fresh captions this time — add a detail or two and try again.",
         )
+    if len(chosen) < SHOWN:
+        ctx.notices.append(
+            f"(Only {plural(len(chosen), 'caption')} of the {SHOWN} I write: {picker.why_fewer()}.)"
+        )
     records = await ctx.save_drafts(
         "caption", platform.key, description, [(c.text, c.item) for c in chosen], parent_id
     )
