@@ -234,3 +234,25 @@ async def test_fewer_captions_than_three_say_why(core: Core, model: ScriptedChat
     reply = await ask(core, "/caption a day at our bakery for instagram")
     assert len(reply.drafts) == 1, reply.text
     assert "Only 1 caption of the 3 I write" in reply.text and "repeated" in reply.text
+
+
+async def test_next_in_a_series_is_not_called_a_repeat_of_the_last_post(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Every post of a series shares its name (and a week number): week 3's new idea
+    scored 0.95-0.96 against week 2's post, so /next asked the model twice and then
+    showed it “close to what you posted: “Sourdough diaries, week 2…””."""
+    await ask(core, "/series new Sourdough diaries | weekly notes from my first year of baking")
+    await ask(core, "/posted Sourdough diaries, week 1: my starter is born")
+    await ask(core, "/posted Sourdough diaries, week 2: the first bake")
+    model.enqueue("Next: Sourdough diaries, week 3: the crumb shot\nWhy: what's inside the loaf")
+    fresh = await ask(core, "/next")
+    assert "Sourdough diaries, week 3: the crumb shot" in fresh.text
+    assert "close to" not in fresh.text and len(model.calls) == 1, fresh.text
+    # The same post again, renumbered, is still a repeat.
+    model.enqueue(
+        "Next: Sourdough diaries, week 4: my first bake\nWhy: back to basics",
+        "Next: Sourdough diaries, week 4 - the first bake\nWhy: back to basics",
+    )
+    again = await ask(core, "/next")
+    assert "close to what you posted" in again.text, again.text

@@ -68,7 +68,7 @@ async def next_(ctx: Context) -> AsyncIterator[Outgoing]:
         "posted": "; ".join(f'"{one_line(p)}"' for p in published) or "nothing yet",
     }
     picker: Picker[tuple[str, str]] = ctx.novelty.picker(
-        ctx.owner, f"{series.name}: {series.premise}", 1, relevance=False
+        ctx.owner, f"{series.name}: {series.premise}", 1, relevance=False, frame=series.name
     )
     for _ in tries(ctx, variables):
         out: list[str] = []
