@@ -256,3 +256,21 @@ async def test_next_in_a_series_is_not_called_a_repeat_of_the_last_post(
     )
     again = await ask(core, "/next")
     assert "close to what you posted" in again.text, again.text
+
+
+async def test_novelty_does_not_call_two_installments_of_a_series_twins(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """/next's week 2 and week 3 ideas shared only the series' name and the word “week”:
+    /novelty called them near-twins (95%), 0/100."""
+    await ask(core, "/series new Sourdough diaries | weekly notes from my first year of baking")
+    await ask(core, "/posted Sourdough diaries, week 1: my starter is born")
+    model.enqueue(
+        "Next: Sourdough diaries, week 2: the first bake\nWhy: the starter is ready",
+        "Next: Sourdough diaries, week 3: the crumb shot\nWhy: what's inside the loaf",
+    )
+    await ask(core, "/next")
+    await ask(core, "/posted #1")
+    await ask(core, "/next")
+    report = await ask(core, "/novelty")
+    assert "none repeats another" in report.text, report.text
