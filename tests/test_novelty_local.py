@@ -179,3 +179,98 @@ async def test_a_session_s_seed_ideas_about_a_few_shot_example_are_not_shown(
     seeds = [p.text for p in outbox.posts if p.text.startswith("#")]
     assert seeds and not any("guitar" in s.lower() for s in seeds), seeds
     assert any("guest who never showed up" in s for s in seeds), seeds
+
+
+async def test_more_like_a_caption_never_gives_that_caption_back_as_new(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """“More like this” on #2 showed #2 itself again, word for word, as the new #4: the
+    liked caption was left out of the repeat check, as the source of a remix is."""
+    liked = "Rain on the rails, espresso in hand. Lisbon doesn't stop for weather #Lisbon"
+    model.enqueue(
+        f"1. {liked}\n2. Lisbon said sun. Lisbon lied. #RainyDay\n"
+        "3. Grey sky, yellow tram, zero regrets. #Portugal"
+    )
+    first = await ask(core, "/caption a rainy morning in Lisbon, tram 28 for x")
+    (number,) = [d.id for d in first.drafts if d.text == liked]
+    model.enqueue(
+        f"1. {liked}\n2. Tram bells in the drizzle. #Lisbon\n"
+        "3. Umbrella? In Lisbon? Never. #Lisbon\n4. Wet cobbles, warm pastel de nata. #Lisbon"
+    )
+    more = await ask(core, f"/more #{number}")
+    assert len(more.drafts) == 3, more.text
+    assert liked not in [d.text for d in more.drafts], more.text
+
+
+SAME_DAY = [
+    "A day in the life of our bakery",
+    "A day in the life at our bakery",
+    "One day in the life of our bakery",
+    "Day in the life: our bakery",
+    "A day in the life of the bakery",
+    "Our bakery: a day in the life",
+    "A day in our bakery's life",
+    "A day in the life of our little bakery",
+]
+
+
+async def test_fewer_ideas_than_asked_say_why(core: Core, model: ScriptedChatModel) -> None:
+    """Asked for 5 ideas, the model wrote eight wordings of one, twice: “1 idea for …”
+    came with no word of the other four, which read as a count ignored."""
+    answer = "\n".join(
+        f"{i}. Hook: {hook} | Angle: behind the scenes | Format: reel"
+        for i, hook in enumerate(SAME_DAY, 1)
+    )
+    model.enqueue(answer, answer)
+    reply = await ask(core, "/brainstorm content for our bakery 5")
+    assert len(hooks(reply.text)) == 1, reply.text
+    assert "Only 1 idea of the 5 you asked for" in reply.text
+    assert "repeated" in reply.text
+
+
+async def test_fewer_captions_than_three_say_why(core: Core, model: ScriptedChatModel) -> None:
+    answer = "\n".join(f"{i}. {text} #Bakery" for i, text in enumerate(SAME_DAY[:5], 1))
+    model.enqueue(answer, answer)
+    reply = await ask(core, "/caption a day at our bakery for instagram")
+    assert len(reply.drafts) == 1, reply.text
+    assert "Only 1 caption of the 3 I write" in reply.text and "repeated" in reply.text
+
+
+async def test_next_in_a_series_is_not_called_a_repeat_of_the_last_post(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Every post of a series shares its name (and a week number): week 3's new idea
+    scored 0.95-0.96 against week 2's post, so /next asked the model twice and then
+    showed it “close to what you posted: “Sourdough diaries, week 2…””."""
+    await ask(core, "/series new Sourdough diaries | weekly notes from my first year of baking")
+    await ask(core, "/posted Sourdough diaries, week 1: my starter is born")
+    await ask(core, "/posted Sourdough diaries, week 2: the first bake")
+    model.enqueue("Next: Sourdough diaries, week 3: the crumb shot\nWhy: what's inside the loaf")
+    fresh = await ask(core, "/next")
+    assert "Sourdough diaries, week 3: the crumb shot" in fresh.text
+    assert "close to" not in fresh.text and len(model.calls) == 1, fresh.text
+    # The same post again, renumbered, is still a repeat.
+    model.enqueue(
+        "Next: Sourdough diaries, week 4: my first bake\nWhy: back to basics",
+        "Next: Sourdough diaries, week 4 - the first bake\nWhy: back to basics",
+    )
+    again = await ask(core, "/next")
+    assert "close to what you posted" in again.text, again.text
+
+
+async def test_novelty_does_not_call_two_installments_of_a_series_twins(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """/next's week 2 and week 3 ideas shared only the series' name and the word “week”:
+    /novelty called them near-twins (95%), 0/100."""
+    await ask(core, "/series new Sourdough diaries | weekly notes from my first year of baking")
+    await ask(core, "/posted Sourdough diaries, week 1: my starter is born")
+    model.enqueue(
+        "Next: Sourdough diaries, week 2: the first bake\nWhy: the starter is ready",
+        "Next: Sourdough diaries, week 3: the crumb shot\nWhy: what's inside the loaf",
+    )
+    await ask(core, "/next")
+    await ask(core, "/posted #1")
+    await ask(core, "/next")
+    report = await ask(core, "/novelty")
+    assert "none repeats another" in report.text, report.text

@@ -23,6 +23,8 @@ class Known:
     keys: tuple[tuple[str, int], ...]
     texts: tuple[str, ...]
     matrix: np.ndarray
+    # Each row's draft kind ("caption", "idea", …), or "post".
+    kinds: tuple[str, ...] = ()
 
     @classmethod
     def empty(cls, dim: int = 0) -> Known:
@@ -103,7 +105,8 @@ class Embeddings(Store):
 
         def do(db: sqlite_utils.Database) -> Known:
             found = db.execute(
-                "select e.item_kind, e.item_id, e.vector, coalesce(d.text, p.text, '') "
+                "select e.item_kind, e.item_id, e.vector, coalesce(d.text, p.text, ''), "
+                "coalesce(d.kind, 'post') "
                 "from embeddings e "
                 "left join drafts d on e.item_kind = 'draft' and d.id = e.item_id "
                 "left join posts p on e.item_kind = 'post' and p.id = e.item_id "
@@ -114,9 +117,10 @@ class Embeddings(Store):
             if not found:
                 return Known.empty()
             return Known(
-                keys=tuple((str(k), int(i)) for k, i, _, _ in found),
-                texts=tuple(str(t) for _, _, _, t in found),
-                matrix=np.stack([from_blob(v) for _, _, v, _ in found]),
+                keys=tuple((str(k), int(i)) for k, i, _, _, _ in found),
+                texts=tuple(str(t) for _, _, _, t, _ in found),
+                matrix=np.stack([from_blob(v) for _, _, v, _, _ in found]),
+                kinds=tuple(str(kind) for *_, kind in found),
             )
 
         return await self._run(do)

@@ -8,7 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
@@ -40,6 +40,27 @@ def embed_text(kind: str, text: str) -> str:
         angle = ANGLE_RE.match("\n" + rest)
         return f"{hook}. {angle.group(1)}" if angle and angle.group(1) else hook
     return text
+
+
+# An installment's number ("week 3", "ep. 12", "#4", "dia 5"): what tells two posts of
+# a series apart, not what either is about.
+INSTALMENT_RE = re.compile(
+    r"(?:\b(?:week|day|episode|ep|part|chapter|vol|volume|no|semana|dia|día|episódio|"
+    r"episodio|parte|cap[íi]tulo)\.?\s*|#)\d+\b",
+    re.I,
+)
+# Earlier items compared without the frame too (embedded again, not stored): the newest.
+REFRAME = 20
+
+
+def without_frame(text: str, frame: str) -> str:
+    """What a post of a series is about: the text without the series' name and its
+    installment number. Left in, every post of a series read as the same one (e5 put
+    "Sourdough diaries, week 2: the first bake" and "…, week 3: the crumb shot" at
+    0.95, past the repeat threshold; without them 0.89)."""
+    out = re.sub(re.escape(frame.strip()), " ", text, flags=re.I) if frame.strip() else text
+    out = " ".join(INSTALMENT_RE.sub(" ", out).split()).strip(" ,.:;-–—|·")
+    return out or text
 
 
 def _normal(text: str) -> str:
@@ -113,6 +134,7 @@ class Novelty:
             tuple(known.keys[i] for i in keep),
             tuple(known.texts[i] for i in keep),
             known.matrix[keep],
+            tuple(known.kinds[i] for i in keep),
         )
 
     async def remember(
@@ -137,6 +159,7 @@ class Novelty:
         relevance: bool = True,
         unlike: Sequence[str] = (),
         kind: Callable[[T], Hashable] | None = None,
+        frame: str = "",
     ) -> Picker[T]:
         """A picker for one request: `n` to show, `exclude` the items a candidate may
         resemble (e.g. the draft being remixed); `relevance` False when the request is only
@@ -144,14 +167,15 @@ class Novelty:
         `unlike` the subjects of the prompt's few-shot examples: a candidate closer to one
         of them than to the request copies an example and is never shown (judged only by
         an embedder that compares meaning); `kind` of an item (a caption's tone): one of
-        each kind is shown before two of any.
+        each kind is shown before two of any; `frame` a series' name, left out of what is
+        compared (see without_frame).
 
         Its setup (the request's vector, the owner's earlier items) starts at once and
         runs while the model writes: it needs nothing from the answer, and a request
         waiting in the model's line hears its place at once, not after an embedding
         that competes with the model for the CPU (measured: the 5th of five captions on
         the embedded model was told after 0.7–0.9 s, bench/README.md)."""
-        found: Picker[T] = Picker(self, owner, request, n, exclude, relevance, unlike, kind)
+        found: Picker[T] = Picker(self, owner, request, n, exclude, relevance, unlike, kind, frame)
         found.begin()
         return found
 
@@ -190,9 +214,10 @@ class Picker(Generic[T]):
         relevance: bool = True,
         unlike: Sequence[str] = (),
         kind: Callable[[T], Hashable] | None = None,
+        frame: str = "",
     ) -> None:
         self.novelty, self.owner, self.request, self.n = novelty, owner, request, n
-        self.kind = kind
+        self.kind, self.frame = kind, frame
         self.exclude = tuple(exclude)
         self.relevance = relevance
         self.unlike = tuple(unlike)
@@ -226,7 +251,25 @@ class Picker(Generic[T]):
         owner's earlier items and the few-shot examples."""
         self.embedder, self.query = embedder, query
         self.known = await self.novelty.known(self.owner, embedder, self.exclude)
+        await self._reframe()
         await self._examples()
+
+    async def _reframe(self) -> None:
+        """The newest earlier items that carry the frame, compared without it."""
+        if not self.frame:
+            return
+        whole = [embed_text(k, t) for k, t in zip(self.known.kinds, self.known.texts, strict=True)]
+        rows = [i for i, t in enumerate(whole) if without_frame(t, self.frame) != t][:REFRAME]
+        if not rows:
+            return
+        try:
+            vectors = await self.embedder.embed([without_frame(whole[i], self.frame) for i in rows])
+        except Exception as exc:  # compared as stored: nothing is lost but the reframing
+            log.warning("could not embed earlier items without their series name: %s", exc)
+            return
+        matrix = self.known.matrix.copy()
+        matrix[rows] = vectors
+        self.known = replace(self.known, matrix=matrix)
 
     async def _examples(self) -> None:
         self.examples = np.zeros((0, 0), dtype=np.float32)
@@ -260,10 +303,12 @@ class Picker(Generic[T]):
                 new.append((text, item))
         if not new:
             return
-        embedder, vectors = await self.novelty.embed([t for t, _ in new], embedder=self.embedder)
+        compared = [without_frame(t, self.frame) if self.frame else t for t, _ in new]
+        embedder, vectors = await self.novelty.embed(compared, embedder=self.embedder)
         if embedder is not self.embedder:  # the embedder failed mid-request: start over
             await self._judge_with(embedder, (await embedder.embed([self.request], query=True))[0])
-            self.pool = await embedder.embed(self.texts) if self.texts else self.pool[:0]
+            earlier = [without_frame(t, self.frame) if self.frame else t for t in self.texts]
+            self.pool = await embedder.embed(earlier) if earlier else self.pool[:0]
         self.texts += [t for t, _ in new]
         self.items += [i for _, i in new]
         self.pool = vectors if not len(self.pool) else np.vstack([self.pool, vectors])
@@ -289,6 +334,17 @@ class Picker(Generic[T]):
         """Enough fresh, distinct candidates, whether on topic or not."""
         return self._pick.filled
 
+    def why_fewer(self) -> str:
+        """Why fewer than `n` are shown, for a line saying so: a short answer with no word
+        of why read as a count ignored (asked for 5 ideas, 1 came)."""
+        if self._pick.twins:
+            return "the model's others repeated " + (
+                "it" if len(self._pick.chosen) == 1 else "these"
+            )
+        if self._pick.copies:
+            return "the model's others were about something else"
+        return "the model gave no more usable ones"
+
     def chosen(self) -> list[Choice[T]]:
         out = []
         for i in self._pick.chosen:
@@ -310,5 +366,13 @@ class Picker(Generic[T]):
         """Store the vectors of the chosen candidates, saved under `keys` (same order)."""
         await self._ready()
         vectors = self.pool[list(self._pick.chosen)][: len(keys)]
+        if self.frame and len(keys):  # stored whole, as every other item is
+            try:
+                vectors = await self.embedder.embed(
+                    [self.texts[i] for i in self._pick.chosen][: len(keys)]
+                )
+            except Exception as exc:  # left without: embedded when next needed
+                log.warning("could not embed the chosen items: %s", exc)
+                return
         if len(keys):
             await self.novelty.memory.save_vectors(self.owner, self.embedder.name, keys, vectors)

@@ -38,6 +38,7 @@ async def more_like(ctx: Context, draft: DraftRecord) -> AsyncIterator[Outgoing]
         pick_tones(draft.label if caption and draft.label else None, ctx.profile.voice),
         parent_id=draft.id,
         like=draft.text,
+        exclude_parent=draft.kind == "idea",
     ):
         yield out
 

@@ -185,6 +185,11 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
             "I couldn't come up with fresh ideas this time — try a more specific topic.",
         )
     ideas = [c.item for c in chosen]
+    if len(chosen) < count:
+        ctx.notices.append(
+            f"(Only {plural(len(chosen), 'idea')} of the {count} you asked for: "
+            f"{picker.why_fewer()}. /brainstorm again for more.)"
+        )
     records = await ctx.save_drafts("idea", "", topic, [(i.as_text(), i.format) for i in ideas])
     await picker.remember([("draft", r.id) for r in records])
     lines = [f"{plural(len(records), 'idea')} for “{topic}”:"]

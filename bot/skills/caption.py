@@ -190,6 +190,7 @@ async def write_captions(
     *,
     parent_id: int | None = None,
     like: str = "",
+    exclude_parent: bool = True,
     images: Sequence[Attachment] = (),
 ) -> AsyncIterator[Outgoing]:
     """Ask for a few more captions than are shown, repair them to the platform's limits
@@ -203,7 +204,9 @@ async def write_captions(
     labels = [*tones, *(t for t in DEFAULT_TONES + TONES if t not in tones)][:ask]
     # The base model is never told tones: its few-shot examples teach EXAMPLE_TONES' order.
     written_in = EXAMPLE_TONES[:ask] if base_model else tuple(labels)
-    exclude = [("draft", parent_id)] if parent_id else []
+    # Captions for an idea resemble it by design; "more like #41" must not give the
+    # liked caption back as new (it did, word for word): that one stays in the check.
+    exclude = [("draft", parent_id)] if parent_id and exclude_parent else []
     # Word overlap judges relevance only for the base model (see LexicalEmbedder).
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes captions one of its few-shot examples' posts instead.
@@ -254,6 +257,10 @@ async def write_captions(
         raise MuseError(
             "model gave no usable captions",
             "I couldn't write fresh captions this time — add a detail or two and try again.",
+        )
+    if len(chosen) < SHOWN:
+        ctx.notices.append(
+            f"(Only {plural(len(chosen), 'caption')} of the {SHOWN} I write: {picker.why_fewer()}.)"
         )
     records = await ctx.save_drafts(
         "caption", platform.key, description, [(c.text, c.item) for c in chosen], parent_id

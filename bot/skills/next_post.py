@@ -15,6 +15,8 @@ from bot.skills.common import on_topic, stream_text, tries
 from bot.skills.series import SERIES_HELP, _named, as_sentence, one_line
 
 POSTS_FOR_NEXT = 5
+# The request stored with a /next idea: this and the series' name.
+NEXT_IN = "next in "
 NEXT_RE = re.compile(r"^\s*(?:\d[.)]\s*)?(?:next(?: post)?\s*[:\-]\s*)?(.*?)\s*$", re.I | re.S)
 WHY_RE = re.compile(r"\bwhy\s*[:\-]\s*", re.I)
 
@@ -68,7 +70,7 @@ async def next_(ctx: Context) -> AsyncIterator[Outgoing]:
         "posted": "; ".join(f'"{one_line(p)}"' for p in published) or "nothing yet",
     }
     picker: Picker[tuple[str, str]] = ctx.novelty.picker(
-        ctx.owner, f"{series.name}: {series.premise}", 1, relevance=False
+        ctx.owner, f"{series.name}: {series.premise}", 1, relevance=False, frame=series.name
     )
     for _ in tries(ctx, variables):
         out: list[str] = []
@@ -87,7 +89,7 @@ async def next_(ctx: Context) -> AsyncIterator[Outgoing]:
     (idea, why), note = chosen[0].item, chosen[0].note
     why = pointed_why(why, published, series.premise)
     records = await ctx.save_drafts(
-        "idea", "", f"next in {series.name}", [(f"{idea}\nWhy: {why}", "next")]
+        "idea", "", f"{NEXT_IN}{series.name}", [(f"{idea}\nWhy: {why}", "next")]
     )
     await picker.remember([("draft", records[0].id)])
     draft = records[0]
