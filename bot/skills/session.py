@@ -142,6 +142,7 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     if not topic:
         raise BadInput(f"What should we brainstorm? e.g. {START_EXAMPLE}")
     read_from_topic = minutes is not None and not ctx.option("minutes")
+    asked = minutes
     minutes = DEFAULT_MINUTES if minutes is None else minutes
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         # "names for season 2": the number may belong to the topic. Saying how to keep
@@ -156,6 +157,11 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
         raise BadInput(f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h).{hint}")
     here = ctx.msg.session
     session = await started_already(ctx, topic)
+    if session and session.opening_id and asked and asked != length_of(session):
+        # Not the same request answered again (that has the same minutes): asked to
+        # run it for another length, the starter hears it keeps its end, not it silently.
+        yield Reply(other_length_text(ctx, session))
+        return
     if session and session.opening_id and session.idea_count and not session.own_space:
         session = None  # all of it is out already, right here: the usual answer
     if session is None:
@@ -247,6 +253,18 @@ async def post_opening(ctx: Context, session: SessionRecord) -> list[str]:
             "I couldn't post the session here, so it didn't start — check that I may send "
             "messages in this chat (and its threads), then try again."
         ) from None
+
+
+def length_of(session: SessionRecord) -> int:
+    return round((session.ends_at - session.started_at).total_seconds() / 60)
+
+
+def other_length_text(ctx: Context, session: SessionRecord) -> str:
+    until = clock_time(session.ends_at, ctx.core.clock.now())
+    return (
+        f"{heading(session)} is already running, until {until} — {link_to(ctx, session)}. "
+        f"Its length stays as it is; /session end {session.id} ends it sooner."
+    )
 
 
 def busy_text(ctx: Context, running: SessionRecord) -> str:

@@ -1,0 +1,34 @@
+"""Sessions when someone tries a second time: the same start with another length, two
+accounts of one person joined after both voted, a reply to last session's summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
+from tests.fakes.clock import FakeClock
+from tests.fakes.outbox import RecordingOutbox
+from tests.session_kit import Group
+from tests.test_sessions import open_session
+
+
+@pytest.mark.parametrize("threads", [True, False])
+async def test_starting_the_same_session_again_with_another_length_says_its_end(
+    core: Core, model: ScriptedChatModel, threads: bool
+) -> None:
+    """Ana started a 20-minute session, then sends the same start with 45 minutes: she
+    must hear that it runs on until 18:20, not get the old end back without a word."""
+    core.clock = FakeClock()
+    outbox = RecordingOutbox(threads=threads)
+    core.attach("demo", outbox)
+    group = Group(core, outbox)
+    await open_session(group, model)  # until 18:20
+    before = len(outbox.posts)
+    again = await group.line("ana", "/session start names for our Friday stream 45")
+    assert "already running" in again and "until 18:20 UTC" in again, again
+    assert "/session end" in again
+    assert len(outbox.posts) == before  # nothing posted again in the session
+    session = await core.memory.session(1)
+    assert session is not None and session.is_open
+    assert await core.memory.session(2) is None
