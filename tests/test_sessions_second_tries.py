@@ -7,10 +7,19 @@ import pytest
 
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
+from bot.messages import Action, Incoming, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.session_kit import Group
 from tests.test_sessions import open_session
+
+
+@pytest.fixture
+def group(core: Core) -> Group:
+    core.clock = FakeClock()
+    outbox = RecordingOutbox()
+    core.attach("demo", outbox)
+    return Group(core, outbox)
 
 
 @pytest.mark.parametrize("threads", [True, False])
@@ -32,3 +41,25 @@ async def test_starting_the_same_session_again_with_another_length_says_its_end(
     session = await core.memory.session(1)
     assert session is not None and session.is_open
     assert await core.memory.session(2) is None
+
+
+async def test_two_accounts_joined_after_both_voted_show_the_count_that_counts(
+    core: Core, group: Group, model: ScriptedChatModel
+) -> None:
+    """Ben voted for #2 from both of his accounts, then linked them: the vote counts
+    once, and the button must say so, not 👍 2 until someone else votes."""
+    thread = await open_session(group, model)
+    await group.press("ben", Action("vote", 2), thread=thread)
+    await group.press("ben2", Action("vote", 2), thread=thread)
+    await core.sessions.edits.flush()
+    assert group.outbox.idea_message(2).labels[0] == "👍 2"
+
+    dm2 = Incoming(SessionKey("demo", "dm-ben2"), "ben2", text="/link", user_name="Ben")
+    code = (await core.respond(dm2))[-1].text.split("Your code: ")[1][:6]
+    dm = Incoming(SessionKey("demo", "dm-ben"), "ben", text=f"/link {code}", user_name="Ben")
+    assert "Linked ✓" in (await core.respond(dm))[-1].text
+    assert "(open until 18:20 UTC, 3 ideas, 1 vote)" in await group.line(
+        "cai", "/session shortlist", thread=thread
+    )
+    await core.sessions.edits.flush()
+    assert group.outbox.idea_message(2).labels[0] == "👍 1"
