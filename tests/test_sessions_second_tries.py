@@ -10,7 +10,7 @@ from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Incoming, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
-from tests.session_kit import Group
+from tests.session_kit import SUMMARY, Group
 from tests.test_sessions import open_session
 
 
@@ -18,6 +18,15 @@ from tests.test_sessions import open_session
 def group(core: Core) -> Group:
     core.clock = FakeClock()
     outbox = RecordingOutbox()
+    core.attach("demo", outbox)
+    return Group(core, outbox)
+
+
+@pytest.fixture
+def plain(core: Core) -> Group:
+    """A group without threads: sessions run in the chat itself."""
+    core.clock = FakeClock()
+    outbox = RecordingOutbox(threads=False)
     core.attach("demo", outbox)
     return Group(core, outbox)
 
@@ -63,3 +72,23 @@ async def test_two_accounts_joined_after_both_voted_show_the_count_that_counts(
     )
     await core.sessions.edits.flush()
     assert group.outbox.idea_message(2).labels[0] == "👍 1"
+
+
+async def test_a_reply_to_last_sessions_summary_is_conversation_not_a_refused_idea(
+    core: Core, plain: Group, model: ScriptedChatModel
+) -> None:
+    """No threads: session #1 closed with its summary in the chat, #2 runs there now.
+    Cai answers the old summary with "nice one": that is talk, answered as talk — not
+    "Session #1 is closed, so that isn't added as an idea", and not an idea for #2."""
+    await open_session(plain, model)
+    model.enqueue(SUMMARY)
+    await plain.say("ana", "/session end")
+    summary = plain.outbox.posts[-1]
+    assert "— closed · 3 ideas" in summary.text
+    await open_session(plain, model, "thumbnails for the Friday stream 30")
+
+    ideas = await core.memory.ideas(2)
+    model.enqueue("Thanks, Cai! Glad the radio idea landed.")
+    answer = await plain.line("cai", "nice one", reply_to=summary.id)
+    assert answer == "Thanks, Cai! Glad the radio idea landed."
+    assert await core.memory.ideas(2) == ideas

@@ -175,8 +175,10 @@ async def _post_summary(core: Core, session: SessionRecord, summary: dict[str, A
     reply_to = None if session.own_space else session.opening_id
     text = summary_text(session, summary)
     try:
+        # Not kept as one of the session's messages: a reply to the summary ("nice
+        # one!") is talk about a session that is over, not an idea turned away as too
+        # late (nor, where a new session runs now, an idea for that one).
         ids = await outbox.post(session.key, Reply(text), reply_to=reply_to)
-        await core.memory.add_session_messages(session, ids)
     except Exception:
         log.warning("session %s: posting the summary failed", session.id)
         log.debug("post failure", exc_info=True)
