@@ -57,13 +57,14 @@ class HeldIdeaPosts(RecordingOutbox):
         self.holding = holding
         self.hold = True
         self.posting = asyncio.Event()
+        self.go = asyncio.Event()  # set: the held post goes out after all
 
     async def post(
         self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
     ) -> list[str]:
         if self.hold and reply.text.startswith(self.holding):
             self.posting.set()
-            await asyncio.Event().wait()  # until Muse stops
+            await self.go.wait()  # until Muse stops
         return await super().post(key, reply, reply_to=reply_to)
 
 
@@ -165,4 +166,89 @@ async def test_a_seed_cut_off_by_a_restart_before_it_was_shown_is_shown_at_start
     assert [p.text for p in idea_posts(outbox, thread)] == [
         "#1 Pixel Picnic Live — Muse",
         "#2 Cozy Code Corner — Muse",
+    ]
+
+
+async def stop_while_posting(group: Group, outbox: HeldIdeaPosts, text: str, **kw: object) -> None:
+    """`text` is sent; Muse is stopped while the platform holds the idea it posts."""
+    incoming = group.incoming("cai", text, **kw)  # type: ignore[arg-type]
+
+    async def adapter() -> None:
+        async for _ in group.core.handle(incoming):
+            pass
+
+    reading = asyncio.create_task(adapter())
+    await asyncio.wait_for(outbox.posting.wait(), 10)
+    await group.core.shutting_down()
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    await group.core.close(grace_s=0)
+    outbox.hold = False
+
+
+async def test_a_riff_cut_off_by_a_restart_before_it_was_shown_is_shown_once_at_start(
+    settings: Settings, restarts: list[Core]
+) -> None:
+    """Muse stops while posting the first riff on Ben's #4 (stored, not shown). At the
+    next start it is shown, credited to Ben, with its buttons; Cai's /riff answered again
+    adds the riff that never got stored, never the shown one twice."""
+    clock, outbox = FakeClock(), HeldIdeaPosts(holding="#5 ")
+
+    riffs = "1. Retro Rain FM\n2. Rainy Retro Radio"
+
+    async def boot(*script: str) -> Group:
+        core = await Core.create(settings)
+        core.clock = clock
+        core.attach("demo", outbox)
+        model_of(core).enqueue(*script)
+        await core.start()
+        restarts.append(core)
+        return Group(core, outbox)
+
+    group = await boot()
+    thread = await open_session(group, model_of(group.core))
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    model_of(group.core).enqueue(riffs)
+    await stop_while_posting(group, outbox, "/riff #4", thread=thread)
+    assert len(idea_posts(outbox, thread)) == 4
+
+    clock.advance(minutes=1)
+    group = await boot(riffs)  # for the /riff answered again
+    await outbox.wait_for(lambda: any("#6 " in p.text for p in idea_posts(outbox, thread)))
+    shown = [(p.text, p.labels) for p in idea_posts(outbox, thread)][4:]
+    assert shown == [
+        ("#5 Retro Rain FM — Muse · riff on #4 by Ben", ["👍 0", "🔀 Riff"]),
+        ("#6 Rainy Retro Radio — Muse · riff on #4 by Ben", ["👍 0", "🔀 Riff"]),
+    ]
+    vote = await group.press("dee", Action("vote", 5), thread=thread)
+    assert vote.text == "👍 Voted for #5 — 1 vote now."
+
+
+async def test_a_session_started_before_muse_finished_starting_shows_each_seed_once(
+    settings: Settings, restarts: list[Core]
+) -> None:
+    """Telegram is up and Ana starts a session while Discord still connects (the
+    adapters receive before Muse's start has run). Its start re-arms running sessions
+    and shows Muse's ideas a stop cut off: seed #2, still being posted, is not one."""
+    outbox = HeldIdeaPosts(holding="#2 ")
+    core = await Core.create(settings)
+    core.clock = FakeClock()
+    core.attach("demo", outbox)
+    restarts.append(core)
+    group = Group(core, outbox)
+    model_of(core).enqueue(SEEDS)
+    starting = asyncio.create_task(
+        group.say("ana", "/session start names for our Friday stream 20")
+    )
+    await asyncio.wait_for(outbox.posting.wait(), 10)
+    outbox.hold = False
+    await core.start()  # the last adapter is up
+    await asyncio.gather(*core.sessions.timers._work)
+    outbox.go.set()
+    await starting
+    thread = outbox.posts[0].key
+    assert [p.text for p in idea_posts(outbox, thread)] == [
+        "#1 Pixel Picnic Live — Muse",
+        "#2 Cozy Code Corner — Muse",
+        "#3 Friday Night Devlog — Muse",
     ]

@@ -66,7 +66,10 @@ def clean_idea(text: str) -> str:
 
 async def publish(ctx: Context, session: SessionRecord, idea: IdeaRecord) -> None:
     """Post the idea as its own message with [👍 N] [🔀 Riff], and remember the message
-    (a reply to it is an idea; its vote count is edited later)."""
+    (a reply to it is an idea; its vote count is edited later). Not if it is posted
+    already, or being posted (session_runtime.first_to_show)."""
+    if not ctx.core.sessions.first_to_show(idea.id):
+        return
     reply_to = None if session.own_space else session.opening_id
     ids = await ctx.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
     await ctx.memory.add_session_messages(session, ids, idea.id)

@@ -201,7 +201,8 @@ class SessionTimers:
         their message is answered again (or sent again), so it is left to that."""
         reply_to = None if session.own_space else session.opening_id
         for idea in await self.core.memory.ideas(session.id):
-            if idea.author_id is None and idea.message_id is None:
+            unshown = idea.author_id is None and idea.message_id is None
+            if unshown and self.core.sessions.first_to_show(idea.id):
                 ids = await self.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
                 await self.core.memory.add_session_messages(session, ids, idea.id)
 
@@ -217,6 +218,17 @@ class SessionRuntime:
     def __init__(self, core: Core) -> None:
         self.edits = VoteEdits(core)
         self.timers = SessionTimers(core)
+        self._shown: set[int] = set()
+
+    def first_to_show(self, idea_id: int) -> bool:
+        """True once per idea in this process: who posts it. The adapters receive before
+        start() runs, so a seed still being posted by a session started then would be
+        taken for one a stop cut off, and shown twice. (An int per idea shown while
+        Muse runs: a few thousand a busy day.)"""
+        if idea_id in self._shown:
+            return False
+        self._shown.add(idea_id)
+        return True
 
     async def start(self) -> None:
         await self.timers.resume()
