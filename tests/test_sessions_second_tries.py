@@ -10,7 +10,7 @@ from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Incoming, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
-from tests.session_kit import SUMMARY, Group
+from tests.session_kit import SEEDS, SUMMARY, Group
 from tests.test_sessions import open_session
 
 
@@ -92,3 +92,25 @@ async def test_a_reply_to_last_sessions_summary_is_conversation_not_a_refused_id
     answer = await plain.line("cai", "nice one", reply_to=summary.id)
     assert answer == "Thanks, Cai! Glad the radio idea landed."
     assert await core.memory.ideas(2) == ideas
+
+
+async def test_in_a_forum_the_topic_a_session_was_started_in_means_that_session(
+    group: Group, model: ScriptedChatModel
+) -> None:
+    """A forum group: Ana starts #1 from the "Stream" topic, Bea #2 from "Art"; each
+    runs in a topic of its own. In "Stream", an /idea is pointed to #1 (not to Bea's
+    thumbnails), and Ana's /session end there ends #1, without "say which"."""
+    model.enqueue(SEEDS)
+    await group.say("ana", "/session start names for our Friday stream 20", thread="Stream")
+    model.enqueue(SEEDS)
+    await group.say("bea", "/session start thumbnails 30", thread="Art")
+
+    pointed = await group.line("cai", "/idea Retro Rain Radio", thread="Stream")
+    assert "Session #1 · names for our Friday stream runs in" in pointed, pointed
+    assert "Session #1 · names" in await group.line("cai", "/session shortlist", thread="Stream")
+    model.enqueue(SUMMARY)
+    await group.say("ana", "/session end", thread="Stream")
+    ended = await group.core.memory.session(1)
+    assert ended is not None and not ended.is_open
+    still = await group.core.memory.session(2)
+    assert still is not None and still.is_open

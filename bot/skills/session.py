@@ -25,6 +25,7 @@ from bot.skills.session_ideas import (
     group_only,
     link_to,
     seed_ideas,
+    started_here,
 )
 from bot.skills.session_render import (
     clock_time,
@@ -280,7 +281,8 @@ async def resolve(
 ) -> SessionRecord:
     """The session a command means: the id given (in this group), else the one running
     here, else — in a session's own thread — that session, closed or not, else the only
-    one running in this chat, else (`closed_here`) the last one that ran right here."""
+    one running in this chat (or the only one started right here), else (`closed_here`)
+    the last one that ran right here."""
     ident = ctx.option("id") or rest
     if ident:
         wanted = session_id_of(ident, example)
@@ -296,8 +298,9 @@ async def resolve(
     last = await ctx.memory.last_session_at(ctx.msg.session)
     if last is not None and last.own_space:
         return last
-    running = await ctx.memory.open_sessions_in_chat(
-        ctx.msg.session.platform, ctx.msg.session.chat_id
+    running = started_here(
+        ctx,
+        await ctx.memory.open_sessions_in_chat(ctx.msg.session.platform, ctx.msg.session.chat_id),
     )
     if len(running) == 1:
         return running[0]

@@ -229,9 +229,15 @@ async def elsewhere(ctx: Context) -> str:
         ctx.msg.session.platform, ctx.msg.session.chat_id
     )
     if running:
-        s = running[-1]
+        s = started_here(ctx, running)[-1]
         return f"No session runs right here — {heading(s)} runs in {link_to(ctx, s)}; add it there."
     return f"No session is running here — start one: {START_EXAMPLE}"
+
+
+def started_here(ctx: Context, running: list[SessionRecord]) -> list[SessionRecord]:
+    """Of the sessions running in this chat, those started right here (in a forum, this
+    topic: the one its members mean), else all of them."""
+    return [s for s in running if s.origin == ctx.msg.session] or running
 
 
 async def idea_target(core: Core, msg: Incoming) -> tuple[SessionRecord, str] | None:
