@@ -114,3 +114,19 @@ async def test_in_a_forum_the_topic_a_session_was_started_in_means_that_session(
     assert ended is not None and not ended.is_open
     still = await group.core.memory.session(2)
     assert still is not None and still.is_open
+
+
+async def test_when_the_starter_was_forgotten_only_an_admin_may_end_it_and_that_is_said(
+    core: Core, group: Group, model: ScriptedChatModel
+) -> None:
+    """Ana started the session, then asked Muse to forget her. Who may end it early is
+    said plainly — not "Only a former member, who started session #1, or a group
+    admin can end it early", which reads as if any former member could."""
+    thread = await open_session(group, model)
+    dm = Incoming(SessionKey("demo", "dm-ana"), "ana", text="/forget confirm", user_name="Ana")
+    assert "I no longer know you" in (await core.respond(dm))[-1].text
+    refused = await group.line("cai", "/session end", thread=thread)
+    assert refused == (
+        "Session #1's starter asked me to forget them, so only a group admin can end it "
+        "early — it ends on its own at 18:20 UTC."
+    )

@@ -338,6 +338,11 @@ async def end(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
         return
     if not await may_end(ctx, session):
         until = clock_time(session.ends_at, ctx.core.clock.now())
+        if session.starter_id is None:  # "Only a former member, who…" read as anyone's
+            raise BadInput(
+                f"Session #{session.id}'s starter asked me to forget them, so only a group "
+                f"admin can end it early — it ends on its own at {until}."
+            )
         raise BadInput(
             f"Only {session.starter_name}, who started session #{session.id}, or a group admin "
             f"can end it early — it ends on its own at {until}."
