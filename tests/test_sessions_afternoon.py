@@ -252,3 +252,25 @@ async def test_a_session_started_before_muse_finished_starting_shows_each_seed_o
         "#2 Cozy Code Corner — Muse",
         "#3 Friday Night Devlog — Muse",
     ]
+
+
+async def test_two_members_pressing_riff_on_one_idea_at_once_get_each_riff_once(
+    group: Group, model: ScriptedChatModel
+) -> None:
+    """Cai and Dee press 🔀 Riff on Ben's #4 in the same second, and the model (same
+    prompt) writes the same variations twice: each riff is in once, not two copies
+    that split the group's votes, and both presses are told it's done."""
+    thread = await open_session(group, model)
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    riffs = "1. Retro Rain FM\n2. Rainy Retro Radio"
+    model.enqueue(riffs, riffs)
+    cai, dee = await asyncio.gather(
+        group.press("cai", Action("riff", 4), thread=thread),
+        group.press("dee", Action("riff", 4), thread=thread),
+    )
+    assert [p.text for p in idea_posts(group.outbox, thread)][4:] == [
+        "#5 Retro Rain FM — Muse · riff on #4 by Ben",
+        "#6 Rainy Retro Radio — Muse · riff on #4 by Ben",
+    ]
+    for told in (cai, dee):
+        assert told.text.startswith("🔀 ") and not told.is_error, told.text
