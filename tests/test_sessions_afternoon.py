@@ -14,7 +14,7 @@ from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Reply, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
-from tests.session_kit import SEEDS, Group, idea_posts
+from tests.session_kit import SEEDS, SUMMARY, Group, idea_posts
 from tests.test_sessions_lifecycle import model_of
 
 
@@ -274,3 +274,25 @@ async def test_two_members_pressing_riff_on_one_idea_at_once_get_each_riff_once(
     ]
     for told in (cai, dee):
         assert told.text.startswith("🔀 ") and not told.is_error, told.text
+
+
+async def test_an_idea_still_being_posted_when_the_session_closes_shows_it_closed(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Ben's idea is stored, its message slow to go out, when Ana ends the session: it
+    is in the summary, and its message, out after that, must not offer 👍 and 🔀 as if
+    the session still ran (a press would only hear "closed")."""
+    core.clock = FakeClock()
+    outbox = HeldIdeaPosts()
+    core.attach("demo", outbox)
+    group = Group(core, outbox)
+    thread = await open_session(group, model)
+    idea = asyncio.create_task(group.say("ben", "/idea Retro Rain Radio", thread=thread))
+    await asyncio.wait_for(outbox.posting.wait(), 10)
+    model.enqueue(SUMMARY)
+    await group.say("ana", "/session end", thread=thread)
+    assert "— closed · 4 ideas" in outbox.texts(thread)[-1]
+    outbox.go.set()
+    await idea
+    await core.sessions.edits.flush()
+    assert outbox.idea_message(4).labels == ["👍 0 · closed"]

@@ -73,6 +73,11 @@ async def publish(ctx: Context, session: SessionRecord, idea: IdeaRecord) -> Non
     reply_to = None if session.own_space else session.opening_id
     ids = await ctx.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
     await ctx.memory.add_session_messages(session, ids, idea.id)
+    now = await ctx.memory.session(session.id)
+    if now is not None and not now.is_open:
+        # Closed while it went out: the closing edits may have missed it (no message
+        # yet), and its 👍 and 🔀 must not look live under the summary.
+        ctx.core.sessions.edits.touch(session.id, idea.id)
 
 
 async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Progress]:
