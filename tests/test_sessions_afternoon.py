@@ -14,6 +14,7 @@ from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Reply, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
+from tests.helpers import slow_answers
 from tests.session_kit import SEEDS, SUMMARY, Group, idea_posts
 from tests.test_sessions_lifecycle import model_of
 
@@ -296,3 +297,33 @@ async def test_an_idea_still_being_posted_when_the_session_closes_shows_it_close
     await idea
     await core.sessions.edits.flush()
     assert outbox.idea_message(4).labels == ["👍 0 · closed"]
+
+
+async def test_a_session_ended_before_muse_finished_starting_gets_one_summary(
+    core: Core, model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Muse comes back up and Telegram hands over the /session end sent while it was
+    down, before Discord is connected and Muse's start has run. That start finishes
+    the closings a stop cut off: this one, under way, is not one, and the group gets
+    one summary, not two."""
+    core.clock = FakeClock()
+    outbox = RecordingOutbox()
+    core.attach("demo", outbox)
+    group = Group(core, outbox)
+    thread = await open_session(group, model)
+    writing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        writing.set()
+        await go_on.wait()
+
+    slow_answers(core.llm, monkeypatch, before=slow)
+    model.enqueue(SUMMARY, SUMMARY)
+    ending = asyncio.create_task(group.say("ana", "/session end", thread=thread))
+    await asyncio.wait_for(writing.wait(), 10)
+    await core.start()  # the last adapter is up
+    go_on.set()
+    await ending
+    await asyncio.gather(*core.sessions.timers._work)
+    summaries = [t for t in outbox.texts(thread) if "— closed · 3 ideas" in t]
+    assert len(summaries) == 1, summaries

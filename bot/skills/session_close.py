@@ -31,7 +31,10 @@ FIELD_RE = re.compile(
 
 
 async def close_session(core: Core, session_id: int) -> SessionRecord | None:
-    """Close it now; None if it was not open any more (someone else closed it)."""
+    """Close it now; None if it was not open any more (someone else closed it, or is
+    closing it)."""
+    if not core.sessions.first_to_close(session_id):
+        return None
     session = await core.memory.close_session(session_id, core.clock.now())
     if session is None:
         return None

@@ -187,7 +187,8 @@ class SessionTimers:
             except NoOutbox:
                 continue
             if not session.is_open:
-                self.spawn(finish(self.core, session), session.id)
+                if self.core.sessions.first_to_close(session.id):
+                    self.spawn(finish(self.core, session), session.id)
             elif session.ends_at > now:
                 self.arm(session)
                 self.spawn(self._show_unshown(session), session.id)
@@ -219,6 +220,7 @@ class SessionRuntime:
         self.edits = VoteEdits(core)
         self.timers = SessionTimers(core)
         self._shown: set[int] = set()
+        self._closing: set[int] = set()
 
     def first_to_show(self, idea_id: int) -> bool:
         """True once per idea in this process: who posts it. The adapters receive before
@@ -228,6 +230,15 @@ class SessionRuntime:
         if idea_id in self._shown:
             return False
         self._shown.add(idea_id)
+        return True
+
+    def first_to_close(self, session_id: int) -> bool:
+        """True once per session in this process: who closes it and posts its summary.
+        A closing under way when start() runs (a /session end the adapters received
+        first) is not one a stop cut off: finishing it there too posted two summaries."""
+        if session_id in self._closing:
+            return False
+        self._closing.add(session_id)
         return True
 
     async def start(self) -> None:
