@@ -327,3 +327,29 @@ async def test_a_session_ended_before_muse_finished_starting_gets_one_summary(
     await asyncio.gather(*core.sessions.timers._work)
     summaries = [t for t in outbox.texts(thread) if "— closed · 3 ideas" in t]
     assert len(summaries) == 1, summaries
+
+
+async def test_an_idea_whose_posting_was_stopped_is_shown_when_sent_again(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Ben's /idea is stored and its post under way when its answer is stopped (Ctrl-C
+    in the console), Muse running on. Sent again, it is shown then — not taken as
+    already being posted, with nothing ever shown."""
+    core.clock = FakeClock()
+    outbox = HeldIdeaPosts()
+    core.attach("demo", outbox)
+    group = Group(core, outbox)
+    thread = await open_session(group, model)
+    incoming = group.incoming("ben", "/idea Retro Rain Radio", thread=thread)
+
+    async def console() -> None:
+        async for _ in core.handle(incoming, stop_with_reader=True):
+            pass
+
+    first = asyncio.create_task(console())
+    await asyncio.wait_for(outbox.posting.wait(), 10)
+    first.cancel()  # Ctrl-C
+    await asyncio.gather(first, *core._work, return_exceptions=True)
+    outbox.hold = False
+    await group.say("ben", "/idea Retro Rain Radio", thread=thread)
+    assert idea_posts(outbox, thread)[-1].text == "#4 Retro Rain Radio — Ben"

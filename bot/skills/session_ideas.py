@@ -71,7 +71,11 @@ async def publish(ctx: Context, session: SessionRecord, idea: IdeaRecord) -> Non
     if not ctx.core.sessions.first_to_show(idea.id):
         return
     reply_to = None if session.own_space else session.opening_id
-    ids = await ctx.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
+    try:
+        ids = await ctx.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
+    except BaseException:
+        ctx.core.sessions.not_shown(idea.id)  # refused, or stopped (Ctrl-C): not out
+        raise
     await ctx.memory.add_session_messages(session, ids, idea.id)
     now = await ctx.memory.session(session.id)
     if now is not None and not now.is_open:

@@ -204,7 +204,12 @@ class SessionTimers:
         for idea in await self.core.memory.ideas(session.id):
             unshown = idea.author_id is None and idea.message_id is None
             if unshown and self.core.sessions.first_to_show(idea.id):
-                ids = await self.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
+                try:
+                    reply = idea_reply(idea, True)
+                    ids = await self.core.post(session.key, reply, reply_to=reply_to)
+                except BaseException:
+                    self.core.sessions.not_shown(idea.id)
+                    raise
                 await self.core.memory.add_session_messages(session, ids, idea.id)
 
     async def close(self) -> None:
@@ -231,6 +236,10 @@ class SessionRuntime:
             return False
         self._shown.add(idea_id)
         return True
+
+    def not_shown(self, idea_id: int) -> None:
+        """Its post failed or was stopped: whoever tries next may post it."""
+        self._shown.discard(idea_id)
 
     def first_to_close(self, session_id: int) -> bool:
         """True once per session in this process: who closes it and posts its summary.
