@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.memory.links import ALPHABET, CODE_LENGTH, CODE_TTL, Identity, LinkResult
 from bot.memory.records import Profile
 from bot.memory.series import SeriesRecord
+from bot.memory.session_records import IdeaRecord
 from bot.messages import Outgoing, Reply
 from bot.skills.account import FORGET_WAIT_S
 from bot.skills.apps import platform_name, where
@@ -55,7 +56,10 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
     # Typed in a group, the code is in everyone's view; a Discord slash command's option
     # is not (the command and its answer are ephemeral there).
     shown = ctx.msg.is_group and ctx.option("code") is None
+    authored, voted, _ = await ctx.memory.traces_in_open_sessions(ctx.person)
     result = await ctx.memory.redeem_link_code(code, ctx.person, shown=shown)
+    if result.joined:
+        await _votes_after_link(ctx, [*authored, *voted])
     if result.same and shown:
         yield Reply(
             "That's your own code, and everyone in that chat saw it, so I cancelled it. "
@@ -95,6 +99,16 @@ async def link(ctx: Context) -> AsyncIterator[Outgoing]:
             + await _active_after_link(ctx, had, result.person),
             private=True,
         )
+
+
+async def _votes_after_link(ctx: Context, before: Sequence[IdeaRecord]) -> None:
+    """Both accounts voted for an idea of a running session: joined, they are one voter
+    and it has a vote less. Its button is refreshed, or it would show the old count
+    until someone votes on it again."""
+    for idea in before:
+        now = await ctx.memory.idea(idea.id)
+        if now is not None and now.votes != idea.votes:
+            ctx.core.sessions.edits.touch(idea.session_id, idea.id)
 
 
 async def _style_after_link(

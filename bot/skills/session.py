@@ -25,6 +25,7 @@ from bot.skills.session_ideas import (
     group_only,
     link_to,
     seed_ideas,
+    started_here,
 )
 from bot.skills.session_render import (
     clock_time,
@@ -143,6 +144,7 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     if not topic:
         raise BadInput(f"What should we brainstorm? e.g. {START_EXAMPLE}")
     read_from_topic = minutes is not None and not ctx.option("minutes")
+    asked = minutes
     minutes = DEFAULT_MINUTES if minutes is None else minutes
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         # "names for season 2": the number may belong to the topic. Saying how to keep
@@ -157,6 +159,11 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
         raise BadInput(f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h).{hint}")
     here = ctx.msg.session
     session = await started_already(ctx, topic)
+    if session and session.opening_id and asked and asked != length_of(session):
+        # Not the same request answered again (that has the same minutes): asked to
+        # run it for another length, the starter hears it keeps its end, not it silently.
+        yield Reply(other_length_text(ctx, session))
+        return
     if session and session.opening_id and session.idea_count and not session.own_space:
         session = None  # all of it is out already, right here: the usual answer
     if session is None:
@@ -250,6 +257,18 @@ async def post_opening(ctx: Context, session: SessionRecord) -> list[str]:
         ) from None
 
 
+def length_of(session: SessionRecord) -> int:
+    return round((session.ends_at - session.started_at).total_seconds() / 60)
+
+
+def other_length_text(ctx: Context, session: SessionRecord) -> str:
+    until = clock_time(session.ends_at, ctx.core.clock.now())
+    return (
+        f"{heading(session)} is already running, until {until} — {link_to(ctx, session)}. "
+        f"Its length stays as it is; /session end {session.id} ends it sooner."
+    )
+
+
 def busy_text(ctx: Context, running: SessionRecord) -> str:
     until = clock_time(running.ends_at, ctx.core.clock.now())
     return (
@@ -263,7 +282,8 @@ async def resolve(
 ) -> SessionRecord:
     """The session a command means: the id given (in this group), else the one running
     here, else — in a session's own thread — that session, closed or not, else the only
-    one running in this chat, else (`closed_here`) the last one that ran right here."""
+    one running in this chat (or the only one started right here), else (`closed_here`)
+    the last one that ran right here."""
     ident = ctx.option("id") or rest
     if ident:
         wanted = session_id_of(ident, example)
@@ -279,8 +299,9 @@ async def resolve(
     last = await ctx.memory.last_session_at(ctx.msg.session)
     if last is not None and last.own_space:
         return last
-    running = await ctx.memory.open_sessions_in_chat(
-        ctx.msg.session.platform, ctx.msg.session.chat_id
+    running = started_here(
+        ctx,
+        await ctx.memory.open_sessions_in_chat(ctx.msg.session.platform, ctx.msg.session.chat_id),
     )
     if len(running) == 1:
         return running[0]
@@ -318,6 +339,11 @@ async def end(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
         return
     if not await may_end(ctx, session):
         until = clock_time(session.ends_at, ctx.core.clock.now())
+        if session.starter_id is None:  # "Only a former member, who…" read as anyone's
+            raise BadInput(
+                f"Session #{session.id}'s starter asked me to forget them, so only a group "
+                f"admin can end it early — it ends on its own at {until}."
+            )
         raise BadInput(
             f"Only {session.starter_name}, who started session #{session.id}, or a group admin "
             f"can end it early — it ends on its own at {until}."

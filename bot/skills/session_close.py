@@ -31,7 +31,10 @@ FIELD_RE = re.compile(
 
 
 async def close_session(core: Core, session_id: int) -> SessionRecord | None:
-    """Close it now; None if it was not open any more (someone else closed it)."""
+    """Close it now; None if it was not open any more (someone else closed it, or is
+    closing it)."""
+    if not core.sessions.first_to_close(session_id):
+        return None
     session = await core.memory.close_session(session_id, core.clock.now())
     if session is None:
         return None
@@ -175,8 +178,10 @@ async def _post_summary(core: Core, session: SessionRecord, summary: dict[str, A
     reply_to = None if session.own_space else session.opening_id
     text = summary_text(session, summary)
     try:
+        # Not kept as one of the session's messages: a reply to the summary ("nice
+        # one!") is talk about a session that is over, not an idea turned away as too
+        # late (nor, where a new session runs now, an idea for that one).
         ids = await outbox.post(session.key, Reply(text), reply_to=reply_to)
-        await core.memory.add_session_messages(session, ids)
     except Exception:
         log.warning("session %s: posting the summary failed", session.id)
         log.debug("post failure", exc_info=True)

@@ -66,10 +66,22 @@ def clean_idea(text: str) -> str:
 
 async def publish(ctx: Context, session: SessionRecord, idea: IdeaRecord) -> None:
     """Post the idea as its own message with [👍 N] [🔀 Riff], and remember the message
-    (a reply to it is an idea; its vote count is edited later)."""
+    (a reply to it is an idea; its vote count is edited later). Not if it is posted
+    already, or being posted (session_runtime.first_to_show)."""
+    if not ctx.core.sessions.first_to_show(idea.id):
+        return
     reply_to = None if session.own_space else session.opening_id
-    ids = await ctx.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
+    try:
+        ids = await ctx.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
+    except BaseException:
+        ctx.core.sessions.not_shown(idea.id)  # refused, or stopped (Ctrl-C): not out
+        raise
     await ctx.memory.add_session_messages(session, ids, idea.id)
+    now = await ctx.memory.session(session.id)
+    if now is not None and not now.is_open:
+        # Closed while it went out: the closing edits may have missed it (no message
+        # yet), and its 👍 and 🔀 must not look live under the summary.
+        ctx.core.sessions.edits.touch(session.id, idea.id)
 
 
 async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Progress]:
@@ -227,9 +239,15 @@ async def elsewhere(ctx: Context) -> str:
         ctx.msg.session.platform, ctx.msg.session.chat_id
     )
     if running:
-        s = running[-1]
+        s = started_here(ctx, running)[-1]
         return f"No session runs right here — {heading(s)} runs in {link_to(ctx, s)}; add it there."
     return f"No session is running here — start one: {START_EXAMPLE}"
+
+
+def started_here(ctx: Context, running: list[SessionRecord]) -> list[SessionRecord]:
+    """Of the sessions running in this chat, those started right here (in a forum, this
+    topic: the one its members mean), else all of them."""
+    return [s for s in running if s.origin == ctx.msg.session] or running
 
 
 async def idea_target(core: Core, msg: Incoming) -> tuple[SessionRecord, str] | None:

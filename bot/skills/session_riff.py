@@ -11,6 +11,7 @@ from typing import Any
 from bot.commands import Param, command
 from bot.context import Context
 from bot.errors import BadInput, Forgotten, MuseError, NotFound
+from bot.memory.ideas import SameIdea
 from bot.memory.session_records import IdeaRecord, SessionRecord
 from bot.messages import Outgoing, Progress, Reply
 from bot.skills.arguments import check_id
@@ -118,12 +119,23 @@ async def riff(
             f"I couldn't find a fresh variation this time — try a direction, e.g. /riff #{idea.id} "
             "shorter and punchier.",
         )
-    posted = 0
+    posted = same = 0
     for text in texts:
         try:
             new = await ctx.memory.add_idea(
-                session.id, author=None, author_name=MUSE, text=text, via="riff", parent_id=idea.id
+                session.id,
+                author=None,
+                author_name=MUSE,
+                text=text,
+                via="riff",
+                parent_id=idea.id,
+                unique=True,
             )
+        except SameIdea:
+            # Another 🔀 on this idea, answered at the same moment, got the same variation
+            # from the model: one copy, not two that split the votes.
+            same += 1
+            continue
         except Forgotten:
             if await ctx.memory.idea(idea.id) is not None:
                 raise
@@ -136,6 +148,10 @@ async def riff(
             break
         await publish(ctx, session, new)
         posted += 1
+    if not posted and same == len(texts):
+        already = f"🔀 The riffs on #{idea.id} are in already — vote for the ones you like."
+        yield Reply(already, toast=button)
+        return
     if not posted:  # closed while the model wrote them
         closed = f"Session #{session.id} just closed — its ideas are final."
         yield refusal(closed) if button else Reply(closed, is_error=True)

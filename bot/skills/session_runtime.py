@@ -187,7 +187,8 @@ class SessionTimers:
             except NoOutbox:
                 continue
             if not session.is_open:
-                self.spawn(finish(self.core, session), session.id)
+                if self.core.sessions.first_to_close(session.id):
+                    self.spawn(finish(self.core, session), session.id)
             elif session.ends_at > now:
                 self.arm(session)
                 self.spawn(self._show_unshown(session), session.id)
@@ -201,8 +202,14 @@ class SessionTimers:
         their message is answered again (or sent again), so it is left to that."""
         reply_to = None if session.own_space else session.opening_id
         for idea in await self.core.memory.ideas(session.id):
-            if idea.author_id is None and idea.message_id is None:
-                ids = await self.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
+            unshown = idea.author_id is None and idea.message_id is None
+            if unshown and self.core.sessions.first_to_show(idea.id):
+                try:
+                    reply = idea_reply(idea, True)
+                    ids = await self.core.post(session.key, reply, reply_to=reply_to)
+                except BaseException:
+                    self.core.sessions.not_shown(idea.id)
+                    raise
                 await self.core.memory.add_session_messages(session, ids, idea.id)
 
     async def close(self) -> None:
@@ -217,6 +224,31 @@ class SessionRuntime:
     def __init__(self, core: Core) -> None:
         self.edits = VoteEdits(core)
         self.timers = SessionTimers(core)
+        self._shown: set[int] = set()
+        self._closing: set[int] = set()
+
+    def first_to_show(self, idea_id: int) -> bool:
+        """True once per idea in this process: who posts it. The adapters receive before
+        start() runs, so a seed still being posted by a session started then would be
+        taken for one a stop cut off, and shown twice. (An int per idea shown while
+        Muse runs: a few thousand a busy day.)"""
+        if idea_id in self._shown:
+            return False
+        self._shown.add(idea_id)
+        return True
+
+    def not_shown(self, idea_id: int) -> None:
+        """Its post failed or was stopped: whoever tries next may post it."""
+        self._shown.discard(idea_id)
+
+    def first_to_close(self, session_id: int) -> bool:
+        """True once per session in this process: who closes it and posts its summary.
+        A closing under way when start() runs (a /session end the adapters received
+        first) is not one a stop cut off: finishing it there too posted two summaries."""
+        if session_id in self._closing:
+            return False
+        self._closing.add(session_id)
+        return True
 
     async def start(self) -> None:
         await self.timers.resume()
