@@ -19,7 +19,7 @@ from bot.novelty import Picker
 from bot.skills.brainstorm import parse_idea
 from bot.skills.common import novel, parse_items, stream_text, tries
 from bot.skills.series import series_context
-from bot.skills.session_render import MUSE, heading, idea_reply
+from bot.skills.session_render import MUSE, heading
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -67,16 +67,9 @@ def clean_idea(text: str) -> str:
 async def publish(ctx: Context, session: SessionRecord, idea: IdeaRecord) -> None:
     """Post the idea as its own message with [👍 N] [🔀 Riff], and remember the message
     (a reply to it is an idea; its vote count is edited later). Not if it is posted
-    already, or being posted (session_runtime.first_to_show)."""
-    if not ctx.core.sessions.first_to_show(idea.id):
+    already, or being posted (SessionRuntime.show_idea)."""
+    if not await ctx.core.sessions.show_idea(session, idea):
         return
-    reply_to = None if session.own_space else session.opening_id
-    try:
-        ids = await ctx.core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
-    except BaseException:
-        ctx.core.sessions.not_shown(idea.id)  # refused, or stopped (Ctrl-C): not out
-        raise
-    await ctx.memory.add_session_messages(session, ids, idea.id)
     now = await ctx.memory.session(session.id)
     if now is not None and not now.is_open:
         # Closed while it went out: the closing edits may have missed it (no message

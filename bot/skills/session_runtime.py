@@ -200,17 +200,9 @@ class SessionTimers:
         posting: nothing else would ever post them, and an idea nobody can see or vote
         on still counts in the shortlist and the summary. A member's idea is posted when
         their message is answered again (or sent again), so it is left to that."""
-        reply_to = None if session.own_space else session.opening_id
         for idea in await self.core.memory.ideas(session.id):
-            unshown = idea.author_id is None and idea.message_id is None
-            if unshown and self.core.sessions.first_to_show(idea.id):
-                try:
-                    reply = idea_reply(idea, True)
-                    ids = await self.core.post(session.key, reply, reply_to=reply_to)
-                except BaseException:
-                    self.core.sessions.not_shown(idea.id)
-                    raise
-                await self.core.memory.add_session_messages(session, ids, idea.id)
+            if idea.author_id is None and idea.message_id is None:
+                await self.core.sessions.show_idea(session, idea)
 
     async def close(self) -> None:
         tasks = [*self._timers.values(), *self._work]
@@ -222,6 +214,7 @@ class SessionTimers:
 
 class SessionRuntime:
     def __init__(self, core: Core) -> None:
+        self._core = core
         self.edits = VoteEdits(core)
         self.timers = SessionTimers(core)
         self._shown: set[int] = set()
@@ -237,9 +230,20 @@ class SessionRuntime:
         self._shown.add(idea_id)
         return True
 
-    def not_shown(self, idea_id: int) -> None:
-        """Its post failed or was stopped: whoever tries next may post it."""
-        self._shown.discard(idea_id)
+    async def show_idea(self, session: SessionRecord, idea: IdeaRecord) -> bool:
+        """Post the idea with its buttons and remember its message, unless it is posted
+        already or being posted (first_to_show); a post refused or stopped (Ctrl-C)
+        leaves it for whoever tries next. True when this call posted it."""
+        if not self.first_to_show(idea.id):
+            return False
+        reply_to = None if session.own_space else session.opening_id
+        try:
+            ids = await self._core.post(session.key, idea_reply(idea, True), reply_to=reply_to)
+        except BaseException:
+            self._shown.discard(idea.id)
+            raise
+        await self._core.memory.add_session_messages(session, ids, idea.id)
+        return True
 
     def first_to_close(self, session_id: int) -> bool:
         """True once per session in this process: who closes it and posts its summary.
