@@ -152,7 +152,7 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     ask = count + (EXTRA_BASE if base_model else EXTRA_CHAT)
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes writes about its few-shot examples' topics instead.
-    unlike = ctx.llm.prompts["brainstorm"].completion.subjects() if base_model else []
+    unlike = ctx.llm.prompts["brainstorm"].completion.subjects(topic) if base_model else []
     picker: Picker[Idea] = ctx.novelty.picker(
         ctx.owner, topic, count, relevance=relevance, unlike=unlike
     )

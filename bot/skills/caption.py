@@ -237,7 +237,7 @@ async def write_captions(
     # Word overlap judges relevance only for the base model (see LexicalEmbedder).
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes captions one of its few-shot examples' posts instead.
-    unlike = ctx.llm.prompts["caption"].completion.subjects() if base_model else []
+    unlike = ctx.llm.prompts["caption"].completion.subjects(description) if base_model else []
     # Each caption's item is its tone: three tones before two of one (the base model's
     # second try writes in its examples' order again).
     picker: Picker[str] = ctx.novelty.picker(
