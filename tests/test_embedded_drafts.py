@@ -154,3 +154,16 @@ async def test_fewer_captions_than_asked_say_so(core: Core, model: ScriptedChatM
     assert {d.text for d in reply.drafts} == {TRAM, STONE}
     assert reply.text.startswith("(Only 2 of the 3 captions came out usable this time")
     assert "\n2 captions for Instagram\n" in reply.text
+
+
+async def test_fewer_ideas_than_asked_say_so(core: Core, model: ScriptedChatModel) -> None:
+    """'/brainstorm … 3' on the embedded model showed '2 ideas for …' and nothing more
+    when its other ideas were repeats (bench/README.md: 38 of 40 ideas shown)."""
+    core.llm.style = "completion"
+    twice = " Tram 28 at dawn | Angle: ride along | Format: reel\n"
+    twice += "2. Hook: Tram 28 at dawn | Angle: ride along | Format: reel\n"
+    twice += "3. Hook: Rain on the tram window | Angle: mood piece | Format: photo"
+    model.enqueue(twice, twice)
+    reply = await ask(core, "/brainstorm tram 28 in the rain 3")
+    assert reply.text.startswith("(Only 2 of the 3 ideas came out usable this time")
+    assert "\n2 ideas for “tram 28 in the rain”:" in reply.text

@@ -183,6 +183,11 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
             "no ideas parsed",
             "I couldn't come up with fresh ideas this time — try a more specific topic.",
         )
+    if len(chosen) < count:  # "2 ideas" alone read as all there was to say
+        ctx.notices.append(
+            f"(Only {len(chosen)} of the {count} ideas came out usable this time — "
+            "ask again for more.)"
+        )
     ideas = [c.item for c in chosen]
     records = await ctx.save_drafts("idea", "", topic, [(i.as_text(), i.format) for i in ideas])
     await picker.remember([("draft", r.id) for r in records])
