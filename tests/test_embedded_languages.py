@@ -58,9 +58,9 @@ def test_copies_are_judged_against_the_examples_the_prompt_shows(core: Core) -> 
     """An English draft closer to the German example's subject than to the request was
     taken for a copy of it, though the model never saw that example."""
     form = core.llm.prompts["caption"].completion
-    english = form.subjects("a rainy morning in Lisbon")
-    assert "a bowl of ramen on a rainy night (Instagram)" in english
-    assert not any("Picknick" in s or "piquenique" in s for s in english)
-    portuguese = form.subjects("café de manhã em Lisboa")
-    assert "um piquenique no parque com os amigos (Instagram)" in portuguese
-    assert not any("Picknick" in s for s in portuguese)
+    assert "a bowl of ramen on a rainy night (Instagram)" in form.subjects()
+    assert not any("Picknick" in s or "piquenique" in s for s in form.subjects())
+    assert form.language_subjects("a rainy morning in Lisbon") == []
+    assert form.language_subjects("café de manhã em Lisboa") == [
+        "um piquenique no parque com os amigos (Instagram)"
+    ]

@@ -59,14 +59,18 @@ class CompletionForm(BaseModel):
     language_of: str = ""
     languages: dict[str, str] = {}
 
-    def subjects(self, request: str = "") -> list[str]:
-        """What each few-shot example in `request`'s prompt is about (its Topic/Post/
-        Series lines): a base model sometimes copies an example instead of following the
-        request, and a candidate closer to one of these than to the request is such a
-        copy. Only the examples that prompt shows: the other languages' would take on-topic
-        drafts for copies of examples the model never saw."""
-        shown = self.examples + (self.languages.get(language_of(request), "") if request else "")
-        return [m.group(1).strip() for m in SUBJECT_RE.finditer(shown)]
+    def subjects(self) -> list[str]:
+        """What each few-shot example is about (its Topic/Post/Series lines): a base
+        model sometimes copies an example instead of following the request, and a
+        candidate closer to one of these than to the request is such a copy."""
+        return [m.group(1).strip() for m in SUBJECT_RE.finditer(self.examples)]
+
+    def language_subjects(self, request: str) -> list[str]:
+        """The subject of the example in `request`'s language, if its prompt shows one
+        (only that one: the other languages' would take on-topic drafts for copies of
+        examples the model never saw)."""
+        own = self.languages.get(language_of(request), "") if self.languages else ""
+        return [m.group(1).strip() for m in SUBJECT_RE.finditer(own)]
 
     # Variables that are whole lines of the template or nothing ("{series}Post: …": the
     # value ends with its own line break). Flattened like every value, with that final

@@ -152,9 +152,11 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     ask = count + (EXTRA_BASE if base_model else EXTRA_CHAT)
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes writes about its few-shot examples' topics instead.
-    unlike = ctx.llm.prompts["brainstorm"].completion.subjects(topic) if base_model else []
+    form = ctx.llm.prompts["brainstorm"].completion
+    unlike = form.subjects() if base_model else []
+    own_language = form.language_subjects(topic) if base_model else []
     picker: Picker[Idea] = ctx.novelty.picker(
-        ctx.owner, topic, count, relevance=relevance, unlike=unlike
+        ctx.owner, topic, count, relevance=relevance, unlike=unlike, also_unlike=own_language
     )
     for attempt in range(2):
         variables: dict[str, object] = {

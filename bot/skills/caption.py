@@ -237,11 +237,20 @@ async def write_captions(
     # Word overlap judges relevance only for the base model (see LexicalEmbedder).
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes captions one of its few-shot examples' posts instead.
-    unlike = ctx.llm.prompts["caption"].completion.subjects(description) if base_model else []
+    form = ctx.llm.prompts["caption"].completion
+    unlike = form.subjects() if base_model else []
+    own_language = form.language_subjects(description) if base_model else []
     # Each caption's item is its tone: three tones before two of one (the base model's
     # second try writes in its examples' order again).
     picker: Picker[str] = ctx.novelty.picker(
-        ctx.owner, description, SHOWN, exclude, relevance=relevance, unlike=unlike, kind=str
+        ctx.owner,
+        description,
+        SHOWN,
+        exclude,
+        relevance=relevance,
+        unlike=unlike,
+        also_unlike=own_language,
+        kind=str,
     )
     variables = {
         **platform_vars(platform, drafts=ask),

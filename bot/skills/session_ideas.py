@@ -93,7 +93,8 @@ async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Prog
         session.topic,
         SEEDS,
         relevance=base_model or ctx.novelty.semantic,
-        unlike=examples.subjects(session.topic) if base_model else [],
+        unlike=examples.subjects() if base_model else [],
+        also_unlike=examples.language_subjects(session.topic) if base_model else [],
     )
     # Never a seed the group's sessions already had (last week's seeds again): such
     # repeats are dropped and the model is asked once more, a little warmer.
