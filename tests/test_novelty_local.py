@@ -274,3 +274,26 @@ async def test_novelty_does_not_call_two_installments_of_a_series_twins(
     await ask(core, "/next")
     report = await ask(core, "/novelty")
     assert "none repeats another" in report.text, report.text
+
+
+async def test_ideas_copying_the_example_in_the_request_s_language_are_not_shown(
+    base_core: Core,
+) -> None:
+    """Seen in muse chat: '/brainstorm 朝のコーヒー 3' (morning coffee) showed '100円で
+    できる夕方のお粥' and '500円でできる晩ご飯レシピ', the Japanese example's budget
+    dinners: e5 rates that example 0.86 to the request, over the 0.84 that makes an
+    example "about what was asked", so it was left out of the copy check."""
+    model = base_core.llm.model
+    assert isinstance(model, ScriptedChatModel)
+    copies = (
+        " 100円でできる夕方のお粥 | Angle: チャレンジ | Format: reel\n"
+        "2. Hook: 500円でできる晩ご飯レシピ | Angle: 実用レシピ | Format: short video\n"
+    )
+    model.enqueue(
+        copies + "3. Hook: 朝のコーヒーを淹れる五分間 | Angle: 朝の習慣 | Format: reel",
+        copies + "3. Hook: 雨の朝、窓辺でコーヒー | Angle: 気分 | Format: photo",
+    )
+    reply = await ask(base_core, "/brainstorm 朝のコーヒー 3")
+    shown = hooks(reply.text)
+    assert not any("円" in h for h in shown), shown
+    assert "朝のコーヒーを淹れる五分間" in shown

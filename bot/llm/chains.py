@@ -24,6 +24,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator
 
 from bot.errors import LLMDeclined
 from bot.llm import userdata
+from bot.llm.language import language_of
 from bot.llm.prompts import PromptSpec
 from bot.llm.providers import Provider
 from bot.llm.resilience import EmptyAnswer, Readable
@@ -41,14 +42,16 @@ ITEM_STOP = "\n"
 HISTORY_TURN_CHARS = 240
 
 
-def completion_prompt(spec: PromptSpec) -> str:
-    """Few-shot examples + template + primer (+ the text so far, when continuing), as
-    one completion prompt. Trailing spaces are dropped (a prompt ending in a space
-    makes SentencePiece models stumble); a trailing newline of the template is kept
-    only when a primer follows it, so a template like "Muse:" continues on that line."""
+def completion_prompt(spec: PromptSpec, language: str = "") -> str:
+    """Few-shot examples (and the form's example in the request's `language`, last) +
+    template + primer (+ the text so far, when continuing), as one completion prompt.
+    Trailing spaces are dropped (a prompt ending in a space makes SentencePiece models
+    stumble); a trailing newline of the template is kept only when a primer follows
+    it, so a template like "Muse:" continues on that line."""
     form = spec.completion
     template = form.template if form.primer else form.template.rstrip("\n")
-    text = (form.examples + template + form.primer).rstrip(" \t")
+    examples = form.examples + form.languages.get(language, "")
+    text = (examples + template + form.primer).rstrip(" \t")
     return text + "{" + CONTINUATION + "}"
 
 
@@ -222,7 +225,9 @@ def build(request: Request, provider: Provider) -> Runnable[dict[str, Any], str]
             stop.append(f"\n{want + 1}.")  # the list is complete: don't write more
         if stop and provider.name != "fake":
             params["stop"] = stop
-        prompt = text_prompt(completion_prompt(spec))
+        form = spec.completion
+        language = language_of(str(variables.get(form.language_of, ""))) if form.languages else ""
+        prompt = text_prompt(completion_prompt(spec, language))
     prepare = Prepare(request, provider)
     finish = finished(primer(spec, provider) if not request.partial else "", provider.remote)
     model: Runnable[Any, Any] = provider.model.bind(**params)

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.llm.language import language_of
 from bot.llm.userdata import CLOSE, OPEN, undelimited
 
 # Filled in by the engine itself, so templates may use them without declaring.
@@ -52,12 +53,24 @@ class CompletionForm(BaseModel):
     # such as "{count}". When the model stops early, the engine primes the next number
     # ("3.") and lets it continue, one item at a time.
     min_items: str = ""
+    # One more example per language ("pt": "Post: …"), put after the others when the
+    # variable named by `language_of` is written in it (bot/llm/language.py): the base
+    # model writes in the language of its examples, not of the request.
+    language_of: str = ""
+    languages: dict[str, str] = {}
 
     def subjects(self) -> list[str]:
         """What each few-shot example is about (its Topic/Post/Series lines): a base
         model sometimes copies an example instead of following the request, and a
         candidate closer to one of these than to the request is such a copy."""
         return [m.group(1).strip() for m in SUBJECT_RE.finditer(self.examples)]
+
+    def language_subjects(self, request: str) -> list[str]:
+        """The subject of the example in `request`'s language, if its prompt shows one
+        (only that one: the other languages' would take on-topic drafts for copies of
+        examples the model never saw)."""
+        own = self.languages.get(language_of(request), "") if self.languages else ""
+        return [m.group(1).strip() for m in SUBJECT_RE.finditer(own)]
 
     # Variables that are whole lines of the template or nothing ("{series}Post: …": the
     # value ends with its own line break). Flattened like every value, with that final
@@ -91,6 +104,7 @@ def _check(spec: PromptSpec, label: str) -> None:
         ("completion.examples", spec.completion.examples),
         ("completion.template", spec.completion.template),
         ("completion.min_items", spec.completion.min_items),
+        *((f"completion.languages.{k}", v) for k, v in spec.completion.languages.items()),
     ):
         try:
             used = _placeholders(text)
@@ -99,7 +113,12 @@ def _check(spec: PromptSpec, label: str) -> None:
         unknown = sorted(used - known)
         if unknown:
             raise PromptError(f"{label}: field {field}: undeclared variable {{{unknown[0]}}}")
-    for field, names in (("trusted", spec.trusted), ("completion.lines", spec.completion.lines)):
+    language_of = [spec.completion.language_of] if spec.completion.language_of else []
+    for field, names in (
+        ("trusted", spec.trusted),
+        ("completion.lines", spec.completion.lines),
+        ("completion.language_of", language_of),
+    ):
         strangers = sorted(set(names) - set(spec.variables))
         if strangers:
             raise PromptError(f"{label}: field {field}: undeclared variable {{{strangers[0]}}}")

@@ -158,6 +158,7 @@ class Novelty:
         *,
         relevance: bool = True,
         unlike: Sequence[str] = (),
+        also_unlike: Sequence[str] = (),
         kind: Callable[[T], Hashable] | None = None,
         frame: str = "",
     ) -> Picker[T]:
@@ -166,16 +167,31 @@ class Novelty:
         a loose frame (a series' premise) rather than what every candidate must be about;
         `unlike` the subjects of the prompt's few-shot examples: a candidate closer to one
         of them than to the request copies an example and is never shown (judged only by
-        an embedder that compares meaning); `kind` of an item (a caption's tone): one of
-        each kind is shown before two of any; `frame` a series' name, left out of what is
-        compared (see without_frame).
+        an embedder that compares meaning), unless the example is itself about what was
+        asked; `also_unlike` the same, always checked: an example in the request's own
+        language, which the embedder rates close to any request in it (朝のコーヒー and
+        the Japanese example's 少ない予算で家ごはん: 0.86, over the 0.84 of "related"), so
+        copies of it were shown; `kind` of an item (a caption's tone): one of each kind is
+        shown before two of any; `frame` a series' name, left out of what is compared
+        (see without_frame).
 
         Its setup (the request's vector, the owner's earlier items) starts at once and
         runs while the model writes: it needs nothing from the answer, and a request
         waiting in the model's line hears its place at once, not after an embedding
         that competes with the model for the CPU (measured: the 5th of five captions on
         the embedded model was told after 0.7–0.9 s, bench/README.md)."""
-        found: Picker[T] = Picker(self, owner, request, n, exclude, relevance, unlike, kind, frame)
+        found: Picker[T] = Picker(
+            self,
+            owner,
+            request,
+            n,
+            exclude,
+            relevance,
+            unlike,
+            kind,
+            also_unlike=also_unlike,
+            frame=frame,
+        )
         found.begin()
         return found
 
@@ -214,6 +230,7 @@ class Picker(Generic[T]):
         relevance: bool = True,
         unlike: Sequence[str] = (),
         kind: Callable[[T], Hashable] | None = None,
+        also_unlike: Sequence[str] = (),
         frame: str = "",
     ) -> None:
         self.novelty, self.owner, self.request, self.n = novelty, owner, request, n
@@ -221,6 +238,7 @@ class Picker(Generic[T]):
         self.exclude = tuple(exclude)
         self.relevance = relevance
         self.unlike = tuple(unlike)
+        self.also_unlike = tuple(also_unlike)
         self.examples = np.zeros((0, 0), dtype=np.float32)
         self.items: list[T] = []
         self.texts: list[str] = []
@@ -273,17 +291,20 @@ class Picker(Generic[T]):
 
     async def _examples(self) -> None:
         self.examples = np.zeros((0, 0), dtype=np.float32)
-        if not self.unlike or not self.embedder.semantic:
+        subjects = (*self.unlike, *self.also_unlike)
+        if not subjects or not self.embedder.semantic:
             return
         try:
-            examples = await self.novelty.fixed(self.embedder, self.unlike)
+            examples = await self.novelty.fixed(self.embedder, subjects)
         except Exception as exc:  # judged without them: nothing is lost but the check
             log.warning("could not embed the example subjects: %s", exc)
             return
         # An example about what was asked (ramen, asked for ramen) is no wrong turn.
         related = self.embedder.min_relevance
         if related is not None:
-            examples = examples[examples @ self.query < related]
+            keep = np.ones(len(subjects), dtype=bool)
+            keep[: len(self.unlike)] = examples[: len(self.unlike)] @ self.query < related
+            examples = examples[keep]
         self.examples = examples
 
     def _copies(self) -> np.ndarray | None:

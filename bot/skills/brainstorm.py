@@ -153,9 +153,11 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
     ask = count + (EXTRA_BASE if base_model else EXTRA_CHAT)
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes writes about its few-shot examples' topics instead.
-    unlike = ctx.llm.prompts["brainstorm"].completion.subjects() if base_model else []
+    form = ctx.llm.prompts["brainstorm"].completion
+    unlike = form.subjects() if base_model else []
+    own_language = form.language_subjects(topic) if base_model else []
     picker: Picker[Idea] = ctx.novelty.picker(
-        ctx.owner, topic, count, relevance=relevance, unlike=unlike
+        ctx.owner, topic, count, relevance=relevance, unlike=unlike, also_unlike=own_language
     )
     for attempt in range(2):
         variables: dict[str, object] = {
@@ -185,7 +187,7 @@ async def brainstorm(ctx: Context) -> AsyncIterator[Outgoing]:
             "I couldn't come up with fresh ideas this time — try a more specific topic.",
         )
     ideas = [c.item for c in chosen]
-    if len(chosen) < count:
+    if len(chosen) < count:  # "2 ideas" alone read as all there was to say
         ctx.notices.append(
             f"(Only {plural(len(chosen), 'idea')} of the {count} you asked for: "
             f"{picker.why_fewer()}. /brainstorm again for more.)"

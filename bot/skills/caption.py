@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator, Sequence
 
 from bot.commands import Param, command
@@ -38,6 +39,13 @@ EXAMPLE_TONES = (*DEFAULT_TONES, "")
 SHOWN = 3
 EXTRA_BASE = 1
 EXTRA_CHAT = 2
+# Both tries gave fewer than SHOWN usable captions on the embedded model (about 1
+# /caption in 7: the rest copied a few-shot example or repeated each other): the list of
+# the usable ones is continued for the missing ones, up to TOP_UPS rounds, none started
+# after TOP_UP_WITHIN seconds. A base model goes on as it sees the list go, so from
+# on-topic captions it stays on topic; a round costs a caption or two of tokens.
+TOP_UPS = 2
+TOP_UP_WITHIN = 45.0
 EXAMPLE = "Tell me what the post shows, e.g. /caption a rainy tram ride in Lisbon"
 PHOTO_ONLY = "the attached photo"  # the description of a photo sent without words
 
@@ -182,6 +190,28 @@ def labelled(items: list[str], tones: Sequence[str], avoid: Sequence[str]) -> li
     return [(t, label_of[t]) for t in texts]
 
 
+def sorted_out(
+    ctx: Context,
+    items: list[str],
+    written_in: Sequence[str],
+    labels: Sequence[str],
+    description: str,
+    platform: Platform,
+    spare: list[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """The usable captions among a generation's items, each with its tone and repaired
+    to the platform's limits; one that only hands the description back goes to `spare`."""
+    fresh: list[tuple[str, str]] = []
+    for text, tone in labelled(items, written_in, ctx.profile.avoid):
+        text = without_tone_label(text, labels)
+        if text.strip():
+            if echoes(text, description):
+                spare.append((repair(text, platform), ""))
+            else:
+                fresh.append((repair(text, platform), tone))
+    return fresh
+
+
 async def write_captions(
     ctx: Context,
     description: str,
@@ -199,6 +229,7 @@ async def write_captions(
     has (bot.novelty). Too few good ones: generate again, once; a caption still too close
     to an earlier draft is shown marked "close to #12". Each caption keeps its tone label
     through all of that (never given by its final position)."""
+    started = time.monotonic()
     base_model = ctx.llm.style == "completion"
     ask = SHOWN + (EXTRA_BASE if base_model else EXTRA_CHAT)
     labels = [*tones, *(t for t in DEFAULT_TONES + TONES if t not in tones)][:ask]
@@ -210,11 +241,20 @@ async def write_captions(
     # Word overlap judges relevance only for the base model (see LexicalEmbedder).
     relevance = base_model or ctx.novelty.semantic
     # The base model sometimes captions one of its few-shot examples' posts instead.
-    unlike = ctx.llm.prompts["caption"].completion.subjects() if base_model else []
+    form = ctx.llm.prompts["caption"].completion
+    unlike = form.subjects() if base_model else []
+    own_language = form.language_subjects(description) if base_model else []
     # Each caption's item is its tone: three tones before two of one (the base model's
     # second try writes in its examples' order again).
     picker: Picker[str] = ctx.novelty.picker(
-        ctx.owner, description, SHOWN, exclude, relevance=relevance, unlike=unlike, kind=str
+        ctx.owner,
+        description,
+        SHOWN,
+        exclude,
+        relevance=relevance,
+        unlike=unlike,
+        also_unlike=own_language,
+        kind=str,
     )
     variables = {
         **platform_vars(platform, drafts=ask),
@@ -239,17 +279,31 @@ async def write_captions(
         elif images and answers[0].style != "chat":
             images = blind_fallback(ctx, description)
         items = finished_items(out[0], answers[0])
-        fresh: list[tuple[str, str]] = []
-        for text, tone in labelled(items, written_in, ctx.profile.avoid):
-            text = without_tone_label(text, labels)
-            if text.strip():
-                if echoes(text, description):
-                    spare.append((repair(text, platform), ""))
-                else:
-                    fresh.append((repair(text, platform), tone))
-        await picker.add(fresh)
+        await picker.add(sorted_out(ctx, items, written_in, labels, description, platform, spare))
         if picker.complete:
             break
+    for _ in range(TOP_UPS if base_model else 0):
+        have = [c.text for c in picker.chosen()]
+        if not have or len(have) >= SHOWN or time.monotonic() - started > TOP_UP_WITHIN:
+            break
+        listed = "".join(f"{i}. {' '.join(t.split())}\n" for i, t in enumerate(have, 1))
+        cue = f"{len(have) + 1}."
+        so_far = listed + cue
+        out, answers = [], []
+        async for progress in stream_text(
+            ctx,
+            "caption",
+            variables,
+            out=out,
+            answers=answers,
+            partial=so_far,
+            shown=so_far.__add__,  # the list as it grows, not the new item alone
+        ):
+            yield progress
+        items = finished_items(cue + out[0], answers[0])
+        await picker.add(
+            sorted_out(ctx, items, written_in[len(have) :], labels, description, platform, spare)
+        )
     if not picker.complete and spare:
         await picker.add(spare)
     chosen = picker.chosen()
@@ -258,9 +312,10 @@ async def write_captions(
             "model gave no usable captions",
             "I couldn't write fresh captions this time — add a detail or two and try again.",
         )
-    if len(chosen) < SHOWN:
+    if len(chosen) < SHOWN:  # "2 captions" alone read as if two were all it meant to give
         ctx.notices.append(
-            f"(Only {plural(len(chosen), 'caption')} of the {SHOWN} I write: {picker.why_fewer()}.)"
+            f"(Only {plural(len(chosen), 'caption')} of the {SHOWN} I write: "
+            f"{picker.why_fewer()} — ask again for more.)"
         )
     records = await ctx.save_drafts(
         "caption", platform.key, description, [(c.text, c.item) for c in chosen], parent_id

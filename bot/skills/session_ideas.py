@@ -93,12 +93,14 @@ async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Prog
     base_model = ctx.llm.style == "completion"
     # As in /brainstorm: the base model's ideas about a few-shot example's topic (guitar
     # lessons, asked for podcast titles) are never shown; the rest keep their order.
+    examples = ctx.llm.prompts["brainstorm"].completion
     picker: Picker[str] = ctx.novelty.picker(
         ctx.owner,
         session.topic,
         SEEDS,
         relevance=base_model or ctx.novelty.semantic,
-        unlike=ctx.llm.prompts["brainstorm"].completion.subjects() if base_model else [],
+        unlike=examples.subjects() if base_model else [],
+        also_unlike=examples.language_subjects(session.topic) if base_model else [],
     )
     # Never a seed the group's sessions already had (last week's seeds again): such
     # repeats are dropped and the model is asked once more, a little warmer.
