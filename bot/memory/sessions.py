@@ -112,6 +112,20 @@ class SessionStore(Ideas):
             lambda db: _session(db, "s.run_key = ? order by s.id desc limit 1", str(key))
         )
 
+    async def last_session_started_at(self, key: SessionKey) -> SessionRecord | None:
+        """The newest session started from exactly this conversation (it may have run in
+        a thread or topic of its own), open or closed."""
+        return await self._run(
+            lambda db: _session(
+                db,
+                "s.platform = ? and s.origin_chat_id = ? and s.origin_thread_id is ? "
+                "order by s.id desc limit 1",
+                key.platform,
+                key.chat_id,
+                key.thread_id,
+            )
+        )
+
     async def open_sessions_in_chat(self, platform: str, chat_id: str) -> list[SessionRecord]:
         def do(db: sqlite_utils.Database) -> list[SessionRecord]:
             found = rows(

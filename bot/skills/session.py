@@ -299,10 +299,16 @@ async def resolve(
     last = await ctx.memory.last_session_at(ctx.msg.session)
     if last is not None and last.own_space:
         return last
-    running = started_here(
-        ctx,
-        await ctx.memory.open_sessions_in_chat(ctx.msg.session.platform, ctx.msg.session.chat_id),
+    in_chat = await ctx.memory.open_sessions_in_chat(
+        ctx.msg.session.platform, ctx.msg.session.chat_id
     )
+    running = started_here(ctx, in_chat)
+    if in_chat and not any(s.origin == ctx.msg.session for s in in_chat):
+        # In a forum topic whose own session has closed, the command still means that
+        # one: never (an admin's /session end) another topic's running session.
+        mine = await ctx.memory.last_session_started_at(ctx.msg.session)
+        if mine is not None and not mine.is_open:
+            raise BadInput(closed_here_text(ctx, mine, running, example))
     if len(running) == 1:
         return running[0]
     if running:
@@ -311,6 +317,17 @@ async def resolve(
     if last is not None and closed_here:
         return last
     raise BadInput(f"No session is running here — start one: {START_EXAMPLE}")
+
+
+def closed_here_text(
+    ctx: Context, mine: SessionRecord, running: list[SessionRecord], example: str
+) -> str:
+    """#1, started here, is closed; where the others run, with the id to act on one."""
+    command = example.rsplit(" ", 1)[0]
+    others = " ".join(
+        f"{heading(s)} runs in {link_to(ctx, s)} — for that one: {command} {s.id}." for s in running
+    )
+    return f"{heading(mine)} is closed — /session show {mine.id} has its summary. {others}"
 
 
 async def shortlist(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
