@@ -4,13 +4,17 @@ members starting the same topic at once."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from bot.config import Settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.session_kit import SEEDS, SUMMARY, Group
+from tests.test_core_robustness import GatedModel
 
 
 @pytest.fixture
@@ -47,3 +51,55 @@ async def test_in_a_topic_whose_session_closed_a_command_never_acts_on_another_t
     listed = await forum.line("cai", "/session shortlist", thread="Stream")
     assert listed.startswith("💡 Session #1 · names for our Friday stream is closed"), listed
     assert "/session shortlist 2" in listed, listed
+
+
+async def test_a_start_answered_again_after_its_session_ran_out_is_not_started_again(
+    settings: Settings,
+) -> None:
+    """Ana's 5-minute session opened, then Muse stopped while writing its seeds and was
+    down past its end. At the next start the group sees it closed, in one line (no
+    ideas to sum up), and Ana's /session start, answered again, is not a second
+    session on the same topic: she hears it ran out while Muse was down."""
+    clock, outbox = FakeClock(), RecordingOutbox()
+    model = GatedModel()
+    core = await Core.create(settings, model=model)
+    core.clock = clock
+    core.attach("demo", outbox)
+    await core.start()
+    start = Group(core, outbox).incoming("ana", "/session start SLOW stream names 5")
+
+    async def adapter() -> None:
+        async for _ in core.handle(start):
+            pass
+
+    reading = asyncio.create_task(adapter())
+    await asyncio.wait_for(model.__dict__["started"].wait(), 10)
+    await core.shutting_down()
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    model.__dict__["release"].set()
+    await core.close()
+    (thread,) = {p.key for p in outbox.posts}
+
+    clock.advance(minutes=25)
+    before = len(outbox.posts)
+    core = await Core.create(settings)
+    core.clock = clock
+    core.attach("demo", outbox)
+    try:
+        await core.start()
+        group = Group(core, outbox)
+        await outbox.wait_for(lambda: any("while I was down" in t for t in outbox.texts(group.key)))
+        assert await core.memory.session(2) is None
+        assert len(outbox.opened) == 1
+        posted = [(p.key, p.text) for p in outbox.posts[before:]]
+        closed = "💡 Session #1 · SLOW stream names — closed with no ideas."
+        assert posted[:2] == [(thread, closed), (group.key, closed)], posted
+        told = [t for k, t in posted if k == group.key and "while I was down" in t]
+        assert told == [
+            "(Sorry for the wait — I was restarted while answering this.)\n"
+            "💡 Session #1 · SLOW stream names ran out at 18:05 UTC while I was down — "
+            "send /session start SLOW stream names 5 again to run it now."
+        ], posted
+    finally:
+        await core.close()

@@ -18,6 +18,13 @@ from bot.memory.sessions import SessionBusy
 from bot.messages import Outgoing, Progress, Reply
 from bot.outbox import NoOutbox
 from bot.skills.arguments import first_word
+from bot.skills.session_answers import (
+    busy_text,
+    closed_here_text,
+    length_of,
+    other_length_text,
+    ran_out_text,
+)
 from bot.skills.session_close import close_session
 from bot.skills.session_ideas import (
     START_EXAMPLE,
@@ -159,6 +166,9 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
         raise BadInput(f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h).{hint}")
     here = ctx.msg.session
     session = await started_already(ctx, topic)
+    if session and (not session.is_open or session.ends_at <= ctx.core.clock.now()):
+        yield Reply(ran_out_text(ctx, session))  # this very start, answered again late
+        return
     if session and session.opening_id and asked and asked != length_of(session):
         # Not the same request answered again (that has the same minutes): asked to
         # run it for another length, the starter hears it keeps its end, not it silently.
@@ -199,8 +209,13 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
 async def started_already(ctx: Context, topic: str) -> SessionRecord | None:
     """This person's own session on this topic, started here and still open: the same
     request again (answered again after a restart cut its answer off, or sent twice). It
-    is carried on (its opening and seeds if they never went out), never opened twice."""
+    is carried on (its opening and seeds if they never went out), never opened twice;
+    found by the message that started it even if it has closed since."""
     here = ctx.msg.session
+    if ctx.msg.message_id:
+        same = await ctx.memory.last_session_started_at(here, by_message=ctx.msg.message_id)
+        if same is not None:
+            return same
     for s in await ctx.memory.open_sessions_in_chat(here.platform, here.chat_id):
         if s.origin == here and s.starter_id == ctx.person and s.topic == topic:
             return s
@@ -233,6 +248,7 @@ async def open_new(ctx: Context, topic: str, minutes: int) -> SessionRecord | Re
             starter_name=author_name(ctx.msg),
             started_at=now,
             ends_at=now + timedelta(minutes=minutes),
+            start_message=ctx.msg.message_id,
         )
     except SessionBusy as busy:
         if busy.existing is None:
@@ -255,26 +271,6 @@ async def post_opening(ctx: Context, session: SessionRecord) -> list[str]:
             "I couldn't post the session here, so it didn't start — check that I may send "
             "messages in this chat (and its threads), then try again."
         ) from None
-
-
-def length_of(session: SessionRecord) -> int:
-    return round((session.ends_at - session.started_at).total_seconds() / 60)
-
-
-def other_length_text(ctx: Context, session: SessionRecord) -> str:
-    until = clock_time(session.ends_at, ctx.core.clock.now())
-    return (
-        f"{heading(session)} is already running, until {until} — {link_to(ctx, session)}. "
-        f"Its length stays as it is; /session end {session.id} ends it sooner."
-    )
-
-
-def busy_text(ctx: Context, running: SessionRecord) -> str:
-    until = clock_time(running.ends_at, ctx.core.clock.now())
-    return (
-        f"A session is already running here: {heading(running)}, until {until} — "
-        f"{link_to(ctx, running)}. Add ideas to it, or end it first with /session end."
-    )
 
 
 async def resolve(
@@ -317,17 +313,6 @@ async def resolve(
     if last is not None and closed_here:
         return last
     raise BadInput(f"No session is running here — start one: {START_EXAMPLE}")
-
-
-def closed_here_text(
-    ctx: Context, mine: SessionRecord, running: list[SessionRecord], example: str
-) -> str:
-    """#1, started here, is closed; where the others run, with the id to act on one."""
-    command = example.rsplit(" ", 1)[0]
-    others = " ".join(
-        f"{heading(s)} runs in {link_to(ctx, s)} — for that one: {command} {s.id}." for s in running
-    )
-    return f"{heading(mine)} is closed — /session show {mine.id} has its summary. {others}"
 
 
 async def shortlist(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
