@@ -103,3 +103,24 @@ async def test_a_start_answered_again_after_its_session_ran_out_is_not_started_a
         ], posted
     finally:
         await core.close()
+
+
+async def test_two_members_starting_the_same_topic_at_once_get_one_session(
+    forum: Group, model: ScriptedChatModel
+) -> None:
+    """Ana and Ben both send /session start for the Friday stream names in the same
+    second: one session in one thread (as two members' same idea is one idea), and the
+    second hears where it runs — not two threads that split the group's ideas."""
+    model.enqueue(SEEDS)
+    ana, ben = await asyncio.gather(
+        forum.line("ana", "/session start names for our Friday stream 20"),
+        forum.line("ben", "/session start Names for our  Friday stream 30"),
+    )
+    assert len(forum.outbox.opened) == 1
+    assert await forum.core.memory.session(2) is None
+    assert "Session #1 · names for our Friday stream — until 18:20 UTC, in its own" in ana
+    assert ben.startswith(
+        "💡 Session #1 · names for our Friday stream is already running, started by Ana, "
+        "until 18:20 UTC — https://demo.example/g1/t1/"
+    ), ben
+    assert ben.endswith(". Bring your ideas there!")

@@ -24,6 +24,7 @@ from bot.skills.session_answers import (
     length_of,
     other_length_text,
     ran_out_text,
+    same_topic_text,
 )
 from bot.skills.session_close import close_session
 from bot.skills.session_ideas import (
@@ -164,7 +165,6 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
             else f" e.g. {START_EXAMPLE}"
         )
         raise BadInput(f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h).{hint}")
-    here = ctx.msg.session
     session = await started_already(ctx, topic)
     if session and (not session.is_open or session.ends_at <= ctx.core.clock.now()):
         yield Reply(ran_out_text(ctx, session))  # this very start, answered again late
@@ -177,11 +177,7 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     if session and session.opening_id and session.idea_count and not session.own_space:
         session = None  # all of it is out already, right here: the usual answer
     if session is None:
-        running = await ctx.memory.session_at(here)
-        if running:
-            yield Reply(busy_text(ctx, running))
-            return
-        opened = await open_new(ctx, topic, minutes)
+        opened = await open_unless_running(ctx, topic, minutes)
         if isinstance(opened, Reply):
             yield opened
             return
@@ -220,6 +216,22 @@ async def started_already(ctx: Context, topic: str) -> SessionRecord | None:
         if s.origin == here and s.starter_id == ctx.person and s.topic == topic:
             return s
     return None
+
+
+async def open_unless_running(ctx: Context, topic: str, minutes: int) -> SessionRecord | Reply:
+    """A new session, unless one runs right here, or one on this topic runs in this
+    chat: two members starting the same topic at once get one session in one thread
+    (as two sending the same idea get one idea), the second told where it runs. Starts
+    in one chat take turns for this check and the opening of the thread."""
+    here = ctx.msg.session
+    async with ctx.core.sessions.starting.hold(f"{here.platform}:{here.chat_id}"):
+        running = await ctx.memory.session_at(here)
+        if running:
+            return Reply(busy_text(ctx, running))
+        for s in await ctx.memory.open_sessions_in_chat(here.platform, here.chat_id):
+            if s.topic.casefold() == topic.casefold():
+                return Reply(same_topic_text(ctx, s))
+        return await open_new(ctx, topic, minutes)
 
 
 async def open_new(ctx: Context, topic: str, minutes: int) -> SessionRecord | Reply:

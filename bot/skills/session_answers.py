@@ -53,3 +53,11 @@ def closed_here_text(
         f"{heading(s)} runs in {link_to(ctx, s)} — for that one: {command} {s.id}." for s in running
     )
     return f"{heading(mine)} is closed — /session show {mine.id} has its summary. {others}"
+
+
+def same_topic_text(ctx: Context, running: SessionRecord) -> str:
+    until = clock_time(running.ends_at, ctx.core.clock.now())
+    return (
+        f"{heading(running)} is already running, started by {running.starter_name}, until "
+        f"{until} — {link_to(ctx, running)}. Bring your ideas there!"
+    )
