@@ -31,7 +31,15 @@ def m804_authors_exist(db: sqlite_utils.Database) -> None:
         )
 
 
+def m805_session_start_message(db: sqlite_utils.Database) -> None:
+    """The id of the message that started a session: answered again after a restart,
+    that very /session start finds its session (closed, if it ran out while Muse was
+    down) rather than starting a second one on the same topic."""
+    db.table("sessions").add_column("start_message_id", str)
+
+
 MORE: list[Callable[[sqlite_utils.Database], None]] = [
     m803_inbox_counted,
     m804_authors_exist,
+    m805_session_start_message,
 ]

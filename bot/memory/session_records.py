@@ -29,6 +29,7 @@ class SessionRecord:
     status: str
     summary: dict[str, Any] | None
     idea_count: int = 0
+    start_message_id: str | None = None  # the /session start that opened it
 
     @property
     def is_open(self) -> bool:
@@ -78,6 +79,7 @@ def session_record(row: dict[str, Any]) -> SessionRecord:
         status=row["status"],
         summary=json.loads(row["summary"]) if row["summary"] else None,
         idea_count=int(row.get("idea_count") or 0),
+        start_message_id=row.get("start_message_id"),
     )
 
 

@@ -61,6 +61,7 @@ class SessionStore(Ideas):
         starter_name: str,
         started_at: datetime,
         ends_at: datetime,
+        start_message: str | None = None,
     ) -> SessionRecord:
         """A new open session where `key` points; SessionBusy if one is open there."""
 
@@ -83,6 +84,7 @@ class SessionStore(Ideas):
                 "closed_at": None,
                 "status": "open",
                 "summary": None,
+                "start_message_id": start_message,
             }
             try:
                 with db.conn:
@@ -110,6 +112,19 @@ class SessionStore(Ideas):
         """The newest session that ran in exactly this conversation, open or closed."""
         return await self._run(
             lambda db: _session(db, "s.run_key = ? order by s.id desc limit 1", str(key))
+        )
+
+    async def last_session_started_at(
+        self, key: SessionKey, by_message: str | None = None
+    ) -> SessionRecord | None:
+        """The newest session started from exactly this conversation (it may have run in
+        a thread or topic of its own), open or closed; `by_message`: by that message."""
+        where = "s.platform = ? and s.origin_chat_id = ? and s.origin_thread_id is ?"
+        args = [key.platform, key.chat_id, key.thread_id]
+        if by_message is not None:
+            where, args = f"{where} and s.start_message_id = ?", [*args, by_message]
+        return await self._run(
+            lambda db: _session(db, f"{where} order by s.id desc limit 1", *args)
         )
 
     async def open_sessions_in_chat(self, platform: str, chat_id: str) -> list[SessionRecord]:

@@ -18,6 +18,14 @@ from bot.memory.sessions import SessionBusy
 from bot.messages import Outgoing, Progress, Reply
 from bot.outbox import NoOutbox
 from bot.skills.arguments import first_word
+from bot.skills.session_answers import (
+    busy_text,
+    closed_here_text,
+    length_of,
+    other_length_text,
+    ran_out_text,
+    same_topic_text,
+)
 from bot.skills.session_close import close_session
 from bot.skills.session_ideas import (
     START_EXAMPLE,
@@ -157,8 +165,10 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
             else f" e.g. {START_EXAMPLE}"
         )
         raise BadInput(f"A session runs {MIN_MINUTES} to {MAX_MINUTES} minutes (24 h).{hint}")
-    here = ctx.msg.session
     session = await started_already(ctx, topic)
+    if session and (not session.is_open or session.ends_at <= ctx.core.clock.now()):
+        yield Reply(ran_out_text(ctx, session))  # this very start, answered again late
+        return
     if session and session.opening_id and asked and asked != length_of(session):
         # Not the same request answered again (that has the same minutes): asked to
         # run it for another length, the starter hears it keeps its end, not it silently.
@@ -167,11 +177,7 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
     if session and session.opening_id and session.idea_count and not session.own_space:
         session = None  # all of it is out already, right here: the usual answer
     if session is None:
-        running = await ctx.memory.session_at(here)
-        if running:
-            yield Reply(busy_text(ctx, running))
-            return
-        opened = await open_new(ctx, topic, minutes)
+        opened = await open_unless_running(ctx, topic, minutes)
         if isinstance(opened, Reply):
             yield opened
             return
@@ -199,12 +205,33 @@ async def start(ctx: Context, rest: str) -> AsyncIterator[Outgoing]:
 async def started_already(ctx: Context, topic: str) -> SessionRecord | None:
     """This person's own session on this topic, started here and still open: the same
     request again (answered again after a restart cut its answer off, or sent twice). It
-    is carried on (its opening and seeds if they never went out), never opened twice."""
+    is carried on (its opening and seeds if they never went out), never opened twice;
+    found by the message that started it even if it has closed since."""
     here = ctx.msg.session
+    if ctx.msg.message_id:
+        same = await ctx.memory.last_session_started_at(here, by_message=ctx.msg.message_id)
+        if same is not None:
+            return same
     for s in await ctx.memory.open_sessions_in_chat(here.platform, here.chat_id):
         if s.origin == here and s.starter_id == ctx.person and s.topic == topic:
             return s
     return None
+
+
+async def open_unless_running(ctx: Context, topic: str, minutes: int) -> SessionRecord | Reply:
+    """A new session, unless one runs right here, or one on this topic runs in this
+    chat: two members starting the same topic at once get one session in one thread
+    (as two sending the same idea get one idea), the second told where it runs. Starts
+    in one chat take turns for this check and the opening of the thread."""
+    here = ctx.msg.session
+    async with ctx.core.sessions.starting.hold(f"{here.platform}:{here.chat_id}"):
+        running = await ctx.memory.session_at(here)
+        if running:
+            return Reply(busy_text(ctx, running))
+        for s in await ctx.memory.open_sessions_in_chat(here.platform, here.chat_id):
+            if s.topic.casefold() == topic.casefold():
+                return Reply(same_topic_text(ctx, s))
+        return await open_new(ctx, topic, minutes)
 
 
 async def open_new(ctx: Context, topic: str, minutes: int) -> SessionRecord | Reply:
@@ -233,6 +260,7 @@ async def open_new(ctx: Context, topic: str, minutes: int) -> SessionRecord | Re
             starter_name=author_name(ctx.msg),
             started_at=now,
             ends_at=now + timedelta(minutes=minutes),
+            start_message=ctx.msg.message_id,
         )
     except SessionBusy as busy:
         if busy.existing is None:
@@ -257,26 +285,6 @@ async def post_opening(ctx: Context, session: SessionRecord) -> list[str]:
         ) from None
 
 
-def length_of(session: SessionRecord) -> int:
-    return round((session.ends_at - session.started_at).total_seconds() / 60)
-
-
-def other_length_text(ctx: Context, session: SessionRecord) -> str:
-    until = clock_time(session.ends_at, ctx.core.clock.now())
-    return (
-        f"{heading(session)} is already running, until {until} — {link_to(ctx, session)}. "
-        f"Its length stays as it is; /session end {session.id} ends it sooner."
-    )
-
-
-def busy_text(ctx: Context, running: SessionRecord) -> str:
-    until = clock_time(running.ends_at, ctx.core.clock.now())
-    return (
-        f"A session is already running here: {heading(running)}, until {until} — "
-        f"{link_to(ctx, running)}. Add ideas to it, or end it first with /session end."
-    )
-
-
 async def resolve(
     ctx: Context, rest: str, example: str, *, closed_here: bool = False
 ) -> SessionRecord:
@@ -299,10 +307,16 @@ async def resolve(
     last = await ctx.memory.last_session_at(ctx.msg.session)
     if last is not None and last.own_space:
         return last
-    running = started_here(
-        ctx,
-        await ctx.memory.open_sessions_in_chat(ctx.msg.session.platform, ctx.msg.session.chat_id),
+    in_chat = await ctx.memory.open_sessions_in_chat(
+        ctx.msg.session.platform, ctx.msg.session.chat_id
     )
+    running = started_here(ctx, in_chat)
+    if in_chat and not any(s.origin == ctx.msg.session for s in in_chat):
+        # In a forum topic whose own session has closed, the command still means that
+        # one: never (an admin's /session end) another topic's running session.
+        mine = await ctx.memory.last_session_started_at(ctx.msg.session)
+        if mine is not None and not mine.is_open:
+            raise BadInput(closed_here_text(ctx, mine, running, example))
     if len(running) == 1:
         return running[0]
     if running:

@@ -189,9 +189,10 @@ async def _post_summary(core: Core, session: SessionRecord, summary: dict[str, A
     if not session.own_space or session.origin == session.key:
         return
     try:
-        if not ids:
+        if not ids or not summary.get("ideas"):
             # Its thread or topic is gone (an admin deleted it) or closed to Muse: the
             # summary goes where the session was started, not nowhere behind a dead link.
+            # With no ideas it is one line: that line itself, not a link to it.
             await outbox.post(session.origin, Reply(text))
             return
         link = outbox.link(session.key, ids[0])

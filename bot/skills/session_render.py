@@ -104,7 +104,10 @@ def _author(entry: dict[str, Any]) -> str:
 
 
 def summary_text(session: SessionRecord, summary: dict[str, Any]) -> str:
-    """The stored summary: the part computed from data, then the model's part."""
+    """The stored summary: the part computed from data, then the model's part. A
+    session nobody added to (it ran out while Muse was down) says so in one line."""
+    if not summary.get("ideas"):
+        return f"{heading(session)} — closed with no ideas."
     lines = [
         f"{heading(session)} — closed · {summary.get('ideas', 0)} ideas, "
         f"{votes_text(int(summary.get('votes', 0)))}"

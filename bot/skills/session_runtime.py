@@ -219,6 +219,9 @@ class SessionRuntime:
         self.timers = SessionTimers(core)
         self._shown: set[int] = set()
         self._closing: set[int] = set()
+        # One start at a time per chat, from its check to its thread and row: two
+        # members starting the same topic at once get one session (open_unless_running).
+        self.starting = KeyedLocks()
 
     def first_to_show(self, idea_id: int) -> bool:
         """True once per idea in this process: who posts it. The adapters receive before
