@@ -126,3 +126,36 @@ async def test_an_answer_cut_inside_code_then_continued_shows_code_then_prose(
     assert more.raw == (
         '…\n<pre><code class="language-python">    ring(stop)</code></pre>\nThat\'s <b>all</b>.'
     )
+
+
+async def test_an_answer_cut_inside_a_table_then_continued_shows_rows(tg: Harness) -> None:
+    """An answer stopped by the length limit in the middle of a table: its continuation
+    (the rest of the row, more rows) had no header row and |---| line, so it showed its
+    pipes as typed. The continuation carries the table's header over, and shows the cut
+    row whole, so every row reads "• Day: … · Post: …" again."""
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 13  # 52 characters on the fake model
+    tg.model.enqueue(
+        "Plan:\n| Day | Post |\n|---|---|\n| Mon | Reel |\n| Tue | Story |",
+        " | Story |\n| Wed | **Live** |\nGo!",
+    )
+    await fake.push_message("plan my week")
+    cut = await final(fake, ALICE, "Continue")
+    assert cut.text.startswith("Plan:\n• Day: Mon · Post: Reel\n• Day: Tue\n\n✂️")
+    await fake.push_message("/continue")
+    more = await final(fake, ALICE, "Go!")
+    assert more.text == "…\n• Day: Tue · Post: Story\n• Day: Wed · Post: Live\nGo!"
+    assert "<b>Live</b>" in more.raw
+
+
+async def test_a_table_continued_after_its_last_row_is_not_carried_over(tg: Harness) -> None:
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 12  # 48 characters: cut after the Mon row
+    tg.model.enqueue(
+        "Plan:\n| Day | Post |\n|---|---|\n| Mon | Reel | \nthen rest", "\n\nThat's all."
+    )
+    await fake.push_message("plan my week")
+    await final(fake, ALICE, "Continue")
+    await fake.push_message("/continue")
+    more = await final(fake, ALICE, "all.")
+    assert more.text == "…That's all."
