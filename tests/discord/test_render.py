@@ -172,3 +172,27 @@ def test_subcommands_become_a_group_from_the_registry() -> None:
 async def _never(ctx: Any) -> AsyncIterator[Any]:
     raise AssertionError("not called")
     yield
+
+
+async def test_a_table_in_an_answer_shows_a_row_a_line(
+    adapter: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+) -> None:
+    """Discord renders Markdown but has no tables: a model's table showed its pipes and
+    dashes as typed. Each row is a line now, as on Telegram ("• Day: Mon · Post: Reel"),
+    its cells' **bold** kept for Discord to show; a table in a code block stays as typed."""
+    model.enqueue(
+        "Plan:\n| Day | Post |\n|:--|--:|\n| Mon | **Reel** |\n| Tue | Story |\n\n"
+        "```\n| a | b |\n|---|---|\n```\nGo!"
+    )
+    m = await fake.send_message("plan my week", dm=True)
+    channel = fake.dm_channels[m["author"]["id"]]
+
+    def answered() -> list[dict[str, Any]]:
+        sent = fake.bot_messages(channel)
+        return sent if sent and sent[-1]["content"].endswith("Go!") else []
+
+    (shown,) = await fake.wait_for(answered)
+    assert shown["content"] == (
+        "Plan:\n• Day: Mon · Post: **Reel**\n• Day: Tue · Post: Story\n\n"
+        "```\n| a | b |\n|---|---|\n```\nGo!"
+    )
