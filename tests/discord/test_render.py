@@ -66,6 +66,21 @@ def test_fences_outside_a_cut_are_left_alone() -> None:
     assert all(p.count("```") == 2 for p in parts[:-1]) and parts[1].startswith("```\n  line")
 
 
+def test_bold_cut_in_two_is_closed_and_reopened_and_nothing_else_is() -> None:
+    words = " ".join(["word"] * 600)
+    parts = split_text(f"Say **{words}** and ~~{words}~~ ok")
+    assert all(len(p) <= 2000 and p.count("**") % 2 == 0 for p in parts)
+    assert parts[0].startswith("Say **") and parts[1].startswith("**word")
+    assert " ".join(parts).replace("**", "").replace("~~", "").split() == (
+        f"Say {words} and {words} ok".split()
+    )
+    assert any(p.startswith("~~word") for p in parts) and parts[-1].endswith("~~ ok")
+    # Not emphasis: spaced stars, a star inside a word, stars in `code`, escaped ones.
+    plain = ("5 * 3 {} * 2", "2*3 {} 4*5", "`**` {} **", "\\*\\* {} **", "\\** {} **")
+    for text in (p.format(words) for p in plain):
+        assert " ".join(split_text(text)).split() == text.split()
+
+
 async def test_a_long_code_answer_arrives_as_code_in_every_message(
     adapter: DiscordAdapter, fake: FakeDiscord, core: Core, model: ScriptedChatModel
 ) -> None:
