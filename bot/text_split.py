@@ -110,14 +110,19 @@ def open_fence(text: str) -> str | None:
 
 
 def _open_marks(head: str, rest: str) -> list[str]:
-    """The emphasis marks open at the end of `head`'s last line (in the order opened)
-    and closed later in the line `rest` goes on with: a long **bold** line cut in two
-    showed a raw ** in both parts. As in Markdown, a mark opens before a character and
-    closes after one ("5 * 3" and "* item" are not marks); not a mark: a * or __ inside a
-    word (2*3, MUSE_LLM__PROVIDER), anything escaped or in `code`. Cut inside a `code`
-    span, nothing is reopened."""
-    line = head[head.rfind("\n") + 1 :]
+    """The emphasis marks open at the end of `head` and closed later in the line `rest`
+    goes on with: a long **bold** line cut in two showed a raw ** in both parts."""
     after = rest.partition("\n")[0]
+    return [mark for mark in open_marks(head) if mark in after]
+
+
+def open_marks(text: str) -> list[str]:
+    """The emphasis marks open at the end of `text`'s last line, in the order opened
+    (emphasis ends with its line on both platforms). As in Markdown, a mark opens before
+    a character and closes after one ("5 * 3" and "* item" are not marks); not a mark: a
+    * or __ inside a word (2*3, MUSE_LLM__PROVIDER), anything escaped or in `code`. Ended
+    inside a `code` span: none."""
+    line = text[text.rfind("\n") + 1 :]
     opened: list[str] = []
     pos = 0
     while match := MARK_RE.search(line, pos):
@@ -136,7 +141,7 @@ def _open_marks(head: str, rest: str) -> list[str]:
                 opened.remove(mark)
             elif mark not in opened and right.strip():  # an opening one, a character follows
                 opened.append(mark)
-    return [mark for mark in opened if mark in after]
+    return opened
 
 
 def _cut(text: str, limit: int, measure: Measure) -> int:

@@ -159,3 +159,18 @@ async def test_a_table_continued_after_its_last_row_is_not_carried_over(tg: Harn
     await fake.push_message("/continue")
     more = await final(fake, ALICE, "all.")
     assert more.text == "…That's all."
+
+
+async def test_an_answer_cut_inside_bold_then_continued_is_bold_in_both(tg: Harness) -> None:
+    """An answer stopped by the length limit inside **bold**: the cut message showed its
+    opening ** as typed, and the continuation its closing one. The cut message closes
+    the bold before its note, the continuation opens it again."""
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 6  # 24 characters on the fake model
+    tg.model.enqueue("Tip: **always post at six", "six pm** or so.")
+    await fake.push_message("when should I post?")
+    cut = await final(fake, ALICE, "Continue")
+    assert cut.raw.startswith("Tip: <b>always post at</b>\n\n✂️")
+    await fake.push_message("/continue")
+    more = await final(fake, ALICE, "or so.")
+    assert more.raw == "…<b>six pm</b> or so."
