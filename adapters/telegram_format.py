@@ -134,13 +134,23 @@ BARE_URL_RE = re.compile(r"(?<!\]\()\bhttps?://[^\s<>\[\]\x00]+(?<![.,;:!?*_~)\]
 
 
 def _inline(line: str) -> str:
-    """One line, escaped, its Markdown formatted. `code` spans and bare URLs are set
-    aside first (nothing is formatted inside them), so **bold around `code`** is bold
-    too."""
+    """One line, escaped, its Markdown formatted. `code` spans, bare URLs and then links
+    are set aside first (nothing is formatted inside them but a link's label), so **bold
+    around `code`** or around a [link](https://…) is bold too, and a tag never crosses a
+    link's edge ("**[**](url)" must not become <b><a></b></a>)."""
     kept: list[str] = []
 
     def set_aside(shown: str) -> str:
         kept.append(shown.replace(MARK * 2, MARK))
+        return f"{MARK}{len(kept) - 1}{MARK}"
+
+    def put_back(text: str) -> str:
+        return MARKS_RE.sub(lambda m: kept[int(m.group(1))] if m.group(1) else MARK, text)
+
+    def link(m: re.Match[str]) -> str:
+        bold, label, url = m.groups()
+        shown = f'<a href="{url}">{put_back(_bold(label))}</a>'
+        kept.append(f"<b>{shown}</b>" if bold else shown)  # its marks are back already
         return f"{MARK}{len(kept) - 1}{MARK}"
 
     # A mark in the text itself is doubled first, and comes back single.
@@ -148,20 +158,7 @@ def _inline(line: str) -> str:
     text = CODE_RE.sub(lambda m: set_aside(f"<code>{m.group(2)}</code>"), text)
     text = ESCAPE_RE.sub(lambda m: set_aside(m.group(1)), text)
     text = BARE_URL_RE.sub(lambda m: set_aside(m.group(0)), text)
-    text = _links_and_bold(text)
-    return MARKS_RE.sub(lambda m: kept[int(m.group(1))] if m.group(1) else MARK, text)
-
-
-def _links_and_bold(text: str) -> str:
-    """Links, and **bold** within and between them: never across a link's edge, where
-    the tags would cross ("**[**](url)" must not become <b><a></b></a>)."""
-    pieces = LINK_RE.split(text)  # text, bold, label, url, text, bold, label, url, …, text
-    out = [_bold(pieces[0])]
-    for i in range(1, len(pieces), 4):
-        bold, label, url, after = pieces[i : i + 4]
-        link = f'<a href="{url}">{_bold(label)}</a>'
-        out.append(f"<b>{link}</b>{_bold(after)}" if bold else link + _bold(after))
-    return "".join(out)
+    return put_back(_bold(LINK_RE.sub(link, text)))
 
 
 def _bold(text: str) -> str:

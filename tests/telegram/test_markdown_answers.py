@@ -174,3 +174,22 @@ async def test_an_answer_cut_inside_bold_then_continued_is_bold_in_both(tg: Harn
     await fake.push_message("/continue")
     more = await final(fake, ALICE, "or so.")
     assert more.raw == "…<b>six pm</b> or so."
+
+
+async def test_bold_around_a_link_shows_bold(tg: Harness) -> None:
+    """A model's **bold sentence with a [link](https://…) in it** showed its ** marks as
+    typed (bold was never matched across a link); now the sentence is bold, the link in
+    it, and a bold label or a link bold as a whole still show as before."""
+    fake = tg.fake
+    tg.model.enqueue(
+        "**Read [the guide](https://x.io/a) first** and *see [`cfg`](https://x.io/b) too*.\n"
+        "**[All](https://x.io/c)** · [**new**](https://x.io/d) · [**](https://x.io/e)"
+    )
+    await fake.push_message("where do I start?")
+    shown = await final(fake, ALICE, "first")
+    assert shown.raw == (
+        '<b>Read <a href="https://x.io/a">the guide</a> first</b> and '
+        '<i>see <a href="https://x.io/b"><code>cfg</code></a> too</i>.\n'
+        '<b><a href="https://x.io/c">All</a></b> · <a href="https://x.io/d"><b>new</b></a>'
+        ' · <a href="https://x.io/e">**</a>'
+    )
