@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 
+from bot.markdown_tables import tables_as_lines
 from bot.messages import Action, Attachment, Button, Reply
 from bot.text_split import split_message
 
@@ -34,13 +35,17 @@ STYLE_FIELDS = (
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
-    """Discord renders Markdown: a ``` code block cut in two stays code in both parts."""
-    return split_message(text, limit, fences=True)
+    """Discord renders Markdown: a ``` code block cut in two stays code in both parts. It
+    has no tables: a model's table shows a row a line, as on Telegram, done before the
+    split so every part of a long table reads the same (one that is only marks, as typed)."""
+    tabled = tables_as_lines(text)
+    return split_message(tabled if tabled.strip() else text, limit, fences=True)
 
 
 def preview(text: str, limit: int = MAX_CHARS) -> str:
-    """Streamed text so far, fitting one message: the newest part if it is long."""
-    text = text.strip() + " ✍️"
+    """Streamed text so far, fitting one message: the newest part if it is long. A table
+    shows as lines already, as in the finished answer."""
+    text = tables_as_lines(text).strip() + " ✍️"
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 

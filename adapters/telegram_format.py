@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import bisect
 import html
-import itertools
 import re
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultsButton
 
+from bot.markdown_tables import FENCE_CLOSE_RE, FENCE_OPEN_RE, tables_as_lines
 from bot.messages import Button
 from bot.text_split import split_message
 
@@ -48,64 +48,13 @@ LINK_RE = re.compile(
 # `code`, or ``code with a ` in it``: as many backticks close it as opened it.
 CODE_RE = re.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
-# A ``` code block: its opening line (maybe with a language: ```python) and its closing
-# line. One never closed (an answer cut off by the model's max tokens) runs to the end of
-# the text, as in Markdown: the code stays code rather than turning to prose at the cut.
-FENCE_OPEN_RE = re.compile(r"^[ \t]*```[ \t]*([^`\s]*)[^`]*$")
-FENCE_CLOSE_RE = re.compile(r"^[ \t]*```[ \t]*\r?$")  # \r: a model's \r\n line breaks
+# A ``` code block (FENCE_OPEN_RE's line, maybe with a language: ```python, to
+# FENCE_CLOSE_RE's). One never closed (an answer cut off by the model's max tokens) runs
+# to the end of the text, as in Markdown: the code stays code rather than turning to
+# prose at the cut.
 LANGUAGE_RE = re.compile(r"[\w+#.-]{1,32}")
 # "> quoted" lines: a quote block (Telegram's can't nest: "> > x" is one level, "> x").
 QUOTE_RE = re.compile(r"^[ \t]*>(?:[ \t]|$)")
-
-
-# A Markdown table: a header row, then a |---|:--:| row with as many cells; its body is
-# the lines with a | that follow. Cells are split at a | not escaped as \|.
-TABLE_RULE_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?\s*$")
-CELL_EDGE_RE = re.compile(r"^[ \t]*\||(?<!\\)\|[ \t]*$")
-CELL_SPLIT_RE = re.compile(r"(?<!\\)\|")
-
-
-def tables_as_lines(text: str) -> str:
-    """Telegram has no tables: each row of a model's Markdown table becomes a line,
-    "• Platform: Instagram · Time: 18:00". That reads on a phone's width, where a <pre>
-    grid wraps, loses the cells' **bold** and links, and can't be aligned once a cell
-    holds CJK or emoji (no font shows them exactly two columns wide). Done before an
-    answer is split, so each part of a long table shows its rows the same way; tables in
-    ``` code blocks stay as typed."""
-    lines, out, i, in_code = text.split("\n"), [], 0, False
-    while i < len(lines):
-        line = lines[i]
-        in_code = not FENCE_CLOSE_RE.match(line) if in_code else bool(FENCE_OPEN_RE.match(line))
-        header = _cells(line) if not in_code and "|" in line else []
-        rule = lines[i + 1] if i + 1 < len(lines) else ""
-        if not header or "|" not in rule or not TABLE_RULE_RE.match(rule):
-            out.append(line)
-            i += 1
-            continue
-        if len(_cells(rule)) != len(header):
-            out.append(line)
-            i += 1
-            continue
-        i += 2
-        rows = []
-        while i < len(lines) and "|" in lines[i] and not FENCE_OPEN_RE.match(lines[i]):
-            rows.append(_cells(lines[i]))
-            i += 1
-        shown = [text for text in (_row(header, row) for row in rows) if text]
-        out.extend(shown or [" · ".join(cell for cell in header if cell)])  # no body: its head
-    return "\n".join(out)
-
-
-def _cells(line: str) -> list[str]:
-    inner = CELL_EDGE_RE.sub("", line.strip())
-    return [cell.strip().replace("\\|", "|") for cell in CELL_SPLIT_RE.split(inner)]
-
-
-def _row(header: list[str], row: list[str]) -> str:
-    """ "• header: cell · …"; an empty cell left out, a cell without a header alone."""
-    heads = itertools.chain(header, itertools.repeat(""))
-    pairs = [f"{h}: {c}" if h else c for h, c in zip(heads, row, strict=False) if c]
-    return "• " + " · ".join(pairs) if pairs else ""
 
 
 def to_html(text: str) -> str:
@@ -185,13 +134,23 @@ BARE_URL_RE = re.compile(r"(?<!\]\()\bhttps?://[^\s<>\[\]\x00]+(?<![.,;:!?*_~)\]
 
 
 def _inline(line: str) -> str:
-    """One line, escaped, its Markdown formatted. `code` spans and bare URLs are set
-    aside first (nothing is formatted inside them), so **bold around `code`** is bold
-    too."""
+    """One line, escaped, its Markdown formatted. `code` spans, bare URLs and then links
+    are set aside first (nothing is formatted inside them but a link's label), so **bold
+    around `code`** or around a [link](https://…) is bold too, and a tag never crosses a
+    link's edge ("**[**](url)" must not become <b><a></b></a>)."""
     kept: list[str] = []
 
     def set_aside(shown: str) -> str:
         kept.append(shown.replace(MARK * 2, MARK))
+        return f"{MARK}{len(kept) - 1}{MARK}"
+
+    def put_back(text: str) -> str:
+        return MARKS_RE.sub(lambda m: kept[int(m.group(1))] if m.group(1) else MARK, text)
+
+    def link(m: re.Match[str]) -> str:
+        bold, label, url = m.groups()
+        shown = f'<a href="{url}">{put_back(_bold(label))}</a>'
+        kept.append(f"<b>{shown}</b>" if bold else shown)  # its marks are back already
         return f"{MARK}{len(kept) - 1}{MARK}"
 
     # A mark in the text itself is doubled first, and comes back single.
@@ -199,20 +158,7 @@ def _inline(line: str) -> str:
     text = CODE_RE.sub(lambda m: set_aside(f"<code>{m.group(2)}</code>"), text)
     text = ESCAPE_RE.sub(lambda m: set_aside(m.group(1)), text)
     text = BARE_URL_RE.sub(lambda m: set_aside(m.group(0)), text)
-    text = _links_and_bold(text)
-    return MARKS_RE.sub(lambda m: kept[int(m.group(1))] if m.group(1) else MARK, text)
-
-
-def _links_and_bold(text: str) -> str:
-    """Links, and **bold** within and between them: never across a link's edge, where
-    the tags would cross ("**[**](url)" must not become <b><a></b></a>)."""
-    pieces = LINK_RE.split(text)  # text, bold, label, url, text, bold, label, url, …, text
-    out = [_bold(pieces[0])]
-    for i in range(1, len(pieces), 4):
-        bold, label, url, after = pieces[i : i + 4]
-        link = f'<a href="{url}">{_bold(label)}</a>'
-        out.append(f"<b>{link}</b>{_bold(after)}" if bold else link + _bold(after))
-    return "".join(out)
+    return put_back(_bold(LINK_RE.sub(link, text)))
 
 
 def _bold(text: str) -> str:

@@ -4,7 +4,8 @@ Platform-free: each adapter passes its limit and how its platform counts length
 (Discord: characters; Telegram: UTF-16 units of the text as shown). Where the platform
 renders Markdown (Discord), `fences=True` keeps a ``` code block a code block across a
 cut: the part is closed with ``` and the next reopens it with its language tag, its
-indentation kept."""
+indentation kept; **bold**, *italic*, __bold__ or ~~strike~~ cut in two (within one long
+line, where both platforms format it) is closed and reopened the same way."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ LANGUAGE_RE = re.compile(r"[\w+#.-]*")
 BREAK_IN_CODE_RE = re.compile(r"\s*\n|[ \t]*")
 
 NEXT_WORD_RE = re.compile(r"\s*(\S+)")
+# The marks of emphasis (and what is not: an escaped character, a `code` span's ticks).
+MARK_RE = re.compile(r"\\.|`+|\*{1,3}|~~|__")
+# Room for the marks that close every emphasis at once: **, *, ~~, __.
+CLOSE_ROOM = "*" * 7
 
 Measure = Callable[[str], int]
 
@@ -44,7 +49,8 @@ def split_message(
 ) -> list[str]:
     """Parts that each measure at most `limit`, losing nothing but the whitespace at the
     cuts (and, with `fences`, adding only the ``` lines that close and reopen a code
-    block cut in two). A hard cut between characters happens only inside one giant word."""
+    block cut in two, and the marks that close and reopen emphasis). A hard cut between
+    characters happens only inside one giant word."""
     parts: list[str] = []
     rest = text.strip()
     reopen = ""  # the fence line the next part starts with, when cut inside a code block
@@ -64,6 +70,12 @@ def _next_part(
     """(this part, what is left, the fence line the next part starts with)."""
     cut = _cut(rest, limit, lambda s: measure(reopen + s))
     opener = open_fence(reopen + rest[:cut]) if fences else None
+    if fences and opener is None and _open_marks(reopen + rest[:cut], rest[cut:]):
+        # Emphasis cut in two: closed at the end of this part and reopened in the next.
+        cut = _cut(rest, limit, lambda s: measure(reopen + s.rstrip() + CLOSE_ROOM))
+        marks = _open_marks(reopen + rest[:cut], rest[cut:])
+        close = "".join(reversed(marks))
+        return reopen + rest[:cut].rstrip() + close, rest[cut:].strip(), "".join(marks)
     # Room to close and reopen the block, or there is no room for code in between.
     if opener is None or measure(opener + CLOSE) > limit // 2:
         return reopen + rest[:cut].rstrip(), rest[cut:].strip(), ""
@@ -95,6 +107,41 @@ def open_fence(text: str) -> str | None:
     if newline and LANGUAGE_RE.fullmatch(language):
         return FENCE + language
     return FENCE
+
+
+def _open_marks(head: str, rest: str) -> list[str]:
+    """The emphasis marks open at the end of `head` and closed later in the line `rest`
+    goes on with: a long **bold** line cut in two showed a raw ** in both parts."""
+    after = rest.partition("\n")[0]
+    return [mark for mark in open_marks(head) if mark in after]
+
+
+def open_marks(text: str) -> list[str]:
+    """The emphasis marks open at the end of `text`'s last line, in the order opened
+    (emphasis ends with its line on both platforms). As in Markdown, a mark opens before
+    a character and closes after one ("5 * 3" and "* item" are not marks); not a mark: a
+    * or __ inside a word (2*3, MUSE_LLM__PROVIDER), anything escaped or in `code`. Ended
+    inside a `code` span: none."""
+    line = text[text.rfind("\n") + 1 :]
+    opened: list[str] = []
+    pos = 0
+    while match := MARK_RE.search(line, pos):
+        token, pos = match.group(), match.end()
+        if token.startswith("`"):
+            close = line.find(token, pos)
+            if close < 0:
+                return []
+            pos = close + len(token)
+            continue
+        left, right = line[match.start() - 1 : match.start()], line[pos : pos + 1]
+        if token.startswith("\\") or (token in ("*", "__") and left.isalnum() and right.isalnum()):
+            continue
+        for mark in ["**", "*"] if token == "***" else [token]:
+            if mark in opened and left.strip():  # a closing mark follows a character
+                opened.remove(mark)
+            elif mark not in opened and right.strip():  # an opening one, a character follows
+                opened.append(mark)
+    return opened
 
 
 def _cut(text: str, limit: int, measure: Measure) -> int:

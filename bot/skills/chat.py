@@ -11,10 +11,11 @@ from bot.commands import command
 from bot.context import Context
 from bot.errors import BadInput
 from bot.llm.engine import Answer
+from bot.markdown_tables import open_table
 from bot.memory.records import Turn
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.skills.common import stream_text
-from bot.text_split import open_fence
+from bot.text_split import open_fence, open_marks
 
 LISTENING = "I'm listening — tell me more about the post you have in mind."
 CUT_NOTE = "✂️ That's where my answer length limit stopped me — press Continue, or send /continue."
@@ -28,8 +29,9 @@ MORE = "…"
 def answer_reply(text: str, cut: bool, turn_id: int) -> Reply:
     if not cut:
         return Reply(text)
-    # Cut inside a ``` block: closed before the note, or the note would show as code.
-    close = "\n```" if open_fence(text) else ""
+    # Cut inside a ``` block: closed before the note, or the note would show as code;
+    # inside **bold** (or *italic*…): closed, or it would show its opening **.
+    close = "\n```" if open_fence(text) else "".join(reversed(open_marks(text)))
     return Reply(
         f"{text}{close}\n\n{CUT_NOTE}",
         buttons=((Button("Continue ▸", Action("continue", turn_id)),),),
@@ -84,6 +86,8 @@ async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
         "_max_tokens": ctx.settings.llm.chat_answer_tokens,
     }
     reopen = open_fence(answer.text)
+    table = open_table(answer.text) if reopen is None else None
+    marks = "".join(open_marks(answer.text)) if reopen is None else ""
     out: list[str] = []
     answers: list[Answer] = []
     async for progress in stream_text(
@@ -94,7 +98,7 @@ async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
         answers=answers,
         history=earlier,
         partial=answer.text,
-        shown=lambda text: continued(text, reopen),
+        shown=lambda text: continued(text, reopen, table, ctx.llm.style, marks),
     ):
         yield progress
     more = out[0]
@@ -104,15 +108,44 @@ async def resume(ctx: Context, turn_id: int | None) -> AsyncIterator[Outgoing]:
         return
     cut = answers[0].truncated
     await ctx.memory.update_answer(answer.id, joined(answer.text, more, answers[0].style), cut=cut)
-    yield answer_reply(continued(more, reopen), cut, answer.id)
+    shown = continued(more, reopen, table, answers[0].style, marks)
+    yield answer_reply(shown, cut, answer.id)
 
 
-def continued(more: str, reopen: str | None) -> str:
+def continued(
+    more: str,
+    reopen: str | None,
+    table: tuple[str, str] | None = None,
+    style: str = "chat",
+    marks: str = "",
+) -> str:
     """A continuation as shown: "…" and the new text. When the answer was cut inside a
     ``` block (`reopen` is its opening line), the block is opened again first, or the
     rest of the code would show as prose and the model's closing ``` open a block of
-    everything after it. The code keeps its first line's indentation."""
+    everything after it. The code keeps its first line's indentation. Cut inside a
+    table (`table`: its header lines and last row), see table_rows. Cut inside **bold**
+    (`marks`: the marks open there), the continuation opens it again: the cut message
+    closed it, and the continuation's closing ** would show as typed."""
+    if more.lstrip(" \t").startswith("\n"):
+        marks = ""  # a new line: emphasis ends with its line
+    rows = table_rows(more, table, style) if table else None
+    if rows is not None:
+        return f"{MORE}\n{rows}"
     if reopen is None or more.lstrip().startswith("```"):
-        return MORE + more.strip()
+        return MORE + marks + more.strip()
     code = more.strip("\n").rstrip()
     return f"{MORE}\n{reopen}\n{code}"
+
+
+def table_rows(more: str, table: tuple[str, str], style: str) -> str | None:
+    """A continuation that goes on with a table cut by the length limit, its header and
+    |---| lines first: without them its rows showed their pipes as typed. A row cut in
+    two is shown whole again (its second half alone would read as a row of its own,
+    "• Day: e · Post: Story"). None when the continuation doesn't go on with the table."""
+    head, row = table
+    start = more.lstrip(" \t")
+    if not row or start.startswith("\n") or (row.rstrip().endswith("|") and start[:1] == "|"):
+        rows = more.strip()  # the last row was whole: the continuation starts a new one
+    else:
+        rows = joined(row, more, style).strip()
+    return f"{head}\n{rows}" if "|" in rows.partition("\n")[0] else None

@@ -66,6 +66,21 @@ def test_fences_outside_a_cut_are_left_alone() -> None:
     assert all(p.count("```") == 2 for p in parts[:-1]) and parts[1].startswith("```\n  line")
 
 
+def test_bold_cut_in_two_is_closed_and_reopened_and_nothing_else_is() -> None:
+    words = " ".join(["word"] * 600)
+    parts = split_text(f"Say **{words}** and ~~{words}~~ ok")
+    assert all(len(p) <= 2000 and p.count("**") % 2 == 0 for p in parts)
+    assert parts[0].startswith("Say **") and parts[1].startswith("**word")
+    assert " ".join(parts).replace("**", "").replace("~~", "").split() == (
+        f"Say {words} and {words} ok".split()
+    )
+    assert any(p.startswith("~~word") for p in parts) and parts[-1].endswith("~~ ok")
+    # Not emphasis: spaced stars, a star inside a word, stars in `code`, escaped ones.
+    plain = ("5 * 3 {} * 2", "2*3 {} 4*5", "`**` {} **", "\\*\\* {} **", "\\** {} **")
+    for text in (p.format(words) for p in plain):
+        assert " ".join(split_text(text)).split() == text.split()
+
+
 async def test_a_long_code_answer_arrives_as_code_in_every_message(
     adapter: DiscordAdapter, fake: FakeDiscord, core: Core, model: ScriptedChatModel
 ) -> None:
@@ -172,3 +187,27 @@ def test_subcommands_become_a_group_from_the_registry() -> None:
 async def _never(ctx: Any) -> AsyncIterator[Any]:
     raise AssertionError("not called")
     yield
+
+
+async def test_a_table_in_an_answer_shows_a_row_a_line(
+    adapter: DiscordAdapter, fake: FakeDiscord, model: ScriptedChatModel
+) -> None:
+    """Discord renders Markdown but has no tables: a model's table showed its pipes and
+    dashes as typed. Each row is a line now, as on Telegram ("• Day: Mon · Post: Reel"),
+    its cells' **bold** kept for Discord to show; a table in a code block stays as typed."""
+    model.enqueue(
+        "Plan:\n| Day | Post |\n|:--|--:|\n| Mon | **Reel** |\n| Tue | Story |\n\n"
+        "```\n| a | b |\n|---|---|\n```\nGo!"
+    )
+    m = await fake.send_message("plan my week", dm=True)
+    channel = fake.dm_channels[m["author"]["id"]]
+
+    def answered() -> list[dict[str, Any]]:
+        sent = fake.bot_messages(channel)
+        return sent if sent and sent[-1]["content"].endswith("Go!") else []
+
+    (shown,) = await fake.wait_for(answered)
+    assert shown["content"] == (
+        "Plan:\n• Day: Mon · Post: **Reel**\n• Day: Tue · Post: Story\n\n"
+        "```\n| a | b |\n|---|---|\n```\nGo!"
+    )

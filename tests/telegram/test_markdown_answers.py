@@ -126,3 +126,70 @@ async def test_an_answer_cut_inside_code_then_continued_shows_code_then_prose(
     assert more.raw == (
         '…\n<pre><code class="language-python">    ring(stop)</code></pre>\nThat\'s <b>all</b>.'
     )
+
+
+async def test_an_answer_cut_inside_a_table_then_continued_shows_rows(tg: Harness) -> None:
+    """An answer stopped by the length limit in the middle of a table: its continuation
+    (the rest of the row, more rows) had no header row and |---| line, so it showed its
+    pipes as typed. The continuation carries the table's header over, and shows the cut
+    row whole, so every row reads "• Day: … · Post: …" again."""
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 13  # 52 characters on the fake model
+    tg.model.enqueue(
+        "Plan:\n| Day | Post |\n|---|---|\n| Mon | Reel |\n| Tue | Story |",
+        " | Story |\n| Wed | **Live** |\nGo!",
+    )
+    await fake.push_message("plan my week")
+    cut = await final(fake, ALICE, "Continue")
+    assert cut.text.startswith("Plan:\n• Day: Mon · Post: Reel\n• Day: Tue\n\n✂️")
+    await fake.push_message("/continue")
+    more = await final(fake, ALICE, "Go!")
+    assert more.text == "…\n• Day: Tue · Post: Story\n• Day: Wed · Post: Live\nGo!"
+    assert "<b>Live</b>" in more.raw
+
+
+async def test_a_table_continued_after_its_last_row_is_not_carried_over(tg: Harness) -> None:
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 12  # 48 characters: cut after the Mon row
+    tg.model.enqueue(
+        "Plan:\n| Day | Post |\n|---|---|\n| Mon | Reel | \nthen rest", "\n\nThat's all."
+    )
+    await fake.push_message("plan my week")
+    await final(fake, ALICE, "Continue")
+    await fake.push_message("/continue")
+    more = await final(fake, ALICE, "all.")
+    assert more.text == "…That's all."
+
+
+async def test_an_answer_cut_inside_bold_then_continued_is_bold_in_both(tg: Harness) -> None:
+    """An answer stopped by the length limit inside **bold**: the cut message showed its
+    opening ** as typed, and the continuation its closing one. The cut message closes
+    the bold before its note, the continuation opens it again."""
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 6  # 24 characters on the fake model
+    tg.model.enqueue("Tip: **always post at six", "six pm** or so.")
+    await fake.push_message("when should I post?")
+    cut = await final(fake, ALICE, "Continue")
+    assert cut.raw.startswith("Tip: <b>always post at</b>\n\n✂️")
+    await fake.push_message("/continue")
+    more = await final(fake, ALICE, "or so.")
+    assert more.raw == "…<b>six pm</b> or so."
+
+
+async def test_bold_around_a_link_shows_bold(tg: Harness) -> None:
+    """A model's **bold sentence with a [link](https://…) in it** showed its ** marks as
+    typed (bold was never matched across a link); now the sentence is bold, the link in
+    it, and a bold label or a link bold as a whole still show as before."""
+    fake = tg.fake
+    tg.model.enqueue(
+        "**Read [the guide](https://x.io/a) first** and *see [`cfg`](https://x.io/b) too*.\n"
+        "**[All](https://x.io/c)** · [**new**](https://x.io/d) · [**](https://x.io/e)"
+    )
+    await fake.push_message("where do I start?")
+    shown = await final(fake, ALICE, "first")
+    assert shown.raw == (
+        '<b>Read <a href="https://x.io/a">the guide</a> first</b> and '
+        '<i>see <a href="https://x.io/b"><code>cfg</code></a> too</i>.\n'
+        '<b><a href="https://x.io/c">All</a></b> · <a href="https://x.io/d"><b>new</b></a>'
+        ' · <a href="https://x.io/e">**</a>'
+    )

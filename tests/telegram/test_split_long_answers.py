@@ -50,6 +50,24 @@ async def test_a_long_code_block_is_code_in_every_message(tg: Harness) -> None:
     assert shown.split() == f"Here is the script:\n{code}\nThat's all.".split()
 
 
+async def test_bold_running_past_one_message_is_bold_in_both(tg: Harness) -> None:
+    """A long answer in **bold** (or *italic*) cut in two showed a raw ** at the start
+    of the first message and at the end of the second; now each message closes or
+    reopens it, and shows its share bold, nothing lost."""
+    fake = tg.fake
+    tg.core.settings.llm.chat_max_tokens = 5000
+    words = "word " * 1500
+    tg.model.enqueue(f"Note: **{words.strip()}** and *{words.strip()}* done.")
+    await fake.push_message("say it loudly")
+    await final(fake, ALICE, "done.")
+    parts = fake.messages(ALICE)
+    assert len(parts) == 4 and all(utf16(m.text) <= MAX_CHARS for m in parts)
+    assert not any("*" in m.text for m in parts)
+    assert parts[0].raw.startswith("Note: <b>word") and parts[1].raw.startswith("<b>word")
+    assert "</b> and <i>word" in parts[1].raw and parts[2].raw.startswith("<i>word")
+    assert " ".join(m.text for m in parts).split() == f"Note: {words}and {words}done.".split()
+
+
 def pause_when(llm: Any, monkeypatch: pytest.MonkeyPatch, marker: str) -> asyncio.Event:
     """The model stops streaming once its text contains `marker`, until released."""
     release = asyncio.Event()
