@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.core import Core
 from bot.messages import Action, Incoming, Reply, SessionKey
+from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import Posted, RecordingOutbox
 
 IDEA_RE = re.compile(r"^#(\d+) ")
@@ -87,3 +88,11 @@ def idea_id(posted: Posted) -> int:
     match = IDEA_RE.match(posted.text)
     assert match, posted.text
     return int(match.group(1))
+
+
+def demo_group(core: Core) -> Group:
+    """A group on the "demo" platform (a recording outbox), on a hand-driven clock."""
+    core.clock = FakeClock()
+    outbox = RecordingOutbox()
+    core.attach("demo", outbox)
+    return Group(core, outbox)

@@ -4,7 +4,7 @@ restarted while it was showing an idea."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -15,16 +15,13 @@ from bot.messages import Action, Reply, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.helpers import slow_answers
-from tests.session_kit import SEEDS, SUMMARY, Group, idea_posts
+from tests.session_kit import SEEDS, SUMMARY, Group, demo_group, idea_posts
 from tests.test_sessions_lifecycle import model_of
 
 
 @pytest.fixture
 def group(core: Core) -> Group:
-    core.clock = FakeClock()
-    outbox = RecordingOutbox()
-    core.attach("demo", outbox)
-    return Group(core, outbox)
+    return demo_group(core)
 
 
 async def open_session(group: Group, model: ScriptedChatModel) -> SessionKey:
@@ -78,28 +75,32 @@ async def restarts(settings: Settings) -> AsyncIterator[list[Core]]:
             await core.close()
 
 
-async def test_an_idea_cut_off_by_a_restart_before_it_was_shown_is_shown_after_it(
-    settings: Settings, restarts: list[Core]
-) -> None:
-    """Muse stops after storing Ben's idea, before its message went out. At the next
-    start his /idea is answered again: the idea is shown then, with its buttons — not
-    "already in as #4 — vote for it" about an idea nobody can see or vote on."""
-    clock, outbox = FakeClock(), HeldIdeaPosts()
+def booting(
+    settings: Settings, clock: FakeClock, outbox: HeldIdeaPosts, restarts: list[Core]
+) -> Callable[..., Awaitable[Group]]:
+    """Starting Muse (again) on the same data, clock and platform; `boot(*script)` has
+    the model answer `script` first."""
 
-    async def boot() -> Group:
+    async def boot(*script: str) -> Group:
         core = await Core.create(settings)
         core.clock = clock
         core.attach("demo", outbox)
+        model_of(core).enqueue(*script)
         await core.start()
         restarts.append(core)
         return Group(core, outbox)
 
-    group = await boot()
-    thread = await open_session(group, model_of(group.core))
-    idea = group.incoming("ben", "/idea Retro Rain Radio", thread=thread)
+    return boot
+
+
+async def stop_while_posting(
+    group: Group, outbox: HeldIdeaPosts, text: str, who: str = "cai", **kw: object
+) -> None:
+    """`who` sends `text`; Muse is stopped while the platform holds the idea it posts."""
+    incoming = group.incoming(who, text, **kw)  # type: ignore[arg-type]
 
     async def adapter() -> None:
-        async for _ in group.core.handle(idea):
+        async for _ in group.core.handle(incoming):
             pass
 
     reading = asyncio.create_task(adapter())
@@ -109,6 +110,21 @@ async def test_an_idea_cut_off_by_a_restart_before_it_was_shown_is_shown_after_i
     await asyncio.gather(reading, return_exceptions=True)
     await group.core.close(grace_s=0)
     outbox.hold = False
+
+
+async def test_an_idea_cut_off_by_a_restart_before_it_was_shown_is_shown_after_it(
+    settings: Settings, restarts: list[Core]
+) -> None:
+    """Muse stops after storing Ben's idea, before its message went out. At the next
+    start his /idea is answered again: the idea is shown then, with its buttons — not
+    "already in as #4 — vote for it" about an idea nobody can see or vote on."""
+    clock, outbox = FakeClock(), HeldIdeaPosts()
+
+    boot = booting(settings, clock, outbox, restarts)
+
+    group = await boot()
+    thread = await open_session(group, model_of(group.core))
+    await stop_while_posting(group, outbox, "/idea Retro Rain Radio", who="ben", thread=thread)
     assert len(idea_posts(outbox, thread)) == 3  # the seeds only
 
     clock.advance(minutes=1)
@@ -130,29 +146,13 @@ async def test_a_seed_cut_off_by_a_restart_before_it_was_shown_is_shown_at_start
     counted in the shortlist and the summary, would leave the group looking for #2."""
     clock, outbox = FakeClock(), HeldIdeaPosts(holding="#2 ")
 
-    async def boot() -> Group:
-        core = await Core.create(settings)
-        core.clock = clock
-        core.attach("demo", outbox)
-        await core.start()
-        restarts.append(core)
-        return Group(core, outbox)
+    boot = booting(settings, clock, outbox, restarts)
 
     group = await boot()
     model_of(group.core).enqueue(SEEDS)
-    start = group.incoming("ana", "/session start names for our Friday stream 20")
-
-    async def adapter() -> None:
-        async for _ in group.core.handle(start):
-            pass
-
-    reading = asyncio.create_task(adapter())
-    await asyncio.wait_for(outbox.posting.wait(), 10)
-    await group.core.shutting_down()
-    reading.cancel()
-    await asyncio.gather(reading, return_exceptions=True)
-    await group.core.close(grace_s=0)
-    outbox.hold = False
+    await stop_while_posting(
+        group, outbox, "/session start names for our Friday stream 20", who="ana"
+    )
     thread = outbox.posts[0].key
     assert [p.text for p in idea_posts(outbox, thread)] == ["#1 Pixel Picnic Live — Muse"]
 
@@ -170,23 +170,6 @@ async def test_a_seed_cut_off_by_a_restart_before_it_was_shown_is_shown_at_start
     ]
 
 
-async def stop_while_posting(group: Group, outbox: HeldIdeaPosts, text: str, **kw: object) -> None:
-    """`text` is sent; Muse is stopped while the platform holds the idea it posts."""
-    incoming = group.incoming("cai", text, **kw)  # type: ignore[arg-type]
-
-    async def adapter() -> None:
-        async for _ in group.core.handle(incoming):
-            pass
-
-    reading = asyncio.create_task(adapter())
-    await asyncio.wait_for(outbox.posting.wait(), 10)
-    await group.core.shutting_down()
-    reading.cancel()
-    await asyncio.gather(reading, return_exceptions=True)
-    await group.core.close(grace_s=0)
-    outbox.hold = False
-
-
 async def test_a_riff_cut_off_by_a_restart_before_it_was_shown_is_shown_once_at_start(
     settings: Settings, restarts: list[Core]
 ) -> None:
@@ -197,14 +180,7 @@ async def test_a_riff_cut_off_by_a_restart_before_it_was_shown_is_shown_once_at_
 
     riffs = "1. Retro Rain FM\n2. Rainy Retro Radio"
 
-    async def boot(*script: str) -> Group:
-        core = await Core.create(settings)
-        core.clock = clock
-        core.attach("demo", outbox)
-        model_of(core).enqueue(*script)
-        await core.start()
-        restarts.append(core)
-        return Group(core, outbox)
+    boot = booting(settings, clock, outbox, restarts)
 
     group = await boot()
     thread = await open_session(group, model_of(group.core))

@@ -14,10 +14,8 @@ import pytest
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Incoming, Reply, SessionKey
-from tests.fakes.clock import FakeClock
-from tests.fakes.outbox import RecordingOutbox
 from tests.helpers import slow_answers
-from tests.session_kit import Group
+from tests.session_kit import Group, demo_group
 from tests.test_sessions import SUMMARY, open_session
 
 DM = SessionKey("demo", "dm-ben")
@@ -25,10 +23,7 @@ DM = SessionKey("demo", "dm-ben")
 
 @pytest.fixture
 def group(core: Core) -> Group:
-    core.clock = FakeClock()
-    outbox = RecordingOutbox()
-    core.attach("demo", outbox)
-    return Group(core, outbox)
+    return demo_group(core)
 
 
 async def private(core: Core, text: str) -> Reply:

@@ -10,16 +10,13 @@ from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Incoming, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
-from tests.session_kit import SEEDS, SUMMARY, Group
+from tests.session_kit import SEEDS, SUMMARY, Group, demo_group
 from tests.test_sessions import open_session
 
 
 @pytest.fixture
 def group(core: Core) -> Group:
-    core.clock = FakeClock()
-    outbox = RecordingOutbox()
-    core.attach("demo", outbox)
-    return Group(core, outbox)
+    return demo_group(core)
 
 
 @pytest.fixture
