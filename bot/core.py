@@ -331,10 +331,13 @@ class Core:
         or, if it never got that far (it waited in line), admitted now (_admitted).
         With `instead`, nothing is done again: that line is the answer, in its place.
         The work starts now, not when the answer is first read, so recovered messages
-        take their places in line in the order they are replayed. `entry`: its inbox row
+        take their places in line in the order they are replayed (and, among the person's
+        requests, before anything this run received: AtWork). `entry`: its inbox row
         (a count it cost when it came is given back if it fails now, as live)."""
         box = Mailbox()
-        self.track(self._produce(msg, box, entry, replay=True if instead is None else instead))
+        place = self.at_work.arrive(identity(msg.session.platform, msg.user_id), recovered=True)
+        replay = True if instead is None else instead
+        self.track(self._produce(msg, box, entry, replay=replay, place=place))
         return aiter(box)
 
     async def respond(self, msg: Incoming) -> list[Reply]:

@@ -49,12 +49,16 @@ class AtWork:
 
     def __init__(self) -> None:
         self._next = itertools.count(1)
+        # What an earlier run left unanswered (answered again at start) came before all
+        # this run receives: numbered below every arrival, or a recovered /forget waited
+        # for the person's newer message, itself waiting for it at its line's gate.
+        self._recovered = itertools.count(-sys.maxsize)
         self._open: dict[str, set[int]] = {}
         self._changed: set[asyncio.Event] = set()
 
-    def arrive(self, who: str) -> Place:
+    def arrive(self, who: str, *, recovered: bool = False) -> Place:
         """A request of `who` takes its number, to keep until it leaves."""
-        place = Place(self, who, next(self._next))
+        place = Place(self, who, next(self._recovered if recovered else self._next))
         self._open.setdefault(who, set()).add(place.number)
         return place
 

@@ -167,3 +167,21 @@ async def test_fewer_ideas_than_asked_say_so(core: Core, model: ScriptedChatMode
     reply = await ask(core, "/brainstorm tram 28 in the rain 3")
     assert reply.text.startswith("(Only 2 ideas of the 3 you asked for: "), reply.text
     assert "\n2 ideas for “tram 28 in the rain”:" in reply.text
+
+
+async def test_a_top_up_the_model_fails_on_still_shows_the_captions_it_had(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """Two good captions came, and the model failed on the round asked for a third (its
+    server gone, a timeout): the person lost both for 'My writing engine is unreachable'.
+    A top-up is extra: its failure ends the topping up, and the two are shown, saying so."""
+    core.llm.style = "completion"
+    model.enqueue(
+        f" {TRAM}\n2. {TRAM}\n3. {STONE}\n4. {STONE}",
+        f" {STONE}\n2. {TRAM}\n3. {TRAM}\n4. {STONE}",
+        *[ConnectionError("the model's server went away")] * 6,
+    )
+    reply = await ask(core, "/caption a rainy morning in Lisbon, tram 28, for instagram")
+    assert not reply.is_error, reply.text
+    assert {d.text for d in reply.drafts} == {TRAM, STONE}
+    assert reply.text.startswith("(Only 2 captions of the 3 I write: "), reply.text

@@ -22,6 +22,25 @@ def test_the_language_of_a_request_is_told_only_when_it_is_clear() -> None:
         assert language_of(english) == ""
 
 
+async def test_an_english_request_naming_a_foreign_dish_or_place_stays_english(
+    core: Core, model: ScriptedChatModel
+) -> None:
+    """'/caption crème brûlée for dessert tonight' is English: its accents name a dish,
+    yet they outscored the one English word, and the prompt ended with the French
+    example (the base model follows it into French). A language is told by its own
+    words too, more of them than English ones."""
+    for english in (
+        "crème brûlée for dessert tonight",
+        "Über cool Müller bakery",
+        "piña coladas, mañana vibes",
+        "a weekend in São João da Madeira",
+    ):
+        assert language_of(english) == "", english
+    core.llm.style = "completion"
+    await ask(core, "/caption crème brûlée for dessert tonight, for instagram")
+    assert "pique-nique" not in model.last_prompt()
+
+
 async def test_a_caption_asked_in_portuguese_is_shown_a_portuguese_example(
     core: Core, model: ScriptedChatModel
 ) -> None:

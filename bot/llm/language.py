@@ -6,7 +6,8 @@ A completion form can hold one more example per language (`CompletionForm.langua
 put last, nearest the request; this tells which one, if any. Cheap and offline: the
 script for Japanese, Korean, Chinese, Cyrillic…; for Latin-script languages, their
 own short function words and accents, which must clearly outnumber any other's (a
-request with one "de" in it, like "de Niro", stays English)."""
+request with one "de" in it, like "de Niro", stays English), with more of its words
+than English ones (a "crème brûlée" in an English request stays English)."""
 
 from __future__ import annotations
 
@@ -43,11 +44,15 @@ def language_of(text: str) -> str:
             return code
     lowered = text.lower()
     words = re.findall(r"\w+", lowered)
-    scores = {code: sum(w in own for w in words) for code, own in WORDS.items()}
+    said = {code: sum(w in own for w in words) for code, own in WORDS.items()}
+    scores = dict(said)
     for code, marks in ACCENTS.items():
         scores[code] += 2 * sum(c in marks for c in lowered)
     for code, spellings in SPELLINGS.items():
         scores[code] += sum(w.count(s) for w in words for s in spellings)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
-    return best if best != "en" and top >= LEAD and top - second >= LEAD else ""
+    # Accents and spellings alone name a dish or a place ("crème brûlée for dessert
+    # tonight", "São Paulo"): the language's own words must outnumber English ones too.
+    clear = top >= LEAD and top - second >= LEAD and said[best] > said["en"]
+    return best if best != "en" and clear else ""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
 
 from bot.commands import Param, command
 from bot.context import Context
-from bot.errors import BadInput, LLMUnavailable, MuseError
+from bot.errors import BadInput, Forgotten, LLMUnavailable, MuseError
 from bot.llm.engine import Answer
 from bot.messages import Attachment, Outgoing
 from bot.novelty import Picker
@@ -27,6 +28,8 @@ from bot.skills.common import (
     stream_text,
     tries,
 )
+
+log = logging.getLogger(__name__)
 
 TONES = ("warm", "witty", "bold", "poetic", "minimal", "hype", "professional", "playful")
 # The order the few-shot examples in prompts/caption.yaml teach the embedded model:
@@ -290,16 +293,24 @@ async def write_captions(
         cue = f"{len(have) + 1}."
         so_far = listed + cue
         out, answers = [], []
-        async for progress in stream_text(
-            ctx,
-            "caption",
-            variables,
-            out=out,
-            answers=answers,
-            partial=so_far,
-            shown=so_far.__add__,  # the list as it grows, not the new item alone
-        ):
-            yield progress
+        try:
+            async for progress in stream_text(
+                ctx,
+                "caption",
+                variables,
+                out=out,
+                answers=answers,
+                partial=so_far,
+                shown=so_far.__add__,  # the list as it grows, not the new item alone
+            ):
+                yield progress
+        except Forgotten:
+            raise
+        except MuseError as exc:
+            # A top-up is extra: the captions in hand are shown (saying fewer came), not
+            # lost to an error about the round that was to add one (a server gone).
+            log.warning("caption top-up failed (%s); showing what came", type(exc).__name__)
+            break
         items = finished_items(cue + out[0], answers[0])
         await picker.add(
             sorted_out(ctx, items, written_in[len(have) :], labels, description, platform, spare)

@@ -67,14 +67,9 @@ def clean_idea(text: str) -> str:
 async def publish(ctx: Context, session: SessionRecord, idea: IdeaRecord) -> None:
     """Post the idea as its own message with [👍 N] [🔀 Riff], and remember the message
     (a reply to it is an idea; its vote count is edited later). Not if it is posted
-    already, or being posted (SessionRuntime.show_idea)."""
-    if not await ctx.core.sessions.show_idea(session, idea):
-        return
-    now = await ctx.memory.session(session.id)
-    if now is not None and not now.is_open:
-        # Closed while it went out: the closing edits may have missed it (no message
-        # yet), and its 👍 and 🔀 must not look live under the summary.
-        ctx.core.sessions.edits.touch(session.id, idea.id)
+    already, or being posted (SessionRuntime.show_idea, which also gives one out after
+    its session closed its closed buttons)."""
+    await ctx.core.sessions.show_idea(session, idea)
 
 
 async def seed_ideas(ctx: Context, session: SessionRecord) -> AsyncIterator[Progress]:

@@ -236,7 +236,8 @@ class SessionRuntime:
     async def show_idea(self, session: SessionRecord, idea: IdeaRecord) -> bool:
         """Post the idea with its buttons and remember its message, unless it is posted
         already or being posted (first_to_show); a post refused or stopped (Ctrl-C)
-        leaves it for whoever tries next. True when this call posted it."""
+        leaves it for whoever tries next; one out after its session closed gets its closed
+        buttons. True when this call posted it."""
         if not self.first_to_show(idea.id):
             return False
         reply_to = None if session.own_space else session.opening_id
@@ -246,6 +247,12 @@ class SessionRuntime:
             self._shown.discard(idea.id)
             raise
         await self._core.memory.add_session_messages(session, ids, idea.id)
+        now = await self._core.memory.session(session.id)
+        if now is not None and not now.is_open:
+            # Closed while it went out (a member's idea, or Muse's shown at start): the
+            # closing edits may have missed it (no message yet), and its 👍 and 🔀 must
+            # not look live under the summary.
+            self.edits.touch(session.id, idea.id)
         return True
 
     def first_to_close(self, session_id: int) -> bool:
