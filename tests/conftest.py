@@ -58,3 +58,13 @@ async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeOpenAI]:
     monkeypatch.setenv("MUSE_LLM__BASE_URL", fake.base_url)
     yield fake
     await fake.close()
+
+
+@pytest.fixture
+async def restarts(settings: Settings) -> AsyncIterator[list[Core]]:
+    """The cores a test starts (again) on its data dir: each closed at its end."""
+    running: list[Core] = []
+    yield running
+    for core in running:
+        if core.memory._db is not None:
+            await core.close()

@@ -4,18 +4,18 @@ restarted while it was showing an idea."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from bot.config import Settings
 from bot.core import Core
 from bot.llm.fake import ScriptedChatModel
-from bot.messages import Action, Reply, SessionKey
+from bot.messages import Action, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.helpers import slow_answers
 from tests.session_kit import SEEDS, SUMMARY, Group, demo_group, idea_posts
+from tests.session_restarts import HeldIdeaPosts, booting, stop_while_posting
 from tests.test_sessions_lifecycle import model_of
 
 
@@ -44,72 +44,6 @@ async def test_two_members_sending_the_same_idea_at_once_get_it_in_once(
     assert [p.text for p in idea_posts(group.outbox, thread)][3:] == ["#4 Retro Rain Radio — Ben"]
     assert all(r.is_empty for r in ben)
     assert [r.text for r in cai] == ["That one is already in as #4 — vote for it with 👍."]
-
-
-class HeldIdeaPosts(RecordingOutbox):
-    """A platform that takes its time posting one idea (a slow Telegram call): Muse may
-    be stopped while it waits."""
-
-    def __init__(self, holding: str = "#4 ") -> None:
-        super().__init__()
-        self.holding = holding
-        self.hold = True
-        self.posting = asyncio.Event()
-        self.go = asyncio.Event()  # set: the held post goes out after all
-
-    async def post(
-        self, key: SessionKey, reply: Reply, *, reply_to: str | None = None
-    ) -> list[str]:
-        if self.hold and reply.text.startswith(self.holding):
-            self.posting.set()
-            await self.go.wait()  # until Muse stops
-        return await super().post(key, reply, reply_to=reply_to)
-
-
-@pytest.fixture
-async def restarts(settings: Settings) -> AsyncIterator[list[Core]]:
-    running: list[Core] = []
-    yield running
-    for core in running:
-        if core.memory._db is not None:
-            await core.close()
-
-
-def booting(
-    settings: Settings, clock: FakeClock, outbox: HeldIdeaPosts, restarts: list[Core]
-) -> Callable[..., Awaitable[Group]]:
-    """Starting Muse (again) on the same data, clock and platform; `boot(*script)` has
-    the model answer `script` first."""
-
-    async def boot(*script: str) -> Group:
-        core = await Core.create(settings)
-        core.clock = clock
-        core.attach("demo", outbox)
-        model_of(core).enqueue(*script)
-        await core.start()
-        restarts.append(core)
-        return Group(core, outbox)
-
-    return boot
-
-
-async def stop_while_posting(
-    group: Group, outbox: HeldIdeaPosts, text: str, who: str = "cai", **kw: object
-) -> None:
-    """`who` sends `text`; Muse is stopped while the platform holds the idea it posts."""
-    incoming = group.incoming(who, text, **kw)  # type: ignore[arg-type]
-
-    async def adapter() -> None:
-        async for _ in group.core.handle(incoming):
-            pass
-
-    reading = asyncio.create_task(adapter())
-    await asyncio.wait_for(outbox.posting.wait(), 10)
-    await group.core.shutting_down()
-    reading.cancel()
-    await asyncio.gather(reading, return_exceptions=True)
-    await group.core.close(grace_s=0)
-    outbox.hold = False
 
 
 async def test_an_idea_cut_off_by_a_restart_before_it_was_shown_is_shown_after_it(

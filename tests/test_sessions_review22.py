@@ -4,25 +4,13 @@ carries on."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.config import Settings
 from bot.core import Core
 from tests.fakes.clock import FakeClock
-from tests.session_kit import SEEDS, SUMMARY, Group, idea_posts
-from tests.test_sessions_afternoon import HeldIdeaPosts
+from tests.session_kit import SEEDS, SUMMARY, idea_posts
+from tests.session_restarts import HeldIdeaPosts, booting, stop_while_posting
 from tests.test_sessions_lifecycle import model_of
-
-
-@pytest.fixture
-async def restarts(settings: Settings) -> AsyncIterator[list[Core]]:
-    running: list[Core] = []
-    yield running
-    for core in running:
-        if core.memory._db is not None:
-            await core.close()
 
 
 async def test_a_seed_shown_at_start_while_the_session_closes_shows_it_closed(
@@ -34,28 +22,12 @@ async def test_a_seed_shown_at_start_while_the_session_closes_shows_it_closed(
     (as a member's idea posted then does)."""
     clock, outbox = FakeClock(), HeldIdeaPosts(holding="#2 ")
 
-    async def boot() -> Group:
-        core = await Core.create(settings)
-        core.clock = clock
-        core.attach("demo", outbox)
-        await core.start()
-        restarts.append(core)
-        return Group(core, outbox)
-
+    boot = booting(settings, clock, outbox, restarts)
     group = await boot()
     model_of(group.core).enqueue(SEEDS)
-    start = group.incoming("ana", "/session start names for our Friday stream 20")
-
-    async def adapter() -> None:
-        async for _ in group.core.handle(start):
-            pass
-
-    reading = asyncio.create_task(adapter())
-    await asyncio.wait_for(outbox.posting.wait(), 10)
-    await group.core.shutting_down()
-    reading.cancel()
-    await asyncio.gather(reading, return_exceptions=True)
-    await group.core.close(grace_s=0)
+    await stop_while_posting(
+        group, outbox, "/session start names for our Friday stream 20", who="ana", keep_holding=True
+    )
     thread = outbox.posts[0].key
 
     # The next start posts #2, and the platform holds it while Ana ends the session.
