@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core import Core
+from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Incoming, Reply, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import Posted, RecordingOutbox
@@ -96,3 +97,9 @@ def demo_group(core: Core) -> Group:
     outbox = RecordingOutbox()
     core.attach("demo", outbox)
     return Group(core, outbox)
+
+
+def model_of(core: Core) -> ScriptedChatModel:
+    """The scripted model behind a core started in the test (not the `model` fixture's)."""
+    assert isinstance(core.llm.model, ScriptedChatModel)
+    return core.llm.model

@@ -11,8 +11,8 @@ from bot.core import Core
 from bot.messages import Reply, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
-from tests.session_kit import Group
-from tests.test_sessions_lifecycle import model_of
+from tests.session_kit import Group, model_of
+from tests.test_core_robustness import GatedModel
 
 
 class HeldIdeaPosts(RecordingOutbox):
@@ -76,3 +76,30 @@ async def stop_while_posting(
     await asyncio.gather(reading, return_exceptions=True)
     await group.core.close(grace_s=0)
     outbox.hold = keep_holding
+
+
+async def stopped_while_seeding(
+    settings: Settings, clock: FakeClock, outbox: RecordingOutbox, start: str
+) -> SessionKey:
+    """Ana sends `start` (a /session start whose text holds the model: SLOW); Muse is
+    stopped while the model writes the seeds, its opening out. The session's thread."""
+    model = GatedModel()
+    core = await Core.create(settings, model=model)
+    core.clock = clock
+    core.attach("demo", outbox)
+    await core.start()
+    incoming = Group(core, outbox).incoming("ana", start)
+
+    async def adapter() -> None:
+        async for _ in core.handle(incoming):
+            pass
+
+    reading = asyncio.create_task(adapter())
+    await asyncio.wait_for(model.__dict__["started"].wait(), 10)
+    await core.shutting_down()
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    model.__dict__["release"].set()
+    await core.close()
+    (thread,) = {p.key for p in outbox.posts}
+    return thread

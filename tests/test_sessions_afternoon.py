@@ -14,9 +14,8 @@ from bot.messages import Action, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.helpers import slow_answers
-from tests.session_kit import SEEDS, SUMMARY, Group, demo_group, idea_posts
+from tests.session_kit import SEEDS, SUMMARY, Group, demo_group, idea_posts, model_of
 from tests.session_restarts import HeldIdeaPosts, booting, stop_while_posting
-from tests.test_sessions_lifecycle import model_of
 
 
 @pytest.fixture

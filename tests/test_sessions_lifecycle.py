@@ -10,12 +10,11 @@ import pytest
 
 from bot.config import Settings
 from bot.core import Core
-from bot.llm.fake import ScriptedChatModel
 from bot.messages import Action, Reply, SessionKey
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
-from tests.session_kit import SEEDS, Group, idea_posts
-from tests.test_core_robustness import GatedModel
+from tests.session_kit import SEEDS, Group, idea_posts, model_of
+from tests.session_restarts import stopped_while_seeding
 from tests.test_sessions import SUMMARY, open_session
 
 Boot = Callable[[], Awaitable[Core]]
@@ -51,11 +50,6 @@ async def boot(
     for core in running:
         if core.memory._db is not None:
             await core.close()
-
-
-def model_of(core: Core) -> ScriptedChatModel:
-    assert isinstance(core.llm.model, ScriptedChatModel)
-    return core.llm.model
 
 
 async def test_a_restart_keeps_the_session_its_votes_and_its_timer(
@@ -156,25 +150,9 @@ async def test_a_start_cut_off_while_seeding_goes_on_after_the_restart_never_twi
     """Muse stops while the model writes the seeds: the session is open, its opening
     out. The next start answers the /session start again: the same session, now with
     its seeds — not a second session in a second thread."""
-    model = GatedModel()
-    core = await Core.create(settings, model=model)
-    core.clock = clock
-    core.attach("demo", outbox)
-    await core.start()
-    start = Group(core, outbox).incoming("ana", "/session start SLOW stream names 20")
-
-    async def adapter() -> None:
-        async for _ in core.handle(start):
-            pass
-
-    reading = asyncio.create_task(adapter())
-    await asyncio.wait_for(model.__dict__["started"].wait(), 10)
-    await core.shutting_down()
-    reading.cancel()
-    await asyncio.gather(reading, return_exceptions=True)
-    model.__dict__["release"].set()
-    await core.close()
-    (thread,) = {p.key for p in outbox.posts}
+    thread = await stopped_while_seeding(
+        settings, clock, outbox, "/session start SLOW stream names 20"
+    )
     assert idea_posts(outbox, thread) == []  # no seeds yet
 
     clock.advance(minutes=1)

@@ -14,7 +14,7 @@ from bot.llm.fake import ScriptedChatModel
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import RecordingOutbox
 from tests.session_kit import SEEDS, SUMMARY, Group
-from tests.test_core_robustness import GatedModel
+from tests.session_restarts import stopped_while_seeding
 
 
 @pytest.fixture
@@ -61,25 +61,9 @@ async def test_a_start_answered_again_after_its_session_ran_out_is_not_started_a
     ideas to sum up), and Ana's /session start, answered again, is not a second
     session on the same topic: she hears it ran out while Muse was down."""
     clock, outbox = FakeClock(), RecordingOutbox()
-    model = GatedModel()
-    core = await Core.create(settings, model=model)
-    core.clock = clock
-    core.attach("demo", outbox)
-    await core.start()
-    start = Group(core, outbox).incoming("ana", "/session start SLOW stream names 5")
-
-    async def adapter() -> None:
-        async for _ in core.handle(start):
-            pass
-
-    reading = asyncio.create_task(adapter())
-    await asyncio.wait_for(model.__dict__["started"].wait(), 10)
-    await core.shutting_down()
-    reading.cancel()
-    await asyncio.gather(reading, return_exceptions=True)
-    model.__dict__["release"].set()
-    await core.close()
-    (thread,) = {p.key for p in outbox.posts}
+    thread = await stopped_while_seeding(
+        settings, clock, outbox, "/session start SLOW stream names 5"
+    )
 
     clock.advance(minutes=25)
     before = len(outbox.posts)

@@ -8,9 +8,8 @@ import asyncio
 from bot.config import Settings
 from bot.core import Core
 from tests.fakes.clock import FakeClock
-from tests.session_kit import SEEDS, SUMMARY, idea_posts
+from tests.session_kit import SEEDS, SUMMARY, idea_posts, model_of
 from tests.session_restarts import HeldIdeaPosts, booting, stop_while_posting
-from tests.test_sessions_lifecycle import model_of
 
 
 async def test_a_seed_shown_at_start_while_the_session_closes_shows_it_closed(
