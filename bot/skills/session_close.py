@@ -35,7 +35,11 @@ async def close_session(core: Core, session_id: int) -> SessionRecord | None:
     closing it)."""
     if not core.sessions.first_to_close(session_id):
         return None
-    session = await core.memory.close_session(session_id, core.clock.now())
+    try:
+        session = await core.memory.close_session(session_id, core.clock.now())
+    except BaseException:
+        core.sessions.not_closed(session_id)  # still open: a later /session end may try
+        raise
     if session is None:
         return None
     core.sessions.timers.cancel(session_id)

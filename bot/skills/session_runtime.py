@@ -264,6 +264,10 @@ class SessionRuntime:
         self._closing.add(session_id)
         return True
 
+    def not_closed(self, session_id: int) -> None:
+        """Its closing failed before the session was marked closed: it runs on."""
+        self._closing.discard(session_id)
+
     async def start(self) -> None:
         await self.timers.resume()
 
