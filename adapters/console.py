@@ -202,7 +202,9 @@ class ConsoleAdapter(Adapter):
             button = self._pressed(press) if press else None
             if button is None:
                 where = "message" if self.group else "answer"
-                number = line[1:]
+                number = line[1:].strip("!")
+                if not number:  # "!" or "!!": no number at all
+                    return f"Press a button by its number, e.g. !1 — they are under each {where}."
                 return (
                     f"There's no button [{number}] here — buttons are numbered under each {where}."
                 )

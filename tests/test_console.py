@@ -92,6 +92,10 @@ async def test_a_press_of_no_button_is_answered_here_not_by_the_model(
         "There's no button [123] here — buttons are numbered under each answer.\n\n"
     )
     assert model.calls == []
+    # "!" alone said "There's no button [] here".
+    text = await console_run(core, "!\n!!\n")
+    assert text == 2 * "Press a button by its number, e.g. !1 — they are under each answer.\n\n"
+    assert model.calls == []
     text = await console_run(core, "/caption a red door for x\n!16\n!4\n")
     assert "There's no button [16] here" in text and "Picked #1 ✓" in text
     assert len(model.calls) == 1
