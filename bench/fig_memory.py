@@ -21,6 +21,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Row, median, muse_env, percentile, print_rows, rss_mb
+from bot import routing
 from bot.config import load_settings
 from bot.core import Core
 from bot.llm.chains import fit_history
@@ -76,14 +77,14 @@ def fill(db_path: Path, turns: int, users: int) -> None:
 
 async def context_times(core: Core, users: int) -> list[float]:
     """Seconds to build what one message's answer needs: the person, their style and
-    the recent turns fitted to the budget (Core._context + history, as skills do)."""
+    the recent turns fitted to the budget (routing.context_for + history, as skills do)."""
     times = []
     rng = random.Random(7)
     for _ in range(SAMPLES):
         uid = str(rng.randint(1, users))
         msg = Incoming(SessionKey("telegram", uid), uid, text="hello", user_name=f"user{uid}")
         start = time.perf_counter()
-        ctx = await core._context(msg, msg.text)
+        ctx = await routing.context_for(core, msg, msg.text)
         turns = await core.memory.recent_turns(ctx.owner, ctx.session)
         fit_history(to_messages(turns), core.settings.llm.context_tokens)
         times.append(time.perf_counter() - start)

@@ -15,7 +15,6 @@ from bot import routing
 from bot.clock import Clock, SystemClock
 from bot.commands import Registry
 from bot.config import Settings
-from bot.context import Context
 from bot.errors import Forgotten, LLMLeak, MuseError, new_ref
 from bot.last_image import LastImages
 from bot.llm.engine import LLMEngine
@@ -393,6 +392,3 @@ class Core:
         await self.policy.refund(msg, day)
         if entry is not None:  # given back once: a restart before delivery gives nothing
             await entry.mark_counted("")
-
-    async def _context(self, msg: Incoming, args: str) -> Context:
-        return await routing.context_for(self, msg, args)

@@ -12,7 +12,7 @@ from bot.errors import BadInput, MuseError
 from bot.messages import Action, Button, Outgoing, Reply
 from bot.novelty import Picker
 from bot.skills.common import on_topic, stream_text, tries
-from bot.skills.series import SERIES_HELP, _named, as_sentence, one_line
+from bot.skills.series import SERIES_HELP, as_sentence, one_line, series_named
 
 POSTS_FOR_NEXT = 5
 # The request stored with a /next idea: this and the series' name.
@@ -49,7 +49,7 @@ async def next_(ctx: Context) -> AsyncIterator[Outgoing]:
     if ctx.args.strip():
         # "/next Lisbon" while “Porto” was active answered for Porto, saying nothing of
         # Lisbon; its /posted would have gone to Porto too. /next follows the active one.
-        asked = await _named(ctx, " ".join(ctx.args.split()), "use")
+        asked = await series_named(ctx, " ".join(ctx.args.split()), "use")
         if series is None or asked.id != series.id:
             now = f" (now “{series.name}”)" if series else ""
             raise BadInput(

@@ -114,7 +114,7 @@ def as_sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
-async def _named(ctx: Context, name: str, verb: str) -> SeriesRecord:
+async def series_named(ctx: Context, name: str, verb: str) -> SeriesRecord:
     if not name:
         active = await ctx.memory.active_series(ctx.owner)
         if active is None:
@@ -188,11 +188,11 @@ async def series(ctx: Context) -> AsyncIterator[Outgoing]:
             f"/posted <your words>. Then /next for what comes next.{reopen}"
         )
     elif sub == "use":
-        chosen = await _named(ctx, ctx.option("name") or rest, "use")
+        chosen = await series_named(ctx, ctx.option("name") or rest, "use")
         await ctx.memory.use_series(ctx.owner, chosen.id)
         yield Reply(f"▶ “{chosen.name}” is the active series again: {as_sentence(chosen.premise)}")
     elif sub == "end":
-        ended = await _named(ctx, ctx.option("name") or rest, "end")
+        ended = await series_named(ctx, ctx.option("name") or rest, "end")
         if ended.ended:
             yield Reply(f"“{ended.name}” has already ended (/series use {ended.name} reopens it).")
             return
