@@ -204,9 +204,10 @@ class Sender:
         """Partial text while writing (a progress_view): a new message, then edits of it,
         formatted as the answer will be (HTML, else plain). Cosmetic: raises Skipped
         instead of waiting for the chat's send budget."""
+        formatted = progress_html(view)
         try:
-            shown = "html:" + progress_html(view)
-            message_id = await self._show(target, message_id, shown[5:], ParseMode.HTML)
+            message_id = await self._show(target, message_id, formatted, ParseMode.HTML)
+            shown = "html:" + formatted
         except BadRequest as exc:
             if not is_parse_error(exc):
                 raise
