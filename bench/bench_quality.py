@@ -34,6 +34,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,11 +124,10 @@ def in_language(text: str, language: str) -> bool:
     return own > sum(w in JUDGE_WORDS["en"] for w in words)
 
 
-async def languages(seed: int, runs: int) -> dict[str, object]:
-    """Each language request `runs` times through the real Core: drafts in its language."""
+@asynccontextmanager
+async def embedded_core(seed: int) -> AsyncIterator[tuple[Core, CountingLLM]]:
+    """Muse on the embedded model, counting its calls, in a data dir of its own."""
     os.environ["MUSE_LLM__PROVIDER"] = "embedded"
-    shown: dict[str, list[int]] = {}
-    rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["MUSE_DATA_DIR"] = tmp
         settings = load_settings()
@@ -134,31 +135,39 @@ async def languages(seed: int, runs: int) -> dict[str, object]:
         await model.aload()
         core = await Core.create(settings, model=model)
         try:
-            for run in range(runs):
-                model.seed = seed + run  # a fixed seed would give the same drafts each run
-                for i, (language, request) in enumerate(LANGUAGE_REQUESTS):
-                    msg = Incoming(SessionKey("bench", f"{run}-{i}"), f"{run}-{i}", text=request)
-                    start = time.perf_counter()
-                    final = (await core.respond(msg))[-1]
-                    ids = [int(x) for x in DRAFT_LINE.findall(final.text)]
-                    drafts = [d for d in [await core.memory.draft(x) for x in ids] if d]
-                    texts = [judged_text(d.kind, d.text) for d in drafts]
-                    ok = sum(in_language(t, language) for t in texts)
-                    tally = shown.setdefault(f"{language} {request.split()[0]}", [0, 0])
-                    tally[0] += ok
-                    tally[1] += len(texts)
-                    rows.append(
-                        {
-                            "request": request,
-                            "in_language": ok,
-                            "shown": len(texts),
-                            "seconds": round(time.perf_counter() - start, 1),
-                            "sample": texts[0][:70] if texts else final.text[:70],
-                        }
-                    )
-                    print(rows[-1], file=sys.stderr, flush=True)
+            yield core, model
         finally:
             await core.close()
+
+
+async def languages(seed: int, runs: int) -> dict[str, object]:
+    """Each language request `runs` times through the real Core: drafts in its language."""
+    shown: dict[str, list[int]] = {}
+    rows: list[dict[str, object]] = []
+    async with embedded_core(seed) as (core, model):
+        for run in range(runs):
+            model.seed = seed + run  # a fixed seed would give the same drafts each run
+            for i, (language, request) in enumerate(LANGUAGE_REQUESTS):
+                msg = Incoming(SessionKey("bench", f"{run}-{i}"), f"{run}-{i}", text=request)
+                start = time.perf_counter()
+                final = (await core.respond(msg))[-1]
+                ids = [int(x) for x in DRAFT_LINE.findall(final.text)]
+                drafts = [d for d in [await core.memory.draft(x) for x in ids] if d]
+                texts = [judged_text(d.kind, d.text) for d in drafts]
+                ok = sum(in_language(t, language) for t in texts)
+                tally = shown.setdefault(f"{language} {request.split()[0]}", [0, 0])
+                tally[0] += ok
+                tally[1] += len(texts)
+                rows.append(
+                    {
+                        "request": request,
+                        "in_language": ok,
+                        "shown": len(texts),
+                        "seconds": round(time.perf_counter() - start, 1),
+                        "sample": texts[0][:70] if texts else final.text[:70],
+                    }
+                )
+                print(rows[-1], file=sys.stderr, flush=True)
     total = [sum(t[0] for t in shown.values()), sum(t[1] for t in shown.values())]
     summary = {k: f"{a}/{b}" for k, (a, b) in shown.items()}
     summary["all"] = f"{total[0]}/{total[1]}"
@@ -216,78 +225,69 @@ def judged_text(kind: str, text: str) -> str:
 
 
 async def run(seed: int, only: int | None) -> dict[str, object]:
-    os.environ["MUSE_LLM__PROVIDER"] = "embedded"
     judge = E5(num_threads=1)
     tallies: dict[str, Tally] = {"caption": Tally(), "brainstorm": Tally()}
     rows: list[dict[str, object]] = []
     earlier: dict[str, list[np.ndarray]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["MUSE_DATA_DIR"] = tmp
-        settings = load_settings()
-        model = CountingLLM(seed=seed, timeout_s=settings.llm.timeout_s)
-        await model.aload()
-        core = await Core.create(settings, model=model)
-        try:
-            for i, (creator, request) in enumerate(REQUESTS[:only]):
-                skill, subject, platform = subject_of(request)
-                tally = tallies[skill]
-                msg = Incoming(SessionKey("bench", creator), creator, text=request)
-                calls, tokens = model.calls, model.tokens
-                start = time.perf_counter()
-                replies = await core.respond(msg)
-                seconds = time.perf_counter() - start
-                tally.generations += model.calls - calls
-                tally.tokens += model.tokens - tokens
-                final = replies[-1]
-                tally.answers += 1
-                tally.seconds.append(seconds)
-                ids = [int(x) for x in DRAFT_LINE.findall(final.text)] if not final.is_error else []
-                drafts = [d for d in [await core.memory.draft(x) for x in ids] if d]
-                if final.is_error or not drafts:
-                    tally.errors += 1
-                    error = {"request": request, "seconds": round(seconds, 2), "error": final.text}
-                    rows.append(error)
-                    continue
-                texts = [judged_text(d.kind, d.text) for d in drafts]
-                vectors = judge.passage(texts).reshape(len(texts), -1)
-                query = judge.query(subject)
-                relevance = vectors @ query
-                within = vectors @ vectors.T
-                n = len(texts)
-                twins = sum(1 for a in range(n) for b in range(a + 1, n) if within[a, b] >= TWIN)
-                before = earlier.setdefault(creator, [])
-                repeats = 0
-                if before:
-                    repeats = int(((vectors @ np.stack(before).T).max(axis=1) >= TWIN).sum())
-                before.extend(vectors)
-                words = sum(on_topic(t, subject) for t in texts)
-                meaning = int((relevance >= RELEVANT).sum())
-                limit = LIMITS[platform] if skill == "caption" else 10_000
-                over = sum(len(d.text) > limit for d in drafts)
-                tally.shown += len(texts)
-                tally.on_words += words
-                tally.on_meaning += meaning
-                tally.twin_pairs += twins
-                tally.repeats += repeats
-                tally.over_limit += over
-                rows.append(
-                    {
-                        "request": request,
-                        "seconds": round(seconds, 2),
-                        "generations": model.calls - calls,
-                        "tokens": model.tokens - tokens,
-                        "shown": len(texts),
-                        "on_topic_words": words,
-                        "on_topic_meaning": meaning,
-                        "twin_pairs": twins,
-                        "repeats": repeats,
-                        "over_limit": over,
-                        "sample": texts[0][:80],
-                    }
-                )
-                print(f"{i + 1:>2}. {seconds:5.1f}s {request[:60]:<60} {rows[-1]}", file=sys.stderr)
-        finally:
-            await core.close()
+    async with embedded_core(seed) as (core, model):
+        for i, (creator, request) in enumerate(REQUESTS[:only]):
+            skill, subject, platform = subject_of(request)
+            tally = tallies[skill]
+            msg = Incoming(SessionKey("bench", creator), creator, text=request)
+            calls, tokens = model.calls, model.tokens
+            start = time.perf_counter()
+            replies = await core.respond(msg)
+            seconds = time.perf_counter() - start
+            tally.generations += model.calls - calls
+            tally.tokens += model.tokens - tokens
+            final = replies[-1]
+            tally.answers += 1
+            tally.seconds.append(seconds)
+            ids = [int(x) for x in DRAFT_LINE.findall(final.text)] if not final.is_error else []
+            drafts = [d for d in [await core.memory.draft(x) for x in ids] if d]
+            if final.is_error or not drafts:
+                tally.errors += 1
+                error = {"request": request, "seconds": round(seconds, 2), "error": final.text}
+                rows.append(error)
+                continue
+            texts = [judged_text(d.kind, d.text) for d in drafts]
+            vectors = judge.passage(texts).reshape(len(texts), -1)
+            query = judge.query(subject)
+            relevance = vectors @ query
+            within = vectors @ vectors.T
+            n = len(texts)
+            twins = sum(1 for a in range(n) for b in range(a + 1, n) if within[a, b] >= TWIN)
+            before = earlier.setdefault(creator, [])
+            repeats = 0
+            if before:
+                repeats = int(((vectors @ np.stack(before).T).max(axis=1) >= TWIN).sum())
+            before.extend(vectors)
+            words = sum(on_topic(t, subject) for t in texts)
+            meaning = int((relevance >= RELEVANT).sum())
+            limit = LIMITS[platform] if skill == "caption" else 10_000
+            over = sum(len(d.text) > limit for d in drafts)
+            tally.shown += len(texts)
+            tally.on_words += words
+            tally.on_meaning += meaning
+            tally.twin_pairs += twins
+            tally.repeats += repeats
+            tally.over_limit += over
+            rows.append(
+                {
+                    "request": request,
+                    "seconds": round(seconds, 2),
+                    "generations": model.calls - calls,
+                    "tokens": model.tokens - tokens,
+                    "shown": len(texts),
+                    "on_topic_words": words,
+                    "on_topic_meaning": meaning,
+                    "twin_pairs": twins,
+                    "repeats": repeats,
+                    "over_limit": over,
+                    "sample": texts[0][:80],
+                }
+            )
+            print(f"{i + 1:>2}. {seconds:5.1f}s {request[:60]:<60} {rows[-1]}", file=sys.stderr)
     summary = {}
     for skill, t in tallies.items():
         shown = max(1, t.shown)
